@@ -1,0 +1,3 @@
+from cobuild.cli import main
+
+main()

@@ -1,0 +1,168 @@
+"""What every use case shares: transactions, look-ups, rights and the audit trail.
+
+A use case takes the session, the acting person (`by`, None for the scheduler) and `now`,
+checks rights and states before touching anything, changes the rows, writes one audit event
+per change of state and commits. A DomainError rolls everything back.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import Enum
+from functools import wraps
+from typing import Any, Callable, TypeVar
+
+from sqlmodel import Session, SQLModel, select
+
+from models import (
+    AuditEvent,
+    Council,
+    DomainError,
+    InvalidInput,
+    Member,
+    MemberRole,
+    NotFound,
+    PermissionDenied,
+    Term,
+    TermStatus,
+    Unit,
+)
+from models.base import aware, local_date
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def use_case(fn: F) -> F:
+    """Run `fn` as one transaction: commit on success, roll back on any error."""
+
+    @wraps(fn)
+    def wrapper(session: Session, *args, **kwargs):
+        if "now" in kwargs and kwargs["now"] is not None:
+            kwargs["now"] = aware(kwargs["now"])
+        try:
+            result = fn(session, *args, **kwargs)
+            session.commit()
+            return result
+        except BaseException:
+            session.rollback()
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def get(session: Session, model: type[SQLModel], key: int | None, subject: str):
+    row = session.get(model, key) if key is not None else None
+    if row is None:
+        raise NotFound("not_found", subject=subject, key=key)
+    return row
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def snapshot(row: SQLModel, *fields: str) -> dict:
+    return {f: jsonable(getattr(row, f)) for f in fields}
+
+
+def record(
+    session: Session,
+    *,
+    council_id: int | None,
+    by: Member | None,
+    action: str,
+    subject: SQLModel,
+    now: datetime,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> AuditEvent:
+    event = AuditEvent(
+        council_id=council_id,
+        at=now,
+        actor_id=by.id if by else None,
+        action=action,
+        subject_type=type(subject).__name__.lower(),
+        subject_id=getattr(subject, "id", None),
+        before=jsonable(before) if before is not None else None,
+        after=jsonable(after) if after is not None else None,
+    )
+    session.add(event)
+    return event
+
+
+def today_for(council: Council, now: datetime) -> date:
+    return local_date(now, council.timezone)
+
+
+def current_term(session: Session, council_id: int) -> Term | None:
+    """The term whose chair acts now: active, or evaluating (the term has not ended yet)."""
+    return session.exec(
+        select(Term)
+        .where(Term.council_id == council_id)
+        .where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))  # type: ignore[attr-defined]
+        .order_by(Term.number.desc())  # type: ignore[attr-defined]
+    ).first()
+
+
+def require_chair(session: Session, council: Council, by: Member | None, action: str) -> Term:
+    term = current_term(session, council.id)
+    if term is None or term.chair_member_id is None:
+        raise PermissionDenied("no_chair", action=action)
+    if by is None or by.id != term.chair_member_id:
+        chair = session.get(Member, term.chair_member_id)
+        raise PermissionDenied("not_chair", action=action, chair=chair.name if chair else "-")
+    return term
+
+
+def require_chair_or_system(session: Session, council: Council, by: Member | None, action: str) -> None:
+    if by is not None:
+        require_chair(session, council, by, action)
+
+
+def require_secretary(council: Council, by: Member | None, action: str = "administer") -> None:
+    if by is None or by.council_id != council.id or by.role != MemberRole.secretary or not by.active:
+        raise PermissionDenied("not_secretary", action=action)
+
+
+def require_liaison(session: Session, by: Member | None, unit: Unit, action: str) -> Member:
+    if by is None or by.unit_id != unit.id or not by.is_liaison or not by.active:
+        raise PermissionDenied(
+            "not_liaison", person=by.name if by else "系统", unit=unit.name, action=action
+        )
+    return by
+
+
+def require_voter(by: Member | None, council: Council, action: str) -> Member:
+    if by is None or by.council_id != council.id or not by.votes:
+        raise PermissionDenied("not_voter", person=by.name if by else "系统", action=action)
+    return by
+
+
+def require_same_council(row: SQLModel, council_id: int, subject: str) -> None:
+    if getattr(row, "council_id", council_id) != council_id:
+        raise InvalidInput("wrong_council", subject=subject)
+
+
+def validated(schema: type[SQLModel], **data: Any):
+    """Validate input with a non-table schema; a failure becomes one clear InvalidInput."""
+    from pydantic import ValidationError
+
+    try:
+        return schema.model_validate(data)
+    except ValidationError as exc:
+        details = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}" for err in exc.errors()
+        )
+        raise InvalidInput("invalid", detail=details) from None
+
+
+def invalid(detail: str) -> DomainError:
+    return InvalidInput("invalid", detail=detail)

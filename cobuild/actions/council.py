@@ -1,0 +1,216 @@
+"""Council set-up and administration (the community secretary's work)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlmodel import Session, func, select
+
+from cobuild.actions.common import (
+    get,
+    invalid,
+    record,
+    require_secretary,
+    snapshot,
+    use_case,
+    validated,
+)
+from models import (
+    ChannelKind,
+    ContactChannel,
+    Council,
+    CouncilCreate,
+    CouncilSettings,
+    InvalidInput,
+    Member,
+    MemberCreate,
+    MemberRole,
+    Term,
+    Unit,
+    UnitCreate,
+    UnitKind,
+)
+from models.terms import ChairSource
+
+
+@use_case
+def create_council(session: Session, *, now: datetime, **fields: Any) -> tuple[Council, Member]:
+    """Create a council with its community unit and its secretary (who acts for the community)."""
+    data = validated(CouncilCreate, **fields)
+    if session.exec(select(Council).where(Council.name == data.name)).first():
+        raise InvalidInput("duplicate", subject="council", key=data.name)
+    settings = data.model_dump(exclude={"name", "community_name", "secretary_name"})
+    council = Council(name=data.name, created_at=now, **settings)
+    session.add(council)
+    session.flush()
+    community = Unit(council_id=council.id, name=data.community_name, kind=UnitKind.community, rotation_position=1)
+    session.add(community)
+    session.flush()
+    secretary = Member(
+        council_id=council.id, unit_id=community.id, name=data.secretary_name,
+        role=MemberRole.secretary, is_liaison=True,
+    )
+    session.add(secretary)
+    session.flush()
+    record(session, council_id=council.id, by=secretary, action="council.create", subject=council, now=now,
+           after={"name": council.name, "community": community.name, "secretary": secretary.name})
+    return council, secretary
+
+
+@use_case
+def update_settings(session: Session, council: Council, *, by: Member | None, now: datetime, **changes: Any) -> Council:
+    require_secretary(council, by)
+    known = set(CouncilSettings.model_fields)
+    unknown = set(changes) - known
+    if unknown:
+        raise invalid(f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    current = {name: getattr(council, name) for name in known}
+    merged = validated(CouncilSettings, **{**current, **changes})
+    before = {k: current[k] for k in changes}
+    for key in changes:
+        setattr(council, key, getattr(merged, key))
+    session.add(council)
+    record(session, council_id=council.id, by=by, action="council.settings", subject=council, now=now,
+           before=before, after={k: getattr(council, k) for k in changes})
+    return council
+
+
+@use_case
+def add_unit(session: Session, council: Council, *, by: Member | None, now: datetime, **fields: Any) -> Unit:
+    require_secretary(council, by)
+    data = validated(UnitCreate, **fields)
+    if data.kind == UnitKind.community:
+        raise InvalidInput("community_exists")
+    if session.exec(select(Unit).where(Unit.council_id == council.id, Unit.name == data.name)).first():
+        raise InvalidInput("duplicate", subject="unit", key=data.name)
+    position = data.rotation_position
+    if position is None:
+        position = (session.exec(select(func.max(Unit.rotation_position)).where(Unit.council_id == council.id)).one() or 0) + 1
+    unit = Unit(council_id=council.id, name=data.name, kind=data.kind, rotation_position=position)
+    session.add(unit)
+    session.flush()
+    record(session, council_id=council.id, by=by, action="unit.add", subject=unit, now=now,
+           after=snapshot(unit, "name", "kind", "rotation_position"))
+    return unit
+
+
+@use_case
+def set_rotation(session: Session, council: Council, order: list[int], *, by: Member | None, now: datetime) -> list[Unit]:
+    """Set the rotation order: `order` lists unit ids, first to chair first."""
+    require_secretary(council, by)
+    units = {u.id: u for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
+    if sorted(order) != sorted(units) or len(set(order)) != len(order):
+        raise invalid("the rotation order must list every unit of the council exactly once")
+    before = {u.id: u.rotation_position for u in units.values()}
+    for position, unit_id in enumerate(order, start=1):
+        units[unit_id].rotation_position = position
+        session.add(units[unit_id])
+    record(session, council_id=council.id, by=by, action="unit.rotation", subject=council, now=now,
+           before={"order": sorted(before, key=before.get)}, after={"order": order})
+    return [units[i] for i in order]
+
+
+@use_case
+def add_member(
+    session: Session, council: Council, unit: Unit, *, by: Member | None, now: datetime, **fields: Any
+) -> Member:
+    require_secretary(council, by)
+    if unit.council_id != council.id:
+        raise InvalidInput("wrong_council", subject="unit")
+    data = validated(MemberCreate, **fields)
+    if data.role == MemberRole.secretary:
+        raise invalid("a council has one secretary, created with the council")
+    if session.exec(select(Member).where(Member.council_id == council.id, Member.name == data.name)).first():
+        raise InvalidInput("duplicate", subject="member", key=data.name)
+    member = Member(council_id=council.id, unit_id=unit.id, name=data.name, role=data.role,
+                    is_liaison=data.is_liaison, language=data.language)
+    session.add(member)
+    session.flush()
+    for kind, address in ((ChannelKind.email, data.email), (ChannelKind.sms, data.phone)):
+        if address:
+            session.add(ContactChannel(member_id=member.id, kind=kind, address=address))
+    record(session, council_id=council.id, by=by, action="member.add", subject=member, now=now,
+           after=snapshot(member, "name", "role", "is_liaison", "unit_id"))
+    return member
+
+
+@use_case
+def update_member(
+    session: Session, council: Council, member: Member, *, by: Member | None, now: datetime,
+    is_liaison: bool | None = None, active: bool | None = None, role: MemberRole | None = None,
+) -> Member:
+    require_secretary(council, by)
+    if member.council_id != council.id:
+        raise InvalidInput("wrong_council", subject="member")
+    if member.role == MemberRole.secretary and (active is False or (role and role != MemberRole.secretary)):
+        raise invalid("the secretary cannot be deactivated or demoted; the council needs one")
+    if role == MemberRole.secretary:
+        raise invalid("a council has one secretary")
+    before = snapshot(member, "is_liaison", "active", "role")
+    if is_liaison is not None:
+        member.is_liaison = is_liaison
+    if active is not None:
+        member.active = active
+    if role is not None:
+        member.role = MemberRole(role)
+    session.add(member)
+    record(session, council_id=council.id, by=by, action="member.update", subject=member, now=now,
+           before=before, after=snapshot(member, "is_liaison", "active", "role"))
+    return member
+
+
+@use_case
+def add_channel(
+    session: Session, council: Council, member: Member, kind: str, address: str, *, by: Member | None, now: datetime
+) -> ContactChannel:
+    require_secretary(council, by)
+    try:
+        kind = ChannelKind(kind)
+    except ValueError:
+        raise invalid(f"unknown channel {kind!r}; known: {', '.join(k.value for k in ChannelKind)}") from None
+    if not address.strip():
+        raise invalid("the channel needs an address")
+    channel = ContactChannel(member_id=member.id, kind=kind, address=address.strip())
+    session.add(channel)
+    session.flush()
+    record(session, council_id=council.id, by=by, action="channel.add", subject=channel, now=now,
+           after={"member": member.name, "kind": kind.value})
+    return channel
+
+
+@use_case
+def appoint_first_chair(
+    session: Session, council: Council, chair: Member, starts_on: date, *, by: Member | None, now: datetime
+) -> Term:
+    """The founding meeting names the first chair; every later chair is elected."""
+    require_secretary(council, by, "appoint")
+    if session.exec(select(Term).where(Term.council_id == council.id)).first():
+        raise invalid("this council already has terms; later chairs are elected")
+    if chair.council_id != council.id or not chair.votes:
+        raise invalid(f"{chair.name} is not a member of this council")
+    from models.base import add_months
+    from datetime import timedelta
+
+    term = Term(
+        council_id=council.id, number=1, starts_on=starts_on,
+        ends_on=add_months(starts_on, council.term_months) - timedelta(days=1),
+        chair_member_id=chair.id, chair_unit_id=chair.unit_id, chair_source=ChairSource.appointed,
+    )
+    session.add(term)
+    session.flush()
+    record(session, council_id=council.id, by=by, action="term.schedule", subject=term, now=now,
+           after=snapshot(term, "number", "starts_on", "ends_on", "chair_member_id", "chair_source"))
+    return term
+
+
+def get_council(session: Session, key: str | int) -> Council:
+    """By id or by exact name."""
+    if isinstance(key, int) or str(key).isdigit():
+        return get(session, Council, int(key), "council")
+    council = session.exec(select(Council).where(Council.name == key)).first()
+    if council is None:
+        from models import NotFound
+
+        raise NotFound("not_found", subject="council", key=key)
+    return council

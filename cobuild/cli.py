@@ -1,0 +1,994 @@
+"""The `cobuild` command. Each command is a few lines: parse, call one use case, print.
+
+Every command takes --db and --json; time-dependent ones take --now; actions take --as.
+Refusals print one line and exit with code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import select
+
+from cobuild import cli_support as s
+from cobuild.cli_support import AsOpt, DbOpt, JsonOpt, NowOpt
+
+app = typer.Typer(help="cobuild — 共建事项双向清单 community co-building task lists", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+council_app = typer.Typer(help="大党委 councils", no_args_is_help=True)
+unit_app = typer.Typer(help="成员单位 units", no_args_is_help=True)
+member_app = typer.Typer(help="委员与联络员 members and liaisons", no_args_is_help=True)
+term_app = typer.Typer(help="轮值主席任期 chair terms, commitments, evaluation, report", no_args_is_help=True)
+election_app = typer.Typer(help="主席选举 chair elections", no_args_is_help=True)
+conference_app = typer.Typer(help="党建联席会议 conferences and resolutions", no_args_is_help=True)
+item_app = typer.Typer(help="共建事项 items: submit, decide, assign, claim, progress, close out", no_args_is_help=True)
+for sub, name in ((council_app, "council"), (unit_app, "unit"), (member_app, "member"), (term_app, "term"),
+                  (election_app, "election"), (conference_app, "conference"), (item_app, "item")):
+    app.add_typer(sub, name=name)
+
+# a pipe or a narrow office terminal still gets readable tables of Chinese text
+console = Console() if sys.stdout.isatty() else Console(width=160)
+C = Annotated[str, typer.Argument(help="council id or name")]
+
+
+def table(title: str, columns: list[str], rows: list[list]) -> None:
+    grid = Table(title=title, show_lines=False)
+    for column in columns:
+        grid.add_column(column)
+    for row in rows:
+        grid.add_row(*["" if v is None else str(v) for v in row])
+    console.print(grid)
+
+
+def done(data: dict, json_out: bool, text: str) -> None:
+    s.emit(data, json_out, f"✓ {text}")
+
+
+# ---- set-up --------------------------------------------------------------------------------
+
+
+@app.command()
+def init(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Create or upgrade the database schema (Alembic migrations). 创建/升级数据库"""
+    from cobuild.db import upgrade
+
+    url = s.db_url(db)
+    try:
+        revision = upgrade(url)
+    except Exception as exc:  # noqa: BLE001
+        s.fail(f"cannot initialise {url}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    done({"db": url, "revision": revision}, json_out, f"数据库已就绪 database ready: {url} (revision {revision})")
+
+
+@app.command()
+def demo(
+    db: Annotated[Optional[str], typer.Option("--db", help="Database URL (default: a fresh cobuild-demo.db)")] = None,
+    json_out: JsonOpt = False,
+    seed: Annotated[int, typer.Option(help="Random seed for the simulated year")] = 2026,
+    keep: Annotated[bool, typer.Option(help="Keep an existing demo database instead of starting fresh")] = False,
+) -> None:
+    """Simulate one year (2026) of a council through the Prefect flows and print what happened."""
+    from cobuild.demo import print_summary, run_demo
+
+    try:
+        summary = run_demo(db or "sqlite:///cobuild-demo.db", seed=seed, fresh=not keep, progress=not json_out)
+    except Exception as exc:  # noqa: BLE001
+        from models import DomainError
+
+        s.fail(exc.message(s.lang()) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}")
+    s.emit(summary, json_out, lambda: print_summary(summary, console))
+
+
+@council_app.command("create")
+def council_create(
+    name: Annotated[str, typer.Option(help="e.g. 牡丹社区大党委")],
+    community: Annotated[str, typer.Option(help="the community unit, e.g. 牡丹社区")],
+    secretary: Annotated[str, typer.Option(help="the community's party secretary")],
+    timezone: Annotated[str, typer.Option()] = "Asia/Shanghai",
+    db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None,
+) -> None:
+    """Create a council with its community unit and secretary."""
+    from cobuild.actions.council import create_council
+
+    def body(session):
+        council, sec = create_council(session, now=s.parse_now(now), name=name, community_name=community,
+                                      secretary_name=secretary, timezone=timezone)
+        return {"council_id": council.id, "secretary_id": sec.id}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已创建大党委 council created: #{data['council_id']} {name}")
+
+
+@council_app.command("list")
+def council_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    from models import Council
+
+    rows = s.run(db, lambda session: [{"id": c.id, "name": c.name, "timezone": c.timezone}
+                                      for c in session.exec(select(Council)).all()])
+    s.emit(rows, json_out, lambda: table("大党委 councils", ["id", "name", "timezone"],
+                                         [[r["id"], r["name"], r["timezone"]] for r in rows]))
+
+
+@council_app.command("show")
+def council_show(council: C, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Settings, units, members and the current term."""
+    from cobuild.actions.common import current_term, jsonable
+    from cobuild.views import term_row
+    from models import CouncilSettings, Member, Unit
+
+    def body(session):
+        c = s.council(session, council)
+        term = current_term(session, c.id)
+        return jsonable({
+            "id": c.id, "name": c.name,
+            "settings": {k: getattr(c, k) for k in CouncilSettings.model_fields},
+            "units": [{"id": u.id, "name": u.name, "kind": u.kind, "rotation": u.rotation_position}
+                      for u in session.exec(select(Unit).where(Unit.council_id == c.id).order_by(Unit.rotation_position)).all()],
+            "members": [{"id": m.id, "name": m.name, "role": m.role, "liaison": m.is_liaison, "unit_id": m.unit_id}
+                        for m in session.exec(select(Member).where(Member.council_id == c.id).order_by(Member.id)).all()],
+            "current_term": term_row(session, term) if term else None,
+        })
+
+    data = s.run(db, body)
+
+    def human():
+        console.print(f"[bold]{data['name']}[/bold] (#{data['id']})")
+        term = data["current_term"]
+        if term:
+            console.print(f"轮值主席 chair: {term['chair']} · 第{term['number']}届 {term['starts_on']}~{term['ends_on']} · {term['status_zh']}")
+        table("成员单位 units", ["id", "name", "kind", "rotation"], [list(u.values()) for u in data["units"]])
+        table("人员 members", ["id", "name", "role", "liaison", "unit"], [list(m.values()) for m in data["members"]])
+
+    s.emit(data, json_out, human)
+
+
+@council_app.command("set")
+def council_set(
+    council: C,
+    settings: Annotated[list[str], typer.Argument(help="KEY=VALUE, e.g. items_max_per_unit=2; lists as JSON")],
+    as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None,
+) -> None:
+    """Change council settings (secretary)."""
+    import json as _json
+
+    from cobuild.actions.council import update_settings
+
+    changes = {}
+    for pair in settings:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            s.fail(f"expected KEY=VALUE, got {pair!r}")
+        try:
+            changes[key.strip()] = _json.loads(value)
+        except ValueError:
+            changes[key.strip()] = value
+
+    def body(session):
+        c = s.council(session, council)
+        update_settings(session, c, by=s.actor(session, c, as_), now=s.parse_now(now), **changes)
+        return {k: getattr(c, k) for k in changes}
+
+    done(s.run(db, body), json_out, f"已更新设置 settings updated: {', '.join(changes)}")
+
+
+# ---- units and members ---------------------------------------------------------------------
+
+
+@unit_app.command("add")
+def unit_add(
+    council: C, name: Annotated[str, typer.Option()],
+    kind: Annotated[str, typer.Option(help="government, state_enterprise, private_enterprise, school, hospital, social_org, other")] = "other",
+    rotation: Annotated[Optional[int], typer.Option(help="position in the rotation order")] = None,
+    as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None,
+) -> None:
+    from cobuild.actions.council import add_unit
+
+    def body(session):
+        c = s.council(session, council)
+        return {"unit_id": add_unit(session, c, by=s.actor(session, c, as_), now=s.parse_now(now),
+                                    name=name, kind=kind, rotation_position=rotation).id}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已添加单位 unit added: #{data['unit_id']} {name}")
+
+
+@unit_app.command("list")
+def unit_list(council: C, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    from models import Unit
+
+    def body(session):
+        c = s.council(session, council)
+        return [{"id": u.id, "name": u.name, "kind": u.kind, "rotation": u.rotation_position}
+                for u in session.exec(select(Unit).where(Unit.council_id == c.id).order_by(Unit.rotation_position)).all()]
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("成员单位 units", ["id", "name", "kind", "rotation"], [list(r.values()) for r in rows]))
+
+
+@unit_app.command("rotation")
+def unit_rotation(council: C, order: Annotated[str, typer.Argument(help="unit ids or names, comma-separated, first to chair first")],
+                  as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    from cobuild.actions.council import set_rotation
+
+    def body(session):
+        c = s.council(session, council)
+        units = set_rotation(session, c, s.ids(session, c, order, s.unit), by=s.actor(session, c, as_), now=s.parse_now(now))
+        return [u.name for u in units]
+
+    names = s.run(db, body)
+    done({"order": names}, json_out, "轮值顺序 rotation: " + " → ".join(names))
+
+
+@member_app.command("add")
+def member_add(
+    council: C, unit: Annotated[str, typer.Option(help="unit id or name")], name: Annotated[str, typer.Option()],
+    role: Annotated[str, typer.Option(help="deputy (unit head), member, staff (liaison only)")] = "member",
+    liaison: Annotated[bool, typer.Option("--liaison", help="acts for the unit day to day")] = False,
+    email: Annotated[Optional[str], typer.Option()] = None, phone: Annotated[Optional[str], typer.Option()] = None,
+    as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None,
+) -> None:
+    from cobuild.actions.council import add_member
+
+    def body(session):
+        c = s.council(session, council)
+        m = add_member(session, c, s.unit(session, c, unit), by=s.actor(session, c, as_), now=s.parse_now(now),
+                       name=name, role=role, is_liaison=liaison, email=email, phone=phone)
+        return {"member_id": m.id}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已添加人员 member added: #{data['member_id']} {name}")
+
+
+@member_app.command("update")
+def member_update(
+    council: C, who: Annotated[str, typer.Argument(help="member id or name")],
+    liaison: Annotated[Optional[bool], typer.Option("--liaison/--no-liaison")] = None,
+    active: Annotated[Optional[bool], typer.Option("--active/--inactive")] = None,
+    role: Annotated[Optional[str], typer.Option()] = None,
+    as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None,
+) -> None:
+    from cobuild.actions.council import update_member
+
+    def body(session):
+        c = s.council(session, council)
+        m = update_member(session, c, s.member(session, c, who), by=s.actor(session, c, as_), now=s.parse_now(now),
+                          is_liaison=liaison, active=active, role=role)
+        return {"member_id": m.id, "liaison": m.is_liaison, "active": m.active, "role": m.role}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已更新人员 member updated: #{data['member_id']}")
+
+
+@member_app.command("channel")
+def member_channel(council: C, who: Annotated[str, typer.Argument()], kind: Annotated[str, typer.Argument()],
+                   address: Annotated[str, typer.Argument()], as_: AsOpt = None, db: DbOpt = None,
+                   json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Add a contact channel (email, sms, wecom, dingtalk, feishu, webhook, file)."""
+    from cobuild.actions.council import add_channel
+
+    def body(session):
+        c = s.council(session, council)
+        return {"channel_id": add_channel(session, c, s.member(session, c, who), kind, address,
+                                          by=s.actor(session, c, as_), now=s.parse_now(now)).id}
+
+    done(s.run(db, body), json_out, "已添加联系方式 channel added")
+
+
+@member_app.command("list")
+def member_list(council: C, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    from models import Member
+
+    def body(session):
+        c = s.council(session, council)
+        from cobuild.views import unit_names
+
+        names = unit_names(session, c.id)
+        return [{"id": m.id, "name": m.name, "role": m.role, "liaison": m.is_liaison, "unit": names[m.unit_id],
+                 "active": m.active}
+                for m in session.exec(select(Member).where(Member.council_id == c.id).order_by(Member.id)).all()]
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("人员 members", ["id", "name", "role", "liaison", "unit", "active"],
+                                         [list(r.values()) for r in rows]))
+
+
+# ---- terms, elections ----------------------------------------------------------------------
+
+TermNo = Annotated[Optional[int], typer.Argument(help="term number (default: the current term)")]
+
+
+def _term(session, c, number):
+    from cobuild.actions.common import current_term
+    from models import NotFound, Term
+
+    if number is None:
+        term = current_term(session, c.id)
+    else:
+        term = session.exec(select(Term).where(Term.council_id == c.id, Term.number == number)).first()
+    if term is None:
+        raise NotFound("not_found", subject="term", key=number if number is not None else "current")
+    return term
+
+
+@term_app.command("appoint")
+def term_appoint(council: C, chair: Annotated[str, typer.Option(help="member id or name")],
+                 starts: Annotated[str, typer.Option(help="first day of the first term, YYYY-MM-DD")],
+                 as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Name the first chair at set-up (secretary); later chairs are elected."""
+    from cobuild.actions.council import appoint_first_chair
+
+    def body(session):
+        c = s.council(session, council)
+        term = appoint_first_chair(session, c, s.member(session, c, chair), s.parse_date(starts, "--starts"),
+                                   by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"term": term.number, "starts_on": term.starts_on, "ends_on": term.ends_on}
+
+    data = s.run(db, body)
+    done(data, json_out, f"首任主席已任命 first term scheduled: {data['starts_on']} ~ {data['ends_on']}")
+
+
+@term_app.command("list")
+def term_list(council: C, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    from cobuild.views import term_row
+    from models import Term
+
+    def body(session):
+        c = s.council(session, council)
+        return [term_row(session, t) for t in session.exec(select(Term).where(Term.council_id == c.id).order_by(Term.number)).all()]
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("任期 terms", ["no.", "from", "to", "status", "chair", "how", "commitments"],
+                                         [[r["number"], r["starts_on"], r["ends_on"], r["status_zh"], r["chair"],
+                                           r["chair_source"], len(r["commitments"])] for r in rows]))
+
+
+@term_app.command("show")
+def term_show(council: C, number: TermNo = None, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    from cobuild.views import term_row
+
+    data = s.run(db, lambda session: term_row(session, _term(session, s.council(session, council), number)))
+    s.emit(data, json_out)
+
+
+@term_app.command("statement")
+def term_statement(council: C, text: Annotated[str, typer.Argument()], number: Annotated[Optional[int], typer.Option("--term")] = None,
+                   as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The chair's inaugural statement (就职演说)."""
+    from cobuild.actions.terms import publish_statement
+
+    def body(session):
+        c = s.council(session, council)
+        from models import Term
+
+        term = session.exec(select(Term).where(Term.council_id == c.id, Term.number == number)).first() if number else _term(session, c, None)
+        publish_statement(session, term, text, by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"term": term.number}
+
+    done(s.run(db, body), json_out, "就职演说已发布 statement published")
+
+
+@term_app.command("commit")
+def term_commit(council: C, title: Annotated[str, typer.Argument()], description: Annotated[str, typer.Option()] = "",
+                due: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD, default: end of term")] = None,
+                number: Annotated[Optional[int], typer.Option("--term")] = None,
+                as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Add a commitment (承诺履职事项) to a term (its chair)."""
+    from cobuild.actions.terms import add_commitment
+
+    def body(session):
+        c = s.council(session, council)
+        term = _term(session, c, number)
+        row = add_commitment(session, term, title, by=s.actor(session, c, as_), now=s.parse_now(now), description=description,
+                             due_on=s.parse_date(due, "--due") if due else None)
+        return {"term": term.number, "seq": row.seq}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已添加承诺 commitment #{data['seq']} added")
+
+
+@term_app.command("commitment-done")
+def term_commitment_done(council: C, seq: Annotated[int, typer.Argument()],
+                         dropped: Annotated[bool, typer.Option("--dropped", help="not kept (needs --note)")] = False,
+                         note: Annotated[str, typer.Option()] = "", number: Annotated[Optional[int], typer.Option("--term")] = None,
+                         as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    from cobuild.actions.terms import close_commitment
+    from models import Commitment, NotFound
+
+    def body(session):
+        c = s.council(session, council)
+        term = _term(session, c, number)
+        row = session.exec(select(Commitment).where(Commitment.term_id == term.id, Commitment.seq == seq)).first()
+        if row is None:
+            raise NotFound("not_found", subject="commitment", key=seq)
+        close_commitment(session, row, by=s.actor(session, c, as_), now=s.parse_now(now), fulfilled=not dropped, note=note)
+        return {"seq": seq, "status": row.status}
+
+    done(s.run(db, body), json_out, f"承诺 #{seq} 已办结 commitment closed")
+
+
+@term_app.command("evaluate")
+def term_evaluate(council: C, grade: Annotated[Optional[str], typer.Option(help="优秀 / 称职 / 基本称职 / 不称职")] = None,
+                  score: Annotated[Optional[int], typer.Option(help="1-100, where the council rates by score")] = None,
+                  comment: Annotated[str, typer.Option()] = "", number: Annotated[Optional[int], typer.Option("--term")] = None,
+                  as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Rate the chair at the end of the term (secret ballot)."""
+    from cobuild.actions.terms import cast_evaluation
+
+    def body(session):
+        c = s.council(session, council)
+        term = _term(session, c, number)
+        cast_evaluation(session, term, by=s.actor(session, c, as_), now=s.parse_now(now), grade=grade, score=score, comment=comment)
+        return {"term": term.number}
+
+    done(s.run(db, body), json_out, "测评已提交 evaluation recorded")
+
+
+@term_app.command("report")
+def term_report(council: C, number: TermNo = None, publish: Annotated[bool, typer.Option("--publish", help="publish now (the chair)")] = False,
+                as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Show the term report (通报); --publish publishes it (the chair, once evaluation is open)."""
+    from cobuild.actions.common import today_for
+    from cobuild.actions.terms import publish_term_report
+    from cobuild.tracking import term_report_data
+
+    def body(session):
+        c = s.council(session, council)
+        term = _term(session, c, number)
+        if publish:
+            publish_term_report(session, term, by=s.actor(session, c, as_), now=s.parse_now(now))
+        return term.report or {**term_report_data(session, c, term, today_for(c, s.parse_now(now))), "draft": True}
+
+    data = s.run(db, body)
+
+    def human():
+        console.print(f"[bold]{data['council']} 第{data['term']}届轮值主席任期通报[/bold] {data['starts_on']} ~ {data['ends_on']}"
+                      + (" [dim](草稿 draft)[/dim]" if data.get("draft") else ""))
+        console.print(f"轮值主席 chair: {data['chair']}({data['chair_unit']})")
+        console.print(f"承诺兑现 commitments kept: {data['commitments_kept']}/{len(data['commitments'])}")
+        _stats_table("各单位 per unit", data["units"])
+        e = data["evaluation"]
+        console.print(f"测评 evaluation: {e['ballots']} 票 ballots; {e['grades']}; 平均分 average score: {e['average_score']}")
+
+    s.emit(data, json_out, human)
+
+
+@election_app.command("open")
+def election_open(council: C, candidates: Annotated[Optional[str], typer.Option(help="member ids or names, comma-separated (default: the unit heads)")] = None,
+                  as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Open the election for the next term (the scheduler does this 14 days before term end)."""
+    from cobuild.actions.terms import open_election
+    from cobuild.views import election_row
+
+    def body(session):
+        c = s.council(session, council)
+        election = open_election(session, c, by=s.actor(session, c, as_), now=s.parse_now(now),
+                                 candidate_ids=s.ids(session, c, candidates, s.member) or None)
+        return election_row(session, election)
+
+    data = s.run(db, body)
+    done(data, json_out, f"选举已开启 election #{data['id']} open until {data['closes_at']}")
+
+
+@election_app.command("vote")
+def election_vote(council: C, candidate: Annotated[str, typer.Argument(help="candidate id or name")],
+                  election: Annotated[Optional[int], typer.Option(help="election id (default: the open one)")] = None,
+                  as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    from cobuild.actions.terms import cast_vote
+
+    def body(session):
+        c = s.council(session, council)
+        row = _election(session, c, election)
+        cast_vote(session, row, s.member(session, c, candidate), by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"election": row.id}
+
+    done(s.run(db, body), json_out, "已投票 vote cast")
+
+
+def _election(session, c, election_id):
+    from models import Election, ElectionStatus, NotFound
+
+    query = select(Election).where(Election.council_id == c.id)
+    query = query.where(Election.id == election_id) if election_id else query.where(Election.status == ElectionStatus.open)
+    row = session.exec(query.order_by(Election.id.desc())).first()
+    if row is None:
+        raise NotFound("not_found", subject="election", key=election_id or "open")
+    return row
+
+
+@election_app.command("close")
+def election_close(council: C, election: Annotated[Optional[int], typer.Option()] = None,
+                   db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Count the votes once the voting time is over (the scheduler does this)."""
+    from cobuild.actions.terms import close_election
+    from cobuild.views import election_row
+
+    def body(session):
+        c = s.council(session, council)
+        row = close_election(session, _election(session, c, election), now=s.parse_now(now))
+        return election_row(session, row)
+
+    data = s.run(db, body)
+    done(data, json_out, f"选举结果 result: {data['status']} {data['winner'] or ''}")
+
+
+@election_app.command("list")
+def election_list(council: C, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    from cobuild.views import election_row
+    from models import Election
+
+    def body(session):
+        c = s.council(session, council)
+        return [election_row(session, e) for e in session.exec(select(Election).where(Election.council_id == c.id).order_by(Election.id)).all()]
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("选举 elections", ["id", "term", "round", "status", "closes", "ballots", "winner", "how"],
+                                         [[r["id"], r["term_id"], r["round"], r["status"], r["closes_at"], r["ballots"], r["winner"], r["decided_by"]] for r in rows]))
+
+
+# ---- conferences ---------------------------------------------------------------------------
+
+Code = Annotated[str, typer.Argument(help="conference code (e.g. 2026-Q2) or id")]
+
+
+@conference_app.command("list")
+def conference_list(council: C, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    from cobuild.actions.common import jsonable
+    from models import Conference
+    from models.messages import state_name
+
+    def body(session):
+        c = s.council(session, council)
+        return jsonable([{"id": x.id, "code": x.code, "held_on": x.held_on, "status": x.status, "status_zh": state_name(x.status),
+                          "window_opens_at": x.window_opens_at, "window_closes_at": x.window_closes_at}
+                         for x in session.exec(select(Conference).where(Conference.council_id == c.id).order_by(Conference.held_on)).all()])
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("联席会议 conferences", ["id", "code", "date", "status"],
+                                         [[r["id"], r["code"], r["held_on"], r["status_zh"]] for r in rows]))
+
+
+@conference_app.command("show")
+def conference_show(council: C, code: Code, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Window, who has and has not submitted, the agenda."""
+    from cobuild.views import conference_detail
+
+    data = s.run(db, lambda session: conference_detail(session, s.council(session, council),
+                                                       s.conference(session, s.council(session, council), code)))
+
+    def human():
+        console.print(f"[bold]{data['code']}[/bold] {data['held_on']} · {data['status_zh']} · 征集 window {data['window_opens_at']} → {data['window_closes_at']}")
+        console.print(f"已提交 submitted: {data['submitted_by_unit']}  未提交 not yet: {'、'.join(data['not_submitted']) or '-'}")
+        table("议程 agenda", ["#", "kind", "item", "title", "status"],
+              [[a["position"], a["kind"], a["number"] or a["item_id"], a["title"], a["status"]] for a in data["agenda"]])
+
+    s.emit(data, json_out, human)
+
+
+def _conference_action(name: str, fn_name: str, text: str):
+    def command(council: C, code: Code, as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+        from cobuild.actions import conferences
+
+        def body(session):
+            c = s.council(session, council)
+            conf = s.conference(session, c, code)
+            getattr(conferences, fn_name)(session, conf, by=s.actor(session, c, as_), now=s.parse_now(now))
+            return {"code": conf.code, "status": conf.status}
+
+        done(s.run(db, body), json_out, text)
+
+    command.__doc__ = text
+    conference_app.command(name)(command)
+
+
+_conference_action("open", "open_window", "征集窗口已开启 submission window open")
+_conference_action("lock", "lock_agenda", "议程已锁定 agenda locked")
+
+
+@conference_app.command("hold")
+def conference_hold(council: C, code: Code, present: Annotated[Optional[str], typer.Option(help="members present: ids or names, comma-separated")] = None,
+                    as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The chair opens the meeting and records attendance."""
+    from cobuild.actions.conferences import hold
+
+    def body(session):
+        c = s.council(session, council)
+        conf = s.conference(session, c, code)
+        hold(session, conf, by=s.actor(session, c, as_), now=s.parse_now(now),
+             present_ids=s.ids(session, c, present, s.member) if present is not None else None)
+        return {"code": conf.code, "status": conf.status}
+
+    done(s.run(db, body), json_out, "会议已召开 conference held")
+
+
+@conference_app.command("publish")
+def conference_publish(council: C, code: Code, as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Publish the written resolution (书面决议): numbers the accepted items; immutable after."""
+    from cobuild.actions.conferences import publish_resolution
+
+    def body(session):
+        c = s.council(session, council)
+        resolution = publish_resolution(session, s.conference(session, c, code), by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"code": resolution.code, "items": len(resolution.content["items"]), "sha256": resolution.content_sha256}
+
+    data = s.run(db, body)
+    done(data, json_out, f"决议 {data['code']} 已发布,共 {data['items']} 项 resolution published with {data['items']} items")
+
+
+@conference_app.command("resolution")
+def conference_resolution(council: C, code: Code, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Print a published resolution with its amendments."""
+    from cobuild.actions.common import jsonable
+    from models import Amendment, NotFound, Resolution
+
+    def body(session):
+        c = s.council(session, council)
+        conf = s.conference(session, c, code)
+        resolution = session.exec(select(Resolution).where(Resolution.conference_id == conf.id)).first()
+        if resolution is None:
+            raise NotFound("not_found", subject="resolution", key=conf.code)
+        amendments = session.exec(select(Amendment).where(Amendment.resolution_id == resolution.id).order_by(Amendment.seq)).all()
+        return jsonable({**resolution.content, "published_at": resolution.published_at, "sha256": resolution.content_sha256,
+                         "amendments": [{"seq": a.seq, "item_id": a.item_id, "kind": a.kind, "reason": a.reason,
+                                         "before": a.before, "after": a.after, "at": a.at} for a in amendments]})
+
+    data = s.run(db, body)
+
+    def human():
+        console.print(f"[bold]{data['council']} 党建联席会议书面决议 {data['code']}[/bold]({data['held_on']})")
+        table("共建事项 items", ["编号 no.", "事项 title", "提出 raised by", "牵头 lead", "配合 cooperating", "责任人", "时限 deadline"],
+              [[i["number"], i["title"], i["raised_by"], i["lead_unit"], "、".join(i["cooperating_units"]), i["responsible_person"], i["deadline"]]
+               for i in data["items"]])
+        for a in data["amendments"]:
+            console.print(f"修正 amendment {a['seq']}: item #{a['item_id']} {a['kind']} — {a['reason']}")
+
+    s.emit(data, json_out, human)
+
+
+@conference_app.command("reschedule")
+def conference_reschedule(council: C, code: Code, day: Annotated[str, typer.Argument(help="new date YYYY-MM-DD")],
+                          as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    from cobuild.actions.conferences import reschedule
+
+    def body(session):
+        c = s.council(session, council)
+        conf = reschedule(session, s.conference(session, c, code), s.parse_date(day, "day"), by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"code": conf.code, "held_on": conf.held_on}
+
+    done(s.run(db, body), json_out, "会期已调整 conference rescheduled")
+
+
+# ---- items ---------------------------------------------------------------------------------
+
+Key = Annotated[str, typer.Argument(help="item number (e.g. 2026-Q2-03) or id")]
+
+
+def _item_action(body_fn, text: str):
+    """Shared shape of the item commands: resolve council, actor and item, call, report."""
+
+    def run_it(council, key, as_, db, json_out, now, **kwargs):
+        from models.messages import state_name
+
+        def body(session):
+            c = s.council(session, council)
+            row = s.item(session, c, key)
+            body_fn(session, c, row, s.actor(session, c, as_), s.parse_now(now), **kwargs)
+            return {"id": row.id, "number": row.number, "status": row.status, "status_zh": state_name(row.status)}
+
+        data = s.run(db, body)
+        done(data, json_out, f"{text}: {data['number'] or '#' + str(data['id'])} → {data['status_zh']} ({data['status']})")
+
+    return run_it
+
+
+@item_app.command("submit")
+def item_submit(
+    council: C, conference: Annotated[str, typer.Option(help="conference code or id")],
+    unit: Annotated[str, typer.Option(help="the raising unit")], title: Annotated[str, typer.Option()],
+    category: Annotated[str, typer.Option(help="e.g. 环境卫生")], description: Annotated[str, typer.Option()] = "",
+    asks: Annotated[str, typer.Option(help="community, unit, any")] = "any",
+    asks_unit: Annotated[Optional[str], typer.Option(help="the unit asked, with --asks unit")] = None,
+    as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None,
+) -> None:
+    """A liaison submits an item to a conference's open window."""
+    from cobuild.actions.items import submit_item
+
+    def body(session):
+        c = s.council(session, council)
+        row = submit_item(session, s.conference(session, c, conference), s.unit(session, c, unit), by=s.actor(session, c, as_),
+                          now=s.parse_now(now), title=title, category=category, description=description, asks=asks,
+                          asks_unit_id=s.unit(session, c, asks_unit).id if asks_unit else None)
+        return {"id": row.id, "status": row.status}
+
+    data = s.run(db, body)
+    done(data, json_out, f"事项已提交 item submitted: #{data['id']}")
+
+
+@item_app.command("list")
+def item_list(council: C, status: Annotated[Optional[str], typer.Option()] = None,
+              unit: Annotated[Optional[str], typer.Option(help="raised by or led by this unit")] = None,
+              overdue: Annotated[bool, typer.Option("--overdue")] = False,
+              conference: Annotated[Optional[str], typer.Option(help="conference code")] = None,
+              db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    from sqlalchemy import or_
+
+    from cobuild.actions.common import jsonable, today_for
+    from cobuild.views import item_row, unit_names
+    from models import Item
+
+    def body(session):
+        c = s.council(session, council)
+        query = select(Item).where(Item.council_id == c.id)
+        if status:
+            query = query.where(Item.status == status)
+        if unit:
+            u = s.unit(session, c, unit)
+            query = query.where(or_(Item.raised_by_unit_id == u.id, Item.lead_unit_id == u.id))
+        if conference:
+            conf = s.conference(session, c, conference)
+            query = query.where(or_(Item.conference_id == conf.id, Item.resolution_conference_id == conf.id))
+        names, today = unit_names(session, c.id), today_for(c, s.parse_now(now))
+        rows = [item_row(i, names, today) for i in session.exec(query.order_by(Item.number, Item.id)).all()]
+        return jsonable([r for r in rows if r["overdue"]] if overdue else rows)
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table(f"共建事项 items ({len(rows)})", ["no.", "title", "status", "raised by", "lead", "deadline", "%", "overdue"],
+                                         [[r["number"] or f"#{r['id']}", r["title"], r["status_zh"], r["raised_by"], r["lead_unit"],
+                                           r["deadline"], r["percent"], f"{r['days_overdue']}d" if r["overdue"] else ""] for r in rows]))
+
+
+@item_app.command("show")
+def item_show(council: C, key: Key, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """One item with its claims, progress and timeline."""
+    from cobuild.views import item_detail
+
+    data = s.run(db, lambda session: item_detail(session, s.council(session, council),
+                                                 s.item(session, s.council(session, council), key), s.parse_now(now)))
+
+    def human():
+        console.print(f"[bold]{data['number'] or '#' + str(data['id'])} {data['title']}[/bold] · {data['status_zh']} · {data['category']}")
+        console.print(f"提出 raised by {data['raised_by']} · 牵头 lead {data['lead_unit'] or '-'} · 责任人 {data['responsible_person'] or '-'} · 时限 {data['deadline'] or '-'}"
+                      + (f" · [red]逾期 {data['days_overdue']} 天[/red]" if data["overdue"] else ""))
+        if data["goal"]:
+            console.print(f"目标任务 goal: {data['goal']}")
+        table("时间线 timeline", ["at", "actor", "action", "after"],
+              [[e["at"], e["actor"], e["action"], e["after"]] for e in data["timeline"]])
+
+    s.emit(data, json_out, human)
+
+
+@item_app.command("decide")
+def item_decide(council: C, key: Key, decision: Annotated[str, typer.Argument(help="accept, merge, defer, reject")],
+                reason: Annotated[Optional[str], typer.Option()] = None,
+                into: Annotated[Optional[str], typer.Option(help="with merge: the item merged into")] = None,
+                as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The chair decides an agenda item at the conference."""
+    from cobuild.actions.conferences import decide
+
+    _item_action(lambda session, c, row, by, at: decide(session, row, decision, by=by, now=at, reason=reason,
+                                                        merge_into=s.item(session, c, into) if into else None),
+                 "已决定 decided")(council, key, as_, db, json_out, now)
+
+
+@item_app.command("assign")
+def item_assign(council: C, key: Key, goal: Annotated[Optional[str], typer.Option()] = None,
+                lead: Annotated[Optional[str], typer.Option(help="lead unit")] = None,
+                cooperating: Annotated[Optional[str], typer.Option(help="cooperating units, comma-separated")] = None,
+                responsible: Annotated[Optional[str], typer.Option(help="responsible person")] = None,
+                deadline: Annotated[Optional[str], typer.Option(help="YYYY-MM-DD")] = None,
+                as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The chair fixes goal, lead, cooperating units, responsible person and deadline."""
+    from cobuild.actions.items import assign
+
+    _item_action(lambda session, c, row, by, at: assign(
+        session, row, by=by, now=at, goal=goal, lead_unit_id=s.unit(session, c, lead).id if lead else None,
+        cooperating_unit_ids=s.ids(session, c, cooperating, s.unit) if cooperating is not None else None,
+        responsible_person=responsible, deadline=s.parse_date(deadline, "--deadline") if deadline else None),
+        "已分解落实 assigned")(council, key, as_, db, json_out, now)
+
+
+@item_app.command("claim")
+def item_claim(council: C, key: Key, role: Annotated[str, typer.Option(help="lead or cooperating")] = "lead",
+               unit: Annotated[Optional[str], typer.Option(help="default: the acting liaison's unit")] = None,
+               as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """A unit claims an item as lead or cooperating unit (认领)."""
+    from cobuild.actions.items import claim
+
+    def act(session, c, row, by, at):
+        claim(session, row, s.unit(session, c, unit) if unit else session.get(s.Unit, by.unit_id), role, by=by, now=at)
+
+    _item_action(act, "已认领,待主席确认 claimed, awaiting the chair")(council, key, as_, db, json_out, now)
+
+
+@item_app.command("claims")
+def item_claims(council: C, key: Key, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    from cobuild.views import item_detail
+
+    data = s.run(db, lambda session: item_detail(session, s.council(session, council),
+                                                 s.item(session, s.council(session, council), key), s.parse_now(now))["claims"])
+    s.emit(data, json_out, lambda: table("认领 claims", ["id", "unit", "role", "status"], [list(r.values()) for r in data]))
+
+
+@item_app.command("confirm-claim")
+def item_confirm_claim(council: C, claim_id: Annotated[int, typer.Argument()],
+                       decline: Annotated[bool, typer.Option("--decline")] = False,
+                       reason: Annotated[Optional[str], typer.Option()] = None,
+                       as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The chair confirms (or --decline's) a claim."""
+    from cobuild.actions.common import get
+    from cobuild.actions.items import decide_claim
+    from models import Claim
+
+    def body(session):
+        c = s.council(session, council)
+        row = decide_claim(session, get(session, Claim, claim_id, "claim"), by=s.actor(session, c, as_),
+                           now=s.parse_now(now), confirm=not decline, reason=reason)
+        return {"claim": row.id, "status": row.status}
+
+    data = s.run(db, body)
+    done(data, json_out, f"认领 claim #{claim_id}: {data['status']}")
+
+
+@item_app.command("progress")
+def item_progress(council: C, key: Key, note: Annotated[str, typer.Option()] = "",
+                  percent: Annotated[Optional[int], typer.Option(help="0-100 (lead unit)")] = None,
+                  evidence: Annotated[Optional[list[str]], typer.Option(help="file path or link; repeatable")] = None,
+                  as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Report progress (lead) or post a note (cooperating unit)."""
+    from cobuild.actions.items import post_progress
+
+    _item_action(lambda session, c, row, by, at: post_progress(session, row, by=by, now=at, note=note, percent=percent, evidence=evidence),
+                 "进展已报告 progress posted")(council, key, as_, db, json_out, now)
+
+
+@item_app.command("extend")
+def item_extend(council: C, key: Key, to: Annotated[str, typer.Option(help="new deadline YYYY-MM-DD")],
+                reason: Annotated[str, typer.Option()], as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
+                now: NowOpt = None) -> None:
+    """The chair extends the deadline, with a reason (counted in the statistics)."""
+    from cobuild.actions.items import extend_deadline
+
+    _item_action(lambda session, c, row, by, at: extend_deadline(session, row, s.parse_date(to, "--to"), by=by, now=at, reason=reason),
+                 "时限已延长 deadline extended")(council, key, as_, db, json_out, now)
+
+
+@item_app.command("request-close")
+def item_request_close(council: C, key: Key, note: Annotated[str, typer.Option()] = "",
+                       evidence: Annotated[Optional[list[str]], typer.Option()] = None,
+                       as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The lead unit asks to check the item off (申请销号)."""
+    from cobuild.actions.items import request_close_out
+
+    _item_action(lambda session, c, row, by, at: request_close_out(session, row, by=by, now=at, note=note, evidence=evidence),
+                 "已申请销号 close-out requested")(council, key, as_, db, json_out, now)
+
+
+@item_app.command("verify")
+def item_verify(council: C, key: Key, satisfaction: Annotated[int, typer.Option(help="1-5")],
+                comment: Annotated[str, typer.Option()] = "", as_: AsOpt = None, db: DbOpt = None,
+                json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The raising unit accepts the result: the item is closed (销号)."""
+    from cobuild.actions.items import verify_close_out
+
+    _item_action(lambda session, c, row, by, at: verify_close_out(session, row, by=by, now=at, satisfaction=satisfaction, comment=comment),
+                 "已销号 closed")(council, key, as_, db, json_out, now)
+
+
+def _reasoned(name: str, fn_name: str, text: str, doc: str):
+    def command(council: C, key: Key, reason: Annotated[str, typer.Option()], as_: AsOpt = None, db: DbOpt = None,
+                json_out: JsonOpt = False, now: NowOpt = None) -> None:
+        from cobuild.actions import items
+
+        _item_action(lambda session, c, row, by, at: getattr(items, fn_name)(session, row, by=by, now=at, reason=reason),
+                     text)(council, key, as_, db, json_out, now)
+
+    command.__doc__ = doc
+    item_app.command(name)(command)
+
+
+_reasoned("send-back", "send_back", "已退回 sent back", "The raising unit sends a close-out request back.")
+_reasoned("reopen", "reopen", "已重启 reopened", "The raising unit reopens a closed item within the window.")
+
+
+@item_app.command("withdraw")
+def item_withdraw(council: C, key: Key, as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The raising unit withdraws an item not yet decided."""
+    from cobuild.actions.items import withdraw_item
+
+    _item_action(lambda session, c, row, by, at: withdraw_item(session, row, by=by, now=at), "已撤回 withdrawn")(council, key, as_, db, json_out, now)
+
+
+@item_app.command("amend")
+def item_amend(council: C, key: Key, reason: Annotated[str, typer.Option()],
+               cancel: Annotated[bool, typer.Option("--cancel")] = False,
+               goal: Annotated[Optional[str], typer.Option()] = None, lead: Annotated[Optional[str], typer.Option()] = None,
+               cooperating: Annotated[Optional[str], typer.Option()] = None,
+               responsible: Annotated[Optional[str], typer.Option()] = None,
+               as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Amend a published resolution item (the chair), or --cancel it."""
+    from cobuild.actions.conferences import amend
+
+    _item_action(lambda session, c, row, by, at: amend(
+        session, row, by=by, now=at, reason=reason, cancel=cancel, goal=goal,
+        lead_unit_id=s.unit(session, c, lead).id if lead else None,
+        cooperating_unit_ids=s.ids(session, c, cooperating, s.unit) if cooperating is not None else None,
+        responsible_person=responsible), "已修正 amended")(council, key, as_, db, json_out, now)
+
+
+# ---- tracking, audit, cycles ---------------------------------------------------------------
+
+
+def _stats_table(title: str, rows: list[dict]) -> None:
+    def pct(v):
+        return "-" if v is None else f"{v:.0%}"
+
+    table(f"{title} — 提交 submitted · 确认 confirmed · 配合 cooperating · 办结 closed · 按期 on time · 逾期 overdue · "
+          "延期 extensions · 办结率 completion · 按期率 on-time · 天数 avg days to close · 满意 satisfaction",
+          ["", "提交", "确认", "配合", "推进中", "办结", "按期", "逾期", "延期", "办结率", "按期率", "天数", "满意"],
+          [[r["label"], r["submitted"], r["confirmed"], r["claimed_cooperating"], r["in_progress"], r["closed"],
+            r["on_time"], r["overdue"], r["extensions"], pct(r["completion_rate"]), pct(r["on_time_rate"]),
+            r["avg_days_to_close"] or "-", r["satisfaction"] or "-"] for r in rows])
+
+
+@app.command()
+def track(council: C, by: Annotated[str, typer.Option("--by", help="council, term, quarter, unit")] = "council",
+          term: Annotated[Optional[int], typer.Option(help="only this term number")] = None,
+          db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Completion tracking: 办结率 and 按期办结率 per council, term, quarter or unit."""
+    from cobuild.actions.common import today_for
+    from cobuild.tracking import GROUPS, item_stats
+
+    if by not in GROUPS:
+        s.fail(f"--by must be one of: {', '.join(GROUPS)}")
+
+    def body(session):
+        c = s.council(session, council)
+        term_id = _term(session, c, term).id if term is not None else None
+        return item_stats(session, c, today_for(c, s.parse_now(now)), by, term_id=term_id)
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: _stats_table(f"完成情况 completion by {by}", rows))
+
+
+@app.command()
+def audit(council: C, limit: Annotated[int, typer.Option()] = 50, db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """The newest audit events (append-only)."""
+    from cobuild.views import audit_row
+    from models import AuditEvent, Member
+
+    def body(session):
+        c = s.council(session, council)
+        people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == c.id)).all()}
+        events = session.exec(select(AuditEvent).where(AuditEvent.council_id == c.id).order_by(AuditEvent.id.desc()).limit(limit)).all()
+        return [audit_row(e, people) for e in reversed(events)]
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("审计日志 audit", ["id", "at", "actor", "action", "subject"],
+                                         [[r["id"], r["at"], r["actor"], r["action"], r["subject"]] for r in rows]))
+
+
+@app.command()
+def cycle(db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Run the chair and conference cycles once as Prefect flows (what the scheduler runs)."""
+    url = s.db_url(db)
+    at = s.parse_now(now)
+    s.run(db, lambda session: None)  # refuses an uninitialised database before Prefect starts
+
+    from flows.cycles import chair_cycle, conference_cycle
+
+    try:
+        result = {"chair": chair_cycle(url, at.isoformat()), "conference": conference_cycle(url, at.isoformat())}
+    except Exception as exc:  # noqa: BLE001
+        s.fail(f"flow failed: {type(exc).__name__}: {exc}")
+    s.emit(result, json_out)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

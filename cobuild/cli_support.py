@@ -1,0 +1,153 @@
+"""Plumbing shared by every CLI command: options, look-ups by id or name, output, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Callable, Optional
+from zoneinfo import ZoneInfo
+
+import typer
+from sqlmodel import Session, select
+
+from cobuild.settings import get_settings
+from models import (
+    Conference,
+    Council,
+    DomainError,
+    InvalidInput,
+    Item,
+    Member,
+    NotFound,
+    Unit,
+)
+
+DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: sqlite:///cobuild.db, or $COBUILD_DB_URL)")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout")]
+NowOpt = Annotated[Optional[str], typer.Option("--now", help="Simulated clock, ISO-8601 (no offset: $COBUILD_TIMEZONE, default Asia/Shanghai)")]
+AsOpt = Annotated[Optional[str], typer.Option("--as", help="Who acts: member id or name")]
+
+
+class Usage(Exception):
+    """A CLI usage problem (not a domain refusal): one line, exit code 2."""
+
+
+def db_url(db: str | None) -> str:
+    return db or get_settings().db_url
+
+
+def lang() -> str:
+    return get_settings().lang
+
+
+def parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Usage(f"--now: not an ISO-8601 time: {value!r} (e.g. 2026-03-01T09:00+08:00)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(get_settings().timezone))
+    return moment.astimezone(UTC)
+
+
+def parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Usage(f"{option}: not a date: {value!r} (e.g. 2026-05-31)") from None
+
+
+def emit(data: Any, json_out: bool, human: Callable[[], None] | str | None = None) -> None:
+    if json_out:
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str, indent=2) + "\n")
+    elif callable(human):
+        human()
+    elif human is not None:
+        typer.echo(human)
+    else:
+        typer.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
+
+
+def fail(message: str) -> None:
+    typer.echo(f"错误 error: {message}" if lang() == "zh" else f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def run(db: str | None, body: Callable[[Session], Any], *, need_schema: bool = True) -> Any:
+    """Open a session on the database, run `body`, turn refusals into one line and exit 2."""
+    from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+    from cobuild.db import current_revision, session_for
+
+    url = db_url(db)
+    try:
+        if need_schema and current_revision(url) is None:
+            fail(f"数据库未初始化,请先运行 cobuild init --db {url} / database not initialised: run `cobuild init --db {url}`")
+        with session_for(url) as session:
+            return body(session)
+    except DomainError as exc:
+        fail(exc.message(lang()))
+    except Usage as exc:
+        fail(str(exc))
+    except OperationalError as exc:
+        fail(f"database error: {str(exc.orig).splitlines()[0] if exc.orig else exc}")
+    except SQLAlchemyError as exc:
+        fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+    except Exception as exc:  # noqa: BLE001 — a user never sees a traceback
+        if isinstance(exc, (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt)):
+            raise
+        fail(f"{type(exc).__name__}: {exc}")
+
+
+# ---- look-ups by id or by name ------------------------------------------------------------
+
+
+def _by_key(session: Session, model, key: str, subject: str, name_column, **scope):
+    query = select(model)
+    for column, value in scope.items():
+        query = query.where(getattr(model, column) == value)
+    if key.isdigit():
+        row = session.get(model, int(key))
+        if row is not None and all(getattr(row, c) == v for c, v in scope.items()):
+            return row
+    rows = session.exec(query.where(name_column == key)).all()
+    if len(rows) > 1:
+        raise InvalidInput("ambiguous", subject=subject, key=key)
+    if not rows:
+        raise NotFound("not_found", subject=subject, key=key)
+    return rows[0]
+
+
+def council(session: Session, key: str) -> Council:
+    return _by_key(session, Council, key, "council", Council.name)
+
+
+def unit(session: Session, council_row: Council, key: str) -> Unit:
+    return _by_key(session, Unit, key, "unit", Unit.name, council_id=council_row.id)
+
+
+def member(session: Session, council_row: Council, key: str) -> Member:
+    return _by_key(session, Member, key, "member", Member.name, council_id=council_row.id)
+
+
+def actor(session: Session, council_row: Council, key: str | None) -> Member:
+    if not key:
+        raise Usage("--as is needed: who does this? (member id or name)")
+    return member(session, council_row, key)
+
+
+def conference(session: Session, council_row: Council, key: str) -> Conference:
+    return _by_key(session, Conference, key, "conference", Conference.code, council_id=council_row.id)
+
+
+def item(session: Session, council_row: Council, key: str) -> Item:
+    return _by_key(session, Item, key, "item", Item.number, council_id=council_row.id)
+
+
+def ids(session: Session, council_row: Council, keys: str | None, lookup) -> list[int]:
+    if not keys:
+        return []
+    return [lookup(session, council_row, k.strip()).id for k in keys.split(",") if k.strip()]

@@ -1,0 +1,436 @@
+"""`cobuild demo`: a realistic council and its simulated people, run for one year (2026).
+
+Every change goes through the use-case layer, exactly as a user's would; the passes that move
+time forward run as Prefect tasks inside one flow (flows/demo.py). The people's choices are
+random but reproducible: each is drawn from a generator seeded by (seed, day, subject).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, func, select
+
+from cobuild.actions import conferences as conf_actions
+from cobuild.actions import items as item_actions
+from cobuild.actions import terms as term_actions
+from cobuild.actions.common import current_term
+from cobuild.actions.council import add_member, add_unit, appoint_first_chair, create_council
+from cobuild.db import session_for, upgrade
+from models import (
+    GRADES,
+    AgendaEntry,
+    AgendaKind,
+    AskKind,
+    AuditEvent,
+    Ballot,
+    Candidate,
+    Claim,
+    ClaimStatus,
+    Commitment,
+    CommitmentStatus,
+    Conference,
+    ConferenceStatus,
+    Council,
+    DomainError,
+    Election,
+    ElectionStatus,
+    EvaluationBallot,
+    Item,
+    ItemStatus,
+    Member,
+    MemberRole,
+    Term,
+    TermStatus,
+    Unit,
+    UnitKind,
+)
+
+TZ = "Asia/Shanghai"
+YEAR = 2026
+
+UNITS = [
+    ("西安区人民医院", UnitKind.hospital, "赵建国", "孙晓梅"),
+    ("火炬小学", UnitKind.school, "钱文博", "李春燕"),
+    ("国网牡丹供电所", UnitKind.state_enterprise, "周志强", "吴海涛"),
+    ("区市场监督管理局", UnitKind.government, "郑国栋", "冯丽娟"),
+    ("华信房地产开发有限公司", UnitKind.private_enterprise, "陈向东", "褚佳宁"),
+    ("牡丹社区志愿者协会", UnitKind.social_org, "卫红霞", "蒋晓军"),
+]
+COMMUNITY_MEMBERS = [("沈玉兰", MemberRole.member), ("韩立新", MemberRole.member), ("杨秀英", MemberRole.member)]
+
+TITLES = {
+    "环境卫生": ["老旧小区垃圾分类站点改造", "背街小巷卫生死角清理", "农贸市场周边环境整治", "楼道堆物清理专项行动",
+              "公共厕所保洁提升", "餐饮油烟扰民治理"],
+    "绿化美化": ["小区绿地补植复绿", "街心花园改造提升", "学校周边绿化带修剪", "楼前空地改建口袋公园", "行道树病虫害防治"],
+    "治安联防": ["校园周边流动摊贩整治", "夜间巡逻队伍组建", "老旧小区监控探头补装", "电动车违规充电排查", "上下学时段交通疏导"],
+    "党员教育管理": ["在职党员进社区报到服务", "流动党员联系台账建立", "非公企业党支部共建活动", "党员志愿服务积分管理",
+                "七一主题党日联合开展"],
+    "基础设施建设": ["老旧小区路灯维修", "雨污管网疏通改造", "居民楼无障碍坡道加装", "社区日间照料室建设", "停车位规划与划线",
+                "破损人行道修补"],
+    "其他": ["困难群众结对帮扶", "学校操场课后向居民开放", "招工招聘会联合举办", "老年人防诈骗宣传", "社区文化宣传队服装添置"],
+}
+REJECT_REASONS = ["不属于共建范围,转交街道办理", "与已有事项重复", "本季度条件不具备,建议单位自行解决"]
+COMMITMENTS = ["每季度按时召开党建联席会议并通报事项进展", "牵头协调解决校园周边交通秩序问题",
+               "组织成员单位开展在职党员进社区活动不少于两次", "推动老旧小区基础设施改造事项全部落实"]
+
+
+def _rng(seed: int, *parts: object) -> random.Random:
+    return random.Random("|".join(str(p) for p in (seed, *parts)))
+
+
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(TZ)).astimezone(UTC)
+
+
+def _local_day(moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(TZ)).date()
+
+
+def set_up(session: Session, now: datetime) -> Council:
+    council, secretary = create_council(session, now=now, name="牡丹社区大党委", community_name="牡丹社区",
+                                        secretary_name="王丽华", timezone=TZ)
+    community = session.get(Unit, secretary.unit_id)
+    add_member(session, council, community, by=secretary, now=now, name="刘晓东", role=MemberRole.staff,
+               is_liaison=True, email="liuxd@example.org")
+    for name, role in COMMUNITY_MEMBERS:
+        add_member(session, council, community, by=secretary, now=now, name=name, role=role)
+    heads = []
+    for unit_name, kind, head, liaison in UNITS:
+        unit = add_unit(session, council, by=secretary, now=now, name=unit_name, kind=kind)
+        heads.append(add_member(session, council, unit, by=secretary, now=now, name=head, role=MemberRole.deputy,
+                                email=f"head{unit.id}@example.org"))
+        add_member(session, council, unit, by=secretary, now=now, name=liaison, role=MemberRole.staff,
+                   is_liaison=True, email=f"liaison{unit.id}@example.org", phone=f"1390000{unit.id:04d}")
+    # the founding meeting names the school's head as the first chair
+    appoint_first_chair(session, council, heads[1], date(YEAR, 1, 1), by=secretary, now=now)
+    return council
+
+
+def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: bool = True) -> dict:
+    if fresh and db_url.startswith("sqlite:///"):
+        path = Path(db_url.removeprefix("sqlite:///"))
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+    upgrade(db_url)
+    with session_for(db_url) as session:
+        council = session.exec(select(Council).where(Council.name == "牡丹社区大党委")).first()
+        if council is None:
+            council = set_up(session, _at(date(YEAR, 1, 1), 0, 1))
+    from flows.demo import demo_year
+
+    totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
+    with session_for(db_url) as session:
+        return summarise(session, session.get(Council, council.id), totals, db_url)
+
+
+# ---- one simulated day ---------------------------------------------------------------------
+
+
+def simulate_day(db_url: str, day: date, seed: int) -> dict:
+    done: dict[str, int] = {}
+
+    def attempt(key: str, fn, *args, **kwargs):
+        # a simulated person may try something the rules refuse; like a real user they are
+        # told no and nothing changes — the demo counts those refusals
+        try:
+            result = fn(*args, **kwargs)
+            done[key] = done.get(key, 0) + 1
+            return result
+        except DomainError:
+            done["refused"] = done.get("refused", 0) + 1
+            return None
+
+    with session_for(db_url) as session:
+        for council in session.exec(select(Council)).all():
+            _council_day(session, council, day, seed, attempt)
+    return done
+
+
+def _council_day(session: Session, council: Council, day: date, seed: int, attempt) -> None:
+    members = session.exec(select(Member).where(Member.council_id == council.id)).all()
+    units = session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all()
+    liaison = {u.id: next(m for m in members if m.unit_id == u.id and m.is_liaison and m.role == MemberRole.staff) for u in units}
+    voters = [m for m in members if m.votes]
+    term = current_term(session, council.id)
+    chair = session.get(Member, term.chair_member_id) if term and term.chair_member_id else None
+
+    _terms_day(session, council, day, seed, attempt, voters, term, chair)
+    for conference in session.exec(select(Conference).where(Conference.council_id == council.id,
+                                                            Conference.status == ConferenceStatus.collecting)).all():
+        _submissions(session, council, conference, units, liaison, day, seed, attempt)
+    for conference in session.exec(select(Conference).where(Conference.council_id == council.id,
+                                                            Conference.status == ConferenceStatus.agenda_locked,
+                                                            Conference.held_on == day)).all():
+        if chair:
+            _hold_conference(session, council, conference, units, voters, chair, day, seed, attempt)
+    if chair:
+        _claims(session, council, units, liaison, chair, day, seed, attempt)
+        _work(session, council, units, liaison, chair, day, seed, attempt)
+
+
+def _terms_day(session, council, day, seed, attempt, voters, term, chair) -> None:
+    at = _at(day, 10)
+    for election in session.exec(select(Election).where(Election.council_id == council.id,
+                                                        Election.status == ElectionStatus.open)).all():
+        candidates = session.exec(select(Candidate.member_id).where(Candidate.election_id == election.id)).all()
+        voted = set(session.exec(select(Ballot.voter_id).where(Ballot.election_id == election.id)).all())
+        for voter in voters:
+            r = _rng(seed, "vote", election.id, voter.id)
+            if voter.id in voted or r.random() > 0.92:
+                continue  # some never vote
+            vote_day = _local_day(election.opens_at) + timedelta(days=r.randrange(0, 5))
+            if vote_day == day:
+                # people lean toward heads of larger units, but opinions differ
+                choice = r.choices(candidates, weights=[1 + (c % 3) for c in candidates])[0]
+                attempt("votes", term_actions.cast_vote, session, election, session.get(Member, choice), by=voter, now=at)
+    if term is None or chair is None:
+        return
+    if term.status == TermStatus.active and term.inaugural_statement is None:
+        attempt("statements", term_actions.publish_statement, session, term,
+                f"感谢各位委员的信任。本届任期内,我将和大家一道,坚持难题同解、大事同办,把共建事项逐条落实销号。——{chair.name}",
+                by=chair, now=at)
+        r = _rng(seed, "commit", term.id)
+        for title in r.sample(COMMITMENTS, 3):
+            attempt("commitments", term_actions.add_commitment, session, term, title, by=chair, now=at)
+    if term.status in (TermStatus.active, TermStatus.evaluating):
+        for commitment in session.exec(select(Commitment).where(Commitment.term_id == term.id,
+                                                                Commitment.status == CommitmentStatus.open)).all():
+            r = _rng(seed, "commitment", commitment.id)
+            close_day = term.starts_on + timedelta(days=r.randrange(40, 175))
+            if day == close_day:
+                kept = r.random() < 0.85
+                attempt("commitments_closed", term_actions.close_commitment, session, commitment, by=chair, now=at,
+                        fulfilled=kept, note="" if kept else "受资金所限,转入下届继续推进")
+    if term.status == TermStatus.evaluating:
+        done_ids = set(session.exec(select(EvaluationBallot.voter_id).where(EvaluationBallot.term_id == term.id)).all())
+        for voter in voters:
+            r = _rng(seed, "evaluate", term.id, voter.id)
+            if voter.id in done_ids or voter.id == term.chair_member_id or r.random() > 0.9:
+                continue
+            if _local_day(term.evaluation_opened_at) + timedelta(days=r.randrange(0, 7)) == day:
+                grade = r.choices(GRADES, weights=[55, 35, 8, 2])[0]
+                attempt("evaluations", term_actions.cast_evaluation, session, term, by=voter, now=at, grade=grade)
+
+
+def _submissions(session, council, conference, units, liaison, day, seed, attempt) -> None:
+    window_start = _local_day(conference.window_opens_at)
+    window_days = max(1, (_local_day(conference.window_closes_at) - window_start).days)
+    for unit in units:
+        r = _rng(seed, "submit", conference.id, unit.id)
+        if window_start + timedelta(days=r.randrange(0, window_days)) != day:
+            continue
+        for n in range(r.choice([1, 2, 2, 3, 3])):
+            category = r.choice(council.categories)
+            title = r.choice(TITLES[category])
+            if unit.kind == UnitKind.community:
+                others = [u for u in units if u.id != unit.id]
+                asks, asked = (AskKind.unit, r.choice(others).id) if r.random() < 0.6 else (AskKind.any, None)
+            else:
+                asks, asked = (AskKind.community, None) if r.random() < 0.6 else (AskKind.any, None)
+            attempt("items_submitted", item_actions.submit_item, session, conference, unit, by=liaison[unit.id],
+                    now=_at(day, 9 + n), title=title, category=category, asks=asks, asks_unit_id=asked,
+                    description=f"{unit.name}提出:{title},请大党委协调推进。")
+
+
+def _hold_conference(session, council, conference, units, voters, chair, day, seed, attempt) -> None:
+    r = _rng(seed, "conference", conference.id)
+    at = _at(day, 9, 30)
+    present = [m.id for m in voters if m.id == chair.id or r.random() < 0.88]
+    attempt("conferences_held", conf_actions.hold, session, conference, by=chair, now=at, present_ids=present)
+    agenda = session.exec(select(AgendaEntry).where(AgendaEntry.conference_id == conference.id,
+                                                    AgendaEntry.kind != AgendaKind.review)
+                          .order_by(AgendaEntry.position)).all()
+    accepted: list[Item] = []
+    for entry in agenda:
+        item = session.get(Item, entry.item_id)
+        roll = r.random()
+        same = [a for a in accepted if a.title == item.title]
+        if same:
+            attempt("merged", conf_actions.decide, session, item, "merge", by=chair, now=at, merge_into=same[0],
+                    reason="与同类事项合并办理")
+        elif roll < 0.80 or entry.kind == AgendaKind.carried:
+            if attempt("accepted", conf_actions.decide, session, item, "accept", by=chair, now=at):
+                accepted.append(item)
+        elif roll < 0.90:
+            attempt("deferred", conf_actions.decide, session, item, "defer", by=chair, now=at, reason="下次会议再议")
+        else:
+            attempt("rejected", conf_actions.decide, session, item, "reject", by=chair, now=at, reason=r.choice(REJECT_REASONS))
+    heads = {m.unit_id: m for m in voters if m.role in (MemberRole.deputy, MemberRole.secretary)}
+    for item in accepted:
+        candidates = [u for u in units if u.id != item.raised_by_unit_id]
+        lead = None
+        if r.random() < 0.6:  # the chair names the lead; the rest are left for units to claim
+            if item.asks == AskKind.unit:
+                lead = item.asks_unit_id
+            elif item.asks == AskKind.community:
+                lead = next(u.id for u in units if u.kind == UnitKind.community)
+            else:
+                lead = r.choice(candidates).id
+        cooperating = [u.id for u in r.sample(candidates, r.choice([0, 1, 1, 2])) if u.id != lead]
+        attempt("assigned", item_actions.assign, session, item, by=chair, now=at,
+                goal=f"{item.title},{r.choice(['按期完成并经提出单位验收', '形成长效机制', '居民满意度达到90%以上'])}",
+                deadline=day + timedelta(days=r.randrange(35, 110)), lead_unit_id=lead, cooperating_unit_ids=cooperating,
+                responsible_person=heads[lead].name if lead in heads else None)
+    attempt("resolutions", conf_actions.publish_resolution, session, conference, by=chair, now=_at(day, 16))
+
+
+def _claims(session, council, units, liaison, chair, day, seed, attempt) -> None:
+    at = _at(day, 11)
+    open_items = session.exec(select(Item).where(Item.council_id == council.id, Item.status == ItemStatus.accepted,
+                                                 Item.number.is_not(None), Item.lead_unit_id.is_(None))).all()  # type: ignore[union-attr]
+    for item in open_items:
+        r = _rng(seed, "claim", item.id)
+        if _local_day(item.published_at) + timedelta(days=r.randrange(1, 6)) != day:
+            continue
+        if item.asks == AskKind.unit:
+            unit_id = item.asks_unit_id
+        elif item.asks == AskKind.community:
+            unit_id = next(u.id for u in units if u.kind == UnitKind.community)
+        else:
+            unit_id = r.choice([u.id for u in units if u.id != item.raised_by_unit_id])
+        attempt("claims", item_actions.claim, session, item, session.get(Unit, unit_id), "lead", by=liaison[unit_id], now=at)
+        # now and then a second unit claims the lead too: the chair decides the conflict
+        if r.random() < 0.15:
+            rival = r.choice([u.id for u in units if u.id not in (unit_id, item.raised_by_unit_id)])
+            attempt("claims", item_actions.claim, session, item, session.get(Unit, rival), "lead", by=liaison[rival], now=at)
+        if r.random() < 0.3:
+            helper = r.choice([u.id for u in units if u.id not in (unit_id, item.raised_by_unit_id)])
+            attempt("claims", item_actions.claim, session, item, session.get(Unit, helper), "cooperating", by=liaison[helper], now=at)
+    # the chair goes through pending claims the next working morning
+    for claim_row in session.exec(select(Claim).join(Item, Item.id == Claim.item_id).where(
+            Item.council_id == council.id, Claim.status == ClaimStatus.pending)).all():
+        if _local_day(claim_row.claimed_at) < day:
+            item = session.get(Item, claim_row.item_id)
+            if claim_row.role == "lead" and item.lead_unit_id is not None:
+                attempt("claims_declined", item_actions.decide_claim, session, claim_row, by=chair, now=_at(day, 9),
+                        confirm=False, reason="已确定其他牵头单位,请作为配合单位参与")
+            else:
+                attempt("claims_confirmed", item_actions.decide_claim, session, claim_row, by=chair, now=_at(day, 9))
+
+
+def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
+    at = _at(day, 15)
+    working = session.exec(select(Item).where(Item.council_id == council.id, Item.status.in_(  # type: ignore[attr-defined]
+        [ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.close_requested, ItemStatus.reopened]))).all()
+    raiser_liaison = liaison
+    for item in working:
+        r = _rng(seed, "work", item.id)
+        published = _local_day(item.published_at)
+        planned = (item.original_deadline - published).days
+        # most finish before the deadline; some run late; a few stall and are overdue at year end
+        pace = r.choices([0.6, 0.85, 1.15, 1.6, 4.0], weights=[33, 32, 15, 8, 12])[0]
+        finish = published + timedelta(days=max(7, int(planned * pace)))
+        lead_liaison = liaison[item.lead_unit_id]
+        if item.status in (ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened):
+            if day >= finish:
+                if item.status != ItemStatus.in_progress or item.latest_percent < 100:
+                    attempt("progress", item_actions.post_progress, session, item, by=lead_liaison, now=at, percent=100,
+                            note="已全部完成,申请验收", evidence=[f"evidence/{item.number}/完成照片.jpg"])
+                attempt("close_requests", item_actions.request_close_out, session, item, by=lead_liaison, now=at,
+                        note="事项已办结,请提出单位验收", evidence=[f"evidence/{item.number}/验收材料.pdf"])
+            elif (day - published).days % 10 == r.randrange(0, 10):
+                percent = min(95, max(item.latest_percent + 5, int(100 * (day - published).days / max(1, (finish - published).days))))
+                attempt("progress", item_actions.post_progress, session, item, by=lead_liaison, now=at, percent=percent,
+                        note=f"推进中:已完成约{percent}%")
+            # a late item gets one extension, asked for in the week before its deadline
+            if pace > 1 and item.extensions == 0 and item.deadline - timedelta(days=5) == day and r.random() < 0.5:
+                attempt("extensions", item_actions.extend_deadline, session, item, item.deadline + timedelta(days=30),
+                        by=chair, now=at, reason="施工受天气影响,经联席会议同意延期30天")
+        elif item.status == ItemStatus.close_requested:
+            requested = _local_day(item.close_requested_at)
+            if day == requested + timedelta(days=r.randrange(1, 5)):
+                verifier = raiser_liaison[item.raised_by_unit_id]
+                if item.send_backs == 0 and r.random() < 0.15:
+                    attempt("sent_back", item_actions.send_back, session, item, by=verifier, now=_at(day, 10),
+                            reason="现场查看仍有遗留问题,请整改后再申请销号")
+                else:
+                    attempt("closed", item_actions.verify_close_out, session, item, by=verifier, now=_at(day, 10),
+                            satisfaction=r.choices([5, 4, 3], weights=[60, 30, 10])[0], comment="问题已解决,同意销号")
+
+
+# ---- the summary ---------------------------------------------------------------------------
+
+
+def summarise(session: Session, council: Council, totals: dict, db_url: str) -> dict:
+    from cobuild.actions.common import today_for
+    from cobuild.tracking import item_stats, status_counts
+    from cobuild.views import election_row, term_row
+
+    today = date(YEAR, 12, 31)
+    whole = item_stats(session, council, today, "council")[0]
+    terms = [term_row(session, t) for t in session.exec(select(Term).where(Term.council_id == council.id).order_by(Term.number)).all()]
+    conferences = session.exec(select(Conference).where(Conference.council_id == council.id).order_by(Conference.held_on)).all()
+    counts = {k: v for k, v in status_counts(session, council.id).items() if v}
+    _ = today_for
+    return {
+        "db": db_url,
+        "council": council.name,
+        "units": session.exec(select(func.count()).select_from(Unit).where(Unit.council_id == council.id)).one(),
+        "members": session.exec(select(func.count()).select_from(Member).where(Member.council_id == council.id)).one(),
+        "terms": [{"number": t["number"], "from": t["starts_on"], "to": t["ends_on"], "status": t["status"],
+                   "chair": t["chair"], "chair_source": t["chair_source"],
+                   "commitments": len(t["commitments"]),
+                   "commitments_kept": sum(c["status"] == "done" for c in t["commitments"]),
+                   "evaluations": t["evaluations"]} for t in terms],
+        "elections": [{k: e[k] for k in ("id", "term_id", "round", "status", "winner", "decided_by", "ballots")}
+                      for e in (election_row(session, e) for e in session.exec(
+                          select(Election).where(Election.council_id == council.id).order_by(Election.id)).all())],
+        "conferences": [{"code": c.code, "held_on": c.held_on.isoformat(), "status": c.status,
+                         "items_accepted": session.exec(select(func.count()).select_from(Item)
+                                                        .where(Item.resolution_conference_id == c.id, Item.number.is_not(None))).one()}  # type: ignore[union-attr]
+                        for c in conferences],
+        "items": counts,
+        "items_total": sum(counts.values()),
+        "overdue_at_year_end": whole["overdue"],
+        "extensions": whole["extensions"],
+        "completion_rate": whole["completion_rate"],
+        "on_time_rate": whole["on_time_rate"],
+        "avg_days_to_close": whole["avg_days_to_close"],
+        "satisfaction": whole["satisfaction"],
+        "by_quarter": item_stats(session, council, today, "quarter"),
+        "by_unit": item_stats(session, council, today, "unit"),
+        "audit_events": session.exec(select(func.count()).select_from(AuditEvent)).one(),
+        "actions": totals,
+    }
+
+
+def print_summary(summary: dict, console) -> None:
+    from rich.table import Table
+
+    from cobuild.cli import _stats_table
+
+    console.print(f"[bold]{summary['council']}[/bold] · 2026 模拟一年 one simulated year · {summary['units']} 个单位 units · {summary['members']} 名人员 members")
+    terms = Table(title="轮值主席任期 chair terms")
+    for column in ("届", "任期 term", "主席 chair", "产生方式 how", "状态 status", "承诺兑现 kept", "测评票 evaluations"):
+        terms.add_column(column)
+    for t in summary["terms"]:
+        terms.add_row(str(t["number"]), f"{t['from']} ~ {t['to']}", t["chair"] or "-", t["chair_source"] or "-",
+                      t["status"], f"{t['commitments_kept']}/{t['commitments']}", str(t["evaluations"]))
+    console.print(terms)
+    elections = Table(title="选举 elections")
+    for column in ("#", "轮 round", "状态 status", "当选 winner", "方式 how", "票数 ballots"):
+        elections.add_column(column)
+    for e in summary["elections"]:
+        elections.add_row(str(e["id"]), str(e["round"]), e["status"], e["winner"] or "-", e["decided_by"] or "-", str(e["ballots"]))
+    console.print(elections)
+    _stats_table("按季度 by quarter", summary["by_quarter"])
+    _stats_table("按单位 by unit (牵头 lead)", summary["by_unit"])
+    status = Table(title="事项状态 items by status")
+    status.add_column("状态 status")
+    status.add_column("数量 count")
+    for key, value in summary["items"].items():
+        status.add_row(key, str(value))
+    console.print(status)
+
+    def pct(v):
+        return "-" if v is None else f"{v:.1%}"
+
+    console.print(f"办结率 completion rate {pct(summary['completion_rate'])} · 按期办结率 on-time rate {pct(summary['on_time_rate'])} · "
+                  f"年末逾期 overdue at year end {summary['overdue_at_year_end']} · 延期 extensions {summary['extensions']} · "
+                  f"审计事件 audit events {summary['audit_events']}")
+    console.print(f"数据库 database: {summary['db']}  —  试试 try: cobuild item list 1 --db {summary['db']}")

@@ -1,0 +1,75 @@
+"""The domain: SQLModel tables, enums, state machines and pure rules. No I/O beyond a session."""
+
+from models.audit import AuditEvent, AuditLogIsAppendOnly
+from models.base import UTCDateTime, add_months, day_end, local_date, local_start, quarter_of
+from models.conferences import (
+    AgendaEntry,
+    AgendaKind,
+    Amendment,
+    AmendmentKind,
+    Attendance,
+    Conference,
+    Resolution,
+)
+from models.councils import (
+    DEFAULT_CATEGORIES,
+    VOTING_ROLES,
+    ChannelKind,
+    ContactChannel,
+    Council,
+    CouncilCreate,
+    CouncilSettings,
+    EvaluationScale,
+    Member,
+    MemberCreate,
+    MemberRole,
+    Unit,
+    UnitCreate,
+    UnitKind,
+)
+from models.errors import (
+    Conflict,
+    DomainError,
+    IllegalTransition,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+)
+from models.items import (
+    AskKind,
+    Claim,
+    ClaimRole,
+    ClaimStatus,
+    CloseOut,
+    CloseOutOutcome,
+    DeadlineExtension,
+    Item,
+    ItemSubmit,
+    ProgressReport,
+    days_overdue,
+    is_overdue,
+)
+from models.lifecycle import (
+    FINAL_STATES,
+    OPEN_STATES,
+    WORKING_STATES,
+    ConferenceStatus,
+    ElectionStatus,
+    ItemStatus,
+    TermStatus,
+    require_state,
+    require_transition,
+)
+from models.terms import (
+    GRADES,
+    Ballot,
+    Candidate,
+    ChairSource,
+    Commitment,
+    CommitmentStatus,
+    Election,
+    EvaluationBallot,
+    Term,
+)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

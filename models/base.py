@@ -1,0 +1,78 @@
+"""Column types and time helpers shared by every table.
+
+Datetimes are stored in UTC and always come back timezone-aware, even from SQLite, which
+has no timezone type and would otherwise hand back naive values.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, DateTime
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """A timestamp that refuses naive datetimes and always returns aware UTC ones."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: rules work in aware UTC datetimes")
+        value = value.astimezone(UTC)
+        # SQLite stores text; keep every value in UTC without an offset so that string
+        # comparison in SQL orders correctly.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+JSONType = JSON().with_variant(JSON(), "sqlite")
+
+
+def aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime: pass an aware datetime")
+    return moment.astimezone(UTC)
+
+
+def local_date(moment: datetime, tz: str) -> date:
+    """The calendar date at `moment` in the council's timezone."""
+    return aware(moment).astimezone(ZoneInfo(tz)).date()
+
+
+def local_start(day: date, tz: str, at: time = time(0, 0)) -> datetime:
+    """The UTC instant of `at` o'clock local time on `day`."""
+    return datetime.combine(day, at, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def day_end(day: date, tz: str) -> datetime:
+    """The first instant after `day` ends, local time, in UTC."""
+    return local_start(day + timedelta(days=1), tz)
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year = day.year + month_index // 12
+    month = month_index % 12 + 1
+    # clamp to the month's last day (Jan 31 + 1 month = Feb 28/29)
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def quarter_of(day: date) -> int:
+    return (day.month - 1) // 3 + 1

@@ -1,0 +1,174 @@
+"""Co-building items (共建事项), claims, progress, extensions and close-out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import field_validator, model_validator
+from sqlalchemy import Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.base import JSONType, UTCDateTime
+from models.lifecycle import WORKING_STATES, ItemStatus
+
+
+class AskKind(StrEnum):
+    community = "community"  # the unit asks the community
+    unit = "unit"  # the community (or a unit) asks one given unit
+    any = "any"  # any unit may take it on
+
+
+class ItemSubmit(SQLModel):
+    """What a liaison sends in; validated before anything is written."""
+
+    category: str = Field(min_length=1, max_length=40)
+    title: str = Field(min_length=2, max_length=120)
+    description: str = Field(default="", max_length=4000)
+    asks: AskKind = AskKind.any
+    asks_unit_id: int | None = None
+
+    @field_validator("title", "description", "category")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _target(self):
+        if self.asks == AskKind.unit and self.asks_unit_id is None:
+            raise ValueError("asks=unit needs the unit asked")
+        if self.asks != AskKind.unit and self.asks_unit_id is not None:
+            raise ValueError("a unit is named only when asks=unit")
+        return self
+
+
+class Item(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("council_id", "number"),
+        Index("ix_item_open_deadline", "status", "deadline"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    council_id: int = Field(foreign_key="council.id", index=True)
+    # where it was first raised, and the conference whose agenda holds it now
+    raised_conference_id: int = Field(foreign_key="conference.id", index=True)
+    conference_id: int = Field(foreign_key="conference.id", index=True)
+    # the conference whose resolution confirmed it (and numbered it)
+    resolution_conference_id: int | None = Field(default=None, foreign_key="conference.id", index=True)
+    number: str | None = Field(default=None, max_length=24)
+    raised_by_unit_id: int = Field(foreign_key="unit.id", index=True)
+    submitted_by: int | None = Field(default=None, foreign_key="member.id")
+    asks: AskKind = Field(sa_type=String(16))
+    asks_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    category: str = Field(max_length=40)
+    title: str = Field(max_length=120)
+    description: str = ""
+    status: ItemStatus = Field(default=ItemStatus.submitted, sa_type=String(16), index=True)
+    decision_reason: str | None = None
+    merged_into_id: int | None = Field(default=None, foreign_key="item.id")
+    deferrals: int = 0
+    # assignment (项目化推进)
+    goal: str | None = None
+    lead_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    responsible_person: str | None = Field(default=None, max_length=100)
+    deadline: date | None = None
+    original_deadline: date | None = None
+    extensions: int = 0
+    # close-out
+    latest_percent: int = 0
+    close_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_on: date | None = None
+    closed_on_time: bool | None = None
+    days_to_close: int | None = None
+    satisfaction: int | None = None
+    send_backs: int = 0
+    reopens: int = 0
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    # optimistic concurrency: every change bumps it, a stale writer is refused
+    version: int = 1
+
+
+class ClaimRole(StrEnum):
+    lead = "lead"
+    cooperating = "cooperating"
+
+
+class ClaimStatus(StrEnum):
+    pending = "pending"
+    confirmed = "confirmed"
+    declined = "declined"
+
+
+class Claim(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    role: ClaimRole = Field(sa_type=String(16))
+    status: ClaimStatus = Field(default=ClaimStatus.pending, sa_type=String(16))
+    claimed_by: int | None = Field(default=None, foreign_key="member.id")
+    claimed_at: datetime = Field(sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="member.id")
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str | None = None
+
+
+class ProgressReport(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    unit_id: int = Field(foreign_key="unit.id")
+    member_id: int | None = Field(default=None, foreign_key="member.id")
+    percent: int | None = Field(default=None, ge=0, le=100)
+    note: str = ""
+    evidence: list[str] = Field(default_factory=list, sa_type=JSONType)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DeadlineExtension(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    old_deadline: date
+    new_deadline: date
+    reason: str
+    by: int | None = Field(default=None, foreign_key="member.id")
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CloseOutOutcome(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    sent_back = "sent_back"
+
+
+class CloseOut(SQLModel, table=True):
+    """A close-out (销号) request and its verification by the raising party."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="item.id", index=True)
+    requested_by: int | None = Field(default=None, foreign_key="member.id")
+    requested_at: datetime = Field(sa_type=UTCDateTime)
+    note: str = ""
+    evidence: list[str] = Field(default_factory=list, sa_type=JSONType)
+    outcome: CloseOutOutcome = Field(default=CloseOutOutcome.pending, sa_type=String(16))
+    verified_by: int | None = Field(default=None, foreign_key="member.id")
+    verified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str | None = None
+    satisfaction: int | None = None
+
+
+# ---- pure rules -------------------------------------------------------------------------
+
+
+def is_overdue(status: str, deadline: date | None, today: date) -> bool:
+    """Derived, never stored: the deadline has passed and the item is not closed."""
+    return deadline is not None and status in WORKING_STATES and today > deadline
+
+
+def days_overdue(status: str, deadline: date | None, today: date) -> int:
+    return (today - deadline).days if is_overdue(status, deadline, today) else 0
+
+
+def within_reopen_window(closed_on: date, today: date, window_days: int) -> bool:
+    return (today - closed_on).days <= window_days
