@@ -15,7 +15,7 @@ class DomainError(Exception):
 
     http_status = 422
 
-    def __init__(self, code: str, **params: object) -> None:
+    def __init__(self, code: str, /, **params: object) -> None:
         self.code = code
         self.params = params
         super().__init__(self.message("zh"))

@@ -196,7 +196,7 @@ def subject_name(subject: str, lang: str = "zh") -> str:
     return names[lang_index(lang)] if names else subject
 
 
-def render(code: str, lang: str = "zh", **params: object) -> str:
+def render(code: str, lang: str = "zh", /, **params: object) -> str:
     templates = MESSAGES.get(code)
     if templates is None:
         return f"{code}: {params}"

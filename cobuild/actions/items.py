@@ -219,9 +219,9 @@ def claim(session: Session, item: Item, unit: Unit, role: str, *, by: Member | N
         raise invalid("role must be lead or cooperating") from None
     member = require_liaison(session, by, unit, f"claim_{role.value}")
     if role == ClaimRole.lead:
-        require_state("item", item.status, {ItemStatus.accepted}, "claim_lead")
         if item.lead_unit_id is not None:
             raise Conflict("lead_already_set", unit=get(session, Unit, item.lead_unit_id, "unit").name)
+        require_state("item", item.status, {ItemStatus.accepted}, "claim_lead")
         _check_can_lead(council, item, unit)
     else:
         require_state("item", item.status, WORKING_STATES, "claim_cooperating")
