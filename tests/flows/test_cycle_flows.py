@@ -1,0 +1,49 @@
+import json
+
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from cobuild.cli import app
+from cobuild.db import session_for, upgrade
+from flows.cycles import advance, chair_cycle, conference_cycle
+from models import Conference, Term
+from tests.integration.conftest import World, at
+
+
+def _world(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path}/flows.db"
+    upgrade(url)
+    with session_for(url) as session:
+        world = World(session)
+        world.open_window()
+        world.submit("hospital")
+    return url
+
+
+def test_the_conference_cycle_flow_locks_the_agenda_and_is_safe_to_rerun(tmp_path):
+    url = _world(tmp_path)
+    first = conference_cycle(url, at("2026-02-14", 0, 5).isoformat())
+    again = conference_cycle(url, at("2026-02-14", 0, 6).isoformat())
+    assert (first["agendas_locked"], again["agendas_locked"]) == (1, 0)
+    with session_for(url) as session:
+        assert session.exec(select(Conference.status).where(Conference.code == "2026-Q1")).one() == "agenda_locked"
+
+
+def test_the_chair_cycle_flow_opens_the_election_and_starts_the_next_term(tmp_path):
+    url = _world(tmp_path)
+    assert chair_cycle(url, at("2026-06-17", 0, 5).isoformat())["elections_opened"] == 1
+    result = advance(url, at("2026-07-01", 0, 5).isoformat())
+    # a late pass catches up in order: the unvoted election closes, evaluation opens, the report
+    # is published, and the next term starts under the rotation fallback
+    assert (result["elections_closed"], result["evaluations_opened"], result["reports_published"],
+            result["terms_started"]) == (1, 1, 1, 1)
+    with session_for(url) as session:
+        terms = session.exec(select(Term).order_by(Term.number)).all()
+        assert [(t.status, t.chair_source) for t in terms] == [("reported", "appointed"), ("active", "fallback")]
+
+
+def test_the_cycle_command_runs_both_flows(tmp_path):
+    url = _world(tmp_path)
+    result = CliRunner().invoke(app, ["cycle", "--db", url, "--now", "2026-02-14T00:05+08:00", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["conference"]["agendas_locked"] == 1

@@ -1,0 +1,53 @@
+"""`cobuild demo`: one simulated year through the flows, checked against the database it wrote."""
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from cobuild.db import session_for
+from cobuild.demo import run_demo
+from cobuild.tracking import item_stats
+from models import AuditEvent, Council
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
+    return url, run_demo(url, progress=False)
+
+
+def test_the_demo_year_has_two_reported_terms_and_four_resolved_conferences(demo):
+    _, summary = demo
+    reported = [t for t in summary["terms"] if t["status"] == "reported"]
+    assert [t["number"] for t in reported] == [1, 2]
+    assert all(t["commitments"] >= 1 and t["evaluations"] >= 1 for t in reported)
+    assert {e["term_id"] for e in summary["elections"]} == {2, 3}  # two chair elections in the year
+    resolved = [c["code"] for c in summary["conferences"] if c["status"] == "resolved"]
+    assert resolved == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    assert summary["members"] >= 14 and summary["units"] == 7
+
+
+def test_the_demo_items_flow_in_both_directions_and_some_are_overdue_at_year_end(demo):
+    url, summary = demo
+    assert summary["items"]["closed"] > 0 and summary["overdue_at_year_end"] > 0
+    assert summary["extensions"] > 0
+    assert sum(r["send_backs"] for r in summary["by_quarter"]) > 0
+    with session_for(url) as session:
+        from models import Item, Unit
+
+        community = session.exec(select(Unit).where(Unit.kind == "community")).one()
+        raised = session.exec(select(Item.raised_by_unit_id)).all()
+        assert community.id in raised and any(r != community.id for r in raised)
+
+
+def test_the_demo_numbers_are_the_tracking_queries_numbers(demo):
+    url, summary = demo
+    with session_for(url) as session:
+        council = session.exec(select(Council)).one()
+        row = item_stats(session, council, date(2026, 12, 31))[0]
+        assert summary["completion_rate"] == row["completion_rate"] and summary["on_time_rate"] == row["on_time_rate"]
+        assert summary["audit_events"] == len(session.exec(select(AuditEvent.id)).all())
+    assert summary["items_total"] == sum(summary["items"].values())
+    for key in ("terms", "conferences", "items", "completion_rate", "on_time_rate", "audit_events"):
+        assert key in summary
