@@ -7,7 +7,6 @@ random but reproducible: each is drawn from a generator seeded by (seed, day, su
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -357,7 +356,6 @@ def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
 
 
 def summarise(session: Session, council: Council, totals: dict, db_url: str) -> dict:
-    from cobuild.actions.common import today_for
     from cobuild.tracking import item_stats, status_counts
     from cobuild.views import election_row, term_row
 
@@ -366,7 +364,6 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
     terms = [term_row(session, t) for t in session.exec(select(Term).where(Term.council_id == council.id).order_by(Term.number)).all()]
     conferences = session.exec(select(Conference).where(Conference.council_id == council.id).order_by(Conference.held_on)).all()
     counts = {k: v for k, v in status_counts(session, council.id).items() if v}
-    _ = today_for
     return {
         "db": db_url,
         "council": council.name,

@@ -60,7 +60,8 @@ def item_detail(session: Session, council: Council, item: Item, now) -> dict:
                         "evidence": p.evidence}
                        for p in session.exec(select(ProgressReport).where(ProgressReport.item_id == item.id)
                                              .order_by(ProgressReport.id)).all()]
-    row["timeline"] = [audit_row(e, {}) for e in session.exec(
+    people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == council.id)).all()}
+    row["timeline"] = [audit_row(e, people) for e in session.exec(
         select(AuditEvent).where(AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id)
         .order_by(AuditEvent.id)).all()]
     return jsonable(row)

@@ -166,3 +166,18 @@ def validated(schema: type[SQLModel], **data: Any):
 
 def invalid(detail: str) -> DomainError:
     return InvalidInput("invalid", detail=detail)
+
+
+def required_text(value: str | None, refusal: str) -> str:
+    """The stripped text, or a refusal saying what is missing (a reason, a note …)."""
+    text = (value or "").strip()
+    if not text:
+        raise invalid(refusal)
+    return text
+
+
+def local_text(council: Council, moment: datetime) -> str:
+    """A moment as the council's people read it: local date and time."""
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%d %H:%M")

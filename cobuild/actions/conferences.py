@@ -15,6 +15,7 @@ from cobuild.actions.common import (
     record,
     require_chair,
     require_chair_or_system,
+    required_text,
     snapshot,
     use_case,
 )
@@ -224,8 +225,8 @@ def decide(session: Session, item: Item, decision: str, *, by: Member | None, no
     target = DECISIONS[decision]
     require_transition("item", item.status, target, decision)
     reason = (reason or "").strip() or None
-    if target == ItemStatus.rejected and not reason:
-        raise invalid("a rejection needs a reason")
+    if target == ItemStatus.rejected:
+        reason = required_text(reason, "a rejection needs a reason")
     before = snapshot(item, "status")
     if target == ItemStatus.merged:
         if merge_into is None or merge_into.id == item.id or merge_into.conference_id != conference.id \
@@ -334,8 +335,7 @@ def amend(session: Session, item: Item, *, by: Member | None, now: datetime, rea
     require_chair(session, council, by, "amend")
     if item.number is None:
         raise invalid("only items of a published resolution are amended; before publication use assign")
-    if not (reason or "").strip():
-        raise invalid("an amendment needs a reason")
+    reason = required_text(reason, "an amendment needs a reason")
     if cancel:
         require_transition("item", item.status, ItemStatus.cancelled, "cancel")
     else:
@@ -365,7 +365,7 @@ def amend(session: Session, item: Item, *, by: Member | None, now: datetime, rea
     seq = session.exec(select(func.count()).select_from(Amendment).where(Amendment.resolution_id == resolution.id)).one() + 1
     amendment = Amendment(resolution_id=resolution.id, seq=seq, item_id=item.id,
                           kind=AmendmentKind.cancel if cancel else AmendmentKind.change,
-                          before=jsonable(before), after=jsonable(after), reason=reason.strip(), at=now,
+                          before=jsonable(before), after=jsonable(after), reason=reason, at=now,
                           by=by.id if by else None)
     session.add(amendment)
     session.flush()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, func, select
 
 from cobuild.actions.common import (
-    get,
     invalid,
     record,
     require_secretary,
@@ -31,6 +30,7 @@ from models import (
     UnitCreate,
     UnitKind,
 )
+from models.base import add_months
 from models.terms import ChairSource
 
 
@@ -189,9 +189,6 @@ def appoint_first_chair(
         raise invalid("this council already has terms; later chairs are elected")
     if chair.council_id != council.id or not chair.votes:
         raise invalid(f"{chair.name} is not a member of this council")
-    from models.base import add_months
-    from datetime import timedelta
-
     term = Term(
         council_id=council.id, number=1, starts_on=starts_on,
         ends_on=add_months(starts_on, council.term_months) - timedelta(days=1),
@@ -202,15 +199,3 @@ def appoint_first_chair(
     record(session, council_id=council.id, by=by, action="term.schedule", subject=term, now=now,
            after=snapshot(term, "number", "starts_on", "ends_on", "chair_member_id", "chair_source"))
     return term
-
-
-def get_council(session: Session, key: str | int) -> Council:
-    """By id or by exact name."""
-    if isinstance(key, int) or str(key).isdigit():
-        return get(session, Council, int(key), "council")
-    council = session.exec(select(Council).where(Council.name == key)).first()
-    if council is None:
-        from models import NotFound
-
-        raise NotFound("not_found", subject="council", key=key)
-    return council

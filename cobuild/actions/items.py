@@ -9,9 +9,11 @@ from sqlmodel import Session, func, select
 from cobuild.actions.common import (
     get,
     invalid,
+    local_text,
     record,
     require_chair,
     require_liaison,
+    required_text,
     snapshot,
     today_for,
     use_case,
@@ -70,10 +72,8 @@ def submit_item(session: Session, conference: Conference, unit: Unit, *, by: Mem
     data = validated(ItemSubmit, **fields)
     require_state("conference", conference.status, {ConferenceStatus.collecting}, "submit")
     if not (conference.window_opens_at <= now < conference.window_closes_at):
-        from cobuild.actions.terms import _local
-
-        raise IllegalTransition("window_closed", opens=_local(council, conference.window_opens_at),
-                                closes=_local(council, conference.window_closes_at))
+        raise IllegalTransition("window_closed", opens=local_text(council, conference.window_opens_at),
+                                closes=local_text(council, conference.window_closes_at))
     if data.category not in council.categories:
         raise invalid(f"unknown category {data.category!r}; this council uses: {'、'.join(council.categories)}")
     if data.asks == AskKind.unit:
@@ -256,10 +256,8 @@ def decide_claim(session: Session, claim_row: Claim, *, by: Member | None, now: 
             require_state("item", item.status, WORKING_STATES, "confirm_claim")
             claim_row.status = ClaimStatus.confirmed
     else:
-        if not (reason or "").strip():
-            raise invalid("say why the claim is declined")
+        claim_row.reason = required_text(reason, "say why the claim is declined")
         claim_row.status = ClaimStatus.declined
-        claim_row.reason = reason.strip()
     claim_row.decided_by, claim_row.decided_at = by.id, now
     session.add(claim_row)
     record(session, council_id=council.id, by=by, action="claim.confirm" if confirm else "claim.decline",
@@ -325,12 +323,11 @@ def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Mem
     require_state("item", item.status, WORKING_STATES, "extend")
     if item.number is None or item.deadline is None:
         raise invalid("only items of a published resolution have a deadline to extend")
-    if not (reason or "").strip():
-        raise invalid("an extension needs a reason")
+    reason = required_text(reason, "an extension needs a reason")
     if new_deadline <= item.deadline:
         raise invalid(f"the new deadline must be after the current one ({item.deadline})")
     extension = DeadlineExtension(item_id=item.id, old_deadline=item.deadline, new_deadline=new_deadline,
-                                  reason=reason.strip(), by=by.id, at=now)
+                                  reason=reason, by=by.id, at=now)
     before = snapshot(item, "deadline", "extensions")
     item.deadline = new_deadline
     item.extensions += 1
@@ -338,7 +335,7 @@ def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Mem
     session.add_all([item, extension])
     session.flush()
     record(session, council_id=council.id, by=by, action="item.extend", subject=item, now=now, before=before,
-           after={**snapshot(item, "deadline", "extensions"), "reason": reason.strip()})
+           after={**snapshot(item, "deadline", "extensions"), "reason": reason})
     return extension
 
 
@@ -416,11 +413,10 @@ def send_back(session: Session, item: Item, *, by: Member | None, now: datetime,
     council = get(session, Council, item.council_id, "council")
     member = _require_raiser(session, item, by, "send_back")
     require_transition("item", item.status, ItemStatus.in_progress, "send_back")
-    if not (reason or "").strip():
-        raise invalid("say why the close-out is sent back")
+    reason = required_text(reason, "say why the close-out is sent back")
     request = _pending_close_out(session, item)
     request.outcome = CloseOutOutcome.sent_back
-    request.verified_by, request.verified_at, request.reason = member.id, now, reason.strip()
+    request.verified_by, request.verified_at, request.reason = member.id, now, reason
     before = snapshot(item, *TRACKED)
     item.status = ItemStatus.in_progress
     item.close_requested_at = None
@@ -428,7 +424,7 @@ def send_back(session: Session, item: Item, *, by: Member | None, now: datetime,
     _touch(item, now)
     session.add_all([item, request])
     record(session, council_id=council.id, by=member, action="item.send_back", subject=item, now=now,
-           before=before, after={**snapshot(item, *TRACKED), "reason": reason.strip()})
+           before=before, after={**snapshot(item, *TRACKED), "reason": reason})
     return item
 
 
@@ -438,8 +434,7 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
     council = get(session, Council, item.council_id, "council")
     member = _require_raiser(session, item, by, "reopen")
     require_transition("item", item.status, ItemStatus.reopened, "reopen")
-    if not (reason or "").strip():
-        raise invalid("say why the item is reopened")
+    reason = required_text(reason, "say why the item is reopened")
     today = today_for(council, now)
     if item.closed_on is None or not within_reopen_window(item.closed_on, today, council.reopen_window_days):
         raise IllegalTransition("reopen_window", closed=item.closed_on, days=council.reopen_window_days)
@@ -451,5 +446,5 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
     _touch(item, now)
     session.add(item)
     record(session, council_id=council.id, by=member, action="item.reopen", subject=item, now=now,
-           before=before, after={**snapshot(item, *TRACKED), "reason": reason.strip()})
+           before=before, after={**snapshot(item, *TRACKED), "reason": reason})
     return item

@@ -10,8 +10,10 @@ from cobuild.actions.common import (
     current_term,
     get,
     invalid,
+    local_text,
     record,
     require_voter,
+    required_text,
     snapshot,
     today_for,
     use_case,
@@ -137,8 +139,8 @@ def cast_vote(session: Session, election: Election, candidate: Member, *, by: Me
     voter = require_voter(by, council, "vote")
     require_state("election", election.status, {ElectionStatus.open}, "vote")
     if not (election.opens_at <= now < election.closes_at):
-        raise IllegalTransition("election_window", opens=_local(council, election.opens_at),
-                                closes=_local(council, election.closes_at))
+        raise IllegalTransition("election_window", opens=local_text(council, election.opens_at),
+                                closes=local_text(council, election.closes_at))
     candidates = set(session.exec(select(Candidate.member_id).where(Candidate.election_id == election.id)).all())
     if candidate.id not in candidates:
         raise InvalidInput("not_candidate", person=candidate.name)
@@ -158,7 +160,7 @@ def close_election(session: Session, election: Election, *, now: datetime, force
     council = get(session, Council, election.council_id, "council")
     require_transition("election", election.status, ElectionStatus.closed, "close_election")
     if now < election.closes_at and not force:
-        raise IllegalTransition("too_early", action="close_election", when=_local(council, election.closes_at))
+        raise IllegalTransition("too_early", action="close_election", when=local_text(council, election.closes_at))
     term = get(session, Term, election.term_id, "term")
     candidate_ids = list(session.exec(select(Candidate.member_id).where(Candidate.election_id == election.id)).all())
     votes = list(session.exec(select(Ballot.candidate_id).where(Ballot.election_id == election.id)).all())
@@ -210,12 +212,6 @@ def _least_recently_chaired(session: Session, council: Council, member_ids: list
     )
 
 
-def _local(council: Council, moment: datetime) -> str:
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%d %H:%M")
-
-
 # ---- terms --------------------------------------------------------------------------------
 
 
@@ -225,7 +221,7 @@ def start_term(session: Session, term: Term, *, now: datetime) -> Term:
     council = get(session, Council, term.council_id, "council")
     require_transition("term", term.status, TermStatus.active, "start_term")
     if now < term_start_at(council, term):
-        raise IllegalTransition("too_early", action="start_term", when=_local(council, term_start_at(council, term)))
+        raise IllegalTransition("too_early", action="start_term", when=local_text(council, term_start_at(council, term)))
     previous = session.exec(
         select(Term).where(Term.council_id == council.id, Term.number == term.number - 1)
     ).first()
@@ -272,10 +268,9 @@ def _require_term_chair(term: Term, by: Member | None, action: str) -> Member:
 def publish_statement(session: Session, term: Term, text: str, *, by: Member | None, now: datetime) -> Term:
     chair = _require_term_chair(term, by, "statement")
     require_state("term", term.status, {TermStatus.scheduled, TermStatus.active}, "statement")
-    if not text.strip():
-        raise invalid("the inaugural statement is empty")
+    text = required_text(text, "the inaugural statement is empty")
     before = {"inaugural_statement": term.inaugural_statement}
-    term.inaugural_statement = text.strip()
+    term.inaugural_statement = text
     session.add(term)
     record(session, council_id=term.council_id, by=chair, action="term.statement", subject=term, now=now,
            before=before, after={"inaugural_statement": term.inaugural_statement})
@@ -289,13 +284,12 @@ def add_commitment(
 ) -> Commitment:
     chair = _require_term_chair(term, by, "commit")
     require_state("term", term.status, {TermStatus.scheduled, TermStatus.active}, "commit")
-    if not title.strip():
-        raise invalid("a commitment needs a title")
+    title = required_text(title, "a commitment needs a title")
     due = due_on or term.ends_on
     if not (term.starts_on <= due <= term.ends_on):
         raise invalid(f"a commitment is due within the term ({term.starts_on} – {term.ends_on})")
     seq = (session.exec(select(func.count()).select_from(Commitment).where(Commitment.term_id == term.id)).one()) + 1
-    commitment = Commitment(term_id=term.id, seq=seq, title=title.strip(), description=description, due_on=due)
+    commitment = Commitment(term_id=term.id, seq=seq, title=title, description=description, due_on=due)
     session.add(commitment)
     session.flush()
     record(session, council_id=term.council_id, by=chair, action="commitment.add", subject=commitment, now=now,
@@ -311,8 +305,8 @@ def close_commitment(
     chair = _require_term_chair(term, by, "complete_commitment")
     require_state("term", term.status, {TermStatus.active, TermStatus.evaluating}, "complete_commitment")
     require_state("commitment", commitment.status, {CommitmentStatus.open}, "complete_commitment")
-    if not fulfilled and not note.strip():
-        raise invalid("say why the commitment is dropped")
+    if not fulfilled:
+        required_text(note, "say why the commitment is dropped")
     commitment.status = CommitmentStatus.done if fulfilled else CommitmentStatus.dropped
     commitment.closed_at = now
     commitment.closing_note = note.strip() or None
@@ -328,7 +322,7 @@ def open_evaluation(session: Session, term: Term, *, now: datetime) -> Term:
     require_transition("term", term.status, TermStatus.evaluating, "open_evaluation")
     opens = evaluation_opens_at(council, term)
     if now < opens:
-        raise IllegalTransition("too_early", action="open_evaluation", when=_local(council, opens))
+        raise IllegalTransition("too_early", action="open_evaluation", when=local_text(council, opens))
     term.status = TermStatus.evaluating
     term.evaluation_opened_at = now
     session.add(term)
@@ -372,7 +366,7 @@ def publish_term_report(session: Session, term: Term, *, now: datetime, by: Memb
     if by is not None:
         _require_term_chair(term, by, "report")
     elif now < term_end_at(council, term):
-        raise IllegalTransition("too_early", action="report", when=_local(council, term_end_at(council, term)))
+        raise IllegalTransition("too_early", action="report", when=local_text(council, term_end_at(council, term)))
     from cobuild.tracking import term_report_data
 
     term.report = term_report_data(session, council, term, today_for(council, now))
