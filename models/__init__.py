@@ -49,6 +49,14 @@ from models.items import (
     days_overdue,
     is_overdue,
 )
+from models.notifications import (
+    CouncilEvent,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationStatus,
+    TemplateOverride,
+)
 from models.lifecycle import (
     FINAL_STATES,
     OPEN_STATES,

@@ -146,6 +146,7 @@ class MemberCreate(SQLModel):
     role: MemberRole = MemberRole.member
     is_liaison: bool = False
     language: str = Field(default="zh", regex="^(zh|en)$")
+    delivery: str = Field(default="immediate", regex="^(immediate|digest)$")
     email: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=40)
 
@@ -167,6 +168,8 @@ class Member(SQLModel, table=True):
     role: MemberRole = Field(sa_type=String(16))
     is_liaison: bool = False
     language: str = "zh"
+    # immediate: each message as it comes; digest: one daily digest on the working morning
+    delivery: str = Field(default="immediate", max_length=16)
     active: bool = True
 
     @property

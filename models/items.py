@@ -46,6 +46,8 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("council_id", "number"),
         Index("ix_item_open_deadline", "status", "deadline"),
+        # the sweep's only query: items whose next reminder is due (NULL: schedule to compute)
+        Index("ix_item_next_reminder", "status", "next_reminder_at"),
     )
     id: int | None = Field(default=None, primary_key=True)
     council_id: int = Field(foreign_key="council.id", index=True)
@@ -89,6 +91,8 @@ class Item(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     # optimistic concurrency: every change bumps it, a stale writer is refused
     version: int = 1
+    # when the sweep must look at this item again; NULL after any change (recompute)
+    next_reminder_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class ClaimRole(StrEnum):

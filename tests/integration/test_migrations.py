@@ -23,8 +23,8 @@ def _differences(url: str) -> list:
 
 def test_sqlite_migrations_match_the_models_and_upgrade_twice(tmp_path):
     url = f"sqlite:///{tmp_path}/m.db"
-    assert upgrade(url) == "0001"
-    assert upgrade(url) == "0001"
+    assert upgrade(url) == "0002"
+    assert upgrade(url) == "0002"
     assert set(inspect(engine_for(url)).get_table_names()) >= set(SQLModel.metadata.tables)
     assert _differences(url) == []
 
@@ -48,7 +48,7 @@ def pg_url():
 
 
 def test_postgres_migrations_match_the_models(pg_url):
-    assert upgrade(pg_url) == "0001"
+    assert upgrade(pg_url) == "0002"
     assert _differences(pg_url) == []
 
 

@@ -1,0 +1,74 @@
+"""Working days: the official Chinese calendar with make-up working weekends (调休).
+
+`chinese-calendar` knows the years the State Council has published. For a year it does not
+know we fall back to Monday–Friday and warn once per year; a council's own extra holidays and
+extra working days always win.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, timedelta
+from functools import lru_cache
+
+log = logging.getLogger("cobuild.workdays")
+_warned_years: set[int] = set()
+
+
+@lru_cache(maxsize=4096)
+def official_workday(day: date) -> bool:
+    import chinese_calendar
+
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        if day.year not in _warned_years:
+            _warned_years.add(day.year)
+            log.warning("chinese-calendar has no data for %s; Monday–Friday is used for that year "
+                        "(add official holidays as council overrides)", day.year)
+        return day.weekday() < 5
+
+
+class WorkCalendar:
+    """Working days of one council: the official calendar plus the council's overrides."""
+
+    def __init__(self, extra_holidays=(), extra_workdays=()):
+        self.holidays = {date.fromisoformat(str(d)) for d in extra_holidays}
+        self.workdays = {date.fromisoformat(str(d)) for d in extra_workdays}
+
+    def is_workday(self, day: date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return official_workday(day)
+
+    def add_workdays(self, day: date, count: int) -> date:
+        """The `count`-th working day after `day` (before it when negative); `day` itself is
+        not counted. add_workdays(d, 0) is d."""
+        step = 1 if count >= 0 else -1
+        remaining = abs(count)
+        current = day
+        while remaining:
+            current += timedelta(days=step)
+            if self.is_workday(current):
+                remaining -= 1
+        return current
+
+    def on_or_before(self, day: date) -> date:
+        while not self.is_workday(day):
+            day -= timedelta(days=1)
+        return day
+
+    def on_or_after(self, day: date) -> date:
+        while not self.is_workday(day):
+            day += timedelta(days=1)
+        return day
+
+    def workdays_between(self, start: date, end: date) -> int:
+        """Working days after `start` up to and including `end` (0 if end <= start)."""
+        count, current = 0, start
+        while current < end:
+            current += timedelta(days=1)
+            count += self.is_workday(current)
+        return count
