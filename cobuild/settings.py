@@ -13,6 +13,17 @@ class Settings(BaseSettings):
     lang: str = "zh"
     # how a naive --now (no offset) is read
     timezone: str = "Asia/Shanghai"
+    # delivery: "live" sends through each person's channels; "file" writes every message to
+    # <outbox_dir>/outbox.jsonl instead (demos, trials, tests)
+    delivery: str = "live"
+    outbox_dir: str = "cobuild-outbox"
+    # an Apprise mailto URL with the SMTP account, e.g. mailtos://user:password@smtp.example.org?from=noreply@example.org
+    smtp_url: str | None = None
+    # an Apprise URL of an SMS gateway with {phone} where the number goes
+    sms_url: str | None = None
+    channel_timeout: float = 10.0
+    # a delivery is retried with back-off and dead-lettered after this many attempts
+    max_attempts: int = 5
 
 
 def get_settings() -> Settings:

@@ -98,6 +98,40 @@ def record(
     return event
 
 
+def touch(session: Session, item, now: datetime) -> None:
+    """Every change of an item: bump its version, have the sweep recompute its reminders, and
+    drop queued reminders that the change has made stale (a moved deadline, a closed item)."""
+    from notifications.dispatch import is_stale
+    from notifications.outbox import drop_pending
+    from models import Notification, NotificationStatus
+
+    item.updated_at = now
+    item.version += 1
+    item.next_reminder_at = None
+    session.add(item)
+    if item.id is None:
+        return
+    queued = session.exec(select(Notification).where(
+        Notification.subject_type == "item", Notification.subject_id == item.id,
+        Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))).all()  # type: ignore[attr-defined]
+    drop_pending(session, [n.id for n in queued if is_stale(session, n)])
+
+
+def once(session: Session, council_id: int, key: str, now: datetime, detail: dict | None = None) -> bool:
+    """True the first time `key` is claimed, ever: the database's unique key decides, so two
+    sweepers at once, a re-run or a restart never do a council-level send twice."""
+    from models import CouncilEvent
+
+    table = CouncilEvent.__table__
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(council_id=council_id, key=key, at=now, detail=detail) \
+        .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    return session.execute(statement).scalar_one_or_none() is not None
+
+
 def today_for(council: Council, now: datetime) -> date:
     return local_date(now, council.timezone)
 

@@ -17,6 +17,7 @@ from cobuild.actions.common import (
     require_chair_or_system,
     required_text,
     snapshot,
+    touch,
     use_case,
 )
 from models import (
@@ -143,9 +144,7 @@ def lock_agenda(session: Session, conference: Conference, *, now: datetime, by: 
         before = snapshot(item, "status", "conference_id")
         item.status = ItemStatus.submitted
         item.conference_id = conference.id
-        item.updated_at = now
-        item.version += 1
-        session.add(item)
+        touch(session, item, now)
         record(session, council_id=council.id, by=by, action="item.carry_over", subject=item, now=now,
                before=before, after=snapshot(item, "status", "conference_id"))
         add(item, AgendaKind.carried)
@@ -240,9 +239,7 @@ def decide(session: Session, item: Item, decision: str, *, by: Member | None, no
         item.deferrals += 1
     item.status = target
     item.decision_reason = reason
-    item.updated_at = now
-    item.version += 1
-    session.add(item)
+    touch(session, item, now)
     record(session, council_id=council.id, by=by, action=f"item.{decision}", subject=item, now=now,
            before=before, after=snapshot(item, "status", "decision_reason", "merged_into_id"))
     return item
@@ -276,9 +273,7 @@ def publish_resolution(session: Session, conference: Conference, *, by: Member |
         before = {"status": item.status}
         if item.lead_unit_id is not None:
             item.status = ItemStatus.claimed
-        item.updated_at = now
-        item.version += 1
-        session.add(item)
+        touch(session, item, now)
         record(session, council_id=council.id, by=by, action="item.publish", subject=item, now=now,
                before=before, after=snapshot(item, "status", "number"))
         lines.append({
@@ -357,9 +352,7 @@ def amend(session: Session, item: Item, *, by: Member | None, now: datetime, rea
             set_lead(session, council, item, get(session, Unit, lead_unit_id, "unit"), by, now)
         if cooperating_unit_ids is not None:
             replace_cooperating(session, council, item, cooperating_unit_ids, by, now)
-    item.updated_at = now
-    item.version += 1
-    session.add(item)
+    touch(session, item, now)
     after = snapshot(item, *fields)
     after["cooperating"] = _cooperating_units(session, [item.id]).get(item.id, [])
     seq = session.exec(select(func.count()).select_from(Amendment).where(Amendment.resolution_id == resolution.id)).one() + 1

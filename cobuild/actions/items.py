@@ -16,6 +16,7 @@ from cobuild.actions.common import (
     required_text,
     snapshot,
     today_for,
+    touch,
     use_case,
     validated,
 )
@@ -48,11 +49,6 @@ from models import (
 from models.items import within_reopen_window
 
 TRACKED = ("status", "lead_unit_id", "deadline", "latest_percent")
-
-
-def _touch(item: Item, now: datetime) -> None:
-    item.updated_at = now
-    item.version += 1
 
 
 def _unit(session: Session, council: Council, unit_id: int | None) -> Unit:
@@ -107,7 +103,7 @@ def withdraw_item(session: Session, item: Item, *, by: Member | None, now: datet
     before = snapshot(item, "status")
     item.status = ItemStatus.cancelled
     item.decision_reason = "提出单位撤回 withdrawn by the raising unit"
-    _touch(item, now)
+    touch(session, item, now)
     session.add(item)
     record(session, council_id=council.id, by=by, action="item.withdraw", subject=item, now=now,
            before=before, after=snapshot(item, "status"))
@@ -200,7 +196,7 @@ def assign(session: Session, item: Item, *, by: Member | None, now: datetime, go
         replace_cooperating(session, council, item, cooperating_unit_ids, by, now)
     if responsible_person is not None:
         item.responsible_person = responsible_person.strip() or None
-    _touch(item, now)
+    touch(session, item, now)
     session.add(item)
     record(session, council_id=council.id, by=by, action="item.assign", subject=item, now=now, before=before,
            after=snapshot(item, "goal", "lead_unit_id", "responsible_person", "deadline", "status"))
@@ -250,7 +246,7 @@ def decide_claim(session: Session, claim_row: Claim, *, by: Member | None, now: 
         if claim_row.role == ClaimRole.lead:
             require_state("item", item.status, {ItemStatus.accepted}, "confirm_claim")
             set_lead(session, council, item, get(session, Unit, claim_row.unit_id, "unit"), by, now)
-            _touch(item, now)
+            touch(session, item, now)
             session.add(item)
         else:
             require_state("item", item.status, WORKING_STATES, "confirm_claim")
@@ -298,7 +294,7 @@ def post_progress(session: Session, item: Item, *, by: Member | None, now: datet
             require_transition("item", item.status, ItemStatus.in_progress, "progress")
             item.status = ItemStatus.in_progress
         item.latest_percent = percent
-        _touch(item, now)
+        touch(session, item, now)
         session.add(item)
     else:
         require_state("item", item.status, WORKING_STATES, "note")
@@ -331,7 +327,7 @@ def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Mem
     before = snapshot(item, "deadline", "extensions")
     item.deadline = new_deadline
     item.extensions += 1
-    _touch(item, now)
+    touch(session, item, now)
     session.add_all([item, extension])
     session.flush()
     record(session, council_id=council.id, by=by, action="item.extend", subject=item, now=now, before=before,
@@ -355,7 +351,7 @@ def request_close_out(session: Session, item: Item, *, by: Member | None, now: d
     before = snapshot(item, *TRACKED)
     item.status = ItemStatus.close_requested
     item.close_requested_at = now
-    _touch(item, now)
+    touch(session, item, now)
     session.add_all([item, request])
     session.flush()
     record(session, council_id=council.id, by=by, action="item.request_close", subject=item, now=now,
@@ -401,7 +397,7 @@ def verify_close_out(session: Session, item: Item, *, by: Member | None, now: da
     item.days_to_close = (today - published_on).days
     item.satisfaction = satisfaction
     item.latest_percent = 100
-    _touch(item, now)
+    touch(session, item, now)
     session.add_all([item, request])
     record(session, council_id=council.id, by=member, action="item.close", subject=item, now=now, before=before,
            after={**snapshot(item, *TRACKED), "on_time": item.closed_on_time, "satisfaction": satisfaction})
@@ -421,7 +417,7 @@ def send_back(session: Session, item: Item, *, by: Member | None, now: datetime,
     item.status = ItemStatus.in_progress
     item.close_requested_at = None
     item.send_backs += 1
-    _touch(item, now)
+    touch(session, item, now)
     session.add_all([item, request])
     record(session, council_id=council.id, by=member, action="item.send_back", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})
@@ -443,7 +439,7 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
     item.closed_at = item.closed_on = item.closed_on_time = item.days_to_close = None
     item.satisfaction = None
     item.reopens += 1
-    _touch(item, now)
+    touch(session, item, now)
     session.add(item)
     record(session, council_id=council.id, by=member, action="item.reopen", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
-from cobuild.actions.council import add_member, add_unit, appoint_first_chair, create_council
+from cobuild.actions.council import add_channel, add_member, add_unit, appoint_first_chair, create_council
 from cobuild.actions.cycles import advance
 from cobuild.db import session_for, upgrade
 from models import Conference, Item, MemberRole, Term, Unit, UnitKind
@@ -40,10 +40,13 @@ class World:
                                 ("power", "供电所", UnitKind.state_enterprise), ("company", "华信公司", UnitKind.private_enterprise)):
             unit = add_unit(session, self.council, by=s, now=now, name=name, kind=kind)
             self.units[key] = unit
-            self.heads[key] = add_member(session, self.council, unit, by=s, now=now, name=f"{name}负责人", role=MemberRole.deputy)
+            self.heads[key] = add_member(session, self.council, unit, by=s, now=now, name=f"{name}负责人",
+                                         role=MemberRole.deputy, email=f"head-{key}@example.org")
             self.liaisons[key] = add_member(session, self.council, unit, by=s, now=now, name=f"{name}联络员",
-                                            role=MemberRole.staff, is_liaison=True)
-        self.member = add_member(session, self.council, self.community, by=s, now=now, name="李委员", role=MemberRole.member)
+                                            role=MemberRole.staff, is_liaison=True, email=f"liaison-{key}@example.org")
+        self.member = add_member(session, self.council, self.community, by=s, now=now, name="李委员",
+                                 role=MemberRole.member, email="member@example.org")
+        add_channel(session, self.council, s, "email", "secretary@example.org", by=s, now=now)
         self.chair = self.heads["school"]
         self.term = appoint_first_chair(session, self.council, self.chair, date(2026, 1, 1), by=s, now=now)
         self.advance("2026-01-01", 0, 5)

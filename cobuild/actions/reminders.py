@@ -1,0 +1,377 @@
+"""The reminder sweep: everything SPEC.md section 4 sends by itself.
+
+Three parts, each idempotent and each proportional to what is due, not to what exists:
+- items: one indexed query finds the items whose `next_reminder_at` has come (or was reset by
+  a change); their ladder is computed (models/reminders.py), the due steps are queued, and
+  the time of the next step is stored. Items are worked in batches, one commit per batch.
+- council events: window opened, non-submitters, the agenda, elections, hand-over,
+  evaluation, the term report — each claimed once by a unique key (`once`).
+- digests: a daily digest for people who prefer one, the weekly digest on Monday morning.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import or_, update
+from sqlmodel import Session, select
+
+from cobuild.actions.common import local_text, once, record, today_for
+from models import (
+    AgendaEntry,
+    AgendaKind,
+    Ballot,
+    Candidate,
+    Claim,
+    ClaimRole,
+    ClaimStatus,
+    Conference,
+    ConferenceStatus,
+    Council,
+    Election,
+    ElectionStatus,
+    EvaluationBallot,
+    Item,
+    ItemStatus,
+    Member,
+    MemberRole,
+    Notification,
+    NotificationStatus,
+    Term,
+    TermStatus,
+    Unit,
+)
+from models.base import aware
+from models.reminders import deadline_steps, due_steps, verify_steps
+from notifications.outbox import Outbox
+
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+LADDER_STATES = [ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened]
+SCHEDULED_STATES = [*LADDER_STATES, ItemStatus.close_requested, ItemStatus.accepted]
+
+
+class Directory:
+    """Who is who, loaded once per batch for the councils in it."""
+
+    def __init__(self, session: Session, council_ids: set[int]):
+        ids = list(council_ids)
+        self.councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(ids))).all()}  # type: ignore[attr-defined]
+        self.units = {u.id: u for u in session.exec(select(Unit).where(Unit.council_id.in_(ids))).all()}  # type: ignore[attr-defined]
+        members = session.exec(select(Member).where(Member.council_id.in_(ids), Member.active == True)).all()  # type: ignore[attr-defined]  # noqa: E712
+        self.members = {m.id: m for m in members}
+        self.liaisons: dict[int, list[Member]] = defaultdict(list)
+        self.by_name: dict[tuple[int, str], Member] = {}
+        self.secretaries: dict[int, list[Member]] = defaultdict(list)
+        self.voters: dict[int, list[Member]] = defaultdict(list)
+        for m in members:
+            if m.is_liaison:
+                self.liaisons[m.unit_id].append(m)
+            if m.role == MemberRole.secretary:
+                self.secretaries[m.council_id].append(m)
+            if m.votes:
+                self.voters[m.council_id].append(m)
+            self.by_name[(m.council_id, m.name)] = m
+        terms = session.exec(select(Term).where(Term.council_id.in_(ids),  # type: ignore[attr-defined]
+                                                Term.status.in_([TermStatus.active, TermStatus.evaluating]))).all()  # type: ignore[attr-defined]
+        self.chairs = {t.council_id: self.members.get(t.chair_member_id) for t in terms}
+
+    def chair(self, council_id: int) -> list[Member]:
+        chair = self.chairs.get(council_id)
+        return [chair] if chair else []
+
+    def unit_people(self, unit_ids) -> list[Member]:
+        return [m for u in unit_ids for m in self.liaisons.get(u, [])]
+
+
+def _item_context(item: Item, directory: Directory) -> dict:
+    units = directory.units
+    return {"item": {
+        "number": item.number, "title": item.title, "deadline": item.deadline.isoformat() if item.deadline else "-",
+        "lead_unit": units[item.lead_unit_id].name if item.lead_unit_id else "-",
+        "raised_by": units[item.raised_by_unit_id].name, "goal": item.goal or "-",
+        "responsible_person": item.responsible_person or "-"}}
+
+
+def _unique(people: list[Member]) -> list[Member]:
+    return list({m.id: m for m in people}.values())
+
+
+def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500) -> dict:
+    counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
+    due = or_(Item.next_reminder_at.is_(None), Item.next_reminder_at <= now)  # type: ignore[union-attr]
+    while True:
+        items = session.exec(select(Item).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr]
+                             .order_by(Item.id).limit(batch)).all()
+        if not items:
+            return counts
+        directory = Directory(session, {i.council_id for i in items})
+        cooperating: dict[int, list[int]] = defaultdict(list)
+        for item_id, unit_id in session.exec(select(Claim.item_id, Claim.unit_id).where(
+                Claim.item_id.in_([i.id for i in items]), Claim.role == ClaimRole.cooperating,  # type: ignore[attr-defined]
+                Claim.status == ClaimStatus.confirmed)).all():
+            cooperating[item_id].append(unit_id)
+        for item in items:
+            council = directory.councils[item.council_id]
+            following = _remind_item(session, item, council, directory, cooperating[item.id], outbox, now, counts)
+            # a plain UPDATE: the sweep must not overwrite a user's concurrent change of the item
+            session.execute(update(Item).where(Item.id == item.id).values(next_reminder_at=following))
+            counts["items"] += 1
+        session.commit()
+
+
+def _remind_item(session, item, council, directory, cooperating_units, outbox, now, counts) -> datetime:
+    cal, policy = outbox.calendar(council)
+    today = today_for(council, now)
+    if item.status in LADDER_STATES and item.deadline and item.lead_unit_id:
+        steps, following = due_steps(deadline_steps(item.deadline, cal, policy), now)
+        basis = item.deadline.isoformat()
+        context = {**_item_context(item, directory),
+                   "days_left": cal.workdays_between(today, cal.on_or_before(item.deadline)),
+                   "days_overdue": max(0, (today - item.deadline).days)}
+    elif item.status == ItemStatus.close_requested and item.close_requested_at:
+        steps, following = due_steps(verify_steps(item.close_requested_at, cal, policy), now)
+        basis = item.close_requested_at.isoformat()
+        requested_on = item.close_requested_at.astimezone(ZoneInfo(council.timezone)).date()
+        context = {**_item_context(item, directory), "requested_on": requested_on.isoformat(),
+                   "waiting_days": cal.workdays_between(requested_on, today)}
+    else:
+        return FAR_FUTURE  # no lead or no deadline yet: a change of the item reschedules it
+    audiences = {
+        "lead": lambda: directory.unit_people([item.lead_unit_id]) + (
+            [directory.by_name[(council.id, item.responsible_person)]]
+            if (council.id, item.responsible_person) in directory.by_name else []),
+        "cooperating": lambda: directory.unit_people(cooperating_units),
+        "chair": lambda: directory.chair(council.id),
+        "secretary": lambda: directory.secretaries[council.id],
+        "raiser": lambda: directory.unit_people([item.raised_by_unit_id]),
+    }
+    for step in steps:
+        for person in _unique(audiences[step.audience]()):
+            outbox.enqueue(council, person, step.kind, now=now, context=context, step=step.step,
+                           subject_type="item", subject_id=item.id, basis=basis)
+        if step.kind in ("escalation", "verify_escalation") and once(
+                session, council.id, f"escalation|item:{item.id}|{basis}|{step.step}", now):
+            counts["escalations"] += 1
+            record(session, council_id=council.id, by=None, action=f"item.escalate_{step.step}", subject=item,
+                   now=now, after={"kind": step.kind, "deadline": item.deadline, "to": step.audience})
+        if step.kind == "overdue" and once(session, council.id, f"overdue|item:{item.id}|{basis}", now):
+            counts["overdue_marked"] += 1
+            record(session, council_id=council.id, by=None, action="item.overdue", subject=item, now=now,
+                   after={"deadline": item.deadline})
+    return following or FAR_FUTURE
+
+
+# ---- council events ------------------------------------------------------------------------
+
+
+def sweep_council_events(session: Session, now: datetime, outbox: Outbox) -> dict:
+    counts = defaultdict(int)
+    conferences = session.exec(select(Conference).where(Conference.status.in_(  # type: ignore[attr-defined]
+        [ConferenceStatus.collecting, ConferenceStatus.agenda_locked]))).all()
+    elections = session.exec(select(Election).where(or_(
+        Election.status == ElectionStatus.open,
+        (Election.status == ElectionStatus.decided) & (Election.closes_at >= now - timedelta(days=7))))).all()
+    terms = session.exec(select(Term).where(or_(
+        Term.status.in_([TermStatus.scheduled, TermStatus.evaluating]),  # type: ignore[attr-defined]
+        (Term.status == TermStatus.reported) & (Term.reported_at >= now - timedelta(days=7))))).all()
+    council_ids = {c.council_id for c in conferences} | {e.council_id for e in elections} | {t.council_id for t in terms}
+    if not council_ids:
+        return dict(counts)
+    directory = Directory(session, council_ids)
+    for conference in conferences:
+        _conference_events(session, conference, directory, outbox, now, counts)
+    for election in elections:
+        _election_events(session, election, directory, outbox, now, counts)
+    for term in terms:
+        _term_events(session, term, directory, outbox, now, counts)
+    session.commit()
+    return dict(counts)
+
+
+def _send(outbox, council, people, kind, now, context, subject_type, subject_id, counts) -> None:
+    for person in _unique(people):
+        outbox.enqueue(council, person, kind, now=now, context=context, subject_type=subject_type, subject_id=subject_id)
+    counts[kind] += 1
+
+
+def _conference_events(session, conference, directory, outbox, now, counts) -> None:
+    council = directory.councils[conference.council_id]
+    context = {"conference": {"code": conference.code, "held_on": conference.held_on.isoformat(),
+                              "held_at": local_text(council, conference.scheduled_at),
+                              "closes": local_text(council, conference.window_closes_at)},
+               "limit_min": council.items_min_per_unit, "limit_max": council.items_max_per_unit}
+    units = [u for u in directory.units.values() if u.council_id == council.id and u.active]
+    if conference.status == ConferenceStatus.collecting:
+        if once(session, council.id, f"window_open|conference:{conference.id}", now):
+            _send(outbox, council, directory.unit_people([u.id for u in units]), "window_open", now, context,
+                  "conference", conference.id, counts)
+        if now >= conference.window_closes_at - timedelta(days=3) and \
+                once(session, council.id, f"submission_reminder|conference:{conference.id}", now):
+            submitted = set(session.exec(select(Item.raised_by_unit_id).where(
+                Item.raised_conference_id == conference.id, Item.status != ItemStatus.cancelled)).all())
+            for unit in units:
+                if unit.id not in submitted:
+                    _send(outbox, council, directory.unit_people([unit.id]), "submission_reminder", now,
+                          {**context, "unit": unit.name}, "conference", conference.id, counts)
+    elif once(session, council.id, f"agenda|conference:{conference.id}", now):
+        labels = {AgendaKind.new: ("新提交", "new"), AgendaKind.carried: ("暂缓后再议", "carried over"),
+                  AgendaKind.review: ("推进情况审议", "review")}
+        rows = session.exec(select(AgendaEntry, Item).join(Item, Item.id == AgendaEntry.item_id)
+                            .where(AgendaEntry.conference_id == conference.id).order_by(AgendaEntry.position)).all()
+        agenda = [{"label": labels[AgendaKind(e.kind)][0], "label_en": labels[AgendaKind(e.kind)][1],
+                   "title": f"{i.number + ' ' if i.number else ''}{i.title}"} for e, i in rows]
+        _send(outbox, council, directory.voters[council.id], "agenda", now, {**context, "agenda": agenda},
+              "conference", conference.id, counts)
+
+
+def _term_dict(term: Term) -> dict:
+    return {"number": term.number, "starts_on": term.starts_on.isoformat(), "ends_on": term.ends_on.isoformat()}
+
+
+def _election_events(session, election, directory, outbox, now, counts) -> None:
+    council = directory.councils[election.council_id]
+    term = session.get(Term, election.term_id)
+    candidates = [directory.members[c].name for c in session.exec(
+        select(Candidate.member_id).where(Candidate.election_id == election.id)).all() if c in directory.members]
+    context = {"term": _term_dict(term), "closes": local_text(council, election.closes_at), "candidates": candidates}
+    voters = directory.voters[council.id]
+    if election.status == ElectionStatus.open:
+        if once(session, council.id, f"election_open|election:{election.id}", now):
+            _send(outbox, council, voters, "election_open", now, context, "election", election.id, counts)
+        if now >= election.closes_at - timedelta(days=2) and \
+                once(session, council.id, f"election_reminder|election:{election.id}", now):
+            voted = set(session.exec(select(Ballot.voter_id).where(Ballot.election_id == election.id)).all())
+            _send(outbox, council, [m for m in voters if m.id not in voted], "election_reminder", now, context,
+                  "election", election.id, counts)
+    elif election.winner_member_id and once(session, council.id, f"election_result|election:{election.id}", now):
+        winner = directory.members.get(election.winner_member_id) or session.get(Member, election.winner_member_id)
+        how = {"election": ("得票最多", "by plurality"), "runoff": ("经第二轮投票", "in a runoff"),
+               "tie_break": ("得票相同,按最久未任主席的单位确定", "on a tie, as the unit that chaired least recently")}
+        zh, en = how.get(election.decided_by or "election", how["election"])
+        _send(outbox, council, voters, "election_result", now,
+              {**context, "winner": winner.name, "unit": directory.units[winner.unit_id].name, "how": zh, "how_en": en},
+              "election", election.id, counts)
+
+
+def _term_events(session, term, directory, outbox, now, counts) -> None:
+    from cobuild.actions.terms import term_end_at, term_start_at
+
+    council = directory.councils[term.council_id]
+    chair = directory.members.get(term.chair_member_id) if term.chair_member_id else None
+    context = {"term": _term_dict(term), "chair": chair.name if chair else "-",
+               "closes": local_text(council, term_end_at(council, term))}
+    voters = [m for m in directory.voters[council.id] if m.id != term.chair_member_id]
+    if term.status == TermStatus.scheduled:
+        if chair and now >= term_start_at(council, term) - timedelta(days=7) and \
+                once(session, council.id, f"handover|term:{term.id}", now):
+            _send(outbox, council, [chair], "handover", now, context, "term", term.id, counts)
+    elif term.status == TermStatus.evaluating:
+        if once(session, council.id, f"evaluation_open|term:{term.id}", now):
+            _send(outbox, council, voters, "evaluation_open", now, context, "term", term.id, counts)
+        if now >= term_end_at(council, term) - timedelta(days=3) and \
+                once(session, council.id, f"evaluation_reminder|term:{term.id}", now):
+            done = set(session.exec(select(EvaluationBallot.voter_id).where(EvaluationBallot.term_id == term.id)).all())
+            _send(outbox, council, [m for m in voters if m.id not in done], "evaluation_reminder", now, context,
+                  "term", term.id, counts)
+    elif term.report and once(session, council.id, f"term_report|term:{term.id}", now):
+        report = term.report
+        totals = report["totals"]
+
+        def pct(value):
+            return "-" if value is None else f"{value:.1%}"
+
+        people = directory.voters[council.id] + [m for units in directory.liaisons.values() for m in units
+                                                 if m.council_id == council.id]
+        _send(outbox, council, people, "term_report", now,
+              {**context, "totals": totals, "commitments": len(report["commitments"]),
+               "commitments_kept": report["commitments_kept"], "completion": pct(totals["completion_rate"]),
+               "on_time": pct(totals["on_time_rate"]), "evaluations": report["evaluation"]["ballots"]},
+              "term", term.id, counts)
+
+
+# ---- digests -------------------------------------------------------------------------------
+
+
+def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
+    counts = {"daily_digest": 0, "weekly_digest": 0}
+    held_by = session.exec(select(Notification.member_id, Notification.council_id).where(
+        Notification.status == NotificationStatus.held).distinct()).all()
+    councils = {c.id: c for c in session.exec(select(Council)).all()}
+    for member_id, council_id in held_by:
+        council = councils[council_id]
+        cal, policy = outbox.calendar(council)
+        local = now.astimezone(ZoneInfo(council.timezone))
+        if not cal.is_workday(local.date()) or local.time() < policy.morning:
+            continue
+        member = session.get(Member, member_id)
+        held = session.exec(select(Notification).where(Notification.member_id == member_id,
+                                                       Notification.status == NotificationStatus.held)
+                            .order_by(Notification.id)).all()
+        digest_id = outbox.enqueue(council, member, "daily_digest", now=now, step=local.date().isoformat(),
+                                   subject_type="member", subject_id=member_id,
+                                   context={"count": len(held),
+                                            "messages": [{"subject": n.subject, "text": n.body_text} for n in held]})
+        if digest_id is None:
+            continue  # today's digest is out; what was held since waits for tomorrow's
+        session.execute(update(Notification).where(Notification.id.in_([n.id for n in held]))  # type: ignore[attr-defined]
+                        .values(status=NotificationStatus.digested, digest_id=digest_id))
+        counts["daily_digest"] += 1
+    for council in councils.values():
+        local = now.astimezone(ZoneInfo(council.timezone))
+        if local.weekday() != 0 or local.time() < time(9, 0):
+            continue
+        year, week, _ = local.isocalendar()
+        week_text = f"{year}-W{week:02d}"
+        directory = Directory(session, {council.id})
+        people = directory.chair(council.id) + [m for m in directory.members.values() if m.delivery == "digest"]
+        if not people or not once(session, council.id, f"weekly_digest|council:{council.id}|{week_text}", now):
+            continue
+        context = weekly_context(session, council, directory, now) | {"week": week_text}
+        for person in _unique(people):
+            outbox.enqueue(council, person, "weekly_digest", now=now, step=week_text, subject_type="council",
+                           subject_id=council.id, context=context)
+        counts["weekly_digest"] += 1
+    session.commit()
+    return counts
+
+
+def weekly_context(session: Session, council: Council, directory: Directory, now: datetime) -> dict:
+    from cobuild.tracking import item_stats
+    from cobuild.views import item_row
+
+    today = today_for(council, now)
+    totals = item_stats(session, council, today)[0]
+    names = {u.id: u.name for u in directory.units.values()}
+    rows = [item_row(i, names, today) for i in session.exec(select(Item).where(
+        Item.council_id == council.id, Item.number.is_not(None),  # type: ignore[union-attr]
+        Item.status.in_([*LADDER_STATES, ItemStatus.close_requested, ItemStatus.accepted]))  # type: ignore[attr-defined]
+        .order_by(Item.deadline)).all()]
+    week_end = today + timedelta(days=7)
+
+    def brief(row):
+        return {"number": row["number"], "title": row["title"], "lead_unit": row["lead_unit"] or "-",
+                "deadline": str(row["deadline"]), "days_overdue": row["days_overdue"], "raised_by": row["raised_by"]}
+
+    return {
+        "totals": totals,
+        "completion": "-" if totals["completion_rate"] is None else f"{totals['completion_rate']:.1%}",
+        "overdue": [brief(r) for r in rows if r["overdue"]][:20],
+        "due_soon": [brief(r) for r in rows if not r["overdue"] and r["deadline"] and r["deadline"] <= week_end
+                     and r["status"] != ItemStatus.close_requested][:20],
+        "waiting": [brief(r) for r in rows if r["status"] == ItemStatus.close_requested][:20],
+    }
+
+
+def sweep(session: Session, now: datetime, batch: int = 500) -> dict:
+    """One full pass; returns counts, including messages queued by kind."""
+    now = aware(now)
+    outbox = Outbox(session)
+    result = sweep_items(session, now, outbox, batch)
+    result.update(sweep_council_events(session, now, outbox))
+    result.update(sweep_digests(session, now, outbox))
+    result["queued"] = dict(outbox.inserted)
+    return result
+
+

@@ -1,0 +1,168 @@
+"""Channels: where a delivery goes. Apprise speaks email, WeCom/DingTalk/Feishu robots, SMS
+gateways and JSON webhooks; the file channel writes JSON lines for demos and tests.
+
+Secrets never live in the database: a contact address for a robot or a private webhook is a
+secret's *name* (`secret:school_group`), resolved from the environment
+(`COBUILD_SECRET_SCHOOL_GROUP`) at send time, and scrubbed from every error we keep or log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver. `permanent` failures are not retried."""
+
+    def __init__(self, message: str, permanent: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    subject: str
+    text: str
+    html: str
+    dedupe_key: str
+    recipient: str
+
+
+def secret(name: str) -> str:
+    value = os.environ.get(f"COBUILD_SECRET_{name.upper()}")
+    if not value:
+        raise DeliveryError(f"secret {name!r} is not set (COBUILD_SECRET_{name.upper()})", permanent=True)
+    return value
+
+
+def _resolve(address: str) -> tuple[str, list[str]]:
+    """An address with any `secret:NAME` resolved; also the secret values to scrub."""
+    if address.startswith("secret:"):
+        value = secret(address.removeprefix("secret:"))
+        return value, [value]
+    return address, []
+
+
+def scrub(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        if value:
+            text = text.replace(value, "***")
+    return text
+
+
+class FileChannel:
+    """Appends each message as one JSON line to <folder>/outbox.jsonl (the demo's inbox)."""
+
+    kind = "file"
+    _lock = threading.Lock()
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+
+    def send(self, message: Outgoing, address: str, channel: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"at": datetime.now(UTC).isoformat(), "channel": channel, "to": address,
+                           "recipient": message.recipient, "key": message.dedupe_key,
+                           "subject": message.subject, "text": message.text}, ensure_ascii=False)
+        with self._lock, open(self.folder / "outbox.jsonl", "a", encoding="utf-8") as out:
+            out.write(line + "\n")
+
+
+class AppriseChannel:
+    """One of email, sms, wecom, dingtalk, feishu, webhook, through Apprise."""
+
+    def __init__(self, kind: str, smtp_url: str | None = None, sms_url: str | None = None, timeout: float = 10.0):
+        self.kind = kind
+        self.smtp_url = smtp_url
+        self.sms_url = sms_url
+        self.timeout = timeout
+
+    def url_for(self, address: str) -> tuple[str, list[str]]:
+        value, secrets = _resolve(address)
+        timeouts = f"cto={self.timeout:g}&rto={self.timeout:g}"
+        if self.kind == "email":
+            if not self.smtp_url:
+                raise DeliveryError("no SMTP server configured (COBUILD_SMTP_URL)", permanent=True)
+            joiner = "&" if "?" in self.smtp_url else "?"
+            return f"{self.smtp_url}{joiner}to={value}&{timeouts}", secrets + _url_secrets(self.smtp_url)
+        if self.kind == "sms":
+            if not self.sms_url:
+                raise DeliveryError("no SMS gateway configured (COBUILD_SMS_URL)", permanent=True)
+            return self.sms_url.replace("{phone}", value), secrets + _url_secrets(self.sms_url)
+        if self.kind == "wecom":
+            return f"wecombot://{value}?{timeouts}", secrets
+        if self.kind == "dingtalk":
+            return f"dingtalk://{value}?{timeouts}", secrets
+        if self.kind == "feishu":
+            return f"feishu://{value}?{timeouts}", secrets
+        if self.kind == "webhook":
+            url = value
+            if url.startswith("http://"):
+                url = "json://" + url.removeprefix("http://")
+            elif url.startswith("https://"):
+                url = "jsons://" + url.removeprefix("https://")
+            joiner = "&" if "?" in url else "?"
+            return f"{url}{joiner}{timeouts}", secrets
+        raise DeliveryError(f"unknown channel {self.kind!r}", permanent=True)
+
+    def send(self, message: Outgoing, address: str, channel: str) -> None:
+        import apprise
+
+        url, secrets = self.url_for(address)
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            raise DeliveryError(f"{self.kind}: the address is not usable", permanent=True)
+        if self.kind == "webhook":
+            # lets a receiver drop a message it already has, after a crash between send and commit
+            notifier[0].headers["X-Cobuild-Dedupe-Key"] = message.dedupe_key
+        html = self.kind == "email"
+        with apprise.LogCapture(level=apprise.logging.WARNING) as logs:
+            ok = notifier.notify(title=message.subject, body=message.html if html else message.text,
+                                 body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT)
+        if not ok:
+            detail = " ".join(logs.getvalue().split())[-500:] or "delivery failed"
+            raise DeliveryError(scrub(f"{self.kind}: {detail}", secrets))
+
+
+def _url_secrets(url: str) -> list[str]:
+    """The password in scheme://user:password@host, so that errors never show it."""
+    from urllib.parse import urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        return []
+    return [password] if password else []
+
+
+class Channels:
+    """Channel kind -> channel. With `file_only` (the demo, tests) every delivery is written
+    to the file channel instead of leaving the machine."""
+
+    def __init__(self, outbox_dir: str | Path = "cobuild-outbox", file_only: bool = False,
+                 smtp_url: str | None = None, sms_url: str | None = None, timeout: float = 10.0):
+        self.file = FileChannel(outbox_dir)
+        self.file_only = file_only
+        self.by_kind = {kind: AppriseChannel(kind, smtp_url, sms_url, timeout)
+                        for kind in ("email", "sms", "wecom", "dingtalk", "feishu", "webhook")}
+
+    @classmethod
+    def from_settings(cls) -> "Channels":
+        from cobuild.settings import get_settings
+
+        s = get_settings()
+        return cls(s.outbox_dir, s.delivery == "file", s.smtp_url, s.sms_url, s.channel_timeout)
+
+    def send(self, channel: str, address: str, message: Outgoing) -> None:
+        if self.file_only or channel == "file":
+            self.file.send(message, address, channel)
+            return
+        target = self.by_kind.get(channel)
+        if target is None:
+            raise DeliveryError(f"unknown channel {channel!r}", permanent=True)
+        target.send(message, address, channel)

@@ -1,0 +1,135 @@
+"""Putting messages in the outbox, exactly once.
+
+`enqueue` renders the message in the recipient's language, computes when it may go out
+(quiet hours), and inserts it with INSERT … ON CONFLICT DO NOTHING on its dedupe key — the
+database, not a flag in memory, decides that a second sweeper, a re-run or a restart after a
+crash adds nothing. Deliveries (one per channel of the person) are inserted with it, in the
+same transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from models import (
+    ContactChannel,
+    Council,
+    Delivery,
+    DeliveryStatus,
+    Member,
+    Notification,
+    NotificationStatus,
+    TemplateOverride,
+)
+from models.reminders import Policy, release_time
+from models.workdays import WorkCalendar
+from notifications.rendering import language_of, render
+
+# what never waits for a digest: the digests themselves
+UNHELD = frozenset({"daily_digest", "weekly_digest"})
+
+
+def dedupe_key(kind: str, step: str, subject_type: str, subject_id, basis: str, member_id: int) -> str:
+    return f"{kind}|{step}|{subject_type}:{subject_id}|{basis}|{member_id}"
+
+
+def calendar_of(council: Council) -> WorkCalendar:
+    return WorkCalendar(council.extra_holidays, council.extra_workdays)
+
+
+class Outbox:
+    """Per-sweep caches (calendars, overrides, channels) around `enqueue`."""
+
+    def __init__(self, session: Session):
+        self.session = session
+        self._calendars: dict[int, tuple[WorkCalendar, Policy]] = {}
+        self._overrides: dict[int, dict] = {}
+        self._channels: dict[int, list[tuple[str, str]]] = {}
+        self.inserted: dict[str, int] = {}
+
+    def calendar(self, council: Council) -> tuple[WorkCalendar, Policy]:
+        if council.id not in self._calendars:
+            self._calendars[council.id] = (calendar_of(council), Policy.of(council))
+        return self._calendars[council.id]
+
+    def overrides(self, council_id: int, kind: str, lang: str) -> dict[str, str] | None:
+        if council_id not in self._overrides:
+            rows = self.session.exec(select(TemplateOverride).where(TemplateOverride.council_id == council_id)).all()
+            self._overrides[council_id] = {(r.kind, r.language, r.part): r.source for r in rows}
+        found = {part: source for (k, l, part), source in self._overrides[council_id].items() if k == kind and l == lang}
+        return found or None
+
+    def channels(self, member: Member) -> list[tuple[str, str]]:
+        if member.id not in self._channels:
+            rows = self.session.exec(select(ContactChannel).where(ContactChannel.member_id == member.id,
+                                                                  ContactChannel.enabled == True)).all()  # noqa: E712
+            self._channels[member.id] = [(str(r.kind), r.address) for r in rows]
+        return self._channels[member.id]
+
+    def exists(self, key: str) -> bool:
+        return self.session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first() is not None
+
+    def enqueue(self, council: Council, member: Member, kind: str, *, now: datetime, context: dict,
+                step: str = "", subject_type: str = "", subject_id: int | None = None, basis: str = "") -> int | None:
+        """The new notification's id, or None if this exact message was already queued."""
+        key = dedupe_key(kind, step, subject_type, subject_id, basis, member.id)
+        if self.exists(key):
+            return None
+        lang = language_of(member.language)
+        rendered = render(kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step},
+                          self.overrides(council.id, kind, lang))
+        cal, policy = self.calendar(council)
+        held = member.delivery == "digest" and kind not in UNHELD
+        row = dict(council_id=council.id, member_id=member.id, kind=kind, step=step, dedupe_key=key,
+                   subject_type=subject_type, subject_id=subject_id, basis=basis, language=lang,
+                   subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+                   status=NotificationStatus.held if held else NotificationStatus.pending,
+                   not_before=release_time(now, cal, policy), created_at=now)
+        notification_id = insert_once(self.session, row)
+        if notification_id is None:
+            return None  # another sweeper won the race; its row stands
+        if not held:
+            add_deliveries(self.session, notification_id, self.channels(member), row["not_before"])
+        self.inserted[kind] = self.inserted.get(kind, 0) + 1
+        return notification_id
+
+
+def insert_once(session: Session, row: dict) -> int | None:
+    table = Notification.__table__
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return session.execute(statement).scalar_one_or_none()
+
+
+def add_deliveries(session: Session, notification_id: int, channels: list[tuple[str, str]], at: datetime) -> None:
+    if not channels:
+        # nobody to send to is a failure the secretary must see, not a silent success
+        session.add(Delivery(notification_id=notification_id, channel="none", address="-", status=DeliveryStatus.dead,
+                             next_attempt_at=at, last_error="该人员没有可用的联系方式 / the person has no contact channel"))
+        session.execute(update(Notification).where(Notification.id == notification_id)
+                        .values(status=NotificationStatus.failed))
+        return
+    for kind, address in channels:
+        session.add(Delivery(notification_id=notification_id, channel=kind, address=address, next_attempt_at=at))
+
+
+def drop_pending(session: Session, notification_ids: list[int]) -> int:
+    """Drop messages that were computed from something that has changed."""
+    if not notification_ids:
+        return 0
+    session.execute(update(Delivery).where(Delivery.notification_id.in_(notification_ids),  # type: ignore[attr-defined]
+                                           Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]))  # type: ignore[attr-defined]
+                    .values(status=DeliveryStatus.dropped))
+    result = session.execute(update(Notification).where(Notification.id.in_(notification_ids),  # type: ignore[attr-defined]
+                                                        Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))  # type: ignore[attr-defined]
+                             .values(status=NotificationStatus.dropped))
+    return result.rowcount or 0
+
+

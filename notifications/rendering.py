@@ -1,0 +1,85 @@
+"""Rendering is pure: (kind, language, context) -> subject, plain text, HTML.
+
+Our own templates live in notifications/templates/<lang>/<kind>.{subject.txt,text.txt,html};
+HTML is autoescaped (the file name ends in .html), and StrictUndefined turns a missing
+variable into an error in a test instead of a blank in a message. A council's own wording is
+rendered in Jinja2's sandbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+LANGUAGES = ("zh", "en")
+PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html"}
+KINDS = (
+    "deadline_approaching", "deadline_due", "overdue", "escalation", "verify_request", "verify_escalation",
+    "window_open", "submission_reminder", "agenda", "election_open", "election_reminder", "election_result",
+    "handover", "evaluation_open", "evaluation_reminder", "term_report", "weekly_digest", "daily_digest",
+)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+def _options() -> dict:
+    return dict(loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape(["html"]),
+                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    return Environment(**_options())
+
+
+@lru_cache(maxsize=1)
+def sandbox() -> SandboxedEnvironment:
+    return SandboxedEnvironment(**_options())
+
+
+def language_of(lang: str | None) -> str:
+    return "en" if (lang or "").lower().startswith("en") else "zh"
+
+
+@lru_cache(maxsize=256)
+def _override_template(source: str, part: str):
+    env = sandbox()
+    # the sandbox environment decides escaping by template name; overrides have none
+    if part == "html":
+        return env.from_string("{% autoescape true %}" + source + "{% endautoescape %}")
+    return env.from_string(source)
+
+
+def render(kind: str, lang: str, context: dict, overrides: dict[str, str] | None = None) -> Rendered:
+    if kind not in KINDS:
+        raise ValueError(f"unknown message kind {kind!r}")
+    lang = language_of(lang)
+    parts = {}
+    for part, suffix in PARTS.items():
+        source = (overrides or {}).get(part)
+        template = _override_template(source, part) if source else environment().get_template(f"{lang}/{kind}.{suffix}")
+        parts[part] = template.render(**context).strip()
+    return Rendered(subject=" ".join(parts["subject"].split()), text=parts["text"], html=parts["html"])
+
+
+def check_override(kind: str, part: str, source: str, sample: dict) -> str | None:
+    """None if the override compiles and renders a sample safely, else the reason it is refused."""
+    if kind not in KINDS or part not in PARTS:
+        return f"unknown kind or part: {kind}/{part}"
+    if len(source) > 20000:
+        return "template too long (20 000 characters at most)"
+    try:
+        _override_template(source, part).render(**sample)
+    except TemplateError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # noqa: BLE001 — a council's template must never crash a sweep
+        return f"{type(exc).__name__}: {exc}"
+    return None
