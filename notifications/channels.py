@@ -9,6 +9,7 @@ secret's *name* (`secret:school_group`), resolved from the environment
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -49,10 +50,53 @@ def _resolve(address: str) -> tuple[str, list[str]]:
 
 
 def scrub(text: str, secrets: list[str]) -> str:
-    for value in secrets:
+    for value in sorted(secrets, key=len, reverse=True):
         if value:
             text = text.replace(value, "***")
+            # a secret URL's parts, which HTTP clients log separately (host, then path)
+            if "://" in value:
+                from urllib.parse import urlsplit
+
+                parts = urlsplit(value)
+                for piece in (value.split("://", 1)[1], parts.path + (f"?{parts.query}" if parts.query else ""), parts.path):
+                    if len(piece) >= 8:
+                        text = text.replace(piece, "***")
     return text
+
+
+def known_secrets() -> list[str]:
+    from urllib.parse import urlsplit
+
+    values = [v for k, v in os.environ.items() if k.startswith("COBUILD_SECRET_") and v]
+    for name in ("COBUILD_SMTP_URL", "COBUILD_SMS_URL"):
+        try:
+            password = urlsplit(os.environ.get(name, "")).password
+        except ValueError:
+            password = None
+        if password:
+            values.append(password)
+    return values
+
+
+class SecretScrubber(logging.Filter):
+    """Apprise logs the URLs it calls (with robot keys in them) at debug level: scrub them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        secrets = known_secrets()
+        if secrets:
+            message = record.getMessage()
+            cleaned = scrub(message, secrets)
+            if cleaned != message:
+                record.msg, record.args = cleaned, ()
+        return True
+
+
+def _install_scrubber() -> None:
+    # the HTTP client logs request paths (a webhook's token) at debug level too
+    for name in ("apprise", "urllib3.connectionpool", "requests"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, SecretScrubber) for f in logger.filters):
+            logger.addFilter(SecretScrubber())
 
 
 class FileChannel:
@@ -113,6 +157,7 @@ class AppriseChannel:
     def send(self, message: Outgoing, address: str, channel: str) -> None:
         import apprise
 
+        _install_scrubber()
         url, secrets = self.url_for(address)
         notifier = apprise.Apprise()
         if not notifier.add(url):

@@ -1,0 +1,43 @@
+"""A sample context for every message kind: validates council overrides before they are saved,
+and lets tests render every template in both languages."""
+
+from __future__ import annotations
+
+_ITEM = {"number": "2026-Q2-03", "title": "老旧小区路灯维修", "deadline": "2026-06-30", "lead_unit": "国网牡丹供电所",
+         "raised_by": "牡丹社区", "goal": "6月底前完成维修", "responsible_person": "周志强"}
+_CONFERENCE = {"code": "2026-Q2", "held_on": "2026-05-16", "held_at": "2026-05-16 09:30", "closes": "2026-05-15 00:00"}
+_TERM = {"number": 2, "starts_on": "2026-07-01", "ends_on": "2026-12-31"}
+_TOTALS = {"confirmed": 12, "closed": 9, "on_time": 8, "overdue": 1, "completion_rate": 0.75, "on_time_rate": 0.667}
+_ROW = {"number": "2026-Q2-03", "title": "老旧小区路灯维修", "lead_unit": "国网牡丹供电所", "deadline": "2026-06-30",
+        "days_overdue": 3, "raised_by": "牡丹社区"}
+
+COMMON = {"recipient": "王丽华", "council": "牡丹社区大党委", "step": ""}
+
+SAMPLES: dict[str, dict] = {
+    "deadline_approaching": {"item": _ITEM, "days_left": 3},
+    "deadline_due": {"item": _ITEM},
+    "overdue": {"item": _ITEM, "days_overdue": 4},
+    "escalation": {"item": _ITEM, "days_overdue": 4},
+    "verify_request": {"item": _ITEM, "requested_on": "2026-06-20", "waiting_days": 3},
+    "verify_escalation": {"item": _ITEM, "requested_on": "2026-06-20", "waiting_days": 5},
+    "window_open": {"conference": _CONFERENCE, "limit_min": 1, "limit_max": 3},
+    "submission_reminder": {"conference": _CONFERENCE, "limit_min": 1, "limit_max": 3, "unit": "火炬小学"},
+    "agenda": {"conference": _CONFERENCE, "limit_min": 1, "limit_max": 3,
+               "agenda": [{"label": "新提交", "label_en": "new", "title": "校门口交通疏导"}]},
+    "election_open": {"term": _TERM, "closes": "2026-06-24 00:05", "candidates": ["赵建国", "周志强"]},
+    "election_reminder": {"term": _TERM, "closes": "2026-06-24 00:05", "candidates": ["赵建国", "周志强"]},
+    "election_result": {"term": _TERM, "closes": "2026-06-24 00:05", "candidates": ["赵建国", "周志强"],
+                        "winner": "周志强", "unit": "国网牡丹供电所", "how": "得票最多", "how_en": "by plurality"},
+    "handover": {"term": _TERM, "chair": "周志强", "closes": "2027-01-01 00:00"},
+    "evaluation_open": {"term": _TERM, "chair": "周志强", "closes": "2027-01-01 00:00"},
+    "evaluation_reminder": {"term": _TERM, "chair": "周志强", "closes": "2027-01-01 00:00"},
+    "term_report": {"term": _TERM, "chair": "周志强", "closes": "2027-01-01 00:00", "totals": _TOTALS,
+                    "commitments": 3, "commitments_kept": 2, "completion": "75.0%", "on_time": "66.7%", "evaluations": 9},
+    "weekly_digest": {"totals": _TOTALS, "completion": "75.0%", "week": "2026-W26", "overdue": [_ROW],
+                      "due_soon": [_ROW], "waiting": [_ROW]},
+    "daily_digest": {"count": 1, "messages": [{"subject": "【逾期提醒】2026-Q2-03 已逾期 4 天", "text": "请尽快办结。"}]},
+}
+
+
+def sample(kind: str) -> dict:
+    return {**COMMON, **SAMPLES[kind]}

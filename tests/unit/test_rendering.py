@@ -1,0 +1,57 @@
+import pytest
+from jinja2 import UndefinedError
+
+from notifications.rendering import KINDS, check_override, render
+from notifications.samples import SAMPLES, sample
+
+
+def test_every_kind_has_a_sample():
+    assert set(SAMPLES) == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_message_renders_subject_text_and_html_in_both_languages(kind, lang):
+    rendered = render(kind, lang, sample(kind))
+    assert rendered.subject and "\n" not in rendered.subject
+    assert rendered.text and "{{" not in rendered.text
+    assert rendered.html.startswith("<!doctype html>") and "牡丹社区大党委" in rendered.html
+
+
+def test_chinese_is_the_default_and_english_is_chosen_by_the_person():
+    assert "距完成时限" in render("deadline_approaching", "zh-CN", sample("deadline_approaching")).subject
+    assert "working day" in render("deadline_approaching", "en", sample("deadline_approaching")).subject
+    assert "距完成时限" in render("deadline_approaching", "", sample("deadline_approaching")).subject
+
+
+def test_a_missing_variable_fails_instead_of_leaving_a_blank():
+    context = sample("overdue")
+    del context["days_overdue"]
+    with pytest.raises(UndefinedError):
+        render("overdue", "zh", context)
+
+
+def test_html_escapes_what_people_typed_and_text_keeps_it_as_written():
+    context = sample("deadline_due")
+    context["item"] = {**context["item"], "title": "<script>alert(1)</script>"}
+    rendered = render("deadline_due", "zh", context)
+    assert "<script>" not in rendered.html and "&lt;script&gt;" in rendered.html
+    assert "<script>alert(1)</script>" in rendered.text
+
+
+def test_a_council_override_is_rendered_in_the_sandbox_and_escaped_in_html():
+    overrides = {"subject": "请办理 {{ item.number }}", "html": "<b>{{ item.title }}</b>"}
+    context = sample("deadline_due")
+    context["item"] = {**context["item"], "title": "<i>x</i>"}
+    rendered = render("deadline_due", "zh", context, overrides)
+    assert rendered.subject == "请办理 2026-Q2-03" and rendered.html == "<b>&lt;i&gt;x&lt;/i&gt;</b>"
+    assert "今天到期" not in rendered.subject and "完成时限是今天" in rendered.text  # other parts stay ours
+
+
+def test_an_override_that_reaches_outside_the_sandbox_is_refused():
+    escape = "{{ item.__class__.__mro__[1].__subclasses__() }}"
+    assert "SecurityError" in check_override("deadline_due", "text", escape, sample("deadline_due"))
+    assert check_override("deadline_due", "text", "{{ nope }}", sample("deadline_due"))
+    assert check_override("deadline_due", "text", "{% for %}", sample("deadline_due"))
+    assert check_override("deadline_due", "text", "请办理 {{ item.number }}", sample("deadline_due")) is None
+    assert check_override("unknown", "text", "x", {}) is not None
