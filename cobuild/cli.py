@@ -26,8 +26,12 @@ term_app = typer.Typer(help="轮值主席任期 chair terms, commitments, evalua
 election_app = typer.Typer(help="主席选举 chair elections", no_args_is_help=True)
 conference_app = typer.Typer(help="党建联席会议 conferences and resolutions", no_args_is_help=True)
 item_app = typer.Typer(help="共建事项 items: submit, decide, assign, claim, progress, close out", no_args_is_help=True)
+reminders_app = typer.Typer(help="提醒 reminders: one sweep by hand", no_args_is_help=True)
+notifications_app = typer.Typer(help="消息 the outbox: dispatch, list, retry", no_args_is_help=True)
+template_app = typer.Typer(help="消息模板 a council's own message wording", no_args_is_help=True)
 for sub, name in ((council_app, "council"), (unit_app, "unit"), (member_app, "member"), (term_app, "term"),
-                  (election_app, "election"), (conference_app, "conference"), (item_app, "item")):
+                  (election_app, "election"), (conference_app, "conference"), (item_app, "item"),
+                  (reminders_app, "reminders"), (notifications_app, "notifications"), (template_app, "template")):
     app.add_typer(sub, name=name)
 
 # a pipe or a narrow office terminal still gets readable tables of Chinese text
@@ -984,6 +988,181 @@ def cycle(db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> No
     except Exception as exc:  # noqa: BLE001
         s.fail(f"flow failed: {type(exc).__name__}: {exc}")
     s.emit(result, json_out)
+
+
+# ---- reminders, notifications, scheduling -----------------------------------------------
+
+
+def _run_flow(db: str | None, flow_name: str, now: str | None, json_out: bool) -> None:
+    url = s.db_url(db)
+    at = s.parse_now(now)
+    s.run(db, lambda session: None)  # refuses an uninitialised database before Prefect starts
+    import flows.reminders as reminder_flows
+
+    try:
+        result = getattr(reminder_flows, flow_name)(url, at.isoformat())
+    except Exception as exc:  # noqa: BLE001
+        s.fail(f"flow failed: {type(exc).__name__}: {exc}")
+    s.emit(result, json_out)
+
+
+@reminders_app.command("sweep")
+def reminders_sweep(db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """One reminder sweep (a Prefect flow run): reminders, escalations, council messages, digests."""
+    _run_flow(db, "reminder_sweep", now, json_out)
+
+
+@notifications_app.command("dispatch")
+def notifications_dispatch(db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Send what is due in the outbox once (a Prefect flow run); counts by outcome."""
+    _run_flow(db, "dispatch_notifications", now, json_out)
+
+
+@notifications_app.command("list")
+def notifications_list(
+    council: Annotated[Optional[str], typer.Option(help="council id or name")] = None,
+    status: Annotated[Optional[str], typer.Option(help="pending, held, sent, failed, dropped; or a delivery status: retry, dead")] = None,
+    kind: Annotated[Optional[str], typer.Option()] = None,
+    limit: Annotated[int, typer.Option()] = 50, db: DbOpt = None, json_out: JsonOpt = False,
+) -> None:
+    """What was sent to whom, what failed and why (newest first)."""
+    from cobuild.actions.common import jsonable
+    from models import Delivery, Member, Notification
+
+    def body(session):
+        query = select(Notification, Member.name).join(Member, Member.id == Notification.member_id)
+        if council:
+            query = query.where(Notification.council_id == s.council(session, council).id)
+        if kind:
+            query = query.where(Notification.kind == kind)
+        if status in ("retry", "dead", "sending"):
+            query = query.where(Notification.id.in_(select(Delivery.notification_id).where(Delivery.status == status)))
+        elif status:
+            query = query.where(Notification.status == status)
+        rows = session.exec(query.order_by(Notification.id.desc()).limit(limit)).all()
+        deliveries = {}
+        for d in session.exec(select(Delivery).where(Delivery.notification_id.in_([n.id for n, _ in rows]))).all():
+            deliveries.setdefault(d.notification_id, []).append(
+                {"id": d.id, "channel": d.channel, "address": d.address, "status": d.status, "attempts": d.attempts,
+                 "error": d.last_error, "next_attempt_at": d.next_attempt_at, "sent_at": d.sent_at})
+        return jsonable([{"id": n.id, "to": name, "kind": n.kind, "step": n.step, "status": n.status,
+                          "subject": n.subject, "created_at": n.created_at, "not_before": n.not_before,
+                          "sent_at": n.sent_at, "deliveries": deliveries.get(n.id, [])} for n, name in rows])
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table(f"消息 notifications ({len(rows)})", ["id", "to", "kind", "status", "subject", "channels / errors"],
+                                         [[r["id"], r["to"], f"{r['kind']} {r['step']}".strip(), r["status"], r["subject"],
+                                           "; ".join(f"{d['channel']}:{d['status']}" + (f" ({d['error']})" if d["error"] else "")
+                                                     for d in r["deliveries"])] for r in rows]))
+
+
+@notifications_app.command("retry")
+def notifications_retry(delivery_id: Annotated[int, typer.Argument(help="a dead delivery's id")],
+                        db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Put a dead delivery back in the queue (after fixing its address, say)."""
+    from notifications.dispatch import retry_dead
+
+    def body(session):
+        row = retry_dead(session, delivery_id, s.parse_now(now))
+        return {"delivery": row.id, "status": row.status}
+
+    done(s.run(db, body), json_out, f"已重新排队 delivery #{delivery_id} queued again")
+
+
+@member_app.command("prefs")
+def member_prefs(council: C, who: Annotated[str, typer.Argument(help="member id or name")],
+                 delivery: Annotated[Optional[str], typer.Option(help="immediate or digest (one daily digest)")] = None,
+                 language: Annotated[Optional[str], typer.Option(help="zh or en")] = None,
+                 as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """A person's message preferences (the person or the secretary)."""
+    from cobuild.actions.council import set_preferences
+
+    def body(session):
+        c = s.council(session, council)
+        m = set_preferences(session, c, s.member(session, c, who), by=s.actor(session, c, as_), now=s.parse_now(now),
+                            delivery=delivery, language=language)
+        return {"member": m.name, "delivery": m.delivery, "language": m.language}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已更新 preferences: {data['member']} · {data['delivery']} · {data['language']}")
+
+
+@template_app.command("set")
+def template_set(council: C, kind: Annotated[str, typer.Argument()], part: Annotated[str, typer.Argument(help="subject, text or html")],
+                 language: Annotated[str, typer.Argument(help="zh or en")],
+                 source: Annotated[typer.FileText, typer.Argument(help="a file with the Jinja2 text ('-' for stdin)")],
+                 as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Use the council's own wording for one part of one message (checked in the sandbox first)."""
+    from cobuild.actions.council import set_template
+
+    text = source.read()
+
+    def body(session):
+        c = s.council(session, council)
+        set_template(session, c, kind, part, language, text, by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"kind": kind, "part": part, "language": language}
+
+    done(s.run(db, body), json_out, f"模板已保存 template saved: {kind}/{part}/{language}")
+
+
+@template_app.command("reset")
+def template_reset(council: C, kind: Annotated[str, typer.Argument()], part: Annotated[str, typer.Argument()],
+                   language: Annotated[str, typer.Argument()], as_: AsOpt = None, db: DbOpt = None,
+                   json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Go back to cobuild's own wording."""
+    from cobuild.actions.council import set_template
+
+    def body(session):
+        c = s.council(session, council)
+        set_template(session, c, kind, part, language, None, by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"kind": kind, "part": part, "language": language}
+
+    done(s.run(db, body), json_out, "已恢复默认模板 default template restored")
+
+
+@template_app.command("list")
+def template_list(db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """The message kinds and their sample variables."""
+    from notifications.samples import SAMPLES
+
+    rows = [{"kind": k, "variables": sorted(v)} for k, v in SAMPLES.items()]
+    s.emit(rows, json_out, lambda: table("消息类型 message kinds", ["kind", "variables"],
+                                         [[r["kind"], ", ".join(r["variables"])] for r in rows]))
+
+
+@app.command()
+def scheduler(db: DbOpt = None) -> None:
+    """Run the embedded scheduler alone (headless): cycles, sweep and dispatch on their intervals."""
+    from cobuild.scheduler import SchedulerRefused, build_scheduler
+
+    url = s.db_url(db)
+    s.run(db, lambda session: None)
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        build_scheduler(url, background=False).start()
+    except SchedulerRefused as exc:
+        s.fail(str(exc))
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000,
+          no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="distributed mode: Prefect server schedules")] = False,
+          db: DbOpt = None) -> None:
+    """Serve cobuild on HOST:PORT with the embedded scheduler in the same process."""
+    from cobuild.server import serve_forever
+    from cobuild.scheduler import SchedulerRefused
+
+    s.run(db, lambda session: None)
+    try:
+        serve_forever(s.db_url(db), host, port, scheduler=not no_scheduler)
+    except SchedulerRefused as exc:
+        s.fail(str(exc))
+    except OSError as exc:
+        s.fail(f"cannot listen on {host}:{port}: {exc}")
 
 
 def main() -> None:

@@ -7,6 +7,7 @@ random but reproducible: each is drawn from a generator seeded by (seed, day, su
 
 from __future__ import annotations
 
+import os
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -18,7 +19,14 @@ from cobuild.actions import conferences as conf_actions
 from cobuild.actions import items as item_actions
 from cobuild.actions import terms as term_actions
 from cobuild.actions.common import current_term
-from cobuild.actions.council import add_member, add_unit, appoint_first_chair, create_council
+from cobuild.actions.council import (
+    add_channel,
+    add_member,
+    add_unit,
+    appoint_first_chair,
+    create_council,
+    set_preferences,
+)
 from cobuild.db import session_for, upgrade
 from models import (
     GRADES,
@@ -35,6 +43,7 @@ from models import (
     Conference,
     ConferenceStatus,
     Council,
+    Delivery,
     DomainError,
     Election,
     ElectionStatus,
@@ -43,6 +52,7 @@ from models import (
     ItemStatus,
     Member,
     MemberRole,
+    Notification,
     Term,
     TermStatus,
     Unit,
@@ -96,25 +106,38 @@ def set_up(session: Session, now: datetime) -> Council:
     community = session.get(Unit, secretary.unit_id)
     add_member(session, council, community, by=secretary, now=now, name="刘晓东", role=MemberRole.staff,
                is_liaison=True, email="liuxd@example.org")
-    for name, role in COMMUNITY_MEMBERS:
-        add_member(session, council, community, by=secretary, now=now, name=name, role=role)
+    add_channel(session, council, secretary, "email", "wanglihua@example.org", by=secretary, now=now)
+    for n, (name, role) in enumerate(COMMUNITY_MEMBERS):
+        member = add_member(session, council, community, by=secretary, now=now, name=name, role=role,
+                            email=f"member{n}@example.org")
+        if n == 0:
+            # one member prefers a single daily digest to separate messages
+            set_preferences(session, council, member, by=secretary, now=now, delivery="digest")
     heads = []
     for unit_name, kind, head, liaison in UNITS:
         unit = add_unit(session, council, by=secretary, now=now, name=unit_name, kind=kind)
         heads.append(add_member(session, council, unit, by=secretary, now=now, name=head, role=MemberRole.deputy,
-                                email=f"head{unit.id}@example.org"))
-        add_member(session, council, unit, by=secretary, now=now, name=liaison, role=MemberRole.staff,
-                   is_liaison=True, email=f"liaison{unit.id}@example.org", phone=f"1390000{unit.id:04d}")
+                                email=f"head{unit.id}@example.org", language="en" if kind == UnitKind.hospital else "zh"))
+        contact = add_member(session, council, unit, by=secretary, now=now, name=liaison, role=MemberRole.staff,
+                             is_liaison=True, email=f"liaison{unit.id}@example.org", phone=f"1390000{unit.id:04d}")
+        if kind == UnitKind.state_enterprise:
+            # the power station's liaison reads the unit's WeCom group; the robot key is a secret
+            add_channel(session, council, contact, "wecom", "secret:power_station_group", by=secretary, now=now)
     # the founding meeting names the school's head as the first chair
     appoint_first_chair(session, council, heads[1], date(YEAR, 1, 1), by=secretary, now=now)
     return council
 
 
-def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: bool = True) -> dict:
+def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: bool = True,
+             outbox_dir: str = "cobuild-demo-outbox") -> dict:
+    # the demo's messages go to a file, never to real mailboxes or chat groups
+    os.environ["COBUILD_DELIVERY"] = "file"
+    os.environ["COBUILD_OUTBOX_DIR"] = outbox_dir
     if fresh and db_url.startswith("sqlite:///"):
         path = Path(db_url.removeprefix("sqlite:///"))
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        (Path(outbox_dir) / "outbox.jsonl").unlink(missing_ok=True)
     upgrade(db_url)
     with session_for(db_url) as session:
         council = session.exec(select(Council).where(Council.name == "牡丹社区大党委")).first()
@@ -124,7 +147,9 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
 
     totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
     with session_for(db_url) as session:
-        return summarise(session, session.get(Council, council.id), totals, db_url)
+        summary = summarise(session, session.get(Council, council.id), totals, db_url)
+    summary["outbox_file"] = str(Path(outbox_dir) / "outbox.jsonl")
+    return summary
 
 
 # ---- one simulated day ---------------------------------------------------------------------
@@ -392,6 +417,11 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
         "by_quarter": item_stats(session, council, today, "quarter"),
         "by_unit": item_stats(session, council, today, "unit"),
         "audit_events": session.exec(select(func.count()).select_from(AuditEvent)).one(),
+        "reminders": dict(session.exec(select(Notification.kind, func.count()).group_by(Notification.kind)
+                                       .order_by(Notification.kind)).all()),
+        "escalations": session.exec(select(func.count()).select_from(AuditEvent)
+                                    .where(AuditEvent.action.like("item.escalate_%"))).one(),  # type: ignore[attr-defined]
+        "deliveries": dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()),
         "actions": totals,
     }
 
@@ -430,4 +460,12 @@ def print_summary(summary: dict, console) -> None:
     console.print(f"办结率 completion rate {pct(summary['completion_rate'])} · 按期办结率 on-time rate {pct(summary['on_time_rate'])} · "
                   f"年末逾期 overdue at year end {summary['overdue_at_year_end']} · 延期 extensions {summary['extensions']} · "
                   f"审计事件 audit events {summary['audit_events']}")
+    reminders = Table(title="自动提醒与消息 reminders and messages")
+    reminders.add_column("类型 kind")
+    reminders.add_column("数量 count")
+    for key, value in summary["reminders"].items():
+        reminders.add_row(key, str(value))
+    console.print(reminders)
+    console.print(f"督办 escalations {summary['escalations']} · 投递 deliveries {summary['deliveries']} · "
+                  f"消息文件 messages written to {summary['outbox_file']}")
     console.print(f"数据库 database: {summary['db']}  —  试试 try: cobuild item list 1 --db {summary['db']}")

@@ -1,8 +1,9 @@
 """One simulated year as one Prefect flow.
 
-Each simulated day runs the same chair and conference passes the scheduler runs, then the
-simulated people's actions for that day. One flow run, two task runs a day: a sub-flow
-costs about a second here, a task a few milliseconds.
+Each simulated day runs one scheduler tick — the same three passes the scheduled flows run
+(chair and conference cycles, the reminder sweep, dispatch) — then the simulated people's
+actions for that day. Two task runs a day: a task costs a few milliseconds here, a sub-flow
+about a second, so the year is never a sub-flow per day and never a task per item.
 """
 
 from __future__ import annotations
@@ -13,7 +14,24 @@ from zoneinfo import ZoneInfo
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from flows.cycles import advance_pass, chair_pass
+from cobuild.db import session_for
+from flows.cycles import _at
+
+
+@task(retries=1, cache_policy=NO_CACHE, task_run_name="tick {now}")
+def scheduler_tick(db_url: str, now: str) -> dict:
+    """What the embedded scheduler does at `now`: advance, sweep, dispatch."""
+    from cobuild.actions.cycles import advance
+    from cobuild.actions.reminders import sweep
+    from notifications.dispatch import dispatch
+
+    at = _at(now)
+    with session_for(db_url) as session:
+        result = advance(session, at)
+        swept = sweep(session, at)
+        sent = dispatch(session, at)
+    return {**{k: v for k, v in result.items() if isinstance(v, int)}, "queued": swept["queued"],
+            "escalations": swept["escalations"], **{f"delivery_{k}": v for k, v in sent.items()}}
 
 
 @task(retries=1, cache_policy=NO_CACHE, task_run_name="people {day}")
@@ -21,6 +39,14 @@ def people_act(db_url: str, day: str, seed: int) -> dict:
     from cobuild.demo import simulate_day
 
     return simulate_day(db_url, date.fromisoformat(day), seed)
+
+
+def _add(totals: dict, more: dict) -> None:
+    for key, value in more.items():
+        if isinstance(value, dict):
+            _add(totals.setdefault(key, {}), value)
+        else:
+            totals[key] = totals.get(key, 0) + value
 
 
 @flow(name="demo-year", flow_run_name="demo year {first}..{last}")
@@ -35,17 +61,10 @@ def demo_year(db_url: str, first: str, last: str, seed: int, timezone: str = "As
     with Progress(disable=not progress, transient=True) as bar:
         job = bar.add_task("模拟一年 simulating 2026", total=len(days))
         for day in days:
-            # the scheduler's pass just after local midnight, then the people's working day
-            tick = datetime.combine(day, time(0, 5), tzinfo=tz).isoformat()
-            for key, value in advance_pass(db_url, tick).items():
-                if isinstance(value, int):
-                    totals[key] = totals.get(key, 0) + value
-            for key, value in people_act(db_url, day.isoformat(), seed).items():
-                totals[key] = totals.get(key, 0) + value
+            # the scheduler's morning run (reminders at 08:30, the weekly digest at 09:00), then the working day
+            _add(totals, scheduler_tick(db_url, datetime.combine(day, time(9, 5), tzinfo=tz).isoformat()))
+            _add(totals, people_act(db_url, day.isoformat(), seed))
             bar.advance(job)
-        # the last tick: the first minute of the next year closes the second term
-        tick = datetime.combine(end + timedelta(days=1), time(0, 0), tzinfo=tz).isoformat()
-        for key, value in chair_pass(db_url, tick).items():
-            if isinstance(value, int):
-                totals[key] = totals.get(key, 0) + value
+        # the first minute of the next year: the second term ends and its report goes out
+        _add(totals, scheduler_tick(db_url, datetime.combine(end + timedelta(days=1), time(0, 0), tzinfo=tz).isoformat()))
     return totals

@@ -107,6 +107,9 @@ def due_steps(steps: Iterator[Step], now: datetime) -> tuple[list[Step], datetim
             following = step.at
             break
         latest[(step.family, step.audience)] = step
+    if any(family == "overdue" for family, _ in latest):
+        # "due today" after the item is already overdue would be wrong, not just late
+        latest = {key: step for key, step in latest.items() if key[0] != "approach"}
     return sorted(latest.values()), following
 
 

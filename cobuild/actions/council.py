@@ -25,6 +25,8 @@ from models import (
     Member,
     MemberCreate,
     MemberRole,
+    PermissionDenied,
+    TemplateOverride,
     Term,
     Unit,
     UnitCreate,
@@ -199,3 +201,52 @@ def appoint_first_chair(
     record(session, council_id=council.id, by=by, action="term.schedule", subject=term, now=now,
            after=snapshot(term, "number", "starts_on", "ends_on", "chair_member_id", "chair_source"))
     return term
+
+
+@use_case
+def set_preferences(session: Session, council: Council, member: Member, *, by: Member | None, now: datetime,
+                    delivery: str | None = None, language: str | None = None) -> Member:
+    """A person sets their own preferences; the secretary may set anyone's."""
+    if by is None or (by.id != member.id and by.role != MemberRole.secretary) or member.council_id != council.id:
+        raise PermissionDenied("not_secretary", action="administer")
+    if delivery not in (None, "immediate", "digest"):
+        raise invalid("delivery is immediate or digest")
+    if language not in (None, "zh", "en"):
+        raise invalid("language is zh or en")
+    before = snapshot(member, "delivery", "language")
+    member.delivery = delivery or member.delivery
+    member.language = language or member.language
+    session.add(member)
+    record(session, council_id=council.id, by=by, action="member.preferences", subject=member, now=now,
+           before=before, after=snapshot(member, "delivery", "language"))
+    return member
+
+
+@use_case
+def set_template(session: Session, council: Council, kind: str, part: str, language: str, source: str | None, *,
+                 by: Member | None, now: datetime) -> TemplateOverride | None:
+    """Save (or with None remove) a council's wording, refused unless it renders in the sandbox."""
+    from notifications.rendering import check_override
+    from notifications.samples import SAMPLES, sample
+
+    require_secretary(council, by)
+    if kind not in SAMPLES or part not in ("subject", "text", "html") or language not in ("zh", "en"):
+        raise invalid(f"unknown template {kind}/{part}/{language}; kinds: {', '.join(SAMPLES)}")
+    row = session.exec(select(TemplateOverride).where(
+        TemplateOverride.council_id == council.id, TemplateOverride.kind == kind,
+        TemplateOverride.part == part, TemplateOverride.language == language)).first()
+    if source is None:
+        if row:
+            session.delete(row)
+        record(session, council_id=council.id, by=by, action="template.reset", subject=council, now=now,
+               after={"kind": kind, "part": part, "language": language})
+        return None
+    problem = check_override(kind, part, source, sample(kind))
+    if problem:
+        raise invalid(f"the template does not render: {problem}")
+    row = row or TemplateOverride(council_id=council.id, kind=kind, part=part, language=language, source="", updated_at=now)
+    row.source, row.updated_at = source, now
+    session.add(row)
+    record(session, council_id=council.id, by=by, action="template.set", subject=council, now=now,
+           after={"kind": kind, "part": part, "language": language})
+    return row

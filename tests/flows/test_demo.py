@@ -51,3 +51,12 @@ def test_the_demo_numbers_are_the_tracking_queries_numbers(demo):
     assert summary["items_total"] == sum(summary["items"].values())
     for key in ("terms", "conferences", "items", "completion_rate", "on_time_rate", "audit_events"):
         assert key in summary
+
+
+def test_the_demo_sends_reminders_and_escalates(demo):
+    _, summary = demo
+    for kind in ("deadline_approaching", "overdue", "escalation", "verify_request", "window_open", "agenda",
+                 "election_open", "election_result", "evaluation_open", "term_report", "daily_digest", "weekly_digest"):
+        assert summary["reminders"].get(kind, 0) > 0, kind
+    assert summary["escalations"] > 0 and summary["deliveries"]["sent"] > 100
+    assert summary["deliveries"].get("dead", 0) == 0

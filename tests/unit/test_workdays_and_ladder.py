@@ -134,3 +134,8 @@ def test_a_council_in_a_daylight_saving_timezone_gets_its_reminders_at_local_hal
     assert local(winter.at, ZoneInfo("Europe/Berlin")).time() == local(summer.at, ZoneInfo("Europe/Berlin")).time() == time(8, 30)
     night = datetime(2026, 3, 28, 23, 0, tzinfo=ZoneInfo("Europe/Berlin"))
     assert local(release_time(night, cal, berlin), ZoneInfo("Europe/Berlin")) == datetime(2026, 3, 30, 8, 30)
+
+
+def test_once_overdue_the_due_day_reminder_is_not_sent_late():
+    due, _ = _ladder(date(2026, 3, 13), sh("2026-03-16", "09:00"))
+    assert [(s.kind, s.step) for s in due] == [("overdue", "overdue-1")]

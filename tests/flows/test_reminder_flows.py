@@ -1,0 +1,48 @@
+import json
+
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from cobuild.cli import app
+from cobuild.db import session_for, upgrade
+from flows.reminders import dispatch_notifications, reminder_sweep
+from models import Notification
+from tests.integration.conftest import World, at
+
+
+def _world(tmp_path) -> str:
+    url = f"sqlite:///{tmp_path}/reminders.db"
+    upgrade(url)
+    with session_for(url) as session:
+        World(session).published_item(deadline="2026-03-13")
+    return url
+
+
+def test_the_sweep_and_dispatch_flows_queue_and_send_each_reminder_once(tmp_path, monkeypatch):
+    monkeypatch.setenv("COBUILD_DELIVERY", "file")
+    monkeypatch.setenv("COBUILD_OUTBOX_DIR", str(tmp_path / "outbox"))
+    url = _world(tmp_path)
+    first = reminder_sweep(url, at("2026-03-18", 9).isoformat())
+    again = reminder_sweep(url, at("2026-03-18", 9, 5).isoformat())
+    assert first["queued"]["overdue"] >= 1 and first["escalations"] == 1 and again["queued"] == {}
+    sent = dispatch_notifications(url, at("2026-03-18", 9, 6).isoformat())
+    assert sent["sent"] == sum(first["queued"].values())
+    lines = (tmp_path / "outbox" / "outbox.jsonl").read_text().splitlines()
+    assert len(lines) == sent["sent"] and any("督办" in json.loads(line)["subject"] for line in lines)
+    assert dispatch_notifications(url, at("2026-03-18", 9, 7).isoformat())["sent"] == 0
+
+
+def test_the_cli_runs_one_sweep_and_one_dispatch_and_lists_what_happened(tmp_path, monkeypatch):
+    monkeypatch.setenv("COBUILD_DELIVERY", "file")
+    monkeypatch.setenv("COBUILD_OUTBOX_DIR", str(tmp_path / "outbox"))
+    url = _world(tmp_path)
+    runner = CliRunner()
+    swept = runner.invoke(app, ["reminders", "sweep", "--db", url, "--now", "2026-03-16T08:45+08:00", "--json"])
+    assert swept.exit_code == 0, swept.output
+    assert json.loads(swept.stdout)["queued"] == {"overdue": 1}
+    sent = runner.invoke(app, ["notifications", "dispatch", "--db", url, "--now", "2026-03-16T08:46+08:00", "--json"])
+    assert json.loads(sent.stdout)["sent"] == 1
+    listed = json.loads(runner.invoke(app, ["notifications", "list", "--db", url, "--json"]).stdout)
+    assert listed[0]["kind"] == "overdue" and listed[0]["deliveries"][0]["status"] == "sent"
+    with session_for(url) as session:
+        assert session.exec(select(Notification)).one().status == "sent"
