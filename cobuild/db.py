@@ -44,6 +44,18 @@ def session_for(url: str) -> Iterator[Session]:
         yield session
 
 
+def insert_unless_exists(session: Session, table, values: dict, unique_column: str):
+    """INSERT … ON CONFLICT (unique_column) DO NOTHING RETURNING id: the new row's id, or None
+    when the row already exists. The database decides, so concurrent writers cannot both win."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).values(**values).on_conflict_do_nothing(index_elements=[unique_column]) \
+        .returning(table.c.id)
+    return session.execute(statement).scalar_one_or_none()
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 

@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from cobuild.db import insert_unless_exists
+
 from models import (
     ContactChannel,
     Council,
@@ -98,14 +100,7 @@ class Outbox:
 
 
 def insert_once(session: Session, row: dict) -> int | None:
-    table = Notification.__table__
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(**row).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
-    return session.execute(statement).scalar_one_or_none()
+    return insert_unless_exists(session, Notification.__table__, row, "dedupe_key")
 
 
 def add_deliveries(session: Session, notification_id: int, channels: list[tuple[str, str]], at: datetime) -> None:

@@ -28,6 +28,9 @@ from models import (
     Unit,
 )
 from models.base import aware, local_date
+from models.notifications import Notification, NotificationStatus
+from notifications.dispatch import is_stale
+from notifications.outbox import drop_pending
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,10 +104,6 @@ def record(
 def touch(session: Session, item, now: datetime) -> None:
     """Every change of an item: bump its version, have the sweep recompute its reminders, and
     drop queued reminders that the change has made stale (a moved deadline, a closed item)."""
-    from notifications.dispatch import is_stale
-    from notifications.outbox import drop_pending
-    from models import Notification, NotificationStatus
-
     item.updated_at = now
     item.version += 1
     item.next_reminder_at = None
@@ -120,16 +119,11 @@ def touch(session: Session, item, now: datetime) -> None:
 def once(session: Session, council_id: int, key: str, now: datetime, detail: dict | None = None) -> bool:
     """True the first time `key` is claimed, ever: the database's unique key decides, so two
     sweepers at once, a re-run or a restart never do a council-level send twice."""
+    from cobuild.db import insert_unless_exists
     from models import CouncilEvent
 
-    table = CouncilEvent.__table__
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).values(council_id=council_id, key=key, at=now, detail=detail) \
-        .on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-    return session.execute(statement).scalar_one_or_none() is not None
+    values = {"council_id": council_id, "key": key, "at": now, "detail": detail}
+    return insert_unless_exists(session, CouncilEvent.__table__, values, "key") is not None
 
 
 def today_for(council: Council, now: datetime) -> date:
