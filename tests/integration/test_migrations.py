@@ -8,7 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, select
 
 import models  # noqa: F401
 from cobuild.db import engine_for, upgrade
@@ -65,3 +65,33 @@ def test_the_use_cases_run_on_postgres(pg_url):
         row = item_stats(session, world.council, __import__("datetime").date(2026, 3, 11))[0]
         assert (row["confirmed"], row["overdue"], row["days_overdue"]) == (1, 1, 10)
         assert world.reload(item).number == "2026-Q1-01"
+
+
+def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(tmp_path):
+    from alembic import command
+
+    from cobuild.db import alembic_config, session_for
+    from models import Member
+
+    url = f"sqlite:///{tmp_path}/old.db"
+    with engine_for(url).begin() as connection:
+        config = alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    with engine_for(url).begin() as connection:
+        connection.execute(text("INSERT INTO council (name, created_at, timezone, term_months, conferences_per_term, "
+                                "conference_cadence_months, conference_offset_days, conference_time, submission_window_days, "
+                                "submission_close_days_before, items_min_per_unit, items_max_per_unit, categories, "
+                                "no_consecutive_terms, raiser_cannot_lead, election_window_days, election_duration_days, "
+                                "runoff_enabled, runoff_days, evaluation_scale, evaluation_days_before_end, reopen_window_days, "
+                                "verify_remind_working_days, verify_escalate_working_days, quiet_start, quiet_end, morning_send, "
+                                "extra_holidays, extra_workdays) VALUES ('旧大党委', '2026-01-01 00:00:00', 'Asia/Shanghai', 6, 2, 3, 45, "
+                                "'09:30', 14, 2, 1, 3, '[\"其他\"]', 1, 1, 14, 7, 1, 3, 'grades', 10, 30, 3, 5, '21:00', '08:00', "
+                                "'08:30', '[]', '[]')"))
+        connection.execute(text("INSERT INTO unit (council_id, name, kind, rotation_position, active) VALUES (1, '旧社区', 'community', 1, 1)"))
+        connection.execute(text("INSERT INTO member (council_id, unit_id, name, role, is_liaison, language, active) "
+                                "VALUES (1, 1, '老书记', 'secretary', 1, 'zh', 1)"))
+    assert upgrade(url) == "0002"
+    with session_for(url) as session:
+        (member,) = session.exec(select(Member)).all()
+        assert (member.name, member.delivery) == ("老书记", "immediate")
