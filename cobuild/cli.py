@@ -895,6 +895,8 @@ def _reasoned(name: str, fn_name: str, text: str, doc: str):
 
 _reasoned("send-back", "send_back", "已退回 sent back", "The raising unit sends a close-out request back.")
 _reasoned("reopen", "reopen", "已重启 reopened", "The raising unit reopens a closed item within the window.")
+_reasoned("decline", "decline_assignment", "已退回牵头任务 assignment declined",
+          "The lead unit gives back an item it was assigned, before work starts.")
 
 
 @item_app.command("withdraw")

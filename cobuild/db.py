@@ -71,10 +71,21 @@ def upgrade(url: str) -> str:
     from alembic.runtime.migration import MigrationContext
 
     engine = engine_for(url)
-    with engine.begin() as connection:
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as connection:
+        if sqlite:
+            # SQLite migrations rebuild tables (batch mode); with foreign keys on, dropping a
+            # referenced table fails. Off for the migration, then every reference is checked.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         config = alembic_config(url)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+        connection.commit()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left broken references: {broken[:5]}")
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision() or ""
 

@@ -50,7 +50,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def item_stats(session: Session, council: Council, today: date, group_by: str = "council",
-               term_id: int | None = None) -> list[dict]:
+               term_id: int | None = None, conference_code: str | None = None) -> list[dict]:
     """Rows of counts and rates, grouped by council, term, quarter (conference) or unit."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
@@ -99,6 +99,9 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
     if term_id is not None:
         raised_q = raised_q.where(raised_conf.c.term_id == term_id)
         work_q = work_q.where(resolved_conf.c.term_id == term_id)
+    if conference_code is not None:
+        raised_q = raised_q.where(raised_conf.c.code == conference_code)
+        work_q = work_q.where(resolved_conf.c.code == conference_code)
     raised = {r.key: r._asdict() for r in session.exec(raised_q.group_by(raised_key)).all()}
     work = {r.key: r._asdict() for r in session.exec(work_q.group_by(work_key)).all()}
     coop_key = Claim.unit_id if group_by == "unit" else work_key
@@ -108,8 +111,11 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
                      Claim.status == ClaimStatus.confirmed, confirmed))
     if term_id is not None:
         coop_q = coop_q.where(resolved_conf.c.term_id == term_id)
+    if conference_code is not None:
+        coop_q = coop_q.where(resolved_conf.c.code == conference_code)
     cooperating = dict(session.exec(coop_q.group_by(coop_key)).all())
 
+    p90 = _p90_days_to_close(session, council, work_key, resolved_conf, term_id, conference_code)
     labels = _labels(session, council, group_by)
     keys = list(labels) if group_by in ("unit", "council") else sorted(set(raised) | set(work), key=lambda k: str(labels.get(k, k)))
     rows = []
@@ -126,10 +132,106 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
         row["on_time_rate"] = _rate(row["on_time"], row["confirmed"])
         avg_days = w.get("avg_days_to_close")
         row["avg_days_to_close"] = round(float(avg_days), 1) if avg_days is not None else None
+        row["p90_days_to_close"] = p90.get(key)
         satisfaction = w.get("satisfaction")
         row["satisfaction"] = round(float(satisfaction), 2) if satisfaction is not None else None
         rows.append(row)
     return rows
+
+
+def _p90_days_to_close(session: Session, council: Council, key, resolved_conf, term_id: int | None,
+                       conference_code: str | None) -> dict:
+    """Nearest-rank 90th percentile per group, with window functions (SQLite and PostgreSQL)."""
+    ranked = (select(key.label("key"), Item.days_to_close.label("days"),
+                     func.row_number().over(partition_by=key, order_by=Item.days_to_close).label("rank"),
+                     func.count().over(partition_by=key).label("n"))
+              .select_from(Item).join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
+              .where(Item.council_id == council.id, Item.status == ItemStatus.closed, Item.number.is_not(None)))  # type: ignore[union-attr]
+    if term_id is not None:
+        ranked = ranked.where(resolved_conf.c.term_id == term_id)
+    if conference_code is not None:
+        ranked = ranked.where(resolved_conf.c.code == conference_code)
+    ranked = ranked.subquery()
+    query = select(ranked.c.key, func.min(ranked.c.days)).where(ranked.c.rank >= ranked.c.n * 0.9).group_by(ranked.c.key)
+    return {k: int(v) for k, v in session.exec(query).all()}
+
+
+def points(session: Session, council: Council, today: date, term_id: int | None = None,
+           conference_code: str | None = None) -> list[dict]:
+    """积分 per unit: counts from SQL, times the council's rule table, with the breakdown."""
+    rules = council.points_rules
+    conf = Conference.__table__.alias("conf")
+    scope = [Item.council_id == council.id, Item.number.is_not(None), Item.status != ItemStatus.cancelled]  # type: ignore[union-attr]
+    if term_id is not None:
+        scope.append(conf.c.term_id == term_id)
+    if conference_code is not None:
+        scope.append(conf.c.code == conference_code)
+    closed = Item.status == ItemStatus.closed
+    late_days = case(
+        (and_(closed, Item.closed_on > Item.deadline), _days_between(session, Item.closed_on, Item.deadline)),  # type: ignore[operator]
+        (and_(Item.status.in_(list(WORKING_STATES)), Item.deadline < today), _days_since(session, Item.deadline, today)),  # type: ignore[attr-defined,operator]
+        else_=0)
+
+    def joined(query):
+        return query.select_from(Item).join(conf, conf.c.id == Item.resolution_conference_id).where(*scope)
+
+    led = {r.unit: r for r in session.exec(joined(select(
+        Item.lead_unit_id.label("unit"),
+        _count(and_(closed, Item.closed_on_time == True)).label("lead_closed_on_time"),  # noqa: E712
+        _count(and_(closed, Item.closed_on_time == False)).label("lead_closed_late"),  # noqa: E712
+        func.coalesce(func.sum(late_days), 0).label("overdue_day"),
+        func.coalesce(func.sum(Item.send_backs), 0).label("sent_back"))).group_by(Item.lead_unit_id)).all()}
+    raised = dict(session.exec(joined(select(Item.raised_by_unit_id, _count(closed))).group_by(Item.raised_by_unit_id)).all())
+    cooperating = dict(session.exec(joined(select(Claim.unit_id, func.count()).join(Claim, Claim.item_id == Item.id))
+                                    .where(Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed, closed)
+                                    .group_by(Claim.unit_id)).all())
+    declined = dict(session.exec(joined(select(Claim.unit_id, func.count()).join(Claim, Claim.item_id == Item.id))
+                                 .where(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn)
+                                 .group_by(Claim.unit_id)).all())
+    rows = []
+    for unit in session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all():
+        row = led.get(unit.id)
+        counts = {
+            "lead_closed_on_time": int(row.lead_closed_on_time) if row else 0,
+            "lead_closed_late": int(row.lead_closed_late) if row else 0,
+            "cooperating": int(cooperating.get(unit.id, 0)),
+            "raised_verified": int(raised.get(unit.id, 0)),
+            "overdue_day": int(row.overdue_day) if row else 0,
+            "sent_back": int(row.sent_back) if row else 0,
+            "declined": int(declined.get(unit.id, 0)),
+        }
+        breakdown = {rule: {"count": n, "points": n * rules[rule]} for rule, n in counts.items()}
+        rows.append({"unit_id": unit.id, "unit": unit.name, "points": sum(b["points"] for b in breakdown.values()),
+                     "breakdown": breakdown})
+    return rows
+
+
+def ranking(session: Session, council: Council, today: date, term_id: int | None = None,
+            conference_code: str | None = None) -> dict:
+    """The racing board (拉榜排名): units by points, then completion rate; equal scores share a rank."""
+    scores = points(session, council, today, term_id=term_id, conference_code=conference_code)
+    stats = {r["key"]: r for r in item_stats(session, council, today, "unit", term_id=term_id,
+                                             conference_code=conference_code)}
+    rows = []
+    for score in scores:
+        unit_stats = stats.get(score["unit_id"], {})
+        rows.append({**score, "completion_rate": unit_stats.get("completion_rate"),
+                     "confirmed": unit_stats.get("confirmed", 0), "closed": unit_stats.get("closed", 0)})
+    rows.sort(key=lambda r: (-r["points"], -(r["completion_rate"] or 0), r["unit"]))
+    previous, rank = None, 0
+    for position, row in enumerate(rows, start=1):
+        key = (row["points"], row["completion_rate"])
+        if key != previous:
+            rank, previous = position, key
+        row["rank"] = rank
+    return {"period": conference_code or (f"term:{term_id}" if term_id else "all"), "rules": council.points_rules,
+            "order": "积分从高到低,积分相同按办结率 / points, then completion rate", "rows": rows}
+
+
+def _days_between(session: Session, later, earlier):
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    return later - earlier
 
 
 def _labels(session: Session, council: Council, group_by: str) -> dict:

@@ -14,6 +14,17 @@ from models.base import JSONType, UTCDateTime
 
 DEFAULT_CATEGORIES = ["环境卫生", "绿化美化", "治安联防", "党员教育管理", "基础设施建设", "其他"]
 
+# 积分 rule table: points per counted event (SPEC.md section 5, seed excerpt C)
+DEFAULT_POINTS = {
+    "lead_closed_on_time": 10,  # an item led and closed on time
+    "lead_closed_late": 4,  # led and closed, but after the deadline
+    "cooperating": 3,  # cooperated on an item that was closed
+    "raised_verified": 2,  # raised an item and verified its close-out
+    "overdue_day": -1,  # each day an item it leads is (or was) overdue
+    "sent_back": -2,  # each close-out request sent back by the raising unit
+    "declined": -5,  # gave back an item it had been assigned to lead
+}
+
 
 class UnitKind(StrEnum):
     community = "community"
@@ -71,6 +82,7 @@ class CouncilSettings(SQLModel):
     morning_send: str = "08:30"
     extra_holidays: list[str] = Field(default_factory=list, sa_type=JSONType)
     extra_workdays: list[str] = Field(default_factory=list, sa_type=JSONType)
+    points_rules: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POINTS), sa_type=JSONType)
 
     @field_validator("timezone")
     @classmethod
@@ -96,6 +108,16 @@ class CouncilSettings(SQLModel):
         if not cleaned:
             raise ValueError("at least one category is needed")
         return list(dict.fromkeys(cleaned))
+
+    @field_validator("points_rules")
+    @classmethod
+    def _points(cls, value: dict) -> dict:
+        unknown = set(value) - set(DEFAULT_POINTS)
+        if unknown:
+            raise ValueError(f"unknown point rules {sorted(unknown)}; known: {', '.join(DEFAULT_POINTS)}")
+        if any(not isinstance(v, int) or abs(v) > 1000 for v in value.values()):
+            raise ValueError("points are whole numbers between -1000 and 1000")
+        return {**DEFAULT_POINTS, **value}
 
     @model_validator(mode="after")
     def _limits(self):

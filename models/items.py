@@ -103,7 +103,8 @@ class ClaimRole(StrEnum):
 class ClaimStatus(StrEnum):
     pending = "pending"
     confirmed = "confirmed"
-    declined = "declined"
+    declined = "declined"  # the chair said no
+    withdrawn = "withdrawn"  # the unit gave back an item it had been assigned to lead
 
 
 class Claim(SQLModel, table=True):

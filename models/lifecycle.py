@@ -53,7 +53,8 @@ ITEM_TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
     # a deferred item re-enters the next conference's agenda as submitted
     S.deferred: frozenset({S.submitted, S.cancelled}),
     S.accepted: frozenset({S.claimed, S.cancelled}),
-    S.claimed: frozenset({S.in_progress, S.cancelled}),
+    # claimed -> accepted: the lead unit declines the assignment before starting work
+    S.claimed: frozenset({S.in_progress, S.accepted, S.cancelled}),
     S.in_progress: frozenset({S.close_requested, S.cancelled}),
     S.close_requested: frozenset({S.closed, S.in_progress, S.cancelled}),
     S.closed: frozenset({S.reopened}),

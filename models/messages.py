@@ -41,6 +41,7 @@ STATE_NAMES: dict[str, tuple[str, str]] = {
     "pending": ("待确认", "pending"),
     "confirmed": ("已确认", "confirmed"),
     "declined": ("未通过", "declined"),
+    "withdrawn": ("单位退回", "given back"),
 }
 
 SUBJECT_NAMES: dict[str, tuple[str, str]] = {
@@ -76,6 +77,7 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "reopen": ("重启事项", "reopen the item"),
     "cancel": ("撤销", "cancel"),
     "withdraw": ("撤回", "withdraw"),
+    "decline_assignment": ("退回牵头任务", "decline the assignment"),
     "submit": ("提交事项", "submit items"),
     "open_window": ("开启征集", "open the submission window"),
     "lock_agenda": ("锁定议程", "lock the agenda"),

@@ -444,3 +444,29 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
     record(session, council_id=council.id, by=member, action="item.reopen", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})
     return item
+
+
+@use_case
+def decline_assignment(session: Session, item: Item, *, by: Member | None, now: datetime, reason: str) -> Item:
+    """The lead unit gives an item back before work starts; the chair finds another lead.
+    It costs the unit points (the `declined` rule)."""
+    council = get(session, Council, item.council_id, "council")
+    if item.lead_unit_id is None:
+        raise invalid("the item has no lead unit to decline")
+    lead = get(session, Unit, item.lead_unit_id, "unit")
+    member = require_liaison(session, by, lead, "decline_assignment")
+    require_transition("item", item.status, ItemStatus.accepted, "decline_assignment")
+    reason = required_text(reason, "say why the unit cannot lead the item")
+    before = snapshot(item, *TRACKED)
+    claim_row = session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == lead.id,
+                                                 Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.confirmed)).first()
+    if claim_row is not None:
+        claim_row.status, claim_row.reason = ClaimStatus.withdrawn, reason
+        claim_row.decided_by, claim_row.decided_at = member.id, now
+        session.add(claim_row)
+    item.status = ItemStatus.accepted
+    item.lead_unit_id = None
+    touch(session, item, now)
+    record(session, council_id=council.id, by=member, action="item.decline", subject=item, now=now,
+           before=before, after={**snapshot(item, *TRACKED), "reason": reason})
+    return item

@@ -115,3 +115,59 @@ def test_when_everything_is_overdue_the_rates_are_zero(world):
     world.published_item(deadline="2026-03-01")
     row = item_stats(world.session, world.council, date(2026, 4, 1))[0]
     assert (row["overdue"], row["days_overdue"], row["completion_rate"], row["on_time_rate"]) == (1, 31, 0.0, 0.0)
+
+
+def test_p90_days_to_close_is_the_nearest_rank(ledger):
+    row = item_stats(ledger.session, ledger.council, TODAY)[0]
+    assert row["p90_days_to_close"] == 18  # closed after 16 and 18 days: nearest rank of 2 values is the 2nd
+
+
+def test_points_follow_the_rule_table_with_a_breakdown(ledger):
+    from cobuild.tracking import points
+
+    scores = {r["unit"]: r for r in points(ledger.session, ledger.council, TODAY)}
+    power, company, hospital, community = scores["供电所"], scores["华信公司"], scores["人民医院"], scores["测试社区"]
+    # 供电所 led A (on time, +10) and B (closed 4 days late: +4, 4 overdue days -4)
+    assert power["breakdown"]["lead_closed_on_time"] == {"count": 1, "points": 10}
+    assert power["breakdown"]["overdue_day"] == {"count": 4, "points": -4}
+    assert power["points"] == 10 + 4 - 4
+    # 华信公司 leads C, overdue since 15 Mar: 5 days at 20 Mar; D is not overdue
+    assert company["points"] == -5
+    # 人民医院 cooperates on C, which is not closed yet: nothing; raised nothing that closed
+    assert hospital["points"] == 0
+    # 测试社区 raised A and B and verified both
+    assert community["breakdown"]["raised_verified"] == {"count": 2, "points": 4}
+
+
+def test_a_council_may_change_the_rules(ledger):
+    from cobuild.actions.council import update_settings
+    from cobuild.tracking import points
+
+    update_settings(ledger.session, ledger.council, by=ledger.secretary, now=at("2026-03-20"),
+                    points_rules={"lead_closed_on_time": 20})
+    power = next(r for r in points(ledger.session, ledger.council, TODAY) if r["unit"] == "供电所")
+    assert power["points"] == 20 + 4 - 4
+
+
+def test_declining_an_assignment_costs_points_and_hands_the_item_back(ledger):
+    from sqlmodel import select
+
+    from cobuild.tracking import points
+    from models import Item
+
+    d = ledger.session.exec(select(Item).where(Item.title == "事项D")).one()
+    it.decline_assignment(ledger.session, d, by=ledger.liaisons["company"], now=at("2026-03-20"), reason="无施工力量")
+    assert (ledger.reload(d).status, d.lead_unit_id) == ("accepted", None)
+    company = next(r for r in points(ledger.session, ledger.council, TODAY) if r["unit"] == "华信公司")
+    assert company["breakdown"]["declined"] == {"count": 1, "points": -5}
+
+
+def test_the_ranking_board_orders_by_points_and_shares_ranks_on_ties(ledger):
+    from cobuild.tracking import ranking
+
+    board = ranking(ledger.session, ledger.council, TODAY, conference_code="2026-Q1")
+    ranks = [(r["unit"], r["points"], r["rank"]) for r in board["rows"]]
+    assert ranks[0] == ("供电所", 10, 1) and ranks[1][0] == "测试社区"
+    assert ranks[-1] == ("华信公司", -5, len(ranks))
+    tied = [r for r in board["rows"] if r["points"] == 0]
+    assert len({r["rank"] for r in tied}) == 1 and board["rules"]["lead_closed_on_time"] == 10

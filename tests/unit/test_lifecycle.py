@@ -18,7 +18,7 @@ def test_item_lifecycle_matches_the_spec():
     S = ItemStatus
     assert ITEM_TRANSITIONS[S.submitted] == {S.accepted, S.merged, S.deferred, S.rejected, S.cancelled}
     assert ITEM_TRANSITIONS[S.accepted] == {S.claimed, S.cancelled}
-    assert ITEM_TRANSITIONS[S.claimed] == {S.in_progress, S.cancelled}
+    assert ITEM_TRANSITIONS[S.claimed] == {S.in_progress, S.accepted, S.cancelled}  # accepted: lead declines
     assert ITEM_TRANSITIONS[S.in_progress] == {S.close_requested, S.cancelled}
     assert ITEM_TRANSITIONS[S.close_requested] == {S.closed, S.in_progress, S.cancelled}
     assert ITEM_TRANSITIONS[S.closed] == {S.reopened}
