@@ -29,9 +29,12 @@ item_app = typer.Typer(help="共建事项 items: submit, decide, assign, claim, 
 reminders_app = typer.Typer(help="提醒 reminders: one sweep by hand", no_args_is_help=True)
 notifications_app = typer.Typer(help="消息 the outbox: dispatch, list, retry", no_args_is_help=True)
 template_app = typer.Typer(help="消息模板 a council's own message wording", no_args_is_help=True)
+report_app = typer.Typer(help="报表与导出 points, ranking, resolution and term report (HTML/PDF), ledger (xlsx), calendar (ics)",
+                         no_args_is_help=True)
 for sub, name in ((council_app, "council"), (unit_app, "unit"), (member_app, "member"), (term_app, "term"),
                   (election_app, "election"), (conference_app, "conference"), (item_app, "item"),
-                  (reminders_app, "reminders"), (notifications_app, "notifications"), (template_app, "template")):
+                  (reminders_app, "reminders"), (notifications_app, "notifications"), (template_app, "template"),
+                  (report_app, "report")):
     app.add_typer(sub, name=name)
 
 # a pipe or a narrow office terminal still gets readable tables of Chinese text
@@ -74,12 +77,15 @@ def demo(
     json_out: JsonOpt = False,
     seed: Annotated[int, typer.Option(help="Random seed for the simulated year")] = 2026,
     keep: Annotated[bool, typer.Option(help="Keep an existing demo database instead of starting fresh")] = False,
+    out: Annotated[str, typer.Option(help="Folder for the term reports, a resolution, the ledger and the calendar")] = "cobuild-demo-output",
+    pdf: Annotated[bool, typer.Option("--pdf", help="Also write the term reports and the resolution as PDF (slower)")] = False,
 ) -> None:
     """Simulate one year (2026) of a council through the Prefect flows and print what happened."""
     from cobuild.demo import print_summary, run_demo
 
     try:
-        summary = run_demo(db or "sqlite:///cobuild-demo.db", seed=seed, fresh=not keep, progress=not json_out)
+        summary = run_demo(db or "sqlite:///cobuild-demo.db", seed=seed, fresh=not keep, progress=not json_out,
+                           output_dir=out, pdf=pdf)
     except Exception as exc:  # noqa: BLE001
         from models import DomainError
 
@@ -1165,6 +1171,169 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[in
         s.fail(str(exc))
     except OSError as exc:
         s.fail(f"cannot listen on {host}:{port}: {exc}")
+
+
+# ---- reports and exports ------------------------------------------------------------------
+
+Period = Annotated[Optional[str], typer.Option("--period", help="a quarter (2026-Q1) or a term (term:1); default: everything")]
+
+
+def _period(session, c, period):
+    if not period:
+        return {}
+    if period.startswith("term:") and period[5:].isdigit():
+        return {"term_id": _term(session, c, int(period[5:])).id}
+    return {"conference_code": s.conference(session, c, period).code}
+
+
+def _written(path, what: str) -> str:
+    from pathlib import Path
+
+    return f"✓ {what}: {Path(path).resolve()}"
+
+
+@report_app.command("points")
+def report_points(council: C, period: Period = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """积分 per unit with the breakdown by rule."""
+    from cobuild.actions.common import today_for
+    from cobuild.tracking import points
+
+    def body(session):
+        c = s.council(session, council)
+        return points(session, c, today_for(c, s.parse_now(now)), **_period(session, c, period))
+
+    rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("积分 points", ["unit", "points", "breakdown"],
+                                         [[r["unit"], r["points"], "; ".join(f"{k} {b['count']}→{b['points']}" for k, b in r["breakdown"].items() if b["count"])]
+                                          for r in rows]))
+
+
+@report_app.command("ranking")
+def report_ranking(council: C, period: Period = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The racing board (拉榜排名) per quarter or per term, with the rule that produced it."""
+    from cobuild.actions.common import today_for
+    from cobuild.tracking import ranking
+
+    def body(session):
+        c = s.council(session, council)
+        return ranking(session, c, today_for(c, s.parse_now(now)), **_period(session, c, period))
+
+    board = s.run(db, body)
+
+    def human():
+        table(f"排名 ranking ({board['period']}) — {board['order']}", ["#", "unit", "points", "completion"],
+              [[r["rank"], r["unit"], r["points"], "-" if r["completion_rate"] is None else f"{r['completion_rate']:.0%}"]
+               for r in board["rows"]])
+        console.print("规则 rules: " + ", ".join(f"{k} {v:+d}" for k, v in board["rules"].items()))
+
+    s.emit(board, json_out, human)
+
+
+@report_app.command("resolution")
+def report_resolution(council: C, code: Code, html: Annotated[Optional[str], typer.Option("--html")] = None,
+                      pdf: Annotated[Optional[str], typer.Option("--pdf")] = None,
+                      lang: Annotated[str, typer.Option(help="zh or en")] = "zh", db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """The written resolution as HTML and/or PDF."""
+    from cobuild.documents import resolution_html, to_pdf
+
+    def body(session):
+        c = s.council(session, council)
+        page = resolution_html(session, c, s.conference(session, c, code).code, lang)
+        return _write_document(page, html, pdf, to_pdf)
+
+    data = s.run(db, body)
+    s.emit(data, json_out, "\n".join(_written(p, k) for k, p in data.items()) or "nothing written: give --html and/or --pdf")
+
+
+def _write_document(page: str, html, pdf, to_pdf) -> dict:
+    from pathlib import Path
+
+    written = {}
+    if html:
+        Path(html).write_text(page, encoding="utf-8")
+        written["html"] = html
+    if pdf:
+        to_pdf(page, pdf)
+        written["pdf"] = pdf
+    return written
+
+
+@report_app.command("term")
+def report_term(council: C, number: TermNo = None, html: Annotated[Optional[str], typer.Option("--html")] = None,
+                pdf: Annotated[Optional[str], typer.Option("--pdf")] = None,
+                lang: Annotated[str, typer.Option(help="zh or en")] = "zh", db: DbOpt = None, json_out: JsonOpt = False,
+                now: NowOpt = None) -> None:
+    """The term report (通报) as HTML and/or PDF (a draft while the term runs)."""
+    from cobuild.actions.common import today_for
+    from cobuild.documents import term_report_html, to_pdf
+
+    def body(session):
+        c = s.council(session, council)
+        page = term_report_html(session, c, _term(session, c, number), today_for(c, s.parse_now(now)), lang)
+        return _write_document(page, html, pdf, to_pdf)
+
+    data = s.run(db, body)
+    s.emit(data, json_out, "\n".join(_written(p, k) for k, p in data.items()) or "nothing written: give --html and/or --pdf")
+
+
+@report_app.command("ledger")
+def report_ledger(council: C, xlsx: Annotated[str, typer.Option("--xlsx", help="file to write")],
+                  db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """The Excel ledger (台账): every item and a per-unit summary."""
+    from rich.progress import Progress
+
+    from cobuild.ledger import write_ledger
+
+    def body(session):
+        c = s.council(session, council)
+        with Progress(disable=json_out or not sys.stdout.isatty(), transient=True) as bar:
+            job = bar.add_task("台账 ledger", total=None)
+            rows = write_ledger(session, c, s.parse_now(now), xlsx,
+                                progress=lambda n, total: bar.update(job, completed=n, total=total))
+        return {"xlsx": xlsx, "items": rows}
+
+    data = s.run(db, body)
+    done(data, json_out, f"{_written(xlsx, '台账 ledger')[2:]} ({data['items']} items)")
+
+
+@report_app.command("import")
+def report_import(council: C, xlsx: Annotated[str, typer.Argument(help="a ledger in the exported layout")],
+                  conference: Annotated[str, typer.Option(help="the conference the items belong to")],
+                  as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Import a ledger (secretary): every row is checked; all rows are imported or none."""
+    from pathlib import Path
+
+    from cobuild.ledger import import_ledger
+
+    if not Path(xlsx).is_file():
+        s.fail(f"no such file: {xlsx}")
+
+    def body(session):
+        c = s.council(session, council)
+        return {"imported": import_ledger(session, c, s.conference(session, c, conference), xlsx,
+                                          by=s.actor(session, c, as_), now=s.parse_now(now))}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已导入 imported {data['imported']} items")
+
+
+@report_app.command("calendar")
+def report_calendar(council: C, ics: Annotated[str, typer.Option("--ics", help="file to write")],
+                    unit: Annotated[Optional[str], typer.Option(help="only what concerns this unit")] = None,
+                    db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """An iCalendar feed of deadlines, conferences, elections and evaluations."""
+    from pathlib import Path
+
+    from cobuild.calendar_feed import feed
+
+    def body(session):
+        c = s.council(session, council)
+        data = feed(session, c, s.parse_now(now), s.unit(session, c, unit) if unit else None)
+        Path(ics).write_bytes(data)
+        return {"ics": ics, "events": data.count(b"BEGIN:VEVENT")}
+
+    data = s.run(db, body)
+    done(data, json_out, f"{_written(ics, '日历 calendar')[2:]} ({data['events']} events)")
 
 
 def main() -> None:

@@ -129,7 +129,8 @@ def set_up(session: Session, now: datetime) -> Council:
 
 
 def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: bool = True,
-             outbox_dir: str = "cobuild-demo-outbox") -> dict:
+             outbox_dir: str = "cobuild-demo-outbox", output_dir: str | None = "cobuild-demo-output",
+             pdf: bool = False) -> dict:
     # the demo's messages go to a file, never to real mailboxes or chat groups
     os.environ["COBUILD_DELIVERY"] = "file"
     os.environ["COBUILD_OUTBOX_DIR"] = outbox_dir
@@ -148,8 +149,46 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
     totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
     with session_for(db_url) as session:
         summary = summarise(session, session.get(Council, council.id), totals, db_url)
+        if output_dir:
+            summary["files"] = write_documents(session, session.get(Council, council.id), Path(output_dir), pdf)
     summary["outbox_file"] = str(Path(outbox_dir) / "outbox.jsonl")
     return summary
+
+
+def write_documents(session: Session, council: Council, folder: Path, pdf: bool = False) -> dict[str, str]:
+    """What a council hands on at year end: both term reports, the last resolution, the
+    ledger and the calendar. PDFs only when asked: ~3-4 s of layout each here."""
+    from cobuild.calendar_feed import feed
+    from cobuild.documents import resolution_html, term_report_html, to_pdfs
+    from cobuild.ledger import write_ledger
+
+    folder.mkdir(parents=True, exist_ok=True)
+    year_end = _at(date(YEAR, 12, 31), 18)
+    files: dict[str, str] = {}
+    pdfs: list[tuple[str, str]] = []
+
+    def document(name: str, key: str, page: str) -> None:
+        (folder / f"{name}.html").write_text(page, encoding="utf-8")
+        files[f"{key}_html"] = str(folder / f"{name}.html")
+        if pdf:
+            pdfs.append((page, str(folder / f"{name}.pdf")))
+            files[f"{key}_pdf"] = str(folder / f"{name}.pdf")
+
+    for term in session.exec(select(Term).where(Term.council_id == council.id, Term.status == TermStatus.reported)
+                             .order_by(Term.number)).all():
+        document(f"term-{term.number}-report", f"term_{term.number}_report",
+                 term_report_html(session, council, term, date(YEAR, 12, 31)))
+    last = session.exec(select(Conference).where(Conference.council_id == council.id,
+                                                 Conference.status == ConferenceStatus.resolved)
+                        .order_by(Conference.held_on.desc())).first()  # type: ignore[attr-defined]
+    if last is not None:
+        document(f"resolution-{last.code}", "resolution", resolution_html(session, council, last.code))
+    to_pdfs(pdfs)
+    write_ledger(session, council, year_end, folder / "ledger.xlsx")
+    files["ledger"] = str(folder / "ledger.xlsx")
+    (folder / "calendar.ics").write_bytes(feed(session, council, year_end))
+    files["calendar"] = str(folder / "calendar.ics")
+    return files
 
 
 # ---- one simulated day ---------------------------------------------------------------------
@@ -468,4 +507,6 @@ def print_summary(summary: dict, console) -> None:
     console.print(reminders)
     console.print(f"督办 escalations {summary['escalations']} · 投递 deliveries {summary['deliveries']} · "
                   f"消息文件 messages written to {summary['outbox_file']}")
+    if summary.get("files"):
+        console.print("文件 files: " + "  ".join(summary["files"].values()))
     console.print(f"数据库 database: {summary['db']}  —  试试 try: cobuild item list 1 --db {summary['db']}")

@@ -277,6 +277,8 @@ def term_report_data(session: Session, council: Council, term: Term, today: date
         "commitments_kept": sum(c.status == CommitmentStatus.done for c in commitments),
         "totals": totals,
         "units": item_stats(session, council, today, "unit", term_id=term.id),
+        "quarters": item_stats(session, council, today, "quarter", term_id=term.id),
+        "ranking": ranking(session, council, today, term_id=term.id),
         "evaluation": evaluation_summary(session, term),
         "as_of": today.isoformat(),
     }

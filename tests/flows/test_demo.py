@@ -13,8 +13,9 @@ from models import AuditEvent, Council
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('demo')}/demo.db"
-    return url, run_demo(url, progress=False)
+    folder = tmp_path_factory.mktemp("demo")
+    url = f"sqlite:///{folder}/demo.db"
+    return url, run_demo(url, progress=False, outbox_dir=str(folder / "outbox"), output_dir=str(folder / "output"))
 
 
 def test_the_demo_year_has_two_reported_terms_and_four_resolved_conferences(demo):
@@ -60,3 +61,13 @@ def test_the_demo_sends_reminders_and_escalates(demo):
         assert summary["reminders"].get(kind, 0) > 0, kind
     assert summary["escalations"] > 0 and summary["deliveries"]["sent"] > 100
     assert summary["deliveries"].get("dead", 0) == 0
+
+
+def test_the_demo_writes_the_documents_a_council_hands_on(demo):
+    from pathlib import Path
+
+    _, summary = demo
+    files = summary["files"]
+    for key in ("term_1_report_html", "term_2_report_html", "resolution_html", "ledger", "calendar"):
+        assert Path(files[key]).is_file() and Path(files[key]).stat().st_size > 0, key
+    assert "牡丹社区大党委" in Path(files["term_2_report_html"]).read_text(encoding="utf-8")

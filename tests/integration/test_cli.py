@@ -139,3 +139,26 @@ def test_help_lists_the_command_groups():
     assert result.exit_code == 0
     for group in ("council", "unit", "member", "term", "election", "conference", "item", "track", "demo"):
         assert group in result.stdout
+
+
+def test_the_report_commands_print_and_write_files(db, tmp_path):
+    _set_up(db)
+    from cobuild.actions.cycles import advance
+    from cobuild.cli_support import parse_now
+    from cobuild.db import session_for
+
+    with session_for(db) as session:
+        advance(session, parse_now("2026-01-01T00:05"))
+    ranking = cli_json(db, "report", "ranking", "1", "--now", "2026-01-02T10:00")
+    assert ranking["rules"]["lead_closed_on_time"] == 10 and {r["unit"] for r in ranking["rows"]} >= {"火炬小学", "供电所"}
+    points = cli_json(db, "report", "points", "1", "--period", "term:1")
+    assert all(r["points"] == 0 for r in points)
+    cli(db, "report", "ledger", "1", "--xlsx", str(tmp_path / "l.xlsx"))
+    cli(db, "report", "calendar", "1", "--ics", str(tmp_path / "c.ics"))
+    cli(db, "report", "term", "1", "--html", str(tmp_path / "t.html"), "--now", "2026-01-02T10:00")
+    assert (tmp_path / "l.xlsx").stat().st_size > 0 and b"BEGIN:VCALENDAR" in (tmp_path / "c.ics").read_bytes()
+    assert "轮值主席任期工作通报" in (tmp_path / "t.html").read_text(encoding="utf-8")
+    missing = cli(db, "report", "resolution", "1", "2026-Q1", "--html", str(tmp_path / "r.html"), ok=False)
+    assert missing.exit_code == 2 and "决议" in missing.stderr
+    bad = cli(db, "report", "import", "1", str(tmp_path / "none.xlsx"), "--conference", "2026-Q1", "--as", "王丽华", ok=False)
+    assert bad.exit_code == 2 and "no such file" in bad.stderr

@@ -1,0 +1,243 @@
+"""The Excel ledger (台账): every item with its assignment and status, a per-unit summary —
+and the same layout read back, for councils moving off spreadsheets (all rows or none)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Callable
+
+from sqlmodel import Session, select
+
+from cobuild.actions.common import record, require_secretary, today_for, use_case
+from cobuild.tracking import item_stats
+from models import (
+    AskKind,
+    Claim,
+    ClaimRole,
+    ClaimStatus,
+    Conference,
+    Council,
+    InvalidInput,
+    Item,
+    ItemStatus,
+    Member,
+    Unit,
+    days_overdue,
+)
+from models.messages import state_name
+
+# (header, width, key) — the import reads the same headers
+COLUMNS = [
+    ("编号 No.", 13, "number"), ("共建事项 Item", 30, "title"), ("类别 Category", 12, "category"),
+    ("提出单位 Raised by", 18, "raised_by"), ("目标任务 Goal", 34, "goal"), ("牵头单位 Lead unit", 18, "lead_unit"),
+    ("配合单位 Cooperating", 24, "cooperating"), ("责任人 Responsible", 12, "responsible_person"),
+    ("完成时限 Deadline", 12, "deadline"), ("原定时限 Original deadline", 12, "original_deadline"),
+    ("延期次数 Extensions", 9, "extensions"), ("状态 Status", 12, "status"), ("进度% Progress", 9, "percent"),
+    ("办结日期 Closed on", 12, "closed_on"), ("按期 On time", 8, "on_time"), ("逾期天数 Days overdue", 9, "days_overdue"),
+    ("满意度 Satisfaction", 9, "satisfaction"), ("退回次数 Sent back", 9, "send_backs"),
+]
+DATE_KEYS = {"deadline", "original_deadline", "closed_on"}
+SUMMARY = [("单位 Unit", 24, "label"), ("提交 Submitted", 10, "submitted"), ("确认 Confirmed", 10, "confirmed"),
+           ("配合 Cooperating", 10, "claimed_cooperating"), ("办结 Closed", 10, "closed"), ("按期 On time", 10, "on_time"),
+           ("逾期 Overdue", 10, "overdue"), ("办结率 Completion", 12, "completion_rate"),
+           ("按期办结率 On-time rate", 14, "on_time_rate"), ("平均办结天数 Avg days", 12, "avg_days_to_close")]
+STATUS_BY_NAME = {**{s.value: s for s in ItemStatus}, **{state_name(s.value): s for s in ItemStatus}}
+
+
+def ledger_rows(session: Session, council: Council, today: date) -> list[dict]:
+    units = {u.id: u.name for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
+    cooperating: dict[int, list[str]] = {}
+    for item_id, unit_id in session.exec(select(Claim.item_id, Claim.unit_id).join(Item, Item.id == Claim.item_id).where(
+            Item.council_id == council.id, Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed)
+            .order_by(Claim.id)).all():
+        cooperating.setdefault(item_id, []).append(units[unit_id])
+    rows = []
+    for item in session.exec(select(Item).where(Item.council_id == council.id, Item.number.is_not(None))  # type: ignore[union-attr]
+                             .order_by(Item.number)).all():
+        rows.append({
+            "number": item.number, "title": item.title, "category": item.category,
+            "raised_by": units[item.raised_by_unit_id], "goal": item.goal or "",
+            "lead_unit": units.get(item.lead_unit_id, ""), "cooperating": "、".join(cooperating.get(item.id, [])),
+            "responsible_person": item.responsible_person or "", "deadline": item.deadline,
+            "original_deadline": item.original_deadline, "extensions": item.extensions,
+            "status": state_name(item.status), "percent": item.latest_percent, "closed_on": item.closed_on,
+            "on_time": {True: "是", False: "否"}.get(item.closed_on_time, ""),
+            "days_overdue": days_overdue(item.status, item.deadline, today) or None,
+            "satisfaction": item.satisfaction, "send_backs": item.send_backs,
+        })
+    return rows
+
+
+def write_ledger(session: Session, council: Council, now: datetime, path, progress: Callable[[int, int], None] | None = None):
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    today = today_for(council, now)
+    rows = ledger_rows(session, council, today)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "共建事项台账"
+    header_font, header_fill = Font(bold=True), PatternFill("solid", fgColor="F3E5E5")
+
+    def header(ws, columns):
+        ws.append([c[0] for c in columns])
+        for index, (_, width, _key) in enumerate(columns, start=1):
+            cell = ws.cell(row=1, column=index)
+            cell.font, cell.fill = header_font, header_fill
+            cell.alignment = Alignment(wrap_text=True, vertical="center")
+            ws.column_dimensions[cell.column_letter].width = width
+        ws.freeze_panes = "A2"
+
+    header(sheet, COLUMNS)
+    for n, row in enumerate(rows, start=1):
+        sheet.append([row[key] for _, _, key in COLUMNS])
+        if progress:
+            progress(n, len(rows))
+    for index, (_, _, key) in enumerate(COLUMNS, start=1):
+        if key in DATE_KEYS:
+            for cell in sheet.iter_cols(min_col=index, max_col=index, min_row=2):
+                for c in cell:
+                    c.number_format = "yyyy-mm-dd"
+    sheet.auto_filter.ref = sheet.dimensions
+    summary = book.create_sheet("各单位汇总")
+    header(summary, SUMMARY)
+    for row in item_stats(session, council, today, "unit"):
+        summary.append([row[key] for _, _, key in SUMMARY])
+    for column in ("H", "I"):
+        for cell in summary[column][1:]:
+            cell.number_format = "0.0%"
+    summary.auto_filter.ref = summary.dimensions
+    book.properties.title = f"{council.name} 共建事项台账"
+    book.save(path)
+    return len(rows)
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"第{self.row}行 row {self.row}, {self.column}: {self.message}"
+
+
+IMPORTABLE = {ItemStatus.accepted, ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.closed}
+MAX_ROWS = 20000
+
+
+def read_ledger(path) -> list[dict]:
+    from openpyxl import load_workbook
+
+    book = load_workbook(path, read_only=True, data_only=True)
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    headers = [str(h).strip() if h is not None else "" for h in next(rows, [])]
+    expected = [c[0] for c in COLUMNS]
+    missing = [h for h in expected[:9] if h not in headers]
+    if missing:
+        raise InvalidInput("invalid", detail=f"the sheet lacks the columns {missing}; export a ledger to see the layout")
+    keys = {h: key for h, _, key in COLUMNS}
+    parsed = []
+    for n, values in enumerate(rows, start=2):
+        if n - 1 > MAX_ROWS:
+            raise InvalidInput("invalid", detail=f"more than {MAX_ROWS} rows; split the file")
+        if values is None or all(v in (None, "") for v in values):
+            continue
+        parsed.append({"_row": n, **{keys[h]: v for h, v in zip(headers, values) if h in keys}})
+    book.close()
+    return parsed
+
+
+@use_case
+def import_ledger(session: Session, council: Council, conference: Conference, path, *, by: Member | None,
+                  now: datetime) -> int:
+    """Validate every row first; import all of them, or none and say which rows are wrong."""
+    require_secretary(council, by)
+    rows = read_ledger(path)
+    units = {u.name: u for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
+    taken = set(session.exec(select(Item.number).where(Item.council_id == council.id, Item.number.is_not(None))).all())  # type: ignore[union-attr]
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    cleaned = []
+
+    def as_date(row, key, label, required):
+        value = row.get(key)
+        if value in (None, ""):
+            if required:
+                errors.append(RowError(row["_row"], label, "必填 required"))
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.append(RowError(row["_row"], label, f"不是日期 not a date: {value!r}"))
+            return None
+
+    def unit_of(row, key, label, required):
+        name = str(row.get(key) or "").strip()
+        if not name:
+            if required:
+                errors.append(RowError(row["_row"], label, "必填 required"))
+            return None
+        if name not in units:
+            errors.append(RowError(row["_row"], label, f"没有这个单位 unknown unit: {name}"))
+            return None
+        return units[name]
+
+    for row in rows:
+        before = len(errors)
+        number = str(row.get("number") or "").strip()
+        title = str(row.get("title") or "").strip()
+        category = str(row.get("category") or "").strip()
+        if not number:
+            errors.append(RowError(row["_row"], "编号", "必填 required"))
+        elif number in taken or number in seen:
+            errors.append(RowError(row["_row"], "编号", f"编号重复 duplicate number: {number}"))
+        seen.add(number)
+        if len(title) < 2 or len(title) > 120:
+            errors.append(RowError(row["_row"], "共建事项", "2-120 个字 2 to 120 characters"))
+        if category not in council.categories:
+            errors.append(RowError(row["_row"], "类别", f"未知类别 unknown category: {category}"))
+        raised = unit_of(row, "raised_by", "提出单位", True)
+        lead = unit_of(row, "lead_unit", "牵头单位", False)
+        cooperating = [unit_of({"_row": row["_row"], "u": n}, "u", "配合单位", True)
+                       for n in str(row.get("cooperating") or "").replace(",", "、").split("、") if n.strip()]
+        deadline = as_date(row, "deadline", "完成时限", True)
+        status = STATUS_BY_NAME.get(str(row.get("status") or "").strip())
+        if status not in IMPORTABLE:
+            errors.append(RowError(row["_row"], "状态", f"只能导入 importable: {'、'.join(state_name(s) for s in IMPORTABLE)}"))
+        if status in (ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.closed) and lead is None:
+            errors.append(RowError(row["_row"], "牵头单位", "此状态需要牵头单位 this status needs a lead unit"))
+        closed_on = as_date(row, "closed_on", "办结日期", status == ItemStatus.closed)
+        if len(errors) == before:
+            cleaned.append((number, title, category, raised, lead, [c for c in cooperating if c], deadline, status,
+                            closed_on, row))
+    if errors:
+        shown = "; ".join(str(e) for e in errors[:20])
+        more = f" (+{len(errors) - 20} more)" if len(errors) > 20 else ""
+        raise InvalidInput("invalid", detail=f"{len(errors)} error(s), nothing imported: {shown}{more}")
+    for number, title, category, raised, lead, cooperating, deadline, status, closed_on, row in cleaned:
+        item = Item(council_id=council.id, raised_conference_id=conference.id, conference_id=conference.id,
+                    resolution_conference_id=conference.id, number=number, raised_by_unit_id=raised.id,
+                    asks=AskKind.any, category=category, title=title, goal=str(row.get("goal") or "").strip() or title,
+                    lead_unit_id=lead.id if lead else None,
+                    responsible_person=str(row.get("responsible_person") or "").strip() or None,
+                    deadline=deadline, original_deadline=deadline, status=status, submitted_at=now, accepted_at=now,
+                    published_at=now, updated_at=now, latest_percent=100 if status == ItemStatus.closed else 0,
+                    closed_on=closed_on, closed_on_time=(closed_on <= deadline) if closed_on else None)
+        session.add(item)
+        session.flush()
+        for unit in ([lead] if lead else []):
+            session.add(Claim(item_id=item.id, unit_id=unit.id, role=ClaimRole.lead, status=ClaimStatus.confirmed,
+                              claimed_at=now, decided_at=now, decided_by=by.id))
+        for unit in cooperating:
+            session.add(Claim(item_id=item.id, unit_id=unit.id, role=ClaimRole.cooperating, status=ClaimStatus.confirmed,
+                              claimed_at=now, decided_at=now, decided_by=by.id))
+        record(session, council_id=council.id, by=by, action="item.import", subject=item, now=now,
+               after={"number": number, "status": status, "row": row["_row"]})
+    return len(cleaned)
