@@ -36,9 +36,7 @@ GROUPS = ("council", "term", "quarter", "unit")
 
 
 def _days_since(session: Session, column, today: date):
-    if session.get_bind().dialect.name == "sqlite":
-        return cast(func.julianday(literal(today.isoformat())) - func.julianday(column), Integer)
-    return literal(today) - column
+    return _days_between(session, literal(today), column)
 
 
 def _count(condition):
