@@ -1,0 +1,190 @@
+"""python -m bench [--quick]: measure, write bench/results.json and docs/BENCHMARKS.md."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fresh_url(folder: Path, name: str) -> str:
+    return f"sqlite:///{folder}/{name}.db"
+
+
+def measure_sweep(folder: Path, councils: int, open_items: int, due: int) -> dict:
+    from bench.data import TICK, build
+    from cobuild.actions.reminders import sweep
+    from cobuild.db import session_for
+
+    url = fresh_url(folder, f"sweep-{open_items}-{due}")
+    build(url, councils, open_items, due)
+    with session_for(url) as session:
+        start = time.perf_counter()
+        result = sweep(session, TICK)
+        seconds = time.perf_counter() - start
+    queued = sum(result["queued"].values())
+    return {"seconds": seconds, "queued": queued, "per_second": queued / seconds if seconds else 0, "url": url}
+
+
+def measure_floor(url: str, limit: int) -> dict:
+    """Render the same messages alone + insert the same outbox rows alone (bulk)."""
+    from sqlalchemy import insert
+    from sqlmodel import select
+
+    from cobuild.db import session_for
+    from models import Notification
+    from notifications.rendering import render
+    from notifications.samples import sample
+
+    context = sample("deadline_approaching")
+    start = time.perf_counter()
+    for _ in range(limit):
+        render("deadline_approaching", "zh", context)
+    render_seconds = time.perf_counter() - start
+    with session_for(url) as session:
+        rows = [dict(r._mapping["Notification"].model_dump(exclude={"id"}), dedupe_key=f"floor-{i}")
+                for i, r in enumerate(session.exec(select(Notification).limit(1)).all() and
+                                      [session.execute(select(Notification)).first()] * limit)]
+        start = time.perf_counter()
+        session.execute(insert(Notification), rows)
+        session.commit()
+        insert_seconds = time.perf_counter() - start
+    return {"seconds": render_seconds + insert_seconds, "render": render_seconds, "insert": insert_seconds}
+
+
+def measure_idle(folder: Path, councils: int, open_items: int, runs: int = 21) -> dict:
+    from bench.data import TICK, build
+    from cobuild.actions.reminders import sweep
+    from cobuild.db import session_for
+
+    url = fresh_url(folder, f"idle-{open_items}")
+    build(url, councils, open_items, 0)
+    times = []
+    with session_for(url) as session:
+        for n in range(runs):
+            start = time.perf_counter()
+            sweep(session, TICK + timedelta(seconds=n))
+            times.append(time.perf_counter() - start)
+    return {"median_ms": statistics.median(times) * 1000}
+
+
+def measure_cli(demo_db: str) -> dict:
+    def timed(args: list[str], runs: int = 5) -> float:
+        samples = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(args, capture_output=True, check=False)
+            samples.append(time.perf_counter() - start)
+        return statistics.median(samples)
+
+    return {"help": timed(["cobuild", "--help"]), "read": timed(["cobuild", "council", "list", "--db", demo_db]),
+            "prefect_help": timed(["prefect", "--help"], runs=3)}
+
+
+def measure_reports(url: str) -> dict:
+    from sqlmodel import select
+
+    from cobuild.db import session_for
+    from cobuild.tracking import item_stats, points
+    from models import Council
+
+    with session_for(url) as session:
+        councils = session.exec(select(Council)).all()
+        start = time.perf_counter()
+        for council in councils:
+            item_stats(session, council, date(2026, 6, 2), "unit")
+            points(session, council, date(2026, 6, 2))
+        return {"seconds": time.perf_counter() - start, "councils": len(councils)}
+
+
+def measure_demo(folder: Path) -> dict:
+    env = {**os.environ, "PREFECT_HOME": str(folder / "prefect-home")}
+    start = time.perf_counter()
+    subprocess.run(["cobuild", "demo", "--json", "--db", f"sqlite:///{folder}/demo.db", "--out", str(folder / "out")],
+                   cwd=folder, capture_output=True, check=True, env=env)
+    cold = time.perf_counter() - start
+    start = time.perf_counter()
+    subprocess.run(["cobuild", "demo", "--json", "--db", f"sqlite:///{folder}/demo.db", "--out", str(folder / "out")],
+                   cwd=folder, capture_output=True, check=True, env=env)
+    return {"cold": cold, "warm": time.perf_counter() - start, "db": f"sqlite:///{folder}/demo.db"}
+
+
+def result(figure, unit, measured, target, baseline=None, ratio=None, met=None, note=""):
+    return {"figure": figure, "unit": unit, "measured": round(measured, 3) if measured is not None else None,
+            "target": target, "baseline": round(baseline, 3) if isinstance(baseline, float) else baseline,
+            "ratio": round(ratio, 3) if ratio is not None else None, "met": met, "note": note}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute or two")
+    args = parser.parse_args()
+    scale = dict(councils=20, items=20_000, due=2_000, growth=(5_000, 10_000, 20_000), growth_due=500) if args.quick else \
+        dict(councils=200, items=200_000, due=20_000, growth=(20_000, 60_000, 200_000), growth_due=2_000)
+    folder = Path(tempfile.mkdtemp(prefix="cobuild-bench-"))
+    results = []
+
+    sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"])
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    floor = measure_floor(sweep_run["url"], sweep_run["queued"])
+    ratio = sweep_run["seconds"] / floor["seconds"]
+    results.append(result(f"sweep throughput ({scale['items']:,} open, {scale['due']:,} due, {scale['councils']} councils)",
+                          "reminders/s", sweep_run["per_second"], "≥ 40,000/s at 1M open / 100k due", floor["seconds"],
+                          ratio, sweep_run["per_second"] >= 40_000 and ratio <= 1.5,
+                          f"floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages"))
+    results.append(result("sweep memory (peak RSS of the bench process)", "MB", peak_mb, "< 400 MB at 1M", None, None,
+                          peak_mb < 400, "measured at the size above, not at 1M"))
+    growth = [measure_sweep(folder, scale["councils"], n, scale["growth_due"]) for n in scale["growth"]]
+    grow = growth[-1]["seconds"] / growth[0]["seconds"]
+    results.append(result(f"sweep growth, due {scale['growth_due']:,}, open {scale['growth'][0]:,} → {scale['growth'][-1]:,}",
+                          "× time", grow, "< 1.3× from 100k to 1M", growth[0]["seconds"], grow, grow < 1.3,
+                          "; ".join(f"{n:,}: {g['seconds']:.2f}s" for n, g in zip(scale["growth"], growth))))
+    idle = measure_idle(folder, scale["councils"], scale["items"])
+    results.append(result(f"idle sweep ({scale['items']:,} open, nothing due)", "ms (median)", idle["median_ms"],
+                          "< 20 ms at 1M", None, None, idle["median_ms"] < 20))
+    reports = measure_reports(sweep_run["url"])
+    results.append(result(f"reports: per-unit stats + points for {reports['councils']} councils / {scale['items']:,} items",
+                          "s", reports["seconds"], "< 2 s for 2,000 councils / 1M", None, None, None,
+                          "one query set per council; not yet one query for all councils"))
+    demo = measure_demo(folder)
+    results.append(result("demo wall time (fresh PREFECT_HOME, then warm)", "s", demo["cold"], "< 30 s", demo["warm"],
+                          None, demo["cold"] < 30, f"warm run {demo['warm']:.1f}s"))
+    cli = measure_cli(demo["db"])
+    results.append(result("CLI start-up: cobuild --help / council list", "s", max(cli["help"], cli["read"]), "< 0.5 s",
+                          cli["prefect_help"], max(cli["help"], cli["read"]) / cli["prefect_help"],
+                          max(cli["help"], cli["read"]) < 0.5,
+                          f"--help {cli['help']:.2f}s, council list {cli['read']:.2f}s; baseline prefect --help"))
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_markdown(results, args.quick)
+    for row in results:
+        print(f"{row['figure']}: {row['measured']} {row['unit']} (target {row['target']}; met: {row['met']})")
+
+
+def write_markdown(results: list[dict], quick: bool) -> None:
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
+    lines = ["# Benchmarks", "",
+             "Produced by `python -m bench" + (" --quick" if quick else "") + f"` on {date.today()} ({machine}).",
+             "Reproduce: `pip install -e . && python -m bench` (full) or `python -m bench --quick`.",
+             "The suite is not finished (issue 6): the figures below are measured at the sizes shown, which are",
+             "smaller than the targets' (1M open items); dispatch, web, contested-claim, Postgres and naive-Prefect",
+             "figures are not measured yet.", "",
+             "| figure | target | measured | baseline | ratio | met | notes |", "|---|---|---|---|---|---|---|"]
+    for r in results:
+        lines.append(f"| {r['figure']} | {r['target']} | {r['measured']} {r['unit']} | {r['baseline'] if r['baseline'] is not None else '-'} "
+                     f"| {r['ratio'] if r['ratio'] is not None else '-'} | {r['met']} | {r['note']} |")
+    (ROOT / "docs" / "BENCHMARKS.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""Benchmark data through the real models: councils set up by the use cases, items bulk-inserted."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from cobuild.actions.council import add_channel, add_member, add_unit, appoint_first_chair, create_council
+from cobuild.actions.cycles import advance
+from cobuild.db import session_for, upgrade
+from models import Conference, Item, ItemStatus, MemberRole, Unit, UnitKind
+from models.reminders import Policy, deadline_steps
+from models.workdays import WorkCalendar
+
+T0 = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
+TICK = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai on a Tuesday
+
+
+def build(url: str, councils: int, open_items: int, due: int, seed: int = 7) -> dict:
+    """`councils` councils of 7 units; `open_items` items in progress, of which `due` have a
+    reminder falling due at TICK (one recipient each), the rest spread over later days."""
+    upgrade(url)
+    rng = random.Random(seed)
+    cal, policy = WorkCalendar(), Policy()
+    lead_units: list[tuple[int, int, int]] = []  # (council, unit, conference)
+    with session_for(url) as session:
+        for n in range(councils):
+            council, secretary = create_council(session, now=T0, name=f"基准社区{n}大党委", community_name=f"基准社区{n}",
+                                                secretary_name=f"书记{n}")
+            chair = None
+            for k, kind in enumerate((UnitKind.school, UnitKind.hospital, UnitKind.government,
+                                      UnitKind.state_enterprise, UnitKind.private_enterprise, UnitKind.social_org)):
+                unit = add_unit(session, council, by=secretary, now=T0, name=f"单位{n}-{k}", kind=kind)
+                head = add_member(session, council, unit, by=secretary, now=T0, name=f"负责人{n}-{k}", role=MemberRole.deputy)
+                liaison = add_member(session, council, unit, by=secretary, now=T0, name=f"联络员{n}-{k}",
+                                     role=MemberRole.staff, is_liaison=True)
+                add_channel(session, council, liaison, "file", f"liaison-{n}-{k}", by=secretary, now=T0)
+                chair = chair or head
+                lead_units.append((council.id, unit.id, 0))
+            appoint_first_chair(session, council, chair, date(2026, 1, 1), by=secretary, now=T0)
+        advance(session, T0 + timedelta(minutes=5))
+        conferences = {c.council_id: c.id for c in session.exec(select(Conference).where(Conference.seq_in_term == 1)).all()}
+        community = {u.council_id: u.id for u in session.exec(select(Unit).where(Unit.kind == UnitKind.community)).all()}
+        due_deadline = cal.add_workdays(date(2026, 6, 2), 7)  # the "7 working days before" step falls on the tick day
+        step_at = next(s.at for s in deadline_steps(due_deadline, cal, policy) if s.step == "7")
+        rows = []
+        for i in range(open_items):
+            council_id, unit_id, _ = lead_units[i % len(lead_units)]
+            is_due = i < due
+            deadline = due_deadline if is_due else date(2026, 6, 20) + timedelta(days=rng.randrange(0, 200))
+            rows.append({
+                "council_id": council_id, "raised_conference_id": conferences[council_id],
+                "conference_id": conferences[council_id], "resolution_conference_id": conferences[council_id],
+                "number": f"2026-Q1-{i:07d}", "raised_by_unit_id": community[council_id], "asks": "any",
+                "category": "其他", "title": f"基准事项{i}", "description": "", "status": ItemStatus.in_progress.value,
+                "goal": "按期完成", "lead_unit_id": unit_id, "responsible_person": "外部责任人", "deadline": deadline,
+                "original_deadline": deadline, "extensions": 0, "latest_percent": 30, "send_backs": 0, "reopens": 0,
+                "deferrals": 0, "submitted_at": T0, "updated_at": T0, "version": 1,
+                "published_at": T0,
+                "next_reminder_at": step_at if is_due else TICK + timedelta(days=1 + rng.randrange(0, 100)),
+            })
+            if len(rows) == 20000:
+                session.execute(insert(Item), rows)
+                rows = []
+        if rows:
+            session.execute(insert(Item), rows)
+        session.commit()
+    return {"councils": councils, "open_items": open_items, "due": due}
