@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from cobuild.db import insert_unless_exists
@@ -104,15 +104,19 @@ def insert_once(session: Session, row: dict) -> int | None:
 
 
 def add_deliveries(session: Session, notification_id: int, channels: list[tuple[str, str]], at: datetime) -> None:
+    # a core INSERT, not ORM objects: an ORM object per delivery is flushed one by one by the
+    # next query of the sweep (measured: two thirds of the sweep's time)
     if not channels:
         # nobody to send to is a failure the secretary must see, not a silent success
-        session.add(Delivery(notification_id=notification_id, channel="none", address="-", status=DeliveryStatus.dead,
-                             next_attempt_at=at, last_error="该人员没有可用的联系方式 / the person has no contact channel"))
+        session.execute(insert(Delivery), [{"notification_id": notification_id, "channel": "none", "address": "-",
+                                            "status": DeliveryStatus.dead.value, "attempts": 0, "next_attempt_at": at,
+                                            "last_error": "该人员没有可用的联系方式 / the person has no contact channel"}])
         session.execute(update(Notification).where(Notification.id == notification_id)
                         .values(status=NotificationStatus.failed))
         return
-    for kind, address in channels:
-        session.add(Delivery(notification_id=notification_id, channel=kind, address=address, next_attempt_at=at))
+    session.execute(insert(Delivery), [{"notification_id": notification_id, "channel": kind, "address": address,
+                                        "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": at}
+                                       for kind, address in channels])
 
 
 def drop_pending(session: Session, notification_ids: list[int]) -> int:

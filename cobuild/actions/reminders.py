@@ -112,12 +112,15 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
                 Claim.item_id.in_([i.id for i in items]), Claim.role == ClaimRole.cooperating,  # type: ignore[attr-defined]
                 Claim.status == ClaimStatus.confirmed)).all():
             cooperating[item_id].append(unit_id)
+        schedule = []
         for item in items:
             council = directory.councils[item.council_id]
             following = _remind_item(session, item, council, directory, cooperating[item.id], outbox, now, counts)
-            # a plain UPDATE: the sweep must not overwrite a user's concurrent change of the item
-            session.execute(update(Item).where(Item.id == item.id).values(next_reminder_at=following))
+            schedule.append({"id": item.id, "next_reminder_at": following})
             counts["items"] += 1
+        # one bulk UPDATE by primary key of just this column: it never overwrites a user's
+        # concurrent change of the item's other fields
+        session.execute(update(Item), schedule)
         session.commit()
 
 
