@@ -52,10 +52,12 @@ def measure_floor(url: str, limit: int) -> dict:
     for _ in range(limit):
         render("deadline_approaching", "zh", context)
     render_seconds = time.perf_counter() - start
+    table = Notification.__table__
     with session_for(url) as session:
-        rows = [dict(r._mapping["Notification"].model_dump(exclude={"id"}), dedupe_key=f"floor-{i}")
-                for i, r in enumerate(session.exec(select(Notification).limit(1)).all() and
-                                      [session.execute(select(Notification)).first()] * limit)]
+        # the sweep's own first message, copied `limit` times under fresh dedupe keys
+        template = dict(session.execute(select(table).limit(1)).mappings().one())
+        template.pop("id")
+        rows = [{**template, "dedupe_key": f"floor-{i}"} for i in range(limit)]
         start = time.perf_counter()
         session.execute(insert(Notification), rows)
         session.commit()

@@ -103,22 +103,27 @@ _TABLES = {
 }
 
 
-def can_transition(subject: str, current: str, target: str) -> bool:
+def _targets(subject: str, current: str):
+    """The current state as its enum, and the states it may move to."""
     table = _TABLES[subject]
-    return target in table[type(next(iter(table)))(current)]
+    state = type(next(iter(table)))(current)
+    return state, table[state]
+
+
+def can_transition(subject: str, current: str, target: str) -> bool:
+    return target in _targets(subject, current)[1]
 
 
 def require_transition(subject: str, current: str, target: str, action: str) -> None:
     """Refuse with a message naming the current state and the allowed ones."""
-    table = _TABLES[subject]
-    state = type(next(iter(table)))(current)
-    if target not in table[state]:
+    state, targets = _targets(subject, current)
+    if target not in targets:
         raise IllegalTransition(
             "illegal_transition",
             subject=subject,
             state=state.value,
             action=action,
-            allowed=[s.value for s in table[state]],
+            allowed=[s.value for s in targets],
         )
 
 
