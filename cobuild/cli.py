@@ -7,6 +7,7 @@ Refusals print one line and exit with code 2 — never a traceback.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -29,12 +30,13 @@ item_app = typer.Typer(help="共建事项 items: submit, decide, assign, claim, 
 reminders_app = typer.Typer(help="提醒 reminders: one sweep by hand", no_args_is_help=True)
 notifications_app = typer.Typer(help="消息 the outbox: dispatch, list, retry", no_args_is_help=True)
 template_app = typer.Typer(help="消息模板 a council's own message wording", no_args_is_help=True)
+account_app = typer.Typer(help="登录账号 sign-in accounts and API tokens for the web app", no_args_is_help=True)
 report_app = typer.Typer(help="报表与导出 points, ranking, resolution and term report (HTML/PDF), ledger (xlsx), calendar (ics)",
                          no_args_is_help=True)
 for sub, name in ((council_app, "council"), (unit_app, "unit"), (member_app, "member"), (term_app, "term"),
                   (election_app, "election"), (conference_app, "conference"), (item_app, "item"),
                   (reminders_app, "reminders"), (notifications_app, "notifications"), (template_app, "template"),
-                  (report_app, "report")):
+                  (report_app, "report"), (account_app, "account")):
     app.add_typer(sub, name=name)
 
 # a pipe or a narrow office terminal still gets readable tables of Chinese text
@@ -1159,18 +1161,99 @@ def scheduler(db: DbOpt = None) -> None:
 @app.command()
 def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000,
           no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="distributed mode: Prefect server schedules")] = False,
+          demo: Annotated[bool, typer.Option("--demo", help="demo mode: a random session secret when COBUILD_SECRET_KEY is unset")] = False,
           db: DbOpt = None) -> None:
-    """Serve cobuild on HOST:PORT with the embedded scheduler in the same process."""
-    from cobuild.server import serve_forever
+    """Serve the web app and the API (/api/docs) on HOST:PORT, with the embedded scheduler in the same process."""
     from cobuild.scheduler import SchedulerRefused
+    from cobuild.server import serve_forever
+    from cobuild.web.security import SecretRefused
 
     s.run(db, lambda session: None)
     try:
-        serve_forever(s.db_url(db), host, port, scheduler=not no_scheduler)
-    except SchedulerRefused as exc:
+        serve_forever(s.db_url(db), host, port, scheduler=not no_scheduler, demo=demo)
+    except (SchedulerRefused, SecretRefused) as exc:
         s.fail(str(exc))
     except OSError as exc:
         s.fail(f"cannot listen on {host}:{port}: {exc}")
+
+
+# ---- accounts --------------------------------------------------------------------------------
+
+def _password(password_file: str | None) -> str:
+    if password_file:
+        try:
+            return Path(password_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            s.fail(f"cannot read {password_file}: {exc.strerror}")
+    if not sys.stdin.isatty():
+        s.fail("no terminal to ask for a password; use --password-file FILE")
+    return typer.prompt("密码 password", hide_input=True, confirmation_prompt=True)
+
+
+@account_app.command("create")
+def account_create(login: Annotated[str, typer.Argument(help="phone, email or a user name")],
+                   council: Annotated[Optional[str], typer.Option(help="council id or name of the member to link")] = None,
+                   member: Annotated[Optional[str], typer.Option(help="member id or name this account signs in as")] = None,
+                   password_file: Annotated[Optional[str], typer.Option(help="read the password from this file")] = None,
+                   db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Create a sign-in account (password hashed with Argon2id), optionally linked to a member."""
+    from cobuild.actions.accounts import create_account, link_member
+
+    if (council is None) != (member is None):
+        s.fail("--council and --member go together")
+    password = _password(password_file)
+
+    def body(session):
+        at = s.parse_now(now)
+        target = None
+        if council is not None:
+            c = s.council(session, council)
+            target = (c, s.member(session, c, member))
+        account = create_account(session, login=login, password=password, now=at)
+        if target:
+            link_member(session, target[0], target[1], account, by=None, now=at)
+        return {"account_id": account.id, "login": account.login,
+                "member_id": target[1].id if target else None}
+
+    data = s.run(db, body)
+    done(data, json_out, f"已创建账号 account created: {data['login']}")
+
+
+@account_app.command("link")
+def account_link(login: Annotated[str, typer.Argument()], council: C,
+                 member: Annotated[str, typer.Option(help="member id or name")],
+                 db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Let an account sign in as a member of another council too."""
+    from cobuild.actions.accounts import find_account, link_member
+    from models import NotFound
+
+    def body(session):
+        account = find_account(session, login)
+        if account is None:
+            raise NotFound("not_found", subject="account", key=login)
+        c = s.council(session, council)
+        m = link_member(session, c, s.member(session, c, member), account, by=None, now=s.parse_now(now))
+        return {"account_id": account.id, "member_id": m.id, "council_id": c.id}
+
+    done(s.run(db, body), json_out, f"已关联 linked: {login}")
+
+
+@account_app.command("token")
+def account_token(login: Annotated[str, typer.Argument()], name: Annotated[str, typer.Option()] = "api",
+                  db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Issue an API token for a machine client (printed once; stored only as a digest)."""
+    from cobuild.actions.accounts import find_account, issue_token
+    from models import NotFound
+
+    def body(session):
+        account = find_account(session, login)
+        if account is None:
+            raise NotFound("not_found", subject="account", key=login)
+        token, row = issue_token(session, account, name, now=s.parse_now(now))
+        return {"token": token, "id": row.id, "name": row.name}
+
+    data = s.run(db, body)
+    s.emit(data, json_out, data["token"])
 
 
 # ---- reports and exports ------------------------------------------------------------------

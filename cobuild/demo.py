@@ -148,7 +148,10 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
 
     totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
     with session_for(db_url) as session:
+        accounts = demo_accounts(session, session.get(Council, council.id))
         summary = summarise(session, session.get(Council, council.id), totals, db_url)
+        summary["accounts"] = accounts
+        summary["password"] = DEMO_PASSWORD
         if output_dir:
             summary["files"] = write_documents(session, session.get(Council, council.id), Path(output_dir), pdf)
     summary["outbox_file"] = str(Path(outbox_dir) / "outbox.jsonl")
@@ -419,6 +422,48 @@ def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
 # ---- the summary ---------------------------------------------------------------------------
 
 
+DEMO_PASSWORD = "cobuild-demo"
+
+
+def demo_accounts(session: Session, council: Council) -> list[dict]:
+    """Sign-in accounts for every demo person, one shared demo password, so that a newcomer can
+    open `cobuild serve --demo` and sign in as the secretary, the chair, a liaison or a member.
+    (One Argon2 hash is computed and shared: the same password, and ~1 s saved.)"""
+    from cobuild.actions.accounts import hash_password
+    from cobuild.actions.common import current_term
+    from models import Account
+
+    password_hash = hash_password(DEMO_PASSWORD)
+    now = _at(date(YEAR, 12, 31), 23, 0)
+    term = current_term(session, council.id)
+    units = {u.id: u for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
+    rows, seen = [], {}
+    for member in session.exec(select(Member).where(Member.council_id == council.id).order_by(Member.id)).all():
+        unit = units[member.unit_id]
+        if member.role == MemberRole.secretary:
+            login = "secretary"
+        elif unit.kind == UnitKind.community:
+            login = "community-liaison" if member.is_liaison else f"member{sum(k.startswith('member') for k in seen) + 1}"
+        else:
+            login = f"unit{unit.rotation_position}-{'liaison' if member.is_liaison else 'head'}"
+        seen[login] = True
+        account = session.exec(select(Account).where(Account.login == login)).first()
+        if account is None:
+            account = Account(login=login, password_hash=password_hash, created_at=now)
+            session.add(account)
+            session.flush()
+        member.account_id = account.id
+        session.add(member)
+        role = ("轮值主席 chair" if term and term.chair_member_id == member.id else
+                {"secretary": "社区书记 secretary", "deputy": "单位负责人 unit head", "member": "委员 member"}.get(
+                    member.role, "工作人员 staff"))
+        if member.is_liaison:
+            role += " · 联络员 liaison"
+        rows.append({"login": login, "name": member.name, "unit": unit.name, "role": role})
+    session.commit()
+    return rows
+
+
 def summarise(session: Session, council: Council, totals: dict, db_url: str) -> dict:
     from cobuild.tracking import item_stats, status_counts
     from cobuild.views import election_row, term_row
@@ -510,3 +555,11 @@ def print_summary(summary: dict, console) -> None:
     if summary.get("files"):
         console.print("文件 files: " + "  ".join(summary["files"].values()))
     console.print(f"数据库 database: {summary['db']}  —  试试 try: cobuild item list 1 --db {summary['db']}")
+    if summary.get("accounts"):
+        accounts = Table(title=f"演示账号 demo accounts — 密码 password: {summary['password']}")
+        for column in ("login", "姓名 name", "单位 unit", "身份 role"):
+            accounts.add_column(column)
+        for a in summary["accounts"]:
+            accounts.add_row(a["login"], a["name"], a["unit"], a["role"])
+        console.print(accounts)
+        console.print(f"网页 web: cobuild serve --demo --db {summary['db']}  →  http://127.0.0.1:8000/")

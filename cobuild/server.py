@@ -1,14 +1,10 @@
-"""`cobuild serve`: one process with the embedded scheduler and an HTTP endpoint.
+"""`cobuild serve`: one process with the web app, the API and the embedded scheduler.
 
-Until the web app arrives this serves a health document (`/healthz`): the scheduler's jobs
-with their next run, and the outbox by status — enough for a proxy's health check and for an
-operator to see that reminders are flowing.
+`/healthz` reports the scheduler's jobs with their next run and the outbox by status — enough
+for a proxy's health check and for an operator to see that reminders are flowing.
 """
 
 from __future__ import annotations
-
-import json
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from sqlmodel import func, select
 
@@ -28,47 +24,31 @@ def health(db_url: str, scheduler) -> dict:
             "notifications": notifications, "deliveries": deliveries}
 
 
-def make_server(db_url: str, host: str, port: int, scheduler=None) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            if self.path.rstrip("/") not in ("/healthz", ""):
-                self.send_error(404)
-                return
-            try:
-                body, code = json.dumps(health(db_url, scheduler), ensure_ascii=False).encode(), 200
-            except Exception as exc:  # noqa: BLE001 — a health check reports, it never crashes
-                body, code = json.dumps({"status": "error", "error": f"{type(exc).__name__}: {exc}"}).encode(), 503
-            self.send_response(code)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):  # quiet: the scheduler's log is the one that matters
-            pass
-
-    return ThreadingHTTPServer((host, port), Handler)
-
-
-def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True) -> None:
+def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, demo: bool = False) -> None:
+    """The web app and API under uvicorn; the embedded scheduler in the same process."""
     import logging
 
+    import uvicorn
+
+    from cobuild.settings import get_settings
+    from cobuild.web.app import make_app
+    from cobuild.web.security import secret_key
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = get_settings()
+    key = secret_key(settings.secret_key, demo)  # refuses to start with a default secret outside demo mode
     jobs = None
     if scheduler:
         from cobuild.scheduler import build_scheduler
 
         jobs = build_scheduler(db_url)
-    server = make_server(db_url, host, port, jobs)
+    app = make_app(db_url, secret_key=key, secure_cookies=settings.secure_cookies, demo=demo, scheduler=jobs)
     if jobs:
         jobs.start()
-    logging.getLogger("cobuild").info("cobuild serving on http://%s:%s/healthz (scheduler %s)", host, port,
+    logging.getLogger("cobuild").info("cobuild serving on http://%s:%s/ (API docs /api/docs; scheduler %s)", host, port,
                                       "on" if jobs else "off")
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
-        server.server_close()
         if jobs:
             jobs.shutdown(wait=False)

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     channel_timeout: float = 10.0
     # a delivery is retried with back-off and dead-lettered after this many attempts
     max_attempts: int = 5
+    # the web app: signs session cookies; must be set (>= 32 characters) outside demo mode
+    secret_key: str | None = None
+    # evidence files uploaded with progress reports
+    upload_dir: str = "cobuild-uploads"
+    # cookies only over HTTPS (set when served behind a TLS proxy)
+    secure_cookies: bool = False
 
 
 def get_settings() -> Settings:

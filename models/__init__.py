@@ -1,5 +1,6 @@
 """The domain: SQLModel tables, enums, state machines and pure rules. No I/O beyond a session."""
 
+from models.accounts import Account, AccountCreate, ApiToken, normal_login
 from models.audit import AuditEvent, AuditLogIsAppendOnly
 from models.base import UTCDateTime, add_months, day_end, local_date, local_start, quarter_of
 from models.conferences import (
@@ -32,8 +33,10 @@ from models.errors import (
     DomainError,
     IllegalTransition,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
 )
 from models.items import (
     AskKind,

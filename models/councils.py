@@ -186,6 +186,8 @@ class Member(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     council_id: int = Field(foreign_key="council.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)
+    # the sign-in account of this person (models/accounts.py); None: cannot sign in yet
+    account_id: int | None = Field(default=None, foreign_key="account.id", index=True)
     name: str = Field(max_length=100)
     role: MemberRole = Field(sa_type=String(16))
     is_liaison: bool = False

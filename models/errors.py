@@ -24,6 +24,16 @@ class DomainError(Exception):
         return render(self.code, lang, **self.params)
 
 
+class NotAuthenticated(DomainError):
+    """No one is signed in, or the sign-in failed."""
+
+    http_status = 401
+
+
+class TooManyAttempts(DomainError):
+    http_status = 429
+
+
 class InvalidInput(DomainError):
     http_status = 422
 

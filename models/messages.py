@@ -177,6 +177,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate": ("{subject}「{key}」已存在", "{subject} '{key}' already exists"),
     "self_evaluation": ("轮值主席不能测评自己", "The chair cannot evaluate their own term"),
     "too_early": ("{action}的时间是 {when} 之后", "{action} is possible from {when}"),
+    "bad_login": ("账号或密码不正确", "Wrong sign-in name or password"),
+    "not_signed_in": ("请先登录", "Please sign in first"),
+    "bad_token": ("API 令牌无效或已撤销", "The API token is invalid or revoked"),
+    "too_many_attempts": (
+        "登录失败次数过多,请 {seconds} 秒后再试",
+        "Too many failed sign-ins; try again in {seconds} seconds",
+    ),
+    "not_member": ("您不是该大党委的成员", "You are not a member of this council"),
+    "csrf": ("表单已过期,请刷新页面后重试", "The form has expired; reload the page and try again"),
+    "upload_too_large": ("文件「{name}」超过 {limit} MB 上限", "The file {name} is larger than {limit} MB"),
+    "upload_type": (
+        "文件「{name}」类型不允许;允许:{allowed}",
+        "The file {name} is not an allowed type; allowed: {allowed}",
+    ),
     "stale": (
         "该{subject}刚被他人修改,请刷新后重试",
         "The {subject} was changed by someone else just now; reload and try again",

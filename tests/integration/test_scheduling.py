@@ -54,23 +54,16 @@ def test_with_a_prefect_api_url_the_embedded_scheduler_refuses(monkeypatch, tmp_
 
 
 def test_the_serve_health_endpoint_reports_jobs_and_outbox(no_prefect_server, tmp_path):
-    import json
-    import threading
-    import urllib.request
+    from fastapi.testclient import TestClient
 
     from cobuild.db import upgrade
-    from cobuild.server import make_server
+    from cobuild.web.app import make_app
 
     url = f"sqlite:///{tmp_path}/h.db"
     upgrade(url)
     scheduler = build_scheduler(url, catch_up=False)
-    server = make_server(url, "127.0.0.1", 0, scheduler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/healthz", timeout=5) as response:
-            health = json.loads(response.read())
-    finally:
-        server.shutdown()
-        server.server_close()
+    with TestClient(make_app(url, secret_key="k" * 40, scheduler=scheduler)) as client:
+        response = client.get("/healthz")
+    health = response.json()
+    assert response.status_code == 200
     assert health["status"] == "ok" and [j["id"] for j in health["jobs"]] == [s.id for s in SCHEDULES]

@@ -1,0 +1,141 @@
+"""Accounts: create, link to memberships, sign in, API tokens.
+
+Passwords are hashed with Argon2id (argon2-cffi's defaults); a failed sign-in says the same
+thing whether the name or the password was wrong. Tokens are 32 random bytes shown once and
+stored as a SHA-256 digest, so a copy of the database gives no one a way in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlmodel import Session, select
+
+from cobuild.actions.common import record, require_secretary, use_case, validated
+from models import (
+    Account,
+    AccountCreate,
+    ApiToken,
+    Conflict,
+    Council,
+    Member,
+    NotAuthenticated,
+    normal_login,
+)
+
+_hasher = PasswordHasher()
+# verified against when the sign-in name is unknown, so both failures take the same time
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def find_account(session: Session, login: str) -> Account | None:
+    return session.exec(select(Account).where(Account.login == normal_login(login))).first()
+
+
+@use_case
+def create_account(session: Session, *, login: str, password: str, now: datetime) -> Account:
+    data = validated(AccountCreate, login=login, password=password)
+    if find_account(session, data.login) is not None:
+        raise Conflict("duplicate", subject="account", key=data.login)
+    account = Account(login=data.login, password_hash=hash_password(data.password), created_at=now)
+    session.add(account)
+    session.flush()
+    record(session, council_id=None, by=None, action="account.create", subject=account, now=now,
+           after={"login": account.login})
+    return account
+
+
+@use_case
+def link_member(session: Session, council: Council, member: Member, account: Account, *,
+                by: Member | None, now: datetime) -> Member:
+    """Let `account` sign in as `member` (secretary only; the CLI's set-up passes by=None)."""
+    if by is not None:
+        require_secretary(council, by, "administer")
+    before = {"account_id": member.account_id}
+    member.account_id = account.id
+    session.add(member)
+    record(session, council_id=council.id, by=by, action="member.link_account", subject=member, now=now,
+           before=before, after={"account_id": account.id})
+    return member
+
+
+@use_case
+def set_password(session: Session, account: Account, password: str, *, now: datetime) -> Account:
+    data = validated(AccountCreate, login=account.login, password=password)
+    account.password_hash = hash_password(data.password)
+    session.add(account)
+    record(session, council_id=None, by=None, action="account.password", subject=account, now=now)
+    return account
+
+
+def authenticate(session: Session, login: str, password: str) -> Account:
+    """The account for this name and password, or NotAuthenticated (the same message either way)."""
+    account = find_account(session, login)
+    try:
+        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "")
+    except (VerificationError, InvalidHashError):
+        raise NotAuthenticated("bad_login") from None
+    if account is None or not account.active:
+        raise NotAuthenticated("bad_login")
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = hash_password(password)
+        session.add(account)
+        session.commit()
+    return account
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@use_case
+def issue_token(session: Session, account: Account, name: str, *, now: datetime) -> tuple[str, ApiToken]:
+    token = "cb_" + secrets.token_urlsafe(32)
+    row = ApiToken(account_id=account.id, name=(name or "api").strip()[:100] or "api", digest=_digest(token),
+                   created_at=now)
+    session.add(row)
+    session.flush()
+    record(session, council_id=None, by=None, action="token.issue", subject=row, now=now,
+           after={"account_id": account.id, "name": row.name})
+    return token, row
+
+
+@use_case
+def revoke_token(session: Session, account: Account, token_id: int, *, now: datetime) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.account_id != account.id:
+        from models import NotFound
+
+        raise NotFound("not_found", subject="token", key=token_id)
+    row.revoked = True
+    session.add(row)
+    record(session, council_id=None, by=None, action="token.revoke", subject=row, now=now)
+    return row
+
+
+def account_for_token(session: Session, token: str, now: datetime) -> Account:
+    row = session.exec(select(ApiToken).where(ApiToken.digest == _digest(token or ""))).first()
+    if row is None or row.revoked:
+        raise NotAuthenticated("bad_token")
+    account = session.get(Account, row.account_id)
+    if account is None or not account.active:
+        raise NotAuthenticated("bad_token")
+    # last use to the minute: enough for "is this token still used?" without a write per request
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+    return account
+
+
+def memberships(session: Session, account_id: int) -> list[Member]:
+    return list(session.exec(select(Member).where(Member.account_id == account_id, Member.active == True)  # noqa: E712
+                             .order_by(Member.council_id)).all())

@@ -1,0 +1,223 @@
+"""The JSON API under /api/v1, documented by the generated OpenAPI (/api/openapi.json).
+
+Read endpoints are written out; every action endpoint is generated from
+`cobuild.web.operations.OPERATIONS`, so the API and the pages share one list of actions.
+Machine clients authenticate with a bearer token.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, File, Path, Query, Request, UploadFile
+from fastapi.responses import FileResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
+from sqlmodel import Session
+
+from cobuild.actions import accounts
+from cobuild.actions.common import get
+from cobuild.web import queries, uploads
+from cobuild.web.app import language
+from cobuild.web.deps import council_ctx, db, now
+from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
+from models import Account, Conference, Council, Election, Item, NotAuthenticated, Term
+
+router = APIRouter(prefix="/api/v1")
+bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/tokens")
+DB = Annotated[Session, Depends(db)]
+
+
+def api_account(request: Request, session: DB,
+                creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Account:
+    if creds is None or creds.scheme.lower() != "bearer":
+        raise NotAuthenticated("not_signed_in")
+    return accounts.account_for_token(session, creds.credentials, now(request))
+
+
+ACCOUNT = Annotated[Account, Depends(api_account)]
+CID = Annotated[int, Path(description="council id")]
+
+
+def ctx_for(request: Request, session: Session, account: Account, cid: int) -> Ctx:
+    return council_ctx(request, session, account, cid, language(request))
+
+
+# ---- tokens and the caller ------------------------------------------------------------------
+
+class TokenRequest(BaseModel):
+    login: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=200)
+    name: str = Field(default="api", max_length=100, description="what the token is for")
+
+
+@router.post("/tokens", status_code=201, tags=["auth"], summary="用账号密码换取 API 令牌 Get an API token")
+def create_token(request: Request, body: TokenRequest, session: DB) -> dict:
+    limiter = request.app.state.limiter
+    client = request.client.host if request.client else "?"
+    limiter.check(client, body.login)
+    try:
+        account = accounts.authenticate(session, body.login, body.password)
+    except NotAuthenticated:
+        limiter.failed(client, body.login)
+        raise
+    limiter.succeeded(client, body.login)
+    token, row = accounts.issue_token(session, account, body.name, now=now(request))
+    return {"token": token, "id": row.id, "name": row.name}
+
+
+@router.delete("/tokens/{token_id}", tags=["auth"], summary="撤销令牌 Revoke a token")
+def delete_token(request: Request, token_id: int, session: DB, account: ACCOUNT) -> dict:
+    row = accounts.revoke_token(session, account, token_id, now=now(request))
+    return {"id": row.id, "revoked": True}
+
+
+@router.get("/me", tags=["auth"], summary="当前账号与所属大党委 Who am I")
+def me(session: DB, account: ACCOUNT) -> dict:
+    members = accounts.memberships(session, account.id)
+    return {"login": account.login,
+            "memberships": [{"council_id": m.council_id, "council": get(session, Council, m.council_id, "council").name,
+                             "member_id": m.id, "name": m.name, "role": m.role, "is_liaison": m.is_liaison,
+                             "unit_id": m.unit_id} for m in members]}
+
+
+@router.get("/councils", tags=["read"], summary="我的大党委 My councils")
+def councils(session: DB, account: ACCOUNT) -> list[dict]:
+    return [{"id": m.council_id, "name": get(session, Council, m.council_id, "council").name}
+            for m in accounts.memberships(session, account.id)]
+
+
+# ---- reads ----------------------------------------------------------------------------------
+
+@router.get("/councils/{cid}", tags=["read"], summary="工作台 Dashboard: chair, term, conference, rates, overdue")
+def dashboard(request: Request, cid: CID, session: DB, account: ACCOUNT) -> dict:
+    ctx = ctx_for(request, session, account, cid)
+    return {**queries.dashboard(ctx), "me": queries.roles(ctx)}
+
+
+@router.get("/councils/{cid}/items", tags=["read"], summary="事项清单 Items, filtered")
+def item_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
+              status: str | None = None, unit: int | None = None, category: str | None = None,
+              overdue: bool | None = None, quarter: str | None = Query(default=None, description="conference code"),
+              q: str | None = Query(default=None, max_length=100, description="search title, description, number"),
+              limit: int = Query(default=200, ge=1, le=500), offset: int = Query(default=0, ge=0)) -> dict:
+    ctx = ctx_for(request, session, account, cid)
+    return queries.items(ctx, status=status, unit=unit, category=category, overdue=overdue, quarter=quarter, q=q,
+                         limit=limit, offset=offset)
+
+
+@router.get("/councils/{cid}/items/{oid}", tags=["read"], summary="事项详情与时间线 Item with its timeline")
+def item_page(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.views import item_detail
+
+    ctx = ctx_for(request, session, account, cid)
+    return item_detail(session, ctx.council, row_of(ctx, Item, oid, "item"), ctx.now)
+
+
+@router.get("/councils/{cid}/conferences", tags=["read"], summary="会议 Conferences")
+def conference_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list[dict]:
+    return queries.conferences(ctx_for(request, session, account, cid))
+
+
+@router.get("/councils/{cid}/conferences/{oid}", tags=["read"], summary="会议详情 Conference: window, submitters, agenda")
+def conference(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.views import conference_detail
+
+    ctx = ctx_for(request, session, account, cid)
+    return conference_detail(session, ctx.council, row_of(ctx, Conference, oid, "conference"))
+
+
+@router.get("/councils/{cid}/elections", tags=["read"], summary="选举 Elections")
+def election_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list[dict]:
+    return queries.elections(ctx_for(request, session, account, cid))
+
+
+@router.get("/councils/{cid}/elections/{oid}", tags=["read"], summary="选举详情 Election: candidates, result")
+def election(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.views import election_row
+
+    ctx = ctx_for(request, session, account, cid)
+    return election_row(session, row_of(ctx, Election, oid, "election"))
+
+
+@router.get("/councils/{cid}/terms", tags=["read"], summary="任期 Terms")
+def term_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list[dict]:
+    return queries.terms(ctx_for(request, session, account, cid))
+
+
+@router.get("/councils/{cid}/terms/{oid}", tags=["read"], summary="任期详情 Term: statement, commitments, report")
+def term(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.views import term_row
+
+    ctx = ctx_for(request, session, account, cid)
+    return term_row(session, row_of(ctx, Term, oid, "term"))
+
+
+@router.get("/councils/{cid}/units", tags=["read"], summary="成员单位 Units")
+def unit_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list[dict]:
+    return queries.unit_list(ctx_for(request, session, account, cid))
+
+
+@router.get("/councils/{cid}/members", tags=["read"], summary="成员 Members")
+def member_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list[dict]:
+    return queries.people(ctx_for(request, session, account, cid))
+
+
+@router.get("/councils/{cid}/notifications", tags=["read"],
+            summary="消息记录 Notifications: sent, failed and why (all for secretary and chair, own for others)")
+def notification_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
+                      status: str | None = None, limit: int = Query(default=200, ge=1, le=1000)) -> list[dict]:
+    return queries.notifications(ctx_for(request, session, account, cid), status=status, limit=limit)
+
+
+@router.post("/councils/{cid}/uploads", status_code=201, tags=["actions"],
+             summary="上传佐证材料 Upload an evidence file (≤ 10 MB; jpg, png, pdf, docx, xlsx, txt)")
+async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()], account: ACCOUNT) -> dict:
+    from cobuild.db import session_for
+
+    with session_for(request.app.state.db_url) as session:
+        ctx_for(request, session, account, cid)
+    data = await file.read(uploads.MAX_BYTES + 1)
+    return {"ref": uploads.save(cid, file.filename or "file", data)}
+
+
+@router.get("/councils/{cid}/files/{ref}", tags=["read"], summary="佐证材料 An evidence file")
+def evidence_file(request: Request, cid: CID, ref: str, session: DB, account: ACCOUNT):
+    ctx_for(request, session, account, cid)
+    return FileResponse(uploads.path_of(cid, ref), filename=ref.split("-", 1)[1])
+
+
+# ---- actions: one endpoint per operation ----------------------------------------------------
+
+def _endpoint(op: Operation):
+    def endpoint(request: Request, cid: int, session: Session, account: Account, oid: int | None = None,
+                 body: Any = None) -> Any:
+        ctx = ctx_for(request, session, account, cid)
+        return perform(ctx, op, oid, body if body is not None else Empty())
+
+    params = [
+        inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),
+        inspect.Parameter("cid", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=CID),
+        inspect.Parameter("session", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=DB),
+        inspect.Parameter("account", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=ACCOUNT),
+    ]
+    if op.subject:
+        params.append(inspect.Parameter("oid", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        annotation=Annotated[int, Path(description=f"{op.subject[1]} id")]))
+    if op.body is not Empty:
+        params.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                                        annotation=Annotated[op.body, Body()]))
+    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__name__ = op.name.replace(".", "_")
+    return endpoint
+
+
+for _op in OPERATIONS:
+    method = "PATCH" if _op.name in ("council.settings", "member.update") else \
+        "PUT" if _op.name in ("council.rotation", "council.template", "member.preferences") else "POST"
+    router.add_api_route(f"/councils/{{cid}}{_op.path}", _endpoint(_op), methods=[method], tags=["actions"],
+                         summary=_op.summary, status_code=_op.status, name=_op.name,
+                         responses={401: {"description": "not signed in"}, 403: {"description": "not allowed"},
+                                    404: {"description": "not found"}, 409: {"description": "illegal transition"},
+                                    422: {"description": "invalid input, with field-level messages"}})

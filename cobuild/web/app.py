@@ -1,0 +1,119 @@
+"""The web app and the REST API in one ASGI application (FastAPI).
+
+`make_app(db_url, secret_key=…)` builds it; `cobuild serve` runs it under uvicorn in the same
+process as the embedded scheduler. Pages live in `cobuild.web.pages`, the JSON API under
+/api/v1 in `cobuild.web.api`; both call the use-case layer through `cobuild.web.operations`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Callable
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from cobuild.web.security import SignInLimiter
+from models import DomainError
+
+log = logging.getLogger("cobuild.web")
+HERE = Path(__file__).parent
+
+
+def language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen in ("zh", "en"):
+        return chosen
+    if request.url.path.startswith("/api/"):
+        accept = request.headers.get("accept-language", "")
+        return "en" if accept.lower().startswith("en") else "zh"
+    return "zh"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | None = None,
+             secure_cookies: bool = False, demo: bool = False, scheduler=None) -> FastAPI:
+    app = FastAPI(
+        title="cobuild API",
+        version="1",
+        description="共建事项双向清单 — the REST API of cobuild. Authenticate with "
+                    "`Authorization: Bearer <token>` (POST /api/v1/tokens, or 我的账号 → API 令牌). "
+                    "Errors: 401/403 rights, 404 not found, 409 illegal transition (the message names the "
+                    "state), 422 bad input with field-level messages. `?lang=en` or Accept-Language: en for English.",
+        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+    )
+    app.state.db_url = db_url
+    app.state.clock = clock or (lambda: datetime.now(UTC))
+    app.state.limiter = SignInLimiter()
+    app.state.demo = demo
+    app.state.scheduler = scheduler
+    app.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie="cobuild_session",
+                       max_age=12 * 3600, same_site="lax", https_only=secure_cookies)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        lang = language(request)
+        if is_api(request):
+            return JSONResponse({"error": exc.code, "message": exc.message(lang)}, status_code=exc.http_status)
+        from cobuild.web.pages import error_page
+
+        return error_page(request, exc.message(lang), exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        fields = [{"field": ".".join(str(p) for p in err["loc"] if p != "body") or "body", "message": err["msg"]}
+                  for err in exc.errors()]
+        lang = language(request)
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        message = (f"输入有误:{summary}" if lang == "zh" else f"Invalid input: {summary}")
+        return JSONResponse({"error": "invalid", "message": message, "fields": fields}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        if is_api(request):
+            return JSONResponse({"error": "http", "message": str(exc.detail)}, status_code=exc.status_code,
+                                headers=getattr(exc, "headers", None))
+        from cobuild.web.pages import error_page
+
+        return error_page(request, str(exc.detail), exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = "服务器内部错误,已记录;请稍后再试 / Internal error (logged); please try again later"
+        if is_api(request):
+            return JSONResponse({"error": "internal", "message": message}, status_code=500)
+        return HTMLResponse(f"<p>{message}</p>", status_code=500)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz():
+        from cobuild.server import health
+
+        try:
+            return health(db_url, app.state.scheduler)
+        except Exception as exc:  # noqa: BLE001 — a health check reports, it never crashes
+            return JSONResponse({"status": "error", "error": type(exc).__name__}, status_code=503)
+
+    from cobuild.web import api, pages
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    return app

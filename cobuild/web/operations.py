@@ -1,0 +1,500 @@
+"""Every action of the web app and the API, declared once.
+
+An Operation names a path under a council (`/items/{oid}/claims`), the row the path points at,
+the request body (a pydantic model: the API documents it in OpenAPI, the pages fill it from a
+form) and a function that calls the use-case layer. `cobuild.web.api` turns each one into a
+JSON endpoint and `cobuild.web.pages` into a form handler, so a page and an API client can
+never be allowed different things: the rights are checked inside the use cases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Callable, Literal
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, select
+
+from cobuild.actions import conferences as conf
+from cobuild.actions import council as cc
+from cobuild.actions import items as it
+from cobuild.actions import terms as tm
+from cobuild.actions.common import current_term, jsonable
+from cobuild.views import conference_detail, election_row, item_detail, term_row
+from models import (
+    Claim,
+    Commitment,
+    Conference,
+    ConferenceStatus,
+    Council,
+    Election,
+    InvalidInput,
+    Item,
+    Member,
+    NotFound,
+    Term,
+    Unit,
+)
+
+
+@dataclass
+class Ctx:
+    """Who acts, where and when: the same for a page and an API call."""
+
+    session: Session
+    council: Council
+    member: Member | None
+    now: datetime
+    lang: str = "zh"
+
+
+def row_of(ctx: Ctx, model: type, key: int | None, subject: str):
+    """A row of this council, or 404 (a row of another council is not shown to exist)."""
+    row = ctx.session.get(model, key) if key is not None else None
+    if row is None or getattr(row, "council_id", ctx.council.id) != ctx.council.id:
+        raise NotFound("not_found", subject=subject, key=key)
+    return row
+
+
+def unit_of(ctx: Ctx, unit_id: int | None) -> Unit:
+    if unit_id is None:
+        if ctx.member is None:
+            raise InvalidInput("invalid", detail="unit_id is required")
+        unit_id = ctx.member.unit_id
+    return row_of(ctx, Unit, unit_id, "unit")
+
+
+# ---- request bodies -------------------------------------------------------------------------
+
+class Empty(BaseModel):
+    pass
+
+
+class SubmitBody(BaseModel):
+    title: str = Field(min_length=2, max_length=120, description="事项标题 title")
+    category: str = Field(min_length=1, max_length=40, description="one of the council's categories")
+    description: str = Field(default="", max_length=4000)
+    asks: Literal["community", "unit", "any"] = "any"
+    asks_unit_id: int | None = None
+    unit_id: int | None = Field(default=None, description="raising unit; default: the caller's unit")
+    conference_id: int | None = Field(default=None, description="default: the conference now collecting")
+
+
+class DecisionBody(BaseModel):
+    decision: Literal["accept", "merge", "defer", "reject"]
+    reason: str | None = Field(default=None, max_length=1000)
+    merge_into: int | None = Field(default=None, description="item id, for decision=merge")
+
+
+class AssignBody(BaseModel):
+    goal: str | None = Field(default=None, max_length=1000)
+    lead_unit_id: int | None = None
+    cooperating_unit_ids: list[int] | None = None
+    responsible_person: str | None = Field(default=None, max_length=100)
+    deadline: date | None = None
+
+
+class AmendBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+    cancel: bool = False
+    goal: str | None = Field(default=None, max_length=1000)
+    lead_unit_id: int | None = None
+    cooperating_unit_ids: list[int] | None = None
+    responsible_person: str | None = Field(default=None, max_length=100)
+
+
+class AttendanceBody(BaseModel):
+    present_ids: list[int] = Field(default_factory=list, description="member ids present")
+
+
+class ClaimBody(BaseModel):
+    role: Literal["lead", "cooperating"] = "lead"
+    unit_id: int | None = Field(default=None, description="default: the caller's unit")
+
+
+class ClaimDecisionBody(BaseModel):
+    confirm: bool = True
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class ProgressBody(BaseModel):
+    note: str = Field(default="", max_length=4000)
+    percent: int | None = Field(default=None, ge=0, le=100)
+    evidence: list[str] = Field(default_factory=list, description="file ids from POST …/uploads")
+
+
+class CloseOutBody(BaseModel):
+    note: str = Field(default="", max_length=4000)
+    evidence: list[str] = Field(default_factory=list)
+
+
+class VerifyBody(BaseModel):
+    satisfaction: int = Field(ge=1, le=5, description="1–5")
+    comment: str = Field(default="", max_length=1000)
+
+
+class ReasonBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class ExtendBody(BaseModel):
+    deadline: date
+    reason: str = Field(min_length=1, max_length=1000)
+
+
+class VoteBody(BaseModel):
+    candidate_id: int
+
+
+class StatementBody(BaseModel):
+    text: str = Field(min_length=1, max_length=8000)
+
+
+class CommitmentBody(BaseModel):
+    title: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=2000)
+    due_on: date | None = None
+
+
+class CloseCommitmentBody(BaseModel):
+    fulfilled: bool = True
+    note: str = Field(default="", max_length=2000)
+
+
+class EvaluationBody(BaseModel):
+    grade: str | None = Field(default=None, max_length=20)
+    score: int | None = Field(default=None, ge=0, le=100)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+def _settings_body() -> type[BaseModel]:
+    """Every council setting (models/councils.py CouncilSettings), each optional: only the given
+    ones change, and the use case validates the result as a whole."""
+    from pydantic import ConfigDict, create_model
+
+    from models import CouncilSettings
+
+    fields = {name: (f.annotation | None, None) for name, f in CouncilSettings.model_fields.items()}
+    return create_model("SettingsBody", __config__=ConfigDict(extra="forbid"), **fields)
+
+
+SettingsBody = _settings_body()
+
+
+class UnitBody(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    kind: str = "other"
+
+
+class RotationBody(BaseModel):
+    order: list[int] = Field(min_length=1, description="unit ids in rotation order")
+
+
+class MemberBody(BaseModel):
+    unit_id: int
+    name: str = Field(min_length=1, max_length=100)
+    role: Literal["secretary", "deputy", "member", "staff"] = "member"
+    is_liaison: bool = False
+    email: str | None = None
+    phone: str | None = None
+    language: Literal["zh", "en"] = "zh"
+
+
+class MemberUpdateBody(BaseModel):
+    is_liaison: bool | None = None
+    active: bool | None = None
+    role: Literal["secretary", "deputy", "member", "staff"] | None = None
+
+
+class ChannelBody(BaseModel):
+    kind: str = Field(description="email, sms, wecom, dingtalk, feishu, webhook, file")
+    address: str = Field(min_length=1, max_length=500)
+
+
+class PreferencesBody(BaseModel):
+    delivery: Literal["immediate", "digest"] | None = None
+    language: Literal["zh", "en"] | None = None
+
+
+class TemplateBody(BaseModel):
+    kind: str
+    part: Literal["subject", "text", "html"]
+    language: Literal["zh", "en"] = "zh"
+    source: str | None = Field(default=None, max_length=20000, description="null resets to the default")
+
+
+# ---- the operations -------------------------------------------------------------------------
+
+@dataclass
+class Operation:
+    name: str
+    path: str  # under /councils/{cid}; {oid} is the row of `subject`
+    subject: tuple[type, str] | None
+    body: type[BaseModel]
+    run: Callable[[Ctx, Any, Any], Any]
+    summary: str
+    status: int = 200
+
+
+def _item(ctx: Ctx, item: Item) -> dict:
+    ctx.session.refresh(item)
+    return item_detail(ctx.session, ctx.council, item, ctx.now)
+
+
+def _conference(ctx: Ctx, conference: Conference) -> dict:
+    ctx.session.refresh(conference)
+    return conference_detail(ctx.session, ctx.council, conference)
+
+
+def _collecting(ctx: Ctx, conference_id: int | None) -> Conference:
+    if conference_id is not None:
+        return row_of(ctx, Conference, conference_id, "conference")
+    found = ctx.session.exec(select(Conference).where(Conference.council_id == ctx.council.id,
+                                                      Conference.status == ConferenceStatus.collecting)
+                             .order_by(Conference.id)).first()
+    if found is None:
+        raise InvalidInput("invalid", detail="no conference is collecting items now / 当前没有征集中的会议")
+    return found
+
+
+def submit(ctx: Ctx, _, b: SubmitBody):
+    fields = b.model_dump(exclude={"unit_id", "conference_id"})
+    item = it.submit_item(ctx.session, _collecting(ctx, b.conference_id), unit_of(ctx, b.unit_id),
+                          by=ctx.member, now=ctx.now, **fields)
+    return _item(ctx, item)
+
+
+def decide(ctx: Ctx, item: Item, b: DecisionBody):
+    target = row_of(ctx, Item, b.merge_into, "item") if b.merge_into is not None else None
+    conf.decide(ctx.session, item, b.decision, by=ctx.member, now=ctx.now, reason=b.reason, merge_into=target)
+    return _item(ctx, item)
+
+
+def assign(ctx: Ctx, item: Item, b: AssignBody):
+    it.assign(ctx.session, item, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
+    return _item(ctx, item)
+
+
+def amend(ctx: Ctx, item: Item, b: AmendBody):
+    conf.amend(ctx.session, item, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
+    return _item(ctx, item)
+
+
+def claim(ctx: Ctx, item: Item, b: ClaimBody):
+    row = it.claim(ctx.session, item, unit_of(ctx, b.unit_id), b.role, by=ctx.member, now=ctx.now)
+    return {"claim": {"id": row.id, "status": row.status, "role": row.role}, "item": _item(ctx, item)}
+
+
+def decide_claim(ctx: Ctx, row: Claim, b: ClaimDecisionBody):
+    item = row_of(ctx, Item, row.item_id, "item")
+    it.decide_claim(ctx.session, row, by=ctx.member, now=ctx.now, confirm=b.confirm, reason=b.reason)
+    return _item(ctx, item)
+
+
+def progress(ctx: Ctx, item: Item, b: ProgressBody):
+    it.post_progress(ctx.session, item, by=ctx.member, now=ctx.now, note=b.note, percent=b.percent,
+                     evidence=_evidence(ctx, b.evidence))
+    return _item(ctx, item)
+
+
+def _evidence(ctx: Ctx, ids: list[str]) -> list[str] | None:
+    from cobuild.web.uploads import check_reference
+
+    return [check_reference(ctx.council.id, ref) for ref in ids] or None
+
+
+def close_out(ctx: Ctx, item: Item, b: CloseOutBody):
+    it.request_close_out(ctx.session, item, by=ctx.member, now=ctx.now, note=b.note,
+                         evidence=_evidence(ctx, b.evidence))
+    return _item(ctx, item)
+
+
+def verify(ctx: Ctx, item: Item, b: VerifyBody):
+    it.verify_close_out(ctx.session, item, by=ctx.member, now=ctx.now, satisfaction=b.satisfaction, comment=b.comment)
+    return _item(ctx, item)
+
+
+def send_back(ctx: Ctx, item: Item, b: ReasonBody):
+    it.send_back(ctx.session, item, by=ctx.member, now=ctx.now, reason=b.reason)
+    return _item(ctx, item)
+
+
+def reopen(ctx: Ctx, item: Item, b: ReasonBody):
+    it.reopen(ctx.session, item, by=ctx.member, now=ctx.now, reason=b.reason)
+    return _item(ctx, item)
+
+
+def decline(ctx: Ctx, item: Item, b: ReasonBody):
+    it.decline_assignment(ctx.session, item, by=ctx.member, now=ctx.now, reason=b.reason)
+    return _item(ctx, item)
+
+
+def extend(ctx: Ctx, item: Item, b: ExtendBody):
+    it.extend_deadline(ctx.session, item, b.deadline, by=ctx.member, now=ctx.now, reason=b.reason)
+    return _item(ctx, item)
+
+
+def withdraw(ctx: Ctx, item: Item, _b):
+    it.withdraw_item(ctx.session, item, by=ctx.member, now=ctx.now)
+    return _item(ctx, item)
+
+
+def attendance(ctx: Ctx, conference: Conference, b: AttendanceBody):
+    conf.record_attendance(ctx.session, conference, b.present_ids, by=ctx.member, now=ctx.now)
+    return _conference(ctx, conference)
+
+
+def hold(ctx: Ctx, conference: Conference, b: AttendanceBody):
+    conf.hold(ctx.session, conference, by=ctx.member, now=ctx.now, present_ids=b.present_ids or None)
+    return _conference(ctx, conference)
+
+
+def lock(ctx: Ctx, conference: Conference, _b):
+    conf.lock_agenda(ctx.session, conference, by=ctx.member, now=ctx.now)
+    return _conference(ctx, conference)
+
+
+def publish(ctx: Ctx, conference: Conference, _b):
+    resolution = conf.publish_resolution(ctx.session, conference, by=ctx.member, now=ctx.now)
+    return {"resolution": {"code": resolution.code, "sha256": resolution.sha256},
+            "conference": _conference(ctx, conference)}
+
+
+def vote(ctx: Ctx, election: Election, b: VoteBody):
+    candidate = row_of(ctx, Member, b.candidate_id, "member")
+    tm.cast_vote(ctx.session, election, candidate, by=ctx.member, now=ctx.now)
+    ctx.session.refresh(election)
+    return election_row(ctx.session, election)
+
+
+def statement(ctx: Ctx, term: Term, b: StatementBody):
+    tm.publish_statement(ctx.session, term, b.text, by=ctx.member, now=ctx.now)
+    ctx.session.refresh(term)
+    return term_row(ctx.session, term)
+
+
+def commitment(ctx: Ctx, term: Term, b: CommitmentBody):
+    tm.add_commitment(ctx.session, term, b.title, by=ctx.member, now=ctx.now, description=b.description, due_on=b.due_on)
+    ctx.session.refresh(term)
+    return term_row(ctx.session, term)
+
+
+def close_commitment(ctx: Ctx, row: Commitment, b: CloseCommitmentBody):
+    tm.close_commitment(ctx.session, row, by=ctx.member, now=ctx.now, fulfilled=b.fulfilled, note=b.note)
+    term = ctx.session.get(Term, row.term_id)
+    return term_row(ctx.session, term)
+
+
+def evaluate(ctx: Ctx, term: Term, b: EvaluationBody):
+    tm.cast_evaluation(ctx.session, term, by=ctx.member, now=ctx.now, grade=b.grade, score=b.score, comment=b.comment)
+    ctx.session.refresh(term)
+    return term_row(ctx.session, term)
+
+
+def settings(ctx: Ctx, _, b):
+    council = cc.update_settings(ctx.session, ctx.council, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
+    return jsonable(council.model_dump())
+
+
+def add_unit(ctx: Ctx, _, b: UnitBody):
+    unit = cc.add_unit(ctx.session, ctx.council, by=ctx.member, now=ctx.now, **b.model_dump())
+    return jsonable(unit.model_dump())
+
+
+def rotation(ctx: Ctx, _, b: RotationBody):
+    units = cc.set_rotation(ctx.session, ctx.council, b.order, by=ctx.member, now=ctx.now)
+    return [jsonable(u.model_dump()) for u in units]
+
+
+def add_member(ctx: Ctx, _, b: MemberBody):
+    unit = row_of(ctx, Unit, b.unit_id, "unit")
+    member = cc.add_member(ctx.session, ctx.council, unit, by=ctx.member, now=ctx.now,
+                           **b.model_dump(exclude={"unit_id"}))
+    return jsonable(member.model_dump(exclude={"account_id"}))
+
+
+def update_member(ctx: Ctx, member: Member, b: MemberUpdateBody):
+    cc.update_member(ctx.session, ctx.council, member, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
+    ctx.session.refresh(member)
+    return jsonable(member.model_dump(exclude={"account_id"}))
+
+
+def add_channel(ctx: Ctx, member: Member, b: ChannelBody):
+    row = cc.add_channel(ctx.session, ctx.council, member, b.kind, b.address, by=ctx.member, now=ctx.now)
+    return {"id": row.id, "member_id": member.id, "kind": row.kind}
+
+
+def preferences(ctx: Ctx, member: Member, b: PreferencesBody):
+    cc.set_preferences(ctx.session, ctx.council, member, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
+    ctx.session.refresh(member)
+    return {"id": member.id, "delivery": member.delivery, "language": member.language}
+
+
+def template(ctx: Ctx, _, b: TemplateBody):
+    cc.set_template(ctx.session, ctx.council, b.kind, b.part, b.language, b.source, by=ctx.member, now=ctx.now)
+    return {"kind": b.kind, "part": b.part, "language": b.language, "overridden": b.source is not None}
+
+
+ITEM = (Item, "item")
+CONF = (Conference, "conference")
+
+OPERATIONS: list[Operation] = [
+    Operation("item.submit", "/items", None, SubmitBody, submit, "提交事项 Submit an item", 201),
+    Operation("item.withdraw", "/items/{oid}/withdraw", ITEM, Empty, withdraw, "撤回事项 Withdraw an item"),
+    Operation("item.decide", "/items/{oid}/decision", ITEM, DecisionBody, decide,
+              "会议决定 Decide an agenda item (chair)"),
+    Operation("item.assign", "/items/{oid}/assignment", ITEM, AssignBody, assign,
+              "明确目标、牵头、配合、责任人、时限 Assign (chair)"),
+    Operation("item.amend", "/items/{oid}/amendments", ITEM, AmendBody, amend, "修正案 Amend after publication (chair)", 201),
+    Operation("item.claim", "/items/{oid}/claims", ITEM, ClaimBody, claim, "认领 Claim as lead or cooperating unit", 201),
+    Operation("claim.decide", "/claims/{oid}/decision", (Claim, "claim"), ClaimDecisionBody, decide_claim,
+              "确认或驳回认领 Confirm or decline a claim (chair)"),
+    Operation("item.progress", "/items/{oid}/progress", ITEM, ProgressBody, progress, "报告进展 Post progress", 201),
+    Operation("item.close_out", "/items/{oid}/close-out", ITEM, CloseOutBody, close_out, "申请销号 Request close-out"),
+    Operation("item.verify", "/items/{oid}/verification", ITEM, VerifyBody, verify,
+              "验收销号 Verify a close-out (raising unit)"),
+    Operation("item.send_back", "/items/{oid}/send-back", ITEM, ReasonBody, send_back, "退回 Send back (raising unit)"),
+    Operation("item.reopen", "/items/{oid}/reopen", ITEM, ReasonBody, reopen, "重启 Reopen (raising unit)"),
+    Operation("item.decline", "/items/{oid}/decline", ITEM, ReasonBody, decline,
+              "退回指派 Decline an assignment (lead unit)"),
+    Operation("item.extend", "/items/{oid}/extension", ITEM, ExtendBody, extend, "延期 Extend the deadline (chair)"),
+    Operation("conference.attendance", "/conferences/{oid}/attendance", CONF, AttendanceBody, attendance,
+              "出席 Record attendance (chair)"),
+    Operation("conference.lock", "/conferences/{oid}/lock", CONF, Empty, lock, "锁定议程 Lock the agenda (chair)"),
+    Operation("conference.hold", "/conferences/{oid}/hold", CONF, AttendanceBody, hold, "召开会议 Hold (chair)"),
+    Operation("conference.publish", "/conferences/{oid}/publish", CONF, Empty, publish,
+              "发布决议 Publish the resolution (chair)"),
+    Operation("election.vote", "/elections/{oid}/votes", (Election, "election"), VoteBody, vote, "投票 Vote", 201),
+    Operation("term.statement", "/terms/{oid}/statement", (Term, "term"), StatementBody, statement,
+              "就职表态 Inaugural statement (chair)"),
+    Operation("term.commitment", "/terms/{oid}/commitments", (Term, "term"), CommitmentBody, commitment,
+              "承诺事项 Add a commitment (chair)", 201),
+    Operation("commitment.close", "/commitments/{oid}/close", (Commitment, "commitment"), CloseCommitmentBody,
+              close_commitment, "承诺兑现 Close a commitment (chair)"),
+    Operation("term.evaluate", "/terms/{oid}/evaluations", (Term, "term"), EvaluationBody, evaluate,
+              "届末测评 Evaluate the term", 201),
+    Operation("council.settings", "/settings", None, SettingsBody, settings, "设置 Change settings (secretary)"),
+    Operation("council.add_unit", "/units", None, UnitBody, add_unit, "新增单位 Add a unit (secretary)", 201),
+    Operation("council.rotation", "/rotation", None, RotationBody, rotation, "轮值顺序 Rotation order (secretary)"),
+    Operation("council.add_member", "/members", None, MemberBody, add_member, "新增成员 Add a member (secretary)", 201),
+    Operation("member.update", "/members/{oid}", (Member, "member"), MemberUpdateBody, update_member,
+              "修改成员 Update a member (secretary)"),
+    Operation("member.channel", "/members/{oid}/channels", (Member, "member"), ChannelBody, add_channel,
+              "联系方式 Add a contact channel (secretary)", 201),
+    Operation("member.preferences", "/members/{oid}/preferences", (Member, "member"), PreferencesBody, preferences,
+              "提醒偏好 Reminder preferences (self or secretary)"),
+    Operation("council.template", "/templates", None, TemplateBody, template,
+              "消息模板 Set or reset a message template (secretary)"),
+]
+
+BY_NAME = {op.name: op for op in OPERATIONS}
+
+
+def perform(ctx: Ctx, op: Operation, oid: int | None, body: BaseModel) -> Any:
+    subject = row_of(ctx, op.subject[0], oid, op.subject[1]) if op.subject else None
+    return jsonable(op.run(ctx, subject, body))
+
+
+def term_now(ctx: Ctx) -> Term | None:
+    return current_term(ctx.session, ctx.council.id)

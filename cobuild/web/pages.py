@@ -1,0 +1,492 @@
+"""Server-rendered pages (Jinja2, autoescaped .html templates): Chinese first, English switch.
+
+Every form posts to a handler generated from `cobuild.web.operations.OPERATIONS` — the same
+actions, rights and refusals as the API. A refused action changes nothing and comes back as a
+message at the top of the page the user was on.
+"""
+
+from __future__ import annotations
+
+import typing
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import quote, urlparse
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import BaseModel, ValidationError
+from sqlmodel import Session, select
+
+from cobuild.actions import accounts
+from cobuild.actions.common import current_term, today_for
+from cobuild.db import session_for
+from cobuild.web import queries, uploads
+from cobuild.web.app import language
+from cobuild.web.deps import council_ctx
+from cobuild.web.operations import BY_NAME, OPERATIONS, Ctx, Empty, Operation, perform, row_of
+from cobuild.web.security import csrf_ok, csrf_token
+from models import (
+    Account,
+    Claim,
+    Commitment,
+    Conference,
+    Council,
+    DomainError,
+    Election,
+    Item,
+    Member,
+    NotAuthenticated,
+    Term,
+    Unit,
+)
+from models.messages import state_name
+
+router = APIRouter(include_in_schema=False)
+env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+                  autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+
+
+def render(request: Request, name: str, http_status: int = 200, **context) -> HTMLResponse:
+    lang = language(request)
+    session = request.session
+    flashes = session.pop("flash", [])
+
+    def T(zh: str, en: str) -> str:  # noqa: N802 — reads like a marker in templates
+        return en if lang == "en" else zh
+
+    html = env.get_template(name).render(
+        request=request, lang=lang, T=T, flashes=flashes, csrf=csrf_token(session),
+        state=lambda s: state_name(s, lang), path=request.url.path, **context)
+    return HTMLResponse(html, status_code=http_status)
+
+
+def error_page(request: Request, message: str, status: int) -> Response:
+    if status == 401 and request.method == "GET":
+        return RedirectResponse(f"/signin?next={quote(request.url.path)}", status_code=303)
+    return render(request, "error.html", http_status=status, message=message, status_code=status)
+
+
+def flash(request: Request, kind: str, message: str) -> None:
+    request.session.setdefault("flash", []).append([kind, message])
+
+
+def signed_in(request: Request, session: Session) -> Account:
+    account_id = request.session.get("account_id")
+    account = session.get(Account, account_id) if account_id else None
+    if account is None or not account.active:
+        raise NotAuthenticated("not_signed_in")
+    return account
+
+
+def page_ctx(request: Request, session: Session, cid: int) -> Ctx:
+    return council_ctx(request, session, signed_in(request, session), cid, language(request))
+
+
+def back(request: Request, fallback: str) -> str:
+    """Where to go after a form: its `next` field or the referring page, never another site."""
+    for candidate in (request.state.form_next if hasattr(request.state, "form_next") else None,
+                      request.headers.get("referer")):
+        if candidate:
+            parsed = urlparse(candidate)
+            if parsed.netloc in ("", request.url.netloc) and parsed.path.startswith("/"):
+                return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+    return fallback
+
+
+def common(ctx: Ctx, request: Request) -> dict:
+    memberships = accounts.memberships(ctx.session, ctx.member.account_id) if ctx.member else []
+    names = {c.id: c.name for c in ctx.session.exec(select(Council).where(
+        Council.id.in_([m.council_id for m in memberships]))).all()} if memberships else {}  # type: ignore[attr-defined]
+    return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx),
+            "my_councils": [(m.council_id, names.get(m.council_id)) for m in memberships],
+            "units": ctx.session.exec(select(Unit).where(Unit.council_id == ctx.council.id)
+                                      .order_by(Unit.rotation_position)).all(),
+            "today": today_for(ctx.council, ctx.now), "now": ctx.now, "local": local_formatter(ctx.council)}
+
+
+def local_formatter(council: Council):
+    """A template helper: a UTC moment (datetime or ISO text) as the council's local time."""
+    from datetime import datetime
+
+    from cobuild.actions.common import local_text
+
+    def local(value) -> str:
+        if not value:
+            return "—"
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return local_text(council, value)
+
+    return local
+
+
+# ---- signing in -----------------------------------------------------------------------------
+
+@router.get("/signin")
+def signin_form(request: Request, next: str = "/"):
+    return render(request, "signin.html", next=next, demo=request.app.state.demo)
+
+
+@router.post("/signin")
+async def signin(request: Request):
+    form = await request.form()
+    login, password = str(form.get("login", "")), str(form.get("password", ""))
+    target = str(form.get("next") or "/")
+    target = target if target.startswith("/") and not target.startswith("//") else "/"
+    if not csrf_ok(request.session, str(form.get("csrf", ""))):
+        flash(request, "error", DomainError("csrf").message(language(request)))
+        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+    limiter = request.app.state.limiter
+    client = request.client.host if request.client else "?"
+    try:
+        limiter.check(client, login)
+        with session_for(request.app.state.db_url) as session:
+            try:
+                account = accounts.authenticate(session, login, password)
+            except NotAuthenticated:
+                limiter.failed(client, login)
+                raise
+    except DomainError as exc:
+        flash(request, "error", exc.message(language(request)))
+        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+    limiter.succeeded(client, login)
+    lang = request.cookies.get("lang")
+    request.session.clear()  # a new session id on sign-in: no fixation
+    request.session["account_id"] = account.id
+    response = RedirectResponse(target, status_code=303)
+    if lang:
+        response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+@router.post("/signout")
+async def signout(request: Request):
+    form = await request.form()
+    if csrf_ok(request.session, str(form.get("csrf", ""))):
+        request.session.clear()
+    return RedirectResponse("/signin", status_code=303)
+
+
+@router.get("/lang/{code}")
+def set_language(request: Request, code: str, next: str = "/"):
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    response = RedirectResponse(target, status_code=303)
+    if code in ("zh", "en"):
+        response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/")
+def home(request: Request):
+    with session_for(request.app.state.db_url) as session:
+        account = signed_in(request, session)
+        members = accounts.memberships(session, account.id)
+        if len({m.council_id for m in members}) == 1:
+            return RedirectResponse(f"/c/{members[0].council_id}", status_code=303)
+        councils = [session.get(Council, cid) for cid in sorted({m.council_id for m in members})]
+        return render(request, "home.html", account=account, councils=councils)
+
+
+@router.get("/account")
+def account_page(request: Request):
+    from models import ApiToken
+
+    with session_for(request.app.state.db_url) as session:
+        account = signed_in(request, session)
+        tokens = session.exec(select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id)).all()
+        new_token = request.session.pop("new_token", None)
+        return render(request, "account.html", account=account, tokens=tokens, new_token=new_token)
+
+
+@router.post("/account/tokens")
+async def account_token(request: Request):
+    form = await request.form()
+    with session_for(request.app.state.db_url) as session:
+        account = signed_in(request, session)
+        if not csrf_ok(request.session, str(form.get("csrf", ""))):
+            flash(request, "error", DomainError("csrf").message(language(request)))
+        elif form.get("revoke"):
+            try:
+                accounts.revoke_token(session, account, int(str(form["revoke"])), now=request.app.state.clock())
+            except (DomainError, ValueError):
+                flash(request, "error", "?")
+        else:
+            token, _ = accounts.issue_token(session, account, str(form.get("name", "api")), now=request.app.state.clock())
+            request.session["new_token"] = token
+    return RedirectResponse("/account", status_code=303)
+
+
+# ---- council pages --------------------------------------------------------------------------
+
+@router.get("/c/{cid}")
+def dashboard(request: Request, cid: int):
+    from cobuild.charts import completion_by_quarter
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        data = queries.dashboard(ctx)
+        chart = completion_by_quarter(data["by_quarter"], ctx.lang) if data["by_quarter"] else None
+        return render(request, "dashboard.html", d=data, chart=chart, **common(ctx, request))
+
+
+@router.get("/c/{cid}/conferences")
+def conference_list(request: Request, cid: int):
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        return render(request, "conferences.html", conferences=queries.conferences(ctx), **common(ctx, request))
+
+
+@router.get("/c/{cid}/conferences/{oid}")
+def conference_page(request: Request, cid: int, oid: int):
+    from cobuild.views import conference_detail
+    from models import Attendance
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        conference = row_of(ctx, Conference, oid, "conference")
+        detail = conference_detail(session, ctx.council, conference)
+        items = session.exec(select(Item).where(Item.conference_id == conference.id).order_by(Item.id)).all()
+        submitted = session.exec(select(Item).where(Item.raised_conference_id == conference.id).order_by(Item.id)).all()
+        voters = [m for m in session.exec(select(Member).where(Member.council_id == cid).order_by(Member.id)).all() if m.votes]
+        present = {a.member_id for a in session.exec(select(Attendance).where(Attendance.conference_id == oid)).all()}
+        cooperating = {}
+        for c in session.exec(select(Claim).where(Claim.item_id.in_([i.id for i in items] or [-1]))).all():  # type: ignore[attr-defined]
+            if c.role == "cooperating" and c.status in ("pending", "confirmed"):
+                cooperating.setdefault(c.item_id, set()).add(c.unit_id)
+        return render(request, "conference.html", conf=conference, detail=detail, items=items, submitted=submitted,
+                      voters=voters, present=present, cooperating=cooperating, **common(ctx, request))
+
+
+@router.get("/c/{cid}/items")
+def item_list(request: Request, cid: int, status: str | None = None, unit: str | None = None,
+              category: str | None = None, overdue: str | None = None, quarter: str | None = None,
+              q: str | None = None, page: int = 1):
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        unit_id = int(unit) if unit and unit.isdigit() else None
+        size = 50
+        data = queries.items(ctx, status=status or None, unit=unit_id, category=category or None,
+                             overdue=overdue in ("1", "on", "true"), quarter=quarter or None, q=(q or "")[:100] or None,
+                             limit=size, offset=(max(page, 1) - 1) * size)
+        codes = [c["code"] for c in queries.conferences(ctx)]
+        return render(request, "items.html", data=data, page=max(page, 1), size=size, codes=codes,
+                      f={"status": status or "", "unit": unit_id, "category": category or "", "overdue": overdue,
+                         "quarter": quarter or "", "q": q or ""}, **common(ctx, request))
+
+
+@router.get("/c/{cid}/items/{oid}")
+def item_page(request: Request, cid: int, oid: int):
+    from cobuild.views import item_detail
+    from models import CloseOut
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        item = row_of(ctx, Item, oid, "item")
+        detail = item_detail(session, ctx.council, item, ctx.now)
+        claims = session.exec(select(Claim).where(Claim.item_id == item.id).order_by(Claim.id)).all()
+        close_outs = session.exec(select(CloseOut).where(CloseOut.item_id == item.id).order_by(CloseOut.id)).all()
+        others = session.exec(select(Item).where(Item.conference_id == item.conference_id, Item.id != item.id)).all()
+        return render(request, "item.html", item=item, d=detail, claims=claims, close_outs=close_outs,
+                      others=others, **common(ctx, request))
+
+
+@router.get("/c/{cid}/submit")
+def submit_page(request: Request, cid: int):
+    from sqlalchemy import func
+
+    from models import ConferenceStatus, ItemStatus
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        conference = session.exec(select(Conference).where(Conference.council_id == cid,
+                                                           Conference.status == ConferenceStatus.collecting)
+                                  .order_by(Conference.id)).first()
+        used = 0
+        mine = []
+        if conference and ctx.member:
+            mine = session.exec(select(Item).where(Item.raised_conference_id == conference.id,
+                                                   Item.raised_by_unit_id == ctx.member.unit_id,
+                                                   Item.status != ItemStatus.cancelled)).all()
+            used = len(mine)
+        return render(request, "submit.html", conference=conference, used=used, mine=mine,
+                      limit=ctx.council.items_max_per_unit, minimum=ctx.council.items_min_per_unit,
+                      **common(ctx, request))
+
+
+@router.get("/c/{cid}/terms")
+def term_list(request: Request, cid: int):
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        return render(request, "terms.html", terms=queries.terms(ctx), elections=queries.elections(ctx),
+                      **common(ctx, request))
+
+
+@router.get("/c/{cid}/terms/{oid}")
+def term_page(request: Request, cid: int, oid: int):
+    from cobuild.views import term_row
+    from models import EvaluationBallot, TermStatus
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        term = row_of(ctx, Term, oid, "term")
+        commitments = session.exec(select(Commitment).where(Commitment.term_id == term.id).order_by(Commitment.seq)).all()
+        evaluated = bool(ctx.member and session.exec(select(EvaluationBallot).where(
+            EvaluationBallot.term_id == term.id, EvaluationBallot.voter_id == ctx.member.id)).first())
+        return render(request, "term.html", term=term, t=term_row(session, term), commitments=commitments,
+                      evaluated=evaluated, evaluating=term.status == TermStatus.evaluating, **common(ctx, request))
+
+
+@router.get("/c/{cid}/terms/{oid}/report")
+def term_report(request: Request, cid: int, oid: int):
+    from cobuild.documents import term_report_html
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        term = row_of(ctx, Term, oid, "term")
+        return HTMLResponse(term_report_html(session, ctx.council, term, today_for(ctx.council, ctx.now), ctx.lang))
+
+
+@router.get("/c/{cid}/elections/{oid}")
+def election_page(request: Request, cid: int, oid: int):
+    from cobuild.views import election_row
+    from models import Ballot
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        election = row_of(ctx, Election, oid, "election")
+        voted = bool(ctx.member and session.exec(select(Ballot).where(Ballot.election_id == oid,
+                                                                       Ballot.voter_id == ctx.member.id)).first())
+        return render(request, "election.html", election=election, e=election_row(session, election), voted=voted,
+                      **common(ctx, request))
+
+
+@router.get("/c/{cid}/settings")
+def settings_page(request: Request, cid: int):
+    from models import ContactChannel, TemplateOverride
+    from notifications.rendering import KINDS
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        channels = {}
+        for ch in session.exec(select(ContactChannel).join(Member, Member.id == ContactChannel.member_id)
+                               .where(Member.council_id == cid)).all():
+            channels.setdefault(ch.member_id, []).append(ch)
+        overrides = session.exec(select(TemplateOverride).where(TemplateOverride.council_id == cid)).all()
+        return render(request, "settings.html", people=queries.people(ctx), channels=channels, overrides=overrides,
+                      kinds=sorted(KINDS), setting_fields=setting_fields(ctx.council), **common(ctx, request))
+
+
+def setting_fields(council: Council) -> list[tuple[str, str, object]]:
+    from models import CouncilSettings
+
+    out = []
+    for name, field in CouncilSettings.model_fields.items():
+        value = getattr(council, name)
+        kind = ("bool" if field.annotation is bool else "list" if isinstance(value, list)
+                else "dict" if isinstance(value, dict) else "text")
+        out.append((name, kind, value.value if hasattr(value, "value") else value))
+    return out
+
+
+@router.get("/c/{cid}/notifications")
+def notifications_page(request: Request, cid: int, status: str | None = None):
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        return render(request, "notifications.html", rows=queries.notifications(ctx, status=status or None),
+                      status=status or "", **common(ctx, request))
+
+
+@router.get("/c/{cid}/files/{ref}")
+def evidence_file(request: Request, cid: int, ref: str):
+    with session_for(request.app.state.db_url) as session:
+        page_ctx(request, session, cid)
+    return FileResponse(uploads.path_of(cid, ref), filename=ref.split("-", 1)[1])
+
+
+# ---- forms: one handler per operation -------------------------------------------------------
+
+def _is_list(annotation) -> bool:
+    return typing.get_origin(annotation) is list or any(typing.get_origin(a) is list for a in typing.get_args(annotation))
+
+
+def _is_bool(annotation) -> bool:
+    return annotation is bool or bool in typing.get_args(annotation)
+
+
+def form_body(model: type[BaseModel], form) -> BaseModel:
+    data: dict = {}
+    for name, field in model.model_fields.items():
+        if name not in form:
+            if _is_bool(field.annotation) and f"{name}__present" in form:
+                data[name] = False  # an unchecked checkbox
+            continue
+        if _is_list(field.annotation):
+            values = [str(v).strip() for v in form.getlist(name)]
+            if len(values) == 1 and ("\n" in values[0] or "," in values[0] or "、" in values[0]):
+                values = [v.strip() for v in values[0].replace("、", ",").replace("\n", ",").split(",")]
+            data[name] = [v for v in values if v]
+        elif _is_bool(field.annotation):
+            data[name] = str(form.get(name)).lower() in ("on", "true", "1", "yes")
+        else:
+            value = str(form.get(name, "")).strip()
+            if value == "":
+                continue
+            if typing.get_origin(field.annotation) is dict or dict in [typing.get_origin(a) for a in typing.get_args(field.annotation)]:
+                import json
+
+                try:
+                    data[name] = json.loads(value)
+                except ValueError:
+                    data[name] = value
+                continue
+            data[name] = value
+    return model.model_validate(data)
+
+
+def _fields_message(exc: ValidationError, lang: str) -> str:
+    parts = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
+    return f"输入有误:{parts}" if lang == "zh" else f"Invalid input: {parts}"
+
+
+DONE = ("已完成:", "Done: ")
+
+
+def _form_handler(op: Operation):
+    async def handler(request: Request, cid: int, oid: int | None = None):
+        form = await request.form()
+        lang = language(request)
+        request.state.form_next = str(form.get("next") or "")
+        fallback = f"/c/{cid}"
+        if not csrf_ok(request.session, str(form.get("csrf", ""))):
+            flash(request, "error", DomainError("csrf").message(lang))
+            return RedirectResponse(back(request, fallback), status_code=303)
+        try:
+            with session_for(request.app.state.db_url) as session:
+                ctx = page_ctx(request, session, cid)
+                files = [f for f in form.getlist("evidence_files") if getattr(f, "filename", "")]
+                body = form_body(op.body, form) if op.body is not Empty else Empty()
+                if files and hasattr(body, "evidence"):
+                    row_of(ctx, op.subject[0], oid, op.subject[1])  # refuse before writing files
+                    refs = [uploads.save(cid, f.filename, await f.read(uploads.MAX_BYTES + 1)) for f in files]
+                    body = body.model_copy(update={"evidence": [*body.evidence, *refs]})
+                result = perform(ctx, op, oid, body)
+        except NotAuthenticated:
+            return RedirectResponse(f"/signin?next={quote(back(request, fallback))}", status_code=303)
+        except DomainError as exc:
+            flash(request, "error", exc.message(lang))
+            return RedirectResponse(back(request, fallback), status_code=303)
+        except ValidationError as exc:
+            flash(request, "error", _fields_message(exc, lang))
+            return RedirectResponse(back(request, fallback), status_code=303)
+        flash(request, "ok", DONE[lang == "en"] + op.summary.split(" ", 1)[0 if lang == "zh" else 1])
+        if op.name == "item.submit" and isinstance(result, dict) and result.get("id"):
+            return RedirectResponse(f"/c/{cid}/items/{result['id']}", status_code=303)
+        return RedirectResponse(back(request, fallback), status_code=303)
+
+    return handler
+
+
+for _op in OPERATIONS:
+    _path = f"/c/{{cid}}{_op.path}"
+    router.add_api_route(_path, _form_handler(_op), methods=["POST"], name=f"page.{_op.name}")

@@ -1,0 +1,177 @@
+"""The read side of the web app and the API: the same dicts for a page and a JSON client."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlmodel import select
+
+from cobuild.actions.common import current_term, jsonable, today_for
+from cobuild.tracking import item_stats, status_counts
+from cobuild.views import item_row, unit_names
+from cobuild.web.operations import Ctx
+from models import (
+    Conference,
+    ConferenceStatus,
+    Delivery,
+    Election,
+    Item,
+    ItemStatus,
+    Member,
+    MemberRole,
+    Notification,
+    OPEN_STATES,
+    Term,
+    Unit,
+    days_overdue,
+    is_overdue,
+)
+from models.messages import state_name
+
+
+def roles(ctx: Ctx) -> dict:
+    """What the signed-in person is here: drives which controls a page shows (the use cases
+    still decide; a hidden button is a convenience, not a permission)."""
+    m = ctx.member
+    term = current_term(ctx.session, ctx.council.id)
+    return {
+        "member_id": m.id if m else None,
+        "unit_id": m.unit_id if m else None,
+        "secretary": bool(m and m.role == MemberRole.secretary),
+        "chair": bool(m and term and term.chair_member_id == m.id),
+        "liaison": bool(m and m.is_liaison),
+        "voter": bool(m and m.votes),
+    }
+
+
+def dashboard(ctx: Ctx) -> dict:
+    s, council = ctx.session, ctx.council
+    today = today_for(council, ctx.now)
+    term = current_term(s, council.id)
+    chair = s.get(Member, term.chair_member_id) if term and term.chair_member_id else None
+    upcoming = s.exec(select(Conference).where(Conference.council_id == council.id,
+                                               Conference.status.in_([ConferenceStatus.planned, ConferenceStatus.collecting,  # type: ignore[attr-defined]
+                                                                      ConferenceStatus.agenda_locked, ConferenceStatus.held]))
+                      .order_by(Conference.scheduled_at)).first()
+    totals = item_stats(s, council, today, "council")
+    units = unit_names(s, council.id)
+    overdue = [item_row(i, units, today) for i in s.exec(
+        select(Item).where(Item.council_id == council.id, Item.status.in_(list(OPEN_STATES)),  # type: ignore[attr-defined]
+                           Item.deadline < today).order_by(Item.deadline).limit(50)).all()
+        if is_overdue(i.status, i.deadline, today)]
+    open_election = s.exec(select(Election).where(Election.council_id == council.id, Election.status == "open")).first()
+    return jsonable({
+        "council": {"id": council.id, "name": council.name},
+        "today": today,
+        "term": {"id": term.id, "number": term.number, "starts_on": term.starts_on, "ends_on": term.ends_on,
+                 "status": term.status} if term else None,
+        "chair": {"name": chair.name, "unit": units.get(chair.unit_id)} if chair else None,
+        "next_conference": {"id": upcoming.id, "code": upcoming.code, "status": upcoming.status,
+                            "status_zh": state_name(upcoming.status), "scheduled_at": upcoming.scheduled_at,
+                            "window_opens_at": upcoming.window_opens_at,
+                            "window_closes_at": upcoming.window_closes_at} if upcoming else None,
+        "open_election": {"id": open_election.id, "closes_at": open_election.closes_at} if open_election else None,
+        "status_counts": status_counts(s, council.id),
+        "totals": totals[0] if totals else None,
+        "by_unit": item_stats(s, council, today, "unit"),
+        "by_quarter": item_stats(s, council, today, "quarter"),
+        "overdue": overdue,
+    })
+
+
+FILTERS = ("status", "unit", "category", "overdue", "quarter", "q")
+
+
+def items(ctx: Ctx, *, status: str | None = None, unit: int | None = None, category: str | None = None,
+          overdue: bool | None = None, quarter: str | None = None, q: str | None = None,
+          limit: int = 200, offset: int = 0) -> dict:
+    s, council = ctx.session, ctx.council
+    today = today_for(council, ctx.now)
+    query = select(Item).where(Item.council_id == council.id)
+    if status:
+        query = query.where(Item.status == status)
+    if unit:
+        query = query.where(or_(Item.raised_by_unit_id == unit, Item.lead_unit_id == unit))
+    if category:
+        query = query.where(Item.category == category)
+    if quarter:
+        conference_ids = select(Conference.id).where(Conference.council_id == council.id, Conference.code == quarter)
+        query = query.where(or_(Item.conference_id.in_(conference_ids), Item.raised_conference_id.in_(conference_ids)))  # type: ignore[attr-defined]
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(or_(Item.title.like(pattern), Item.description.like(pattern),  # type: ignore[attr-defined]
+                                Item.number.like(pattern)))  # type: ignore[union-attr]
+    if overdue:
+        query = query.where(Item.status.in_(list(OPEN_STATES)), Item.deadline < today)  # type: ignore[attr-defined]
+    total = s.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = s.exec(query.order_by(Item.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()  # type: ignore[union-attr]
+    units = unit_names(s, council.id)
+    return jsonable({"total": total, "items": [item_row(i, units, today) for i in rows]})
+
+
+def conferences(ctx: Ctx) -> list[dict]:
+    rows = ctx.session.exec(select(Conference).where(Conference.council_id == ctx.council.id)
+                            .order_by(Conference.scheduled_at)).all()
+    return jsonable([{"id": c.id, "code": c.code, "status": c.status, "status_zh": state_name(c.status),
+                      "scheduled_at": c.scheduled_at, "window_opens_at": c.window_opens_at,
+                      "window_closes_at": c.window_closes_at} for c in rows])
+
+
+def terms(ctx: Ctx) -> list[dict]:
+    names = {m.id: m.name for m in ctx.session.exec(select(Member).where(Member.council_id == ctx.council.id)).all()}
+    rows = ctx.session.exec(select(Term).where(Term.council_id == ctx.council.id).order_by(Term.number)).all()
+    return jsonable([{"id": t.id, "number": t.number, "starts_on": t.starts_on, "ends_on": t.ends_on,
+                      "status": t.status, "status_zh": state_name(t.status),
+                      "chair": names.get(t.chair_member_id)} for t in rows])
+
+
+def elections(ctx: Ctx) -> list[dict]:
+    rows = ctx.session.exec(select(Election).where(Election.council_id == ctx.council.id).order_by(Election.id)).all()
+    return jsonable([{"id": e.id, "term_id": e.term_id, "round": e.round, "status": e.status,
+                      "opens_at": e.opens_at, "closes_at": e.closes_at} for e in rows])
+
+
+def people(ctx: Ctx) -> list[dict]:
+    """Members of the council; contact details only for the secretary."""
+    units = unit_names(ctx.session, ctx.council.id)
+    rows = ctx.session.exec(select(Member).where(Member.council_id == ctx.council.id).order_by(Member.unit_id, Member.id)).all()
+    return jsonable([{"id": m.id, "name": m.name, "unit_id": m.unit_id, "unit": units.get(m.unit_id), "role": m.role,
+                      "is_liaison": m.is_liaison, "active": m.active, "language": m.language,
+                      "delivery": m.delivery, "can_sign_in": m.account_id is not None} for m in rows])
+
+
+def unit_list(ctx: Ctx) -> list[dict]:
+    rows = ctx.session.exec(select(Unit).where(Unit.council_id == ctx.council.id).order_by(Unit.rotation_position)).all()
+    return jsonable([u.model_dump() for u in rows])
+
+
+def notifications(ctx: Ctx, *, status: str | None = None, limit: int = 200) -> list[dict]:
+    """What was sent to whom and what failed: all of it for the secretary and the chair, one's
+    own messages for everyone else."""
+    r = roles(ctx)
+    names = {m.id: m.name for m in ctx.session.exec(select(Member).where(Member.council_id == ctx.council.id)).all()}
+    query = select(Notification).where(Notification.council_id == ctx.council.id)
+    if not (r["secretary"] or r["chair"]):
+        query = query.where(Notification.member_id == (ctx.member.id if ctx.member else -1))
+    if status:
+        query = query.where(Notification.status == status)
+    rows = ctx.session.exec(query.order_by(Notification.id.desc()).limit(min(max(limit, 1), 1000))).all()
+    deliveries: dict[int, list[Delivery]] = {}
+    if rows:
+        for d in ctx.session.exec(select(Delivery).where(Delivery.notification_id.in_([n.id for n in rows]))).all():  # type: ignore[attr-defined]
+            deliveries.setdefault(d.notification_id, []).append(d)
+    return jsonable([{
+        "id": n.id, "to": names.get(n.member_id), "kind": n.kind, "step": n.step, "subject": n.subject,
+        "status": n.status, "created_at": n.created_at, "sent_at": n.sent_at,
+        "deliveries": [{"channel": d.channel, "status": d.status, "attempts": d.attempts, "error": d.last_error,
+                        "sent_at": d.sent_at} for d in deliveries.get(n.id, [])],
+    } for n in rows])
+
+
+def item_open_to_claim(item: Item) -> bool:
+    return item.status in (ItemStatus.accepted,) and item.lead_unit_id is None
+
+
+def day(value) -> date | None:
+    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value)[:10])

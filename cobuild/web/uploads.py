@@ -1,0 +1,74 @@
+"""Evidence files: kept on disk under <upload_dir>/<council id>/, size- and type-limited.
+
+A file is accepted only when its name ends in an allowed extension *and* its first bytes match
+that type (a renamed executable is refused). It is stored under a random name; the reference
+kept in the database is `<random hex>-<cleaned original name>`, served back only to members of
+the same council.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from pathlib import Path
+
+from models import InvalidInput, NotFound
+
+MAX_BYTES = 10 * 1024 * 1024
+MAX_MB = MAX_BYTES // (1024 * 1024)
+# extension -> accepted leading bytes (None: plain text, checked by decoding)
+TYPES: dict[str, tuple[bytes, ...] | None] = {
+    ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".txt": None,
+}
+_REF = re.compile(r"^[0-9a-f]{16}-[\w.\-]{1,120}$")
+
+
+def root() -> Path:
+    from cobuild.settings import get_settings
+
+    return Path(get_settings().upload_dir)
+
+
+def _clean(name: str) -> str:
+    base = Path(name.replace("\\", "/")).name
+    cleaned = re.sub(r"[^\w.\-]", "_", base)[-100:].lstrip(".") or "file"
+    return cleaned
+
+
+def save(council_id: int, filename: str, data: bytes) -> str:
+    name = _clean(filename or "file")
+    ext = Path(name).suffix.lower()
+    allowed = "、".join(sorted(TYPES))
+    if ext not in TYPES:
+        raise InvalidInput("upload_type", name=name, allowed=allowed)
+    if len(data) > MAX_BYTES:
+        raise InvalidInput("upload_too_large", name=name, limit=MAX_MB)
+    magic = TYPES[ext]
+    if magic is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput("upload_type", name=name, allowed=allowed) from None
+    elif not any(data.startswith(m) for m in magic):
+        raise InvalidInput("upload_type", name=name, allowed=allowed)
+    ref = f"{secrets.token_hex(8)}-{name}"
+    folder = root() / str(council_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ref).write_bytes(data)
+    return ref
+
+
+def check_reference(council_id: int, ref: str) -> str:
+    if not isinstance(ref, str) or not _REF.match(ref) or not (root() / str(council_id) / ref).is_file():
+        raise InvalidInput("invalid", detail=f"unknown evidence file {ref!r}; upload it first")
+    return ref
+
+
+def path_of(council_id: int, ref: str) -> Path:
+    if not _REF.match(ref or ""):
+        raise NotFound("not_found", subject="file", key=ref)
+    path = root() / str(council_id) / ref
+    if not path.is_file():
+        raise NotFound("not_found", subject="file", key=ref)
+    return path
