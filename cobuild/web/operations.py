@@ -357,7 +357,7 @@ def lock(ctx: Ctx, conference: Conference, _b):
 
 def publish(ctx: Ctx, conference: Conference, _b):
     resolution = conf.publish_resolution(ctx.session, conference, by=ctx.member, now=ctx.now)
-    return {"resolution": {"code": resolution.code, "sha256": resolution.sha256},
+    return {"resolution": {"code": resolution.code, "sha256": resolution.content_sha256},
             "conference": _conference(ctx, conference)}
 
 

@@ -326,6 +326,7 @@ def term_list(request: Request, cid: int):
 def term_page(request: Request, cid: int, oid: int):
     from cobuild.views import term_row
     from models import EvaluationBallot, TermStatus
+    from models.terms import GRADES, GRADES_EN
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -334,7 +335,8 @@ def term_page(request: Request, cid: int, oid: int):
         evaluated = bool(ctx.member and session.exec(select(EvaluationBallot).where(
             EvaluationBallot.term_id == term.id, EvaluationBallot.voter_id == ctx.member.id)).first())
         return render(request, "term.html", term=term, t=term_row(session, term), commitments=commitments,
-                      evaluated=evaluated, evaluating=term.status == TermStatus.evaluating, **common(ctx, request))
+                      evaluated=evaluated, evaluating=term.status == TermStatus.evaluating, grades=GRADES,
+                      grades_en=GRADES_EN, **common(ctx, request))
 
 
 @router.get("/c/{cid}/terms/{oid}/report")

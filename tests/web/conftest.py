@@ -91,6 +91,16 @@ class Web:
         return self.world.council.id
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch):
+    """Argon2id at its smallest cost: the same code path, milliseconds instead of ~50 ms a hash."""
+    from argon2 import PasswordHasher
+
+    from cobuild.actions import accounts
+
+    monkeypatch.setattr(accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1))
+
+
 @pytest.fixture
 def web(db_url, world, tmp_path, monkeypatch) -> Web:
     monkeypatch.setenv("COBUILD_UPLOAD_DIR", str(tmp_path / "uploads"))

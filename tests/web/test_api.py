@@ -1,0 +1,294 @@
+"""The API end to end: auth, errors, a whole item's life, uploads, and what users expect of security."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from cobuild.actions import items as it
+from tests.integration.conftest import SH
+from tests.web.conftest import PASSWORD, Web, at
+
+
+def _council(web: Web, path: str = "") -> str:
+    return f"/api/v1/councils/{web.cid}{path}"
+
+
+def test_a_token_from_name_and_password_opens_the_api(web):
+    client = web.api()
+    response = client.post("/api/v1/tokens", json={"login": "Power-Liaison", "password": PASSWORD, "name": "小程序"})
+    assert response.status_code == 201
+    token = response.json()["token"]
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()
+    assert me["login"] == "power-liaison" and me["memberships"][0]["is_liaison"]
+    assert client.get("/api/v1/councils", headers={"Authorization": f"Bearer {token}"}).json() == [
+        {"id": web.cid, "name": web.world.council.name}]
+    # revoked: refused from then on
+    assert client.delete(f"/api/v1/tokens/{response.json()['id']}", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+
+
+def test_a_wrong_password_and_an_unknown_name_get_the_same_answer_and_guessing_is_limited(web):
+    client = web.api()
+    wrong = client.post("/api/v1/tokens", json={"login": "chair", "password": "nope"})
+    unknown = client.post("/api/v1/tokens", json={"login": "nobody", "password": "nope"})
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json()["message"] == unknown.json()["message"] == "账号或密码不正确"
+    for _ in range(4):
+        client.post("/api/v1/tokens", json={"login": "chair", "password": "nope"})
+    limited = client.post("/api/v1/tokens", json={"login": "chair", "password": PASSWORD})
+    assert limited.status_code == 429 and "秒后再试" in limited.json()["message"]
+
+
+def test_no_token_a_bad_token_and_another_council(web):
+    assert web.api().get(_council(web)).status_code == 401
+    bad = web.api()
+    bad.headers["Authorization"] = "Bearer cb_forged"
+    assert bad.get(_council(web)).status_code == 401
+    from cobuild.actions.council import create_council
+
+    other, _ = create_council(web.world.session, now=at("2026-01-01"), name="另一个大党委", community_name="另一个社区",
+                              secretary_name="赵书记")
+    response = web.api("secretary").get(f"/api/v1/councils/{other.id}")
+    assert response.status_code == 403 and response.json()["message"] == "您不是该大党委的成员"
+
+
+def test_rows_of_another_council_are_not_found(web):
+    from cobuild.actions.council import create_council
+    from tests.integration.conftest import World
+
+    item = web.world.published_item()
+    response = web.api("secretary").get(_council(web, f"/items/{item.id + 1000}"))
+    assert response.status_code == 404 and "找不到" in response.json()["message"]
+    del World  # (one council is enough: ids are global, and the look-up checks the council)
+    other, _ = create_council(web.world.session, now=at("2026-01-01"), name="另一个大党委", community_name="另一个社区",
+                              secretary_name="赵书记")
+    assert other.id != web.cid
+
+
+def test_bad_input_is_a_422_with_field_messages_and_writes_nothing(web, count_rows):
+    web.world.open_window()
+    web.clock.moment = web.world.conference().window_opens_at + timedelta(hours=10)
+    client = web.api("company-liaison")
+    before = count_rows()
+    response = client.post(_council(web, "/items"), json={"title": "x", "category": 7, "asks": "everyone"})
+    assert response.status_code == 422
+    fields = {f["field"] for f in response.json()["fields"]}
+    assert {"title", "asks"} <= fields
+    assert client.post(_council(web, "/items"), content=b"{not json", headers={"Content-Type": "application/json"}).status_code == 422
+    assert client.get("/api/v1/councils/abc").status_code == 422
+    assert client.post(_council(web, "/items"), json={"title": "未知类别", "category": "天文"}).status_code == 422
+    en = web.api("company-liaison", lang="en").post(_council(web, "/items"), json={"title": "x", "category": "c"})
+    assert en.json()["message"].startswith("Invalid input")
+    assert count_rows() == before
+
+
+def test_an_illegal_transition_is_a_409_naming_the_state(web, count_rows):
+    item = web.world.published_item(raiser="company")
+    web.clock.moment = at("2026-03-01")
+    before = count_rows()
+    response = web.api("company-liaison").post(_council(web, f"/items/{item.id}/verification"), json={"satisfaction": 5})
+    assert response.status_code == 409
+    assert "「已认领」" in response.json()["message"] and "允许" in response.json()["message"]
+    english = web.api("company-liaison", lang="en").post(_council(web, f"/items/{item.id}/verification"),
+                                                         json={"satisfaction": 5})
+    assert "claimed" in english.json()["message"]
+    assert count_rows() == before
+
+
+def test_an_item_from_submission_to_close_out_over_the_api(web):
+    w = web.world
+    w.open_window()
+    web.clock.moment = w.conference().window_opens_at + timedelta(hours=10)
+    company = web.api("company-liaison")
+    created = company.post(_council(web, "/items"), json={"title": "小区路灯维修", "category": "基础设施建设",
+                                                          "description": "3号楼前路灯不亮"})
+    assert created.status_code == 201, created.text
+    item_id = created.json()["id"]
+    for n in range(2):
+        assert company.post(_council(web, "/items"), json={"title": f"第{n + 2}项", "category": "环境卫生"}).status_code == 201
+    fourth = company.post(_council(web, "/items"), json={"title": "第四项", "category": "环境卫生"})
+    assert fourth.status_code == 409 and "上限 3 项" in fourth.json()["message"]
+    listed = company.get(_council(web, "/items"), params={"q": "路灯"}).json()
+    assert listed["total"] == 1 and listed["items"][0]["id"] == item_id
+
+    w.advance(w.conference().window_closes_at.astimezone(SH).date(), 0, 5)
+    chair = web.api("chair")
+    conference = w.conference()
+    web.clock.moment = conference.scheduled_at
+    assert chair.post(_council(web, f"/conferences/{conference.id}/hold"),
+                      json={"present_ids": [m.id for m in w.voters]}).status_code == 200
+    agenda = chair.get(_council(web, f"/conferences/{conference.id}")).json()["agenda"]
+    for entry in agenda:
+        decision = {"decision": "accept"} if entry["item_id"] == item_id else {"decision": "defer", "reason": "下季度再议"}
+        assert chair.post(_council(web, f"/items/{entry['item_id']}/decision"), json=decision).status_code == 200
+    assert chair.post(_council(web, f"/items/{item_id}/assignment"), json={
+        "goal": "路灯恢复照明", "responsible_person": "张工", "deadline": "2026-04-30"}).status_code == 200
+    published = chair.post(_council(web, f"/conferences/{conference.id}/publish"))
+    assert published.status_code == 200, published.text
+    assert len(published.json()["resolution"]["sha256"]) == 64
+
+    web.clock.moment = conference.scheduled_at + timedelta(days=1)
+    power = web.api("power-liaison")
+    claimed = power.post(_council(web, f"/items/{item_id}/claims"), json={"role": "lead"})
+    assert claimed.status_code == 201 and claimed.json()["claim"]["status"] == "pending"
+    assert chair.post(_council(web, f"/claims/{claimed.json()['claim']['id']}/decision"), json={"confirm": True}).status_code == 200
+
+    upload = power.post(_council(web, "/uploads"), files={"file": ("现场照片.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")})
+    assert upload.status_code == 201, upload.text
+    ref = upload.json()["ref"]
+    progress = power.post(_council(web, f"/items/{item_id}/progress"), json={"note": "已更换灯具", "percent": 80,
+                                                                              "evidence": [ref]})
+    assert progress.status_code == 201, progress.text
+    assert progress.json()["progress"][-1]["evidence"] == [ref]
+    assert power.get(_council(web, f"/files/{ref}")).content.startswith(b"\x89PNG")
+    assert power.post(_council(web, f"/items/{item_id}/close-out"), json={"note": "已修好"}).status_code == 200
+    verified = company.post(_council(web, f"/items/{item_id}/verification"), json={"satisfaction": 5, "comment": "满意"})
+    assert verified.status_code == 200 and verified.json()["status"] == "closed"
+    timeline = [e["action"] for e in company.get(_council(web, f"/items/{item_id}")).json()["timeline"]]
+    assert timeline[0] == "item.submit" and "item.close" in " ".join(timeline)
+    dashboard = company.get(_council(web)).json()
+    assert dashboard["totals"]["closed"] == 1 and dashboard["chair"]["name"] == w.chair.name
+
+
+@pytest.mark.parametrize("name,data,message", [
+    ("tool.exe", b"MZ\x90\x00", "类型不允许"),
+    ("photo.png", b"GIF89a not a png", "类型不允许"),
+    ("notes.txt", b"\xff\xfe\x00bad", "类型不允许"),
+    ("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "超过 10 MB"),
+])
+def test_uploads_are_limited_by_type_content_and_size(web, name, data, message):
+    response = web.api("power-liaison").post(_council(web, "/uploads"), files={"file": (name, data)})
+    assert response.status_code == 422 and message in response.json()["message"]
+
+
+def test_evidence_must_be_an_uploaded_file_of_this_council(web, count_rows):
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    before = count_rows()
+    response = web.api("power-liaison").post(_council(web, f"/items/{item.id}/progress"),
+                                             json={"note": "x", "evidence": ["../../etc/passwd"]})
+    assert response.status_code == 422 and count_rows() == before
+
+
+def test_members_see_their_own_messages_and_the_secretary_sees_all(web):
+    from cobuild.actions.reminders import sweep
+
+    web.world.published_item(deadline="2026-03-10")
+    sweep(web.world.session, at("2026-03-02", 9))
+    everything = web.api("secretary").get(_council(web, "/notifications")).json()
+    own = web.api("power-liaison").get(_council(web, "/notifications")).json()
+    assert everything and own and len(own) < len(everything)
+    assert {n["to"] for n in own} == {web.world.liaisons["power"].name}
+
+
+def test_the_openapi_document_lists_every_action_with_its_body():
+    from cobuild.web.app import make_app
+    from cobuild.web.operations import OPERATIONS
+
+    spec = make_app("sqlite://", secret_key="k" * 40).openapi()
+    operations = {op.get("operationId", ""): op for path in spec["paths"].values() for op in path.values()}
+    summaries = {op["summary"] for op in operations.values()}
+    assert {op.summary for op in OPERATIONS} <= summaries
+    assert "HTTPBearer" in spec["components"]["securitySchemes"]
+    submit = spec["paths"]["/api/v1/councils/{cid}/items"]["post"]
+    assert submit["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("SubmitBody")
+
+
+# ---- the pages: what users expect of security ------------------------------------------------
+
+def test_a_script_in_a_title_is_shown_as_text(web):
+    w = web.world
+    w.open_window()
+    item = w.submit("company", title="<script>alert(1)</script>路灯")
+    web.clock.moment = w.conference().window_opens_at + timedelta(hours=11)
+    browser = web.browser("secretary")
+    for page in (f"/c/{web.cid}/items", f"/c/{web.cid}/items/{item.id}", f"/c/{web.cid}/conferences/{w.conference().id}"):
+        html = browser.get(page).text
+        assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_session_cookies_are_httponly_and_samesite_and_sign_in_renews_the_session(web):
+    client = web.api()
+    csrf = web.csrf(client, "/signin")
+    response = client.post("/signin", data={"login": "secretary", "password": PASSWORD, "csrf": csrf},
+                           follow_redirects=False)
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+    assert client.get(f"/c/{web.cid}").status_code == 200
+    assert web.api().get(f"/c/{web.cid}", follow_redirects=False).headers["location"].startswith("/signin")
+
+
+def test_a_form_without_the_csrf_token_changes_nothing(web, count_rows):
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    browser = web.browser("power-liaison")
+    before = count_rows()
+    response = browser.post(f"/c/{web.cid}/items/{item.id}/progress", data={"note": "伪造", "percent": "10"})
+    assert response.status_code == 200 and "表单已过期" in response.text
+    assert count_rows() == before
+    csrf = web.csrf(browser, f"/c/{web.cid}/items/{item.id}")
+    ok = browser.post(f"/c/{web.cid}/items/{item.id}/progress", data={"note": "真的", "percent": "10", "csrf": csrf})
+    assert ok.status_code == 200 and "已完成" in ok.text and count_rows()["progressreport"] == before["progressreport"] + 1
+
+
+def test_a_refused_form_shows_the_reason_and_changes_nothing(web, count_rows):
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    browser = web.browser("hospital-liaison")  # not the lead unit
+    csrf = web.csrf(browser, f"/c/{web.cid}/items/{item.id}")
+    before = count_rows()
+    page = browser.post(f"/c/{web.cid}/items/{item.id}/progress", data={"note": "x", "csrf": csrf,
+                                                                        "next": f"/c/{web.cid}/items/{item.id}"})
+    assert page.status_code == 200 and 'class="flash error"' in page.text and "人民医院" in page.text
+    assert count_rows() == before
+
+
+def test_sign_in_is_rate_limited_on_the_form_too(web):
+    client = web.api()
+    for _ in range(5):
+        csrf = web.csrf(client, "/signin")
+        client.post("/signin", data={"login": "chair", "password": "wrong", "csrf": csrf})
+    csrf = web.csrf(client, "/signin")
+    page = client.post("/signin", data={"login": "chair", "password": PASSWORD, "csrf": csrf})
+    assert "秒后再试" in page.text and f"/c/{web.cid}" not in str(page.url)
+
+
+def test_the_server_refuses_a_default_secret_outside_demo_mode():
+    from cobuild.web.security import SecretRefused, secret_key
+
+    for configured in (None, "", "change-me", "short"):
+        with pytest.raises(SecretRefused):
+            secret_key(configured, demo=False)
+        assert len(secret_key(configured, demo=True)) >= 32
+    assert secret_key("s" * 40, demo=False) == "s" * 40
+
+
+def test_cobuild_serve_without_a_secret_says_so_and_exits(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cobuild.cli import app
+
+    from cobuild.db import upgrade
+
+    upgrade(f"sqlite:///{tmp_path}/s.db")
+    monkeypatch.delenv("COBUILD_SECRET_KEY", raising=False)
+    monkeypatch.setattr("cobuild.scheduler.prefect_api_url", lambda: None, raising=False)
+    result = CliRunner().invoke(app, ["serve", "--no-scheduler", "--db", f"sqlite:///{tmp_path}/s.db", "--port", "0"])
+    assert result.exit_code == 2 and "COBUILD_SECRET_KEY" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_item_list_filters(web):
+    first = web.world.published_item(raiser="company", lead="power")
+    client = web.api("secretary")
+    web.clock.moment = at("2026-06-01")  # after the deadline (2026-04-30): overdue
+    by_status = client.get(_council(web, "/items"), params={"status": "claimed"}).json()
+    assert [i["id"] for i in by_status["items"]] == [first.id]
+    assert client.get(_council(web, "/items"), params={"overdue": True}).json()["total"] == 1
+    assert client.get(_council(web, "/items"), params={"unit": web.world.units["hospital"].id}).json()["total"] == 0
+    assert client.get(_council(web, "/items"), params={"category": "环境卫生"}).json()["total"] == 0
+    assert client.get(_council(web, "/items"), params={"quarter": web.world.conference().code}).json()["total"] == 1
+    it.post_progress(web.world.session, first, by=web.world.liaisons["power"], now=at("2026-03-02"), note="开工", percent=10)
+    assert client.get(_council(web, "/items"), params={"status": "in_progress"}).json()["total"] == 1

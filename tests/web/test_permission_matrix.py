@@ -1,0 +1,281 @@
+"""Every role × every action over the API: the allowed roles succeed, every other role is
+refused with a 4xx (401 without a token, 403 from another council or without the right) and
+the refused requests change nothing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from cobuild.actions import conferences as conf
+from cobuild.actions import items as it
+from cobuild.actions import terms as tm
+from models import Claim, Commitment, Election, Item
+from tests.integration.conftest import SH
+from tests.web.conftest import Web, at
+
+ROLES = ("anonymous", "outsider", "secretary", "chair", "member", "raiser", "lead", "other_liaison", "other_head")
+LOGIN = {"secretary": "secretary", "chair": "chair", "member": "member", "raiser": "company-liaison",
+         "lead": "power-liaison", "other_liaison": "hospital-liaison", "other_head": "hospital-head"}
+
+
+def _held(web: Web) -> Item:
+    w = web.world
+    w.open_window()
+    item = w.submit("company")
+    w.hold()
+    web.clock.moment = w.conference().scheduled_at + timedelta(hours=1)
+    return item
+
+
+def _published(web: Web, lead: str | None = "power") -> Item:
+    item = web.world.published_item(raiser="company", lead=lead)
+    web.clock.moment = at("2026-03-01")
+    return item
+
+
+def _close_requested(web: Web) -> Item:
+    item = _published(web)
+    it.post_progress(web.world.session, item, by=web.world.liaisons["power"], now=at("2026-02-20"), note="开工", percent=50)
+    it.request_close_out(web.world.session, item, by=web.world.liaisons["power"], now=at("2026-02-28"), note="完成")
+    return item
+
+
+def _election(web: Web) -> Election:
+    web.world.advance("2026-06-17")
+    web.clock.moment = at("2026-06-18")
+    return web.world.session.exec(select(Election).where(Election.status == "open")).one()
+
+
+def _units(web: Web):
+    return web.world.units
+
+
+# op name -> (set-up returning method, path, body; the roles allowed)
+def scenarios():
+    def submit(web):
+        web.world.open_window()
+        web.clock.moment = web.world.conference().window_opens_at + timedelta(hours=10)
+        return "POST", "/items", {"title": "新的共建需求", "category": "基础设施建设"}
+
+    def withdraw(web):
+        submit(web)
+        item = web.world.submit("company")
+        return "POST", f"/items/{item.id}/withdraw", None
+
+    def decide(web):
+        return "POST", f"/items/{_held(web).id}/decision", {"decision": "accept"}
+
+    def assign(web):
+        item = _held(web)
+        conf.decide(web.world.session, item, "accept", by=web.world.chair, now=web.clock.moment)
+        return "POST", f"/items/{item.id}/assignment", {
+            "goal": "完成", "lead_unit_id": _units(web)["power"].id, "responsible_person": "张三", "deadline": "2026-05-30"}
+
+    def lock(web):
+        web.world.open_window()
+        web.clock.moment = web.world.conference().window_opens_at + timedelta(days=1)
+        return "POST", f"/conferences/{web.world.conference().id}/lock", None
+
+    def hold(web):
+        w = web.world
+        w.open_window()
+        w.submit("company")
+        w.advance(w.conference().window_closes_at.astimezone(SH).date(), 0, 5)
+        web.clock.moment = w.conference().scheduled_at
+        return "POST", f"/conferences/{w.conference().id}/hold", {"present_ids": [m.id for m in w.voters]}
+
+    def attendance(web):
+        _held(web)
+        return "POST", f"/conferences/{web.world.conference().id}/attendance", {"present_ids": [web.world.member.id]}
+
+    def publish(web):
+        item = _held(web)
+        web.world.accept(item)
+        web.clock.moment = web.world.conference().scheduled_at + timedelta(hours=3)
+        return "POST", f"/conferences/{web.world.conference().id}/publish", None
+
+    def amend(web):
+        return "POST", f"/items/{_published(web).id}/amendments", {"reason": "人员调整", "responsible_person": "李四"}
+
+    def claim(web):
+        return "POST", f"/items/{_published(web, lead=None).id}/claims", {"role": "lead"}
+
+    def decide_claim(web):
+        item = _published(web, lead=None)
+        row = it.claim(web.world.session, item, _units(web)["power"], "lead", by=web.world.liaisons["power"],
+                       now=web.clock.moment)
+        return "POST", f"/claims/{row.id}/decision", {"confirm": True}
+
+    def progress(web):
+        return "POST", f"/items/{_published(web).id}/progress", {"note": "已完成勘察", "percent": 30}
+
+    def close_out(web):
+        item = _published(web)
+        it.post_progress(web.world.session, item, by=web.world.liaisons["power"], now=at("2026-02-20"), note="开工", percent=50)
+        return "POST", f"/items/{item.id}/close-out", {"note": "已完成"}
+
+    def decline(web):
+        return "POST", f"/items/{_published(web).id}/decline", {"reason": "不在职责范围"}
+
+    def verify(web):
+        return "POST", f"/items/{_close_requested(web).id}/verification", {"satisfaction": 5}
+
+    def send_back(web):
+        return "POST", f"/items/{_close_requested(web).id}/send-back", {"reason": "还没有修好"}
+
+    def reopen(web):
+        item = _close_requested(web)
+        it.verify_close_out(web.world.session, item, by=web.world.liaisons["company"], now=at("2026-03-01"),
+                            satisfaction=4)
+        web.clock.moment = at("2026-03-05")
+        return "POST", f"/items/{item.id}/reopen", {"reason": "路灯又坏了"}
+
+    def extend(web):
+        return "POST", f"/items/{_published(web).id}/extension", {"deadline": "2026-06-30", "reason": "材料到货延迟"}
+
+    def vote(web):
+        election = _election(web)
+        return "POST", f"/elections/{election.id}/votes", {"candidate_id": web.world.heads["power"].id}
+
+    def statement(web):
+        return "POST", f"/terms/{web.world.term.id}/statement", {"text": "我承诺……"}
+
+    def commitment(web):
+        return "POST", f"/terms/{web.world.term.id}/commitments", {"title": "建成口袋公园"}
+
+    def close_commitment(web):
+        tm.add_commitment(web.world.session, web.world.term, "建成口袋公园", by=web.world.chair, now=at("2026-01-05"))
+        row = web.world.session.exec(select(Commitment)).one()
+        return "POST", f"/commitments/{row.id}/close", {"fulfilled": True}
+
+    def evaluate(web):
+        web.world.advance("2026-06-21")
+        web.clock.moment = at("2026-06-22")
+        return "POST", f"/terms/{web.world.term.id}/evaluations", {"grade": "称职"}
+
+    def settings(web):
+        return "PATCH", "/settings", {"items_max_per_unit": 2}
+
+    def add_unit(web):
+        return "POST", "/units", {"name": "新成员单位", "kind": "other"}
+
+    def rotation(web):
+        ids = [u.id for u in _units(web).values()]
+        return "PUT", "/rotation", {"order": list(reversed(ids))}
+
+    def add_member(web):
+        return "POST", "/members", {"unit_id": _units(web)["power"].id, "name": "新联络员", "role": "staff",
+                                    "is_liaison": True}
+
+    def update_member(web):
+        return "PATCH", f"/members/{web.world.member.id}", {"is_liaison": True}
+
+    def channel(web):
+        return "POST", f"/members/{web.world.member.id}/channels", {"kind": "email", "address": "li@example.org"}
+
+    def preferences(web):
+        return "PUT", f"/members/{web.world.member.id}/preferences", {"delivery": "digest"}
+
+    def template(web):
+        return "PUT", "/templates", {"kind": "deadline_approaching", "part": "subject", "language": "zh",
+                                     "source": "【提醒】{{ item.title }}"}
+
+    liaisons = {"secretary", "raiser", "lead", "other_liaison"}  # the secretary is the community's liaison
+    return {
+        "item.submit": (submit, liaisons),
+        "item.withdraw": (withdraw, {"raiser"}),
+        "item.decide": (decide, {"chair"}),
+        "item.assign": (assign, {"chair"}),
+        "item.amend": (amend, {"chair"}),
+        "item.claim": (claim, {"secretary", "lead", "other_liaison"}),  # not the raiser: it cannot lead
+        "claim.decide": (decide_claim, {"chair"}),
+        "item.progress": (progress, {"lead"}),
+        "item.close_out": (close_out, {"lead"}),
+        "item.decline": (decline, {"lead"}),
+        "item.verify": (verify, {"raiser"}),
+        "item.send_back": (send_back, {"raiser"}),
+        "item.reopen": (reopen, {"raiser"}),
+        "item.extend": (extend, {"chair"}),
+        "conference.lock": (lock, {"chair"}),
+        "conference.hold": (hold, {"chair"}),
+        "conference.attendance": (attendance, {"chair"}),
+        "conference.publish": (publish, {"chair"}),
+        "election.vote": (vote, {"secretary", "chair", "member", "other_head"}),  # every council member votes
+        "term.statement": (statement, {"chair"}),
+        "term.commitment": (commitment, {"chair"}),
+        "commitment.close": (close_commitment, {"chair"}),
+        "term.evaluate": (evaluate, {"secretary", "member", "other_head"}),  # not the chair: no self-rating
+        "council.settings": (settings, {"secretary"}),
+        "council.add_unit": (add_unit, {"secretary"}),
+        "council.rotation": (rotation, {"secretary"}),
+        "council.add_member": (add_member, {"secretary"}),
+        "member.update": (update_member, {"secretary"}),
+        "member.channel": (channel, {"secretary"}),
+        "member.preferences": (preferences, {"secretary", "member"}),  # oneself, or the secretary
+        "council.template": (template, {"secretary"}),
+    }
+
+
+SCENARIOS = scenarios()
+
+
+def test_every_operation_is_in_the_matrix():
+    from cobuild.web.operations import OPERATIONS
+
+    assert {op.name for op in OPERATIONS} == set(SCENARIOS)
+
+
+def _outsider(web: Web) -> str:
+    """An account that is a member of another council only."""
+    from cobuild.actions.accounts import create_account, issue_token, link_member
+    from cobuild.actions.council import create_council
+
+    s = web.world.session
+    council, secretary = create_council(s, now=at("2026-01-01"), name="别的社区大党委", community_name="别的社区",
+                                        secretary_name="外人")
+    account = create_account(s, login="outsider", password="correct horse battery", now=at("2026-01-01"))
+    link_member(s, council, secretary, account, by=None, now=at("2026-01-01"))
+    return issue_token(s, account, "t", now=at("2026-01-01"))[0]
+
+
+def _call(web: Web, role: str, method: str, path: str, body, outsider_token: str | None = None):
+    client = web.api(LOGIN.get(role))
+    if role == "outsider":
+        client.headers["Authorization"] = f"Bearer {outsider_token}"
+    return client.request(method, f"/api/v1/councils/{web.cid}{path}", json=body)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_refused_roles_change_nothing(name, db_url, world, tmp_path, monkeypatch, count_rows):
+    monkeypatch.setenv("COBUILD_UPLOAD_DIR", str(tmp_path / "uploads"))
+    web = Web(db_url, world, tmp_path)
+    outsider = _outsider(web)
+    setup, allowed = SCENARIOS[name]
+    method, path, body = setup(web)
+    before = count_rows()
+    audit_before = before["auditevent"]
+    for role in ROLES:
+        if role in allowed:
+            continue
+        response = _call(web, role, method, path, body, outsider)
+        expected = {"anonymous": {401}, "outsider": {403}}.get(role, {403, 409, 422})
+        assert response.status_code in expected, (name, role, response.status_code, response.text)
+        assert response.json()["message"], (name, role)
+        assert count_rows() == before, (name, role)
+    assert count_rows()["auditevent"] == audit_before
+    # the refusals left the state as it was: an allowed role can still do it
+    role = sorted(allowed)[0]
+    response = _call(web, role, method, path, body, outsider)
+    assert response.status_code in (200, 201), (name, role, response.text)
+
+
+@pytest.mark.parametrize("name,role", sorted((n, r) for n, (_, allowed) in SCENARIOS.items() for r in allowed))
+def test_each_allowed_role_succeeds(name, role, db_url, world, tmp_path, monkeypatch):
+    monkeypatch.setenv("COBUILD_UPLOAD_DIR", str(tmp_path / "uploads"))
+    web = Web(db_url, world, tmp_path)
+    method, path, body = SCENARIOS[name][0](web)
+    response = _call(web, role, method, path, body)
+    assert response.status_code in (200, 201), (name, role, response.text)
