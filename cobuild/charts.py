@@ -36,7 +36,7 @@ def bars(title: str, labels: list[str], series: list[tuple[str, list[float | Non
             shown = f"{value:.0%}" if percent else f"{value:g}"
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width - 2:.1f}" height="{h:.1f}" '
                          f'fill="{COLOURS[s % len(COLOURS)]}"><title>{escape(label)}: {shown}</title></rect>')
-        short = label if len(label) <= 6 else label[:5] + "…"  # full name in the bar's tooltip
+        short = label if len(label) <= 7 else label[:6] + "…"  # full name in the bar's tooltip (2026-Q1 fits)
         parts.append(f'<text x="{left + (g + 0.5) * group_width:.1f}" y="{top + bar_area + 16}" font-size="11" '
                      f'text-anchor="middle">{escape(short)}</text>')
     for s, (name, _) in enumerate(series):

@@ -35,6 +35,12 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
     from cobuild.web.security import secret_key
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if demo:
+        import os
+
+        # the demo's people have example.org addresses: its messages go to a file, as in `cobuild demo`
+        os.environ.setdefault("COBUILD_DELIVERY", "file")
+        os.environ.setdefault("COBUILD_OUTBOX_DIR", "cobuild-demo-outbox")
     settings = get_settings()
     key = secret_key(settings.secret_key, demo)  # refuses to start with a default secret outside demo mode
     jobs = None

@@ -1,0 +1,76 @@
+"""Screenshots of the main pages for the README, taken from the demo database.
+
+    cobuild demo && python docs/screenshots/capture.py [--db sqlite:///cobuild-demo.db]
+
+Serves the demo database with the app's clock at the end of the simulated year, signs in as
+the demo people in Debian's Chromium (Playwright) and writes PNGs next to this file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from tests.web.browser import chromium, live_server  # noqa: E402
+
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="sqlite:///cobuild-demo.db")
+    args = parser.parse_args()
+
+    from sqlmodel import select
+
+    from cobuild.db import session_for
+    from cobuild.web.app import make_app
+    from models import Conference, Election, Item
+
+    with session_for(args.db) as session:
+        conference = session.exec(select(Conference).where(Conference.status == "resolved")
+                                  .order_by(Conference.scheduled_at.desc())).first()
+        item = session.exec(select(Item).where(Item.status == "in_progress").order_by(Item.id)).first()
+        election = session.exec(select(Election).order_by(Election.id.desc())).first()
+        position = _position(session, item.lead_unit_id)
+        lead_login = "community-liaison" if position == 1 else f"unit{position}-liaison"
+    app = make_app(args.db, secret_key="s" * 40, clock=lambda: datetime(2026, 12, 31, 9, 0, tzinfo=UTC), demo=True)
+    shots = [
+        ("secretary", DESKTOP, "/c/1", "dashboard.png"),
+        ("unit4-head", DESKTOP, f"/c/1/conferences/{conference.id}", "conference.png"),
+        ("secretary", DESKTOP, "/c/1/items?overdue=1", "items-overdue.png"),
+        (lead_login, DESKTOP, f"/c/1/items/{item.id}", "item.png"),
+        ("member1", DESKTOP, f"/c/1/elections/{election.id}", "election.png"),
+        ("secretary", DESKTOP, "/c/1/notifications", "notifications.png"),
+        ("secretary", PHONE, "/c/1", "phone-dashboard.png"),
+        (lead_login, PHONE, f"/c/1/items/{item.id}", "phone-item.png"),
+    ]
+    with live_server(app) as site, chromium() as browser:
+        for login, viewport, path, name in shots:
+            context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
+            page = context.new_page()
+            page.goto(f"{site}/signin")
+            page.fill("#login", login)
+            page.fill("#password", "cobuild-demo")
+            page.click("button[type=submit]")
+            page.wait_for_url(lambda url: "/signin" not in url)
+            page.goto(site + path)
+            page.screenshot(path=str(HERE / name), full_page=viewport is not PHONE)
+            context.close()
+            print("wrote", HERE / name)
+
+
+def _position(session, unit_id: int) -> int:
+    from models import Unit
+
+    return session.get(Unit, unit_id).rotation_position
+
+
+if __name__ == "__main__":
+    main()
