@@ -24,6 +24,7 @@ from models import DomainError
 
 log = logging.getLogger("cobuild.web")
 HERE = Path(__file__).parent
+MAX_BODY = 25 * 1024 * 1024  # a few evidence files of 10 MB each at most
 
 
 def language(request: Request) -> str:
@@ -61,6 +62,11 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
 
     @app.middleware("http")
     async def headers(request: Request, call_next):
+        # a request body larger than an upload may be is refused before it is read or spooled
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            message = "请求过大 / The request is too large"
+            return JSONResponse({"error": "too_large", "message": message}, status_code=413)
         response = await call_next(request)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")

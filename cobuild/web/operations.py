@@ -397,14 +397,17 @@ def settings(ctx: Ctx, _, b):
     return jsonable(council.model_dump())
 
 
+def unit_dict(unit: Unit) -> dict:
+    return {"id": unit.id, "name": unit.name, "kind": str(unit.kind), "rotation_position": unit.rotation_position,
+            "active": unit.active}
+
+
 def add_unit(ctx: Ctx, _, b: UnitBody):
-    unit = cc.add_unit(ctx.session, ctx.council, by=ctx.member, now=ctx.now, **b.model_dump())
-    return jsonable(unit.model_dump())
+    return unit_dict(cc.add_unit(ctx.session, ctx.council, by=ctx.member, now=ctx.now, **b.model_dump()))
 
 
 def rotation(ctx: Ctx, _, b: RotationBody):
-    units = cc.set_rotation(ctx.session, ctx.council, b.order, by=ctx.member, now=ctx.now)
-    return [jsonable(u.model_dump()) for u in units]
+    return [unit_dict(u) for u in cc.set_rotation(ctx.session, ctx.council, b.order, by=ctx.member, now=ctx.now)]
 
 
 def add_member(ctx: Ctx, _, b: MemberBody):

@@ -83,6 +83,14 @@ def page_ctx(request: Request, session: Session, cid: int) -> Ctx:
     return council_ctx(request, session, signed_in(request, session), cid, language(request))
 
 
+def safe_next(target: str | None, fallback: str = "/") -> str:
+    """A local path only: no other site, no scheme, no `//host` or `/\\host` tricks."""
+    target = (target or "").strip()
+    if not target.startswith("/") or target.startswith("//") or "\\" in target or any(ord(c) < 32 for c in target):
+        return fallback
+    return target
+
+
 def back(request: Request, fallback: str) -> str:
     """Where to go after a form: its `next` field or the referring page, never another site."""
     for candidate in (request.state.form_next if hasattr(request.state, "form_next") else None,
@@ -90,7 +98,7 @@ def back(request: Request, fallback: str) -> str:
         if candidate:
             parsed = urlparse(candidate)
             if parsed.netloc in ("", request.url.netloc) and parsed.path.startswith("/"):
-                return parsed.path + (f"?{parsed.query}" if parsed.query else "")
+                return safe_next(parsed.path + (f"?{parsed.query}" if parsed.query else ""), fallback)
     return fallback
 
 
@@ -132,8 +140,7 @@ def signin_form(request: Request, next: str = "/"):
 async def signin(request: Request):
     form = await request.form()
     login, password = str(form.get("login", "")), str(form.get("password", ""))
-    target = str(form.get("next") or "/")
-    target = target if target.startswith("/") and not target.startswith("//") else "/"
+    target = safe_next(str(form.get("next") or "/"))
     if not csrf_ok(request.session, str(form.get("csrf", ""))):
         flash(request, "error", DomainError("csrf").message(language(request)))
         return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
@@ -170,7 +177,7 @@ async def signout(request: Request):
 
 @router.get("/lang/{code}")
 def set_language(request: Request, code: str, next: str = "/"):
-    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    target = safe_next(next)
     response = RedirectResponse(target, status_code=303)
     if code in ("zh", "en"):
         response.set_cookie("lang", code, max_age=365 * 86400, samesite="lax", httponly=True)

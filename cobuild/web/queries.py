@@ -143,7 +143,9 @@ def people(ctx: Ctx) -> list[dict]:
 
 def unit_list(ctx: Ctx) -> list[dict]:
     rows = ctx.session.exec(select(Unit).where(Unit.council_id == ctx.council.id).order_by(Unit.rotation_position)).all()
-    return jsonable([u.model_dump() for u in rows])
+    from cobuild.web.operations import unit_dict
+
+    return [unit_dict(u) for u in rows]
 
 
 def notifications(ctx: Ctx, *, status: str | None = None, limit: int = 200) -> list[dict]:

@@ -292,3 +292,23 @@ def test_the_item_list_filters(web):
     assert client.get(_council(web, "/items"), params={"quarter": web.world.conference().code}).json()["total"] == 1
     it.post_progress(web.world.session, first, by=web.world.liaisons["power"], now=at("2026-03-02"), note="开工", percent=10)
     assert client.get(_council(web, "/items"), params={"status": "in_progress"}).json()["total"] == 1
+
+
+def test_sign_in_never_sends_the_user_to_another_site(web):
+    from cobuild.web.pages import safe_next
+
+    for evil in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "/ok\r\nX: y"):
+        assert safe_next(evil) == "/"
+    assert safe_next("/c/1/items?status=closed") == "/c/1/items?status=closed"
+    client = web.api()
+    csrf = web.csrf(client, "/signin")
+    response = client.post("/signin", data={"login": "secretary", "password": PASSWORD, "csrf": csrf,
+                                            "next": "//evil.example/"}, follow_redirects=False)
+    assert response.headers["location"] == "/"
+
+
+def test_an_oversized_request_is_refused_before_it_is_read(web):
+    response = web.api("power-liaison").post(_council(web, "/uploads"), content=b"x" * 10,
+                                             headers={"Content-Length": str(200 * 1024 * 1024),
+                                                      "Content-Type": "multipart/form-data; boundary=x"})
+    assert response.status_code == 413
