@@ -29,6 +29,7 @@ from models.councils import (
     UnitKind,
 )
 from models.errors import (
+    Busy,
     Conflict,
     DomainError,
     IllegalTransition,

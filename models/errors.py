@@ -52,3 +52,9 @@ class IllegalTransition(DomainError):
 
 class Conflict(DomainError):
     http_status = 409
+
+
+class Busy(DomainError):
+    """The database stayed locked past its busy timeout; nothing was changed."""
+
+    http_status = 503

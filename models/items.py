@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import Index, String, UniqueConstraint
+from sqlalchemy import Column, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from models.base import JSONType, UTCDateTime
@@ -42,7 +42,14 @@ class ItemSubmit(SQLModel):
         return self
 
 
+# optimistic concurrency: SQLAlchemy adds "AND version = <the version read>" to every UPDATE of
+# an item, and `touch` bumps it on every change; a writer that read a stale item is refused
+# (StaleDataError → Conflict 409) instead of overwriting someone else's change
+_ITEM_VERSION = Column("version", Integer, nullable=False, default=1)
+
+
 class Item(SQLModel, table=True):
+    __mapper_args__ = {"version_id_col": _ITEM_VERSION, "version_id_generator": False}
     __table_args__ = (
         UniqueConstraint("council_id", "number"),
         Index("ix_item_open_deadline", "status", "deadline"),
@@ -89,8 +96,8 @@ class Item(SQLModel, table=True):
     accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
-    # optimistic concurrency: every change bumps it, a stale writer is refused
-    version: int = 1
+    # optimistic concurrency: every change bumps it, a stale writer is refused (see _ITEM_VERSION)
+    version: int = Field(default=1, sa_column=_ITEM_VERSION)
     # when the sweep must look at this item again; NULL after any change (recompute)
     next_reminder_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -108,6 +115,13 @@ class ClaimStatus(StrEnum):
 
 
 class Claim(SQLModel, table=True):
+    __table_args__ = (
+        # a unit holds at most one live claim per role on an item: of 50 simultaneous claims
+        # by the same unit the database lets exactly one in
+        Index("uq_claim_live", "item_id", "unit_id", "role", unique=True,
+              sqlite_where=text("status IN ('pending', 'confirmed')"),
+              postgresql_where=text("status IN ('pending', 'confirmed')")),
+    )
     id: int | None = Field(default=None, primary_key=True)
     item_id: int = Field(foreign_key="item.id", index=True)
     unit_id: int = Field(foreign_key="unit.id", index=True)

@@ -177,6 +177,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "duplicate": ("{subject}「{key}」已存在", "{subject} '{key}' already exists"),
     "self_evaluation": ("轮值主席不能测评自己", "The chair cannot evaluate their own term"),
     "too_early": ("{action}的时间是 {when} 之后", "{action} is possible from {when}"),
+    "concurrent": (
+        "该操作与他人同时进行的操作冲突(可能已由他人完成),未作任何更改;请刷新后查看",
+        "This clashed with someone else's change made at the same moment (it may already be done); "
+        "nothing was changed — reload and check",
+    ),
+    "busy": ("系统繁忙,未作任何更改,请稍后重试", "The system is busy; nothing was changed — please try again"),
     "bad_login": ("账号或密码不正确", "Wrong sign-in name or password"),
     "not_signed_in": ("请先登录", "Please sign in first"),
     "bad_token": ("API 令牌无效或已撤销", "The API token is invalid or revoked"),

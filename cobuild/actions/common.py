@@ -7,6 +7,7 @@ per change of state and commits. A DomainError rolls everything back.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from enum import Enum
 from functools import wraps
@@ -16,6 +17,8 @@ from sqlmodel import Session, SQLModel, select
 
 from models import (
     AuditEvent,
+    Busy,
+    Conflict,
     Council,
     DomainError,
     InvalidInput,
@@ -33,6 +36,7 @@ from notifications.dispatch import is_stale
 from notifications.outbox import drop_pending
 
 F = TypeVar("F", bound=Callable[..., Any])
+log = logging.getLogger("cobuild.actions")
 
 
 def use_case(fn: F) -> F:
@@ -40,12 +44,25 @@ def use_case(fn: F) -> F:
 
     @wraps(fn)
     def wrapper(session: Session, *args, **kwargs):
+        from sqlalchemy.exc import IntegrityError, OperationalError
+        from sqlalchemy.orm.exc import StaleDataError
+
         if "now" in kwargs and kwargs["now"] is not None:
             kwargs["now"] = aware(kwargs["now"])
         try:
             result = fn(session, *args, **kwargs)
             session.commit()
             return result
+        except (IntegrityError, StaleDataError) as exc:
+            # a unique key or the item's version refused a write that raced another one
+            session.rollback()
+            log.info("%s refused by the database (%s): %s", fn.__name__, type(exc).__name__, str(exc).splitlines()[0])
+            raise Conflict("concurrent") from None
+        except OperationalError as exc:
+            session.rollback()
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise Busy("busy") from None
+            raise
         except BaseException:
             session.rollback()
             raise

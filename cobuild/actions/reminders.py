@@ -15,7 +15,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 from sqlmodel import Session, select
 
 from cobuild.actions.common import local_text, once, record, today_for
@@ -116,11 +116,13 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
         for item in items:
             council = directory.councils[item.council_id]
             following = _remind_item(session, item, council, directory, cooperating[item.id], outbox, now, counts)
-            schedule.append({"id": item.id, "next_reminder_at": following})
+            schedule.append({"item_id": item.id, "next": following})
             counts["items"] += 1
-        # one bulk UPDATE by primary key of just this column: it never overwrites a user's
-        # concurrent change of the item's other fields
-        session.execute(update(Item), schedule)
+        # one executemany UPDATE of just this column (core, not the ORM: it neither checks nor
+        # bumps the item's version, so it never refuses or overwrites a user's concurrent change)
+        table = Item.__table__
+        session.execute(update(table).where(table.c.id == bindparam("item_id"))
+                        .values(next_reminder_at=bindparam("next")), schedule)
         session.commit()
 
 

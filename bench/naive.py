@@ -1,0 +1,66 @@
+"""The naive baseline: one Prefect task per reminder (what the design card warns against).
+
+`python -m bench.naive URL N` sweeps the first N due items of URL's database, each in its own
+Prefect task run (the same per-item work as the real sweep: ladder, people, render, enqueue,
+reschedule), and prints JSON: seconds, reminders queued, seconds per reminder. Prefect's
+temporary server starts before the clock starts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from prefect import flow, task
+from sqlmodel import select
+
+from bench.data import TICK
+from cobuild.actions.reminders import Directory, _remind_item
+from cobuild.db import session_for
+from models import Claim, ClaimRole, ClaimStatus, Item, Notification
+from notifications.outbox import Outbox
+
+
+@task
+def remind_one(url: str, item_id: int) -> None:
+    with session_for(url) as session:
+        item = session.get(Item, item_id)
+        directory = Directory(session, {item.council_id})
+        cooperating = list(session.exec(select(Claim.unit_id).where(
+            Claim.item_id == item.id, Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed)).all())
+        counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
+        item.next_reminder_at = _remind_item(session, item, directory.councils[item.council_id], directory, cooperating,
+                                             Outbox(session), TICK, counts)
+        session.add(item)
+        session.commit()
+
+
+@flow(log_prints=False)
+def naive_sweep(url: str, item_ids: list[int]) -> None:
+    for item_id in item_ids:
+        remind_one(url, item_id)
+
+
+@flow
+def warm_up() -> None:
+    pass
+
+
+def main() -> None:
+    url, n = sys.argv[1], int(sys.argv[2])
+    with session_for(url) as session:
+        before = session.exec(select(Notification.id)).all()
+        ids = list(session.exec(select(Item.id).where(Item.next_reminder_at <= TICK).order_by(Item.id).limit(n)).all())
+    warm_up()  # the temporary server starts here, outside the measurement
+    start = time.perf_counter()
+    naive_sweep(url, ids)
+    seconds = time.perf_counter() - start
+    with session_for(url) as session:
+        queued = len(session.exec(select(Notification.id)).all()) - len(before)
+    print(json.dumps({"seconds": seconds, "items": len(ids), "queued": queued,
+                      "per_reminder": seconds / queued if queued else None}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""Web figures: requests under load from another process, and a contested claim, against a
+real `cobuild serve --no-scheduler` process on loopback with SQLite."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build(url: str, items_per_conference: int = 3) -> dict:
+    """A council through the use cases (as in the tests' World): accounts and tokens for each
+    unit's liaison, published items led by the power station, and one item without a lead."""
+    sys.path.insert(0, str(ROOT))
+    from cobuild.actions.accounts import create_account, issue_token, link_member
+    from cobuild.db import session_for, upgrade
+    from tests.integration.conftest import World
+
+    upgrade(url)
+    with session_for(url) as session:
+        world = World(session)
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        tokens = {}
+        for key in ("power", "hospital", "company", "school"):
+            account = create_account(session, login=f"{key}-liaison", password="bench-password", now=now)
+            link_member(session, world.council, world.liaisons[key], account, by=None, now=now)
+            tokens[key] = issue_token(session, account, "bench", now=now)[0]
+        world.open_window()
+        led = [world.submit(unit, title=f"{unit} 事项 {n}") for unit in ("company", "hospital", "school", "community")
+               for n in range(items_per_conference)]
+        open_item = led.pop()
+        world.hold()
+        for item in led:
+            world.accept(item, lead="power")
+        world.accept(open_item, lead=None)
+        world.publish()
+        return {"council": world.council.id, "tokens": tokens, "led": [i.id for i in led], "open": open_item.id}
+
+
+class Server:
+    def __init__(self, url: str) -> None:
+        self.port = _port()
+        env = {**os.environ, "COBUILD_SECRET_KEY": "b" * 48, "COBUILD_DELIVERY": "file"}
+        env.pop("PREFECT_API_URL", None)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cobuild", "serve", "--no-scheduler", "--port", str(self.port), "--db", url],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError("cobuild serve did not start")
+            time.sleep(0.1)
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def _generator(plan: dict, folder: Path) -> dict:
+    path = folder / f"plan-{time.monotonic_ns()}.json"
+    path.write_text(json.dumps(plan), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "bench.load", str(path)], cwd=ROOT, capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout)
+
+
+def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 50) -> dict:
+    url = f"sqlite:///{folder}/web.db"
+    data = build(url)
+    server = Server(url)
+    try:
+        c = data["council"]
+        power, hospital = data["tokens"]["power"], data["tokens"]["hospital"]
+        requests = []
+        for item in data["led"]:
+            requests += [
+                ["GET", f"/api/v1/councils/{c}/items?status=in_progress", None, hospital],
+                ["POST", f"/api/v1/councils/{c}/items/{item}/progress", {"note": "巡查进展", "percent": 50}, power],
+                ["POST", f"/api/v1/councils/{c}/items/{item}/claims", {"role": "cooperating"}, hospital],
+                ["GET", f"/api/v1/councils/{c}/items/{item}", None, hospital],
+            ]
+        load = _generator({"base": server.base, "clients": clients, "rate": rate, "seconds": seconds,
+                           "requests": requests}, folder)
+        contested = _generator({"mode": "contested", "base": server.base, "n": 50,
+                                "request": ["POST", f"/api/v1/councils/{c}/items/{data['open']}/claims",
+                                            {"role": "lead"}, power]}, folder)
+    finally:
+        server.close()
+    from sqlmodel import select
+
+    from cobuild.db import session_for
+    from models import AuditEvent, Claim
+
+    with session_for(url) as session:
+        claims = session.exec(select(Claim).where(Claim.item_id == data["open"])).all()
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "claim.lead",
+                                                       AuditEvent.subject_id.in_([c.id for c in claims] or [-1]))).all()
+    contested.update(claims=len(claims), audit_events=len(events))
+    return {"load": load, "contested": contested}
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    print(json.dumps(measure(Path(tempfile.mkdtemp()), seconds=float(sys.argv[1]) if len(sys.argv) > 1 else 5),
+                     ensure_ascii=False, indent=1))
