@@ -21,7 +21,7 @@ from cobuild.actions import council as cc
 from cobuild.actions import items as it
 from cobuild.actions import terms as tm
 from cobuild.actions.common import current_term, jsonable
-from cobuild.views import conference_detail, election_row, item_detail, term_row
+from cobuild.views import conference_detail, election_row, term_row
 from models import (
     Claim,
     Commitment,
@@ -238,8 +238,14 @@ class Operation:
 
 
 def _item(ctx: Ctx, item: Item) -> dict:
+    """An action's answer: the item's row as it is now (GET …/items/{id} has the timeline —
+    returning the whole history after every action made a busy item's updates grow slower)."""
+    from cobuild.actions.common import today_for
+    from cobuild.views import item_row, unit_names
+
     ctx.session.refresh(item)
-    return item_detail(ctx.session, ctx.council, item, ctx.now)
+    row = item_row(item, unit_names(ctx.session, ctx.council.id), today_for(ctx.council, ctx.now))
+    return jsonable({**row, "version": item.version})
 
 
 def _conference(ctx: Ctx, conference: Conference) -> dict:

@@ -141,7 +141,8 @@ def test_an_item_from_submission_to_close_out_over_the_api(web):
     progress = power.post(_council(web, f"/items/{item_id}/progress"), json={"note": "已更换灯具", "percent": 80,
                                                                               "evidence": [ref]})
     assert progress.status_code == 201, progress.text
-    assert progress.json()["progress"][-1]["evidence"] == [ref]
+    assert progress.json()["percent"] == 80
+    assert company.get(_council(web, f"/items/{item_id}")).json()["progress"][-1]["evidence"] == [ref]
     assert power.get(_council(web, f"/files/{ref}")).content.startswith(b"\x89PNG")
     assert power.post(_council(web, f"/items/{item_id}/close-out"), json={"note": "已修好"}).status_code == 200
     verified = company.post(_council(web, f"/items/{item_id}/verification"), json={"satisfaction": 5, "comment": "满意"})
