@@ -45,12 +45,17 @@ def calendar_of(council: Council) -> WorkCalendar:
 class Outbox:
     """Per-sweep caches (calendars, overrides, channels) around `enqueue`."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, batched: bool = False):
         self.session = session
         self._calendars: dict[int, tuple[WorkCalendar, Policy]] = {}
         self._overrides: dict[int, dict] = {}
         self._channels: dict[int, list[tuple[str, str]]] = {}
+        self._release: dict[tuple[int, datetime], datetime] = {}
         self.inserted: dict[str, int] = {}
+        # batched: `enqueue` only collects; `flush` checks, renders and inserts a whole batch at
+        # once (one existence query, one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING,
+        # one delivery INSERT) — the sweep's path. Unbatched: one message at a time.
+        self.pending: list[tuple] | None = [] if batched else None
 
     def calendar(self, council: Council) -> tuple[WorkCalendar, Policy]:
         if council.id not in self._calendars:
@@ -74,22 +79,36 @@ class Outbox:
     def exists(self, key: str) -> bool:
         return self.session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first() is not None
 
-    def enqueue(self, council: Council, member: Member, kind: str, *, now: datetime, context: dict,
-                step: str = "", subject_type: str = "", subject_id: int | None = None, basis: str = "") -> int | None:
-        """The new notification's id, or None if this exact message was already queued."""
-        key = dedupe_key(kind, step, subject_type, subject_id, basis, member.id)
-        if self.exists(key):
-            return None
+    def release(self, council: Council, now: datetime) -> datetime:
+        if (council.id, now) not in self._release:
+            cal, policy = self.calendar(council)
+            self._release[(council.id, now)] = release_time(now, cal, policy)
+        return self._release[(council.id, now)]
+
+    def _row(self, council: Council, member: Member, kind: str, now: datetime, context: dict, step: str,
+             subject_type: str, subject_id: int | None, basis: str, key: str) -> tuple[dict, bool]:
         lang = language_of(member.language)
         rendered = render(kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step},
                           self.overrides(council.id, kind, lang))
-        cal, policy = self.calendar(council)
         held = member.delivery == "digest" and kind not in UNHELD
         row = dict(council_id=council.id, member_id=member.id, kind=kind, step=step, dedupe_key=key,
                    subject_type=subject_type, subject_id=subject_id, basis=basis, language=lang,
                    subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
                    status=NotificationStatus.held if held else NotificationStatus.pending,
-                   not_before=release_time(now, cal, policy), created_at=now)
+                   not_before=self.release(council, now), created_at=now)
+        return row, held
+
+    def enqueue(self, council: Council, member: Member, kind: str, *, now: datetime, context: dict,
+                step: str = "", subject_type: str = "", subject_id: int | None = None, basis: str = "") -> int | None:
+        """The new notification's id, or None if this exact message was already queued (or,
+        batched, always None: the batch is written by `flush`)."""
+        key = dedupe_key(kind, step, subject_type, subject_id, basis, member.id)
+        if self.pending is not None:
+            self.pending.append((council, member, kind, now, context, step, subject_type, subject_id, basis, key))
+            return None
+        if self.exists(key):
+            return None
+        row, held = self._row(council, member, kind, now, context, step, subject_type, subject_id, basis, key)
         notification_id = insert_once(self.session, row)
         if notification_id is None:
             return None  # another sweeper won the race; its row stands
@@ -97,6 +116,77 @@ class Outbox:
             add_deliveries(self.session, notification_id, self.channels(member), row["not_before"])
         self.inserted[kind] = self.inserted.get(kind, 0) + 1
         return notification_id
+
+
+    def flush(self) -> int:
+        """Write the collected batch; returns how many messages were new."""
+        if not self.pending:
+            return 0
+        pending, self.pending = self.pending, []
+        session = self.session
+        keys = list(dict.fromkeys(p[-1] for p in pending))
+        existing: set[str] = set()
+        for start in range(0, len(keys), 500):
+            existing.update(session.exec(select(Notification.dedupe_key).where(
+                Notification.dedupe_key.in_(keys[start:start + 500]))).all())  # type: ignore[attr-defined]
+        rows, people = [], {}
+        for council, member, kind, now, context, step, subject_type, subject_id, basis, key in pending:
+            if key in existing:
+                continue
+            existing.add(key)  # the same message twice in one batch goes in once
+            row, held = self._row(council, member, kind, now, context, step, subject_type, subject_id, basis, key)
+            rows.append(row)
+            people[key] = (member, held)
+        if not rows:
+            return 0
+        ids = insert_many_once(session, rows)
+        self._prefetch_channels([people[key][0].id for key in ids if not people[key][1]])
+        deliveries, nobody = [], []
+        for row in rows:
+            notification_id = ids.get(row["dedupe_key"])
+            if notification_id is None:
+                continue  # another sweeper won the race; its row stands
+            self.inserted[row["kind"]] = self.inserted.get(row["kind"], 0) + 1
+            member, held = people[row["dedupe_key"]]
+            if held:
+                continue
+            channels = self.channels(member)
+            if not channels:
+                nobody.append(notification_id)
+            deliveries += [{"notification_id": notification_id, "channel": kind, "address": address,
+                            "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": row["not_before"]}
+                           for kind, address in channels]
+        if deliveries:
+            session.execute(insert(Delivery), deliveries)
+        for notification_id in nobody:
+            add_deliveries(session, notification_id, [], rows[0]["not_before"])
+        return len(ids)
+
+    def _prefetch_channels(self, member_ids: list[int]) -> None:
+        missing = [m for m in dict.fromkeys(member_ids) if m not in self._channels]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start:start + 500]
+            found: dict[int, list[tuple[str, str]]] = {m: [] for m in chunk}
+            for row in self.session.exec(select(ContactChannel).where(ContactChannel.member_id.in_(chunk),  # type: ignore[attr-defined]
+                                                                      ContactChannel.enabled == True)  # noqa: E712
+                                         .order_by(ContactChannel.id)).all():
+                found[row.member_id].append((str(row.kind), row.address))
+            self._channels.update(found)
+
+
+def insert_many_once(session: Session, rows: list[dict]) -> dict[str, int]:
+    """A multi-row INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key: the
+    ids of the rows that went in, by dedupe key (the database decides, as in `insert_once`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    table = Notification.__table__
+    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues")
+    # from one cached compiled statement
+    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]) \
+        .returning(table.c.id, table.c.dedupe_key)
+    return {key: notification_id for notification_id, key in session.execute(statement, rows).all()}
 
 
 def insert_once(session: Session, row: dict) -> int | None:

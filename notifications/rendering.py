@@ -32,7 +32,9 @@ class Rendered:
 
 def _options() -> dict:
     return dict(loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape(["html"]),
-                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+                undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                # the packaged templates do not change while a process runs: no stat() per render
+                auto_reload=False)
 
 
 @lru_cache(maxsize=1)

@@ -101,6 +101,14 @@ def _unique(people: list[Member]) -> list[Member]:
 def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500) -> dict:
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
     due = or_(Item.next_reminder_at.is_(None), Item.next_reminder_at <= now)  # type: ignore[union-attr]
+    outbox.pending = []  # batched: each batch's messages are checked, rendered and inserted together
+    try:
+        return _sweep_batches(session, now, outbox, batch, counts, due)
+    finally:
+        outbox.pending = None
+
+
+def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict, due) -> dict:
     while True:
         items = session.exec(select(Item).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr]
                              .order_by(Item.id).limit(batch)).all()
@@ -118,6 +126,7 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
             following = _remind_item(session, item, council, directory, cooperating[item.id], outbox, now, counts)
             schedule.append({"item_id": item.id, "next": following})
             counts["items"] += 1
+        outbox.flush()
         # one executemany UPDATE of just this column (core, not the ORM: it neither checks nor
         # bumps the item's version, so it never refuses or overwrites a user's concurrent change)
         table = Item.__table__
