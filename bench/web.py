@@ -53,12 +53,13 @@ def build(url: str, items_per_conference: int = 3) -> dict:
 
 
 class Server:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, workers: int = 1) -> None:
         self.port = _port()
         env = {**os.environ, "COBUILD_SECRET_KEY": "b" * 48, "COBUILD_DELIVERY": "file"}
         env.pop("PREFECT_API_URL", None)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cobuild", "serve", "--no-scheduler", "--port", str(self.port), "--db", url],
+            [sys.executable, "-m", "cobuild", "serve", "--no-scheduler", "--port", str(self.port), "--db", url,
+             "--workers", str(workers)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 30
@@ -85,10 +86,10 @@ def _generator(plan: dict, folder: Path) -> dict:
     return json.loads(out.stdout)
 
 
-def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 50) -> dict:
-    url = f"sqlite:///{folder}/web.db"
+def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 50, workers: int = 1) -> dict:
+    url = f"sqlite:///{folder}/web-{workers}.db"
     data = build(url)
-    server = Server(url)
+    server = Server(url, workers)
     try:
         c = data["council"]
         power, hospital = data["tokens"]["power"], data["tokens"]["hospital"]
@@ -123,5 +124,5 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
 if __name__ == "__main__":
     import tempfile
 
-    print(json.dumps(measure(Path(tempfile.mkdtemp()), seconds=float(sys.argv[1]) if len(sys.argv) > 1 else 5),
-                     ensure_ascii=False, indent=1))
+    print(json.dumps(measure(Path(tempfile.mkdtemp()), seconds=float(sys.argv[1]) if len(sys.argv) > 1 else 5,
+                             workers=int(sys.argv[2]) if len(sys.argv) > 2 else 1), ensure_ascii=False, indent=1))

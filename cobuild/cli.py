@@ -1162,6 +1162,7 @@ def scheduler(db: DbOpt = None) -> None:
 def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[int, typer.Option()] = 8000,
           no_scheduler: Annotated[bool, typer.Option("--no-scheduler", help="distributed mode: Prefect server schedules")] = False,
           demo: Annotated[bool, typer.Option("--demo", help="demo mode: a random session secret when COBUILD_SECRET_KEY is unset")] = False,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="web worker processes (the scheduler runs once, in the parent)")] = 1,
           db: DbOpt = None) -> None:
     """Serve the web app and the API (/api/docs) on HOST:PORT, with the embedded scheduler in the same process."""
     from cobuild.scheduler import SchedulerRefused
@@ -1170,7 +1171,7 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[in
 
     s.run(db, lambda session: None)
     try:
-        serve_forever(s.db_url(db), host, port, scheduler=not no_scheduler, demo=demo)
+        serve_forever(s.db_url(db), host, port, scheduler=not no_scheduler, demo=demo, workers=workers)
     except (SchedulerRefused, SecretRefused) as exc:
         s.fail(str(exc))
     except OSError as exc:

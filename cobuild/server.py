@@ -24,8 +24,10 @@ def health(db_url: str, scheduler) -> dict:
             "notifications": notifications, "deliveries": deliveries}
 
 
-def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, demo: bool = False) -> None:
-    """The web app and API under uvicorn; the embedded scheduler in the same process."""
+def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, demo: bool = False,
+                  workers: int = 1) -> None:
+    """The web app and API under uvicorn; the embedded scheduler in the same process (with
+    several workers: in the parent process, which supervises them)."""
     import logging
 
     import uvicorn
@@ -54,7 +56,16 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
     logging.getLogger("cobuild").info("cobuild serving on http://%s:%s/ (API docs /api/docs; scheduler %s)", host, port,
                                       "on" if jobs else "off")
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+        if workers > 1:
+            import os
+
+            os.environ.update(COBUILD_SERVE_DB=db_url, COBUILD_SERVE_KEY=key,
+                              COBUILD_SERVE_SECURE="1" if settings.secure_cookies else "0",
+                              COBUILD_SERVE_DEMO="1" if demo else "0")
+            uvicorn.run("cobuild.web.asgi:create", factory=True, workers=workers, host=host, port=port,
+                        log_level="warning", access_log=False)
+        else:
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         if jobs:
             jobs.shutdown(wait=False)

@@ -9,6 +9,8 @@ its last error kept. One channel failing never holds up another delivery.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import logging
 from datetime import datetime, timedelta
 
@@ -78,70 +80,105 @@ def claim(session: Session, now: datetime, limit: int) -> list[int]:
 
 def deliver_one(session: Session, delivery_id: int, channels: Channels, now: datetime, max_attempts: int = 5) -> str:
     """Send one leased delivery and record the outcome; returns the new status."""
-    delivery = session.get(Delivery, delivery_id)
-    notification = session.get(Notification, delivery.notification_id)
-    if notification.status == NotificationStatus.dropped or is_stale(session, notification):
-        delivery.status = DeliveryStatus.dropped
-        notification.status = NotificationStatus.dropped
-        session.add_all([delivery, notification])
-        session.commit()
-        return DeliveryStatus.dropped
-    recipient = session.get(Member, notification.member_id)
-    message = Outgoing(notification.subject, notification.body_text, notification.body_html,
-                       notification.dedupe_key, recipient.name if recipient else "")
-    delivery.attempts += 1
+    return deliver_batch(session, [delivery_id], channels, now, max_attempts)[0]
+
+
+def _outgoing(notification: Notification, recipient: Member | None) -> Outgoing:
+    return Outgoing(notification.subject, notification.body_text, notification.body_html,
+                    notification.dedupe_key, recipient.name if recipient else "")
+
+
+def _send(channels: Channels, delivery: Delivery, message: Outgoing) -> BaseException | None:
     try:
         channels.send(delivery.channel, delivery.address, message)
-    except DeliveryError as exc:
-        delivery.last_error = str(exc)[:1000]
-        if exc.permanent or delivery.attempts >= max_attempts:
-            delivery.status = DeliveryStatus.dead
-        else:
-            delivery.status = DeliveryStatus.retry
-            delivery.next_attempt_at = now + backoff(delivery.attempts)
-        log.warning("delivery %s via %s failed (attempt %s): %s", delivery.id, delivery.channel,
-                    delivery.attempts, delivery.last_error)
     except Exception as exc:  # noqa: BLE001 — an unexpected channel bug is a failed attempt, not a crash
-        delivery.last_error = f"{type(exc).__name__}: {exc}"[:1000]
-        delivery.status = DeliveryStatus.dead if delivery.attempts >= max_attempts else DeliveryStatus.retry
-        delivery.next_attempt_at = now + backoff(delivery.attempts)
+        return exc
+    return None
+
+
+def deliver_batch(session: Session, delivery_ids: list[int], channels: Channels, now: datetime,
+                  max_attempts: int = 5, pool: ThreadPoolExecutor | None = None) -> list[str]:
+    """Send leased deliveries and record their outcomes in one transaction; returns the new
+    statuses in order. Channels that allow it (webhooks, the file) are sent from `pool`'s
+    threads at once, the others one after another. A crash before the commit leaves the
+    leases to expire, and the batch is sent again (at least once; webhooks carry the dedupe key)."""
+    deliveries = {d.id: d for d in session.exec(select(Delivery).where(Delivery.id.in_(delivery_ids))).all()}  # type: ignore[attr-defined]
+    notifications = {n.id: n for n in session.exec(select(Notification).where(
+        Notification.id.in_({d.notification_id for d in deliveries.values()}))).all()}  # type: ignore[attr-defined]
+    people = {m.id: m for m in session.exec(select(Member).where(
+        Member.id.in_({n.member_id for n in notifications.values()}))).all()}  # type: ignore[attr-defined]
+    jobs, dropped = [], set()
+    for delivery_id in delivery_ids:
+        delivery = deliveries[delivery_id]
+        notification = notifications[delivery.notification_id]
+        if notification.status == NotificationStatus.dropped or is_stale(session, notification):
+            delivery.status = DeliveryStatus.dropped
+            notification.status = NotificationStatus.dropped
+            dropped.add(delivery_id)
+            continue
+        delivery.attempts += 1
+        jobs.append((delivery, _outgoing(notification, people.get(notification.member_id))))
+    together = [job for job in jobs if channels.concurrent(job[0].channel)]
+    alone = [job for job in jobs if not channels.concurrent(job[0].channel)]
+    if pool is not None and len(together) > 1:
+        errors = list(pool.map(lambda job: _send(channels, *job), together))
     else:
-        delivery.status = DeliveryStatus.sent
-        delivery.sent_at = now
-        delivery.last_error = None
-    delivery.lease_until = None
-    session.add(delivery)
-    _settle(session, notification, now)
+        errors = [_send(channels, *job) for job in together]
+    errors += [_send(channels, *job) for job in alone]
+    for (delivery, _), error in zip(together + alone, errors):
+        if error is None:
+            delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.sent, now, None
+        else:
+            permanent = isinstance(error, DeliveryError) and error.permanent
+            delivery.last_error = (str(error) if isinstance(error, DeliveryError)
+                                   else f"{type(error).__name__}: {error}")[:1000]
+            if permanent or delivery.attempts >= max_attempts:
+                delivery.status = DeliveryStatus.dead
+            else:
+                delivery.status = DeliveryStatus.retry
+                delivery.next_attempt_at = now + backoff(delivery.attempts)
+            log.warning("delivery %s via %s failed (attempt %s): %s", delivery.id, delivery.channel,
+                        delivery.attempts, delivery.last_error)
+        delivery.lease_until = None
+    session.add_all(list(deliveries.values()))
+    session.flush()
+    _settle_all(session, [n for n in notifications.values() if n.status != NotificationStatus.dropped], now)
     session.commit()
-    return delivery.status
+    return [str(deliveries[i].status) for i in delivery_ids]
 
 
-def _settle(session: Session, notification: Notification, now: datetime) -> None:
-    statuses = set(session.exec(select(Delivery.status).where(Delivery.notification_id == notification.id)).all())
-    if DeliveryStatus.sent in statuses and notification.status != NotificationStatus.sent:
-        notification.status = NotificationStatus.sent
-        notification.sent_at = now
-    elif statuses <= {DeliveryStatus.dead, DeliveryStatus.dropped} and DeliveryStatus.dead in statuses:
-        notification.status = NotificationStatus.failed
-    session.add(notification)
+def _settle_all(session: Session, notifications: list[Notification], now: datetime) -> None:
+    statuses: dict[int, set] = {}
+    if notifications:
+        for notification_id, status in session.exec(select(Delivery.notification_id, Delivery.status).where(
+                Delivery.notification_id.in_([n.id for n in notifications]))).all():  # type: ignore[attr-defined]
+            statuses.setdefault(notification_id, set()).add(status)
+    for notification in notifications:
+        found = statuses.get(notification.id, set())
+        if DeliveryStatus.sent in found and notification.status != NotificationStatus.sent:
+            notification.status = NotificationStatus.sent
+            notification.sent_at = now
+        elif found <= {DeliveryStatus.dead, DeliveryStatus.dropped} and DeliveryStatus.dead in found:
+            notification.status = NotificationStatus.failed
+        session.add(notification)
 
 
 def dispatch(session: Session, now: datetime, channels: Channels | None = None, batch: int = 200,
-             max_attempts: int | None = None) -> dict:
-    """Send everything due at `now`. Counts by outcome."""
+             max_attempts: int | None = None, workers: int = 8) -> dict:
+    """Send everything due at `now`, a leased batch at a time. Counts by outcome."""
     from cobuild.settings import get_settings
 
     now = aware(now)
     channels = channels or Channels.from_settings()
     max_attempts = max_attempts or get_settings().max_attempts
     counts = {"sent": 0, "retry": 0, "dead": 0, "dropped": 0}
-    while True:
-        ids = claim(session, now, batch)
-        if not ids:
-            return counts
-        for delivery_id in ids:
-            status = deliver_one(session, delivery_id, channels, now, max_attempts)
-            counts[str(status)] = counts.get(str(status), 0) + 1
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cobuild-send") as pool:
+        while True:
+            ids = claim(session, now, batch)
+            if not ids:
+                return counts
+            for status in deliver_batch(session, ids, channels, now, max_attempts, pool):
+                counts[status] = counts.get(status, 0) + 1
 
 
 def retry_dead(session: Session, delivery_id: int, now: datetime) -> Delivery:
