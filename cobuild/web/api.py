@@ -37,7 +37,8 @@ def api_account(request: Request, session: DB,
 
 
 ACCOUNT = Annotated[Account, Depends(api_account)]
-CID = Annotated[int, Path(description="council id")]
+CID = Annotated[int, Path(description="council id", ge=1, le=2**53)]
+OID = Annotated[int, Path(ge=1, le=2**53)]
 
 
 def ctx_for(request: Request, session: Session, account: Account, cid: int) -> Ctx:
@@ -68,7 +69,7 @@ def create_token(request: Request, body: TokenRequest, session: DB) -> dict:
 
 
 @router.delete("/tokens/{token_id}", tags=["auth"], summary="撤销令牌 Revoke a token")
-def delete_token(request: Request, token_id: int, session: DB, account: ACCOUNT) -> dict:
+def delete_token(request: Request, token_id: OID, session: DB, account: ACCOUNT) -> dict:
     row = accounts.revoke_token(session, account, token_id, now=now(request))
     return {"id": row.id, "revoked": True}
 
@@ -98,7 +99,8 @@ def dashboard(request: Request, cid: CID, session: DB, account: ACCOUNT) -> dict
 
 @router.get("/councils/{cid}/items", tags=["read"], summary="事项清单 Items, filtered")
 def item_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
-              status: str | None = None, unit: int | None = None, category: str | None = None,
+              status: str | None = Query(default=None, max_length=40), unit: int | None = Query(default=None, ge=1, le=2**53),
+              category: str | None = Query(default=None, max_length=40),
               overdue: bool | None = None, quarter: str | None = Query(default=None, description="conference code"),
               q: str | None = Query(default=None, max_length=100, description="search title, description, number"),
               limit: int = Query(default=200, ge=1, le=500), offset: int = Query(default=0, ge=0)) -> dict:
@@ -108,7 +110,7 @@ def item_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
 
 
 @router.get("/councils/{cid}/items/{oid}", tags=["read"], summary="事项详情与时间线 Item with its timeline")
-def item_page(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+def item_page(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
     from cobuild.views import item_detail
 
     ctx = ctx_for(request, session, account, cid)
@@ -121,7 +123,7 @@ def conference_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -
 
 
 @router.get("/councils/{cid}/conferences/{oid}", tags=["read"], summary="会议详情 Conference: window, submitters, agenda")
-def conference(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+def conference(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
     from cobuild.views import conference_detail
 
     ctx = ctx_for(request, session, account, cid)
@@ -134,7 +136,7 @@ def election_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> 
 
 
 @router.get("/councils/{cid}/elections/{oid}", tags=["read"], summary="选举详情 Election: candidates, result")
-def election(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+def election(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
     from cobuild.views import election_row
 
     ctx = ctx_for(request, session, account, cid)
@@ -147,7 +149,7 @@ def term_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list
 
 
 @router.get("/councils/{cid}/terms/{oid}", tags=["read"], summary="任期详情 Term: statement, commitments, report")
-def term(request: Request, cid: CID, oid: int, session: DB, account: ACCOUNT) -> dict:
+def term(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
     from cobuild.views import term_row
 
     ctx = ctx_for(request, session, account, cid)
@@ -204,7 +206,7 @@ def _endpoint(op: Operation):
     ]
     if op.subject:
         params.append(inspect.Parameter("oid", inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                                        annotation=Annotated[int, Path(description=f"{op.subject[1]} id")]))
+                                        annotation=Annotated[int, Path(description=f"{op.subject[1]} id", ge=1, le=2**53)]))
     if op.body is not Empty:
         params.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                         annotation=Annotated[op.body, Body()]))

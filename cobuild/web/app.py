@@ -108,6 +108,16 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
         message = (f"输入有误:{summary}" if lang == "zh" else f"Invalid input: {summary}")
         return JSONResponse({"error": "invalid", "message": message, "fields": fields}, status_code=422)
 
+    @app.exception_handler(OverflowError)
+    async def too_big(request: Request, exc: OverflowError):
+        # a number no database integer can hold, in a place the schema does not bound
+        message = ("输入有误:数字超出范围" if language(request) == "zh" else "Invalid input: a number is out of range")
+        if is_api(request):
+            return JSONResponse({"error": "invalid", "message": message}, status_code=422)
+        from cobuild.web.pages import error_page
+
+        return error_page(request, message, 422)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         if is_api(request):

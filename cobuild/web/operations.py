@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal
 
 from pydantic import BaseModel, Field
 from sqlmodel import Session, select
@@ -67,6 +67,9 @@ def unit_of(ctx: Ctx, unit_id: int | None) -> Unit:
 
 # ---- request bodies -------------------------------------------------------------------------
 
+# a row id: positive and small enough for any database's integer (a 20-digit id is bad input, not a crash)
+Id = Annotated[int, Field(ge=1, le=2**53)]
+
 class Empty(BaseModel):
     pass
 
@@ -76,21 +79,21 @@ class SubmitBody(BaseModel):
     category: str = Field(min_length=1, max_length=40, description="one of the council's categories")
     description: str = Field(default="", max_length=4000)
     asks: Literal["community", "unit", "any"] = "any"
-    asks_unit_id: int | None = None
-    unit_id: int | None = Field(default=None, description="raising unit; default: the caller's unit")
-    conference_id: int | None = Field(default=None, description="default: the conference now collecting")
+    asks_unit_id: Id | None = None
+    unit_id: Id | None = Field(default=None, description="raising unit; default: the caller's unit")
+    conference_id: Id | None = Field(default=None, description="default: the conference now collecting")
 
 
 class DecisionBody(BaseModel):
     decision: Literal["accept", "merge", "defer", "reject"]
     reason: str | None = Field(default=None, max_length=1000)
-    merge_into: int | None = Field(default=None, description="item id, for decision=merge")
+    merge_into: Id | None = Field(default=None, description="item id, for decision=merge")
 
 
 class AssignBody(BaseModel):
     goal: str | None = Field(default=None, max_length=1000)
-    lead_unit_id: int | None = None
-    cooperating_unit_ids: list[int] | None = None
+    lead_unit_id: Id | None = None
+    cooperating_unit_ids: list[Id] | None = None
     responsible_person: str | None = Field(default=None, max_length=100)
     deadline: date | None = None
 
@@ -99,18 +102,18 @@ class AmendBody(BaseModel):
     reason: str = Field(min_length=1, max_length=1000)
     cancel: bool = False
     goal: str | None = Field(default=None, max_length=1000)
-    lead_unit_id: int | None = None
-    cooperating_unit_ids: list[int] | None = None
+    lead_unit_id: Id | None = None
+    cooperating_unit_ids: list[Id] | None = None
     responsible_person: str | None = Field(default=None, max_length=100)
 
 
 class AttendanceBody(BaseModel):
-    present_ids: list[int] = Field(default_factory=list, description="member ids present")
+    present_ids: list[Id] = Field(default_factory=list, description="member ids present")
 
 
 class ClaimBody(BaseModel):
     role: Literal["lead", "cooperating"] = "lead"
-    unit_id: int | None = Field(default=None, description="default: the caller's unit")
+    unit_id: Id | None = Field(default=None, description="default: the caller's unit")
 
 
 class ClaimDecisionBody(BaseModel):
@@ -144,7 +147,7 @@ class ExtendBody(BaseModel):
 
 
 class VoteBody(BaseModel):
-    candidate_id: int
+    candidate_id: Id
 
 
 class StatementBody(BaseModel):
@@ -188,11 +191,11 @@ class UnitBody(BaseModel):
 
 
 class RotationBody(BaseModel):
-    order: list[int] = Field(min_length=1, description="unit ids in rotation order")
+    order: list[Id] = Field(min_length=1, description="unit ids in rotation order")
 
 
 class MemberBody(BaseModel):
-    unit_id: int
+    unit_id: Id
     name: str = Field(min_length=1, max_length=100)
     role: Literal["secretary", "deputy", "member", "staff"] = "member"
     is_liaison: bool = False
