@@ -30,13 +30,14 @@ item_app = typer.Typer(help="共建事项 items: submit, decide, assign, claim, 
 reminders_app = typer.Typer(help="提醒 reminders: one sweep by hand", no_args_is_help=True)
 notifications_app = typer.Typer(help="消息 the outbox: dispatch, list, retry", no_args_is_help=True)
 template_app = typer.Typer(help="消息模板 a council's own message wording", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 the audit log: list, verify the hash chain", no_args_is_help=True)
 account_app = typer.Typer(help="登录账号 sign-in accounts and API tokens for the web app", no_args_is_help=True)
 report_app = typer.Typer(help="报表与导出 points, ranking, resolution and term report (HTML/PDF), ledger (xlsx), calendar (ics)",
                          no_args_is_help=True)
 for sub, name in ((council_app, "council"), (unit_app, "unit"), (member_app, "member"), (term_app, "term"),
                   (election_app, "election"), (conference_app, "conference"), (item_app, "item"),
                   (reminders_app, "reminders"), (notifications_app, "notifications"), (template_app, "template"),
-                  (report_app, "report"), (account_app, "account")):
+                  (report_app, "report"), (account_app, "account"), (audit_app, "audit")):
     app.add_typer(sub, name=name)
 
 # a pipe or a narrow office terminal still gets readable tables of Chinese text
@@ -967,7 +968,7 @@ def track(council: C, by: Annotated[str, typer.Option("--by", help="council, ter
     s.emit(rows, json_out, lambda: _stats_table(f"完成情况 completion by {by}", rows))
 
 
-@app.command()
+@audit_app.command("list")
 def audit(council: C, limit: Annotated[int, typer.Option()] = 50, db: DbOpt = None, json_out: JsonOpt = False) -> None:
     """The newest audit events (append-only)."""
     from cobuild.views import audit_row
@@ -982,6 +983,20 @@ def audit(council: C, limit: Annotated[int, typer.Option()] = 50, db: DbOpt = No
     rows = s.run(db, body)
     s.emit(rows, json_out, lambda: table("审计日志 audit", ["id", "at", "actor", "action", "subject"],
                                          [[r["id"], r["at"], r["actor"], r["action"], r["subject"]] for r in rows]))
+
+
+@audit_app.command("verify")
+def audit_verify(council: Annotated[Optional[str], typer.Argument(help="council id or name; default: all")] = None,
+                 db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Check the audit log's hash chain; reports the first broken link (exit 1 when broken)."""
+    from cobuild.actions.common import verify_audit
+
+    result = s.run(db, lambda session: verify_audit(session, s.council(session, council).id if council else None))
+    s.emit(result, json_out, (f"✓ 审计日志完整 audit log intact: {result['checked']} events" if result["ok"] else
+                              f"✗ 审计日志在事件 #{result['broken_at']} 处断开 broken at event #{result['broken_at']}: "
+                              f"{result['reason']}"))
+    if not result["ok"]:
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -1176,6 +1191,35 @@ def serve(host: Annotated[str, typer.Option()] = "127.0.0.1", port: Annotated[in
         s.fail(str(exc))
     except OSError as exc:
         s.fail(f"cannot listen on {host}:{port}: {exc}")
+
+
+# ---- backup ----------------------------------------------------------------------------------
+
+@app.command("backup")
+def backup_command(destination: Annotated[str, typer.Argument(help="a new file for the backup")],
+                   db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Back up the database while it runs (SQLite online backup; pg_dump -Fc on PostgreSQL)."""
+    from cobuild.backup import BackupError, backup
+
+    try:
+        data = backup(s.db_url(db), destination)
+    except (BackupError, OSError) as exc:
+        s.fail(str(exc))
+    done(data, json_out, f"已备份 backed up to {data['file']} ({data['bytes']:,} bytes)")
+
+
+@app.command("restore")
+def restore_command(source: Annotated[str, typer.Argument(help="a file made by cobuild backup")],
+                    force: Annotated[bool, typer.Option("--force", help="replace an existing database")] = False,
+                    db: DbOpt = None, json_out: JsonOpt = False) -> None:
+    """Restore a backup into the database given by --db (a new one, or --force to replace)."""
+    from cobuild.backup import BackupError, restore
+
+    try:
+        data = restore(s.db_url(db), source, force=force)
+    except (BackupError, OSError) as exc:
+        s.fail(str(exc))
+    done(data, json_out, f"已恢复 restored into {data['database']}")
 
 
 # ---- accounts --------------------------------------------------------------------------------

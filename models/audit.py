@@ -1,4 +1,8 @@
-"""The append-only audit log: every change of state, who, when, before -> after."""
+"""The append-only audit log: every change of state, who, when, before -> after.
+
+Tamper-evident: each event carries the SHA-256 of its own content and of the previous event of
+the same council (`prev_hash`), so an edited, deleted or inserted row breaks the chain at that
+point — `cobuild audit verify` reports the first broken link."""
 
 from __future__ import annotations
 
@@ -21,6 +25,21 @@ class AuditEvent(SQLModel, table=True):
     subject_id: int | None = None
     before: dict | None = Field(default=None, sa_type=JSONType)
     after: dict | None = Field(default=None, sa_type=JSONType)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    hash: str | None = Field(default=None, max_length=64)
+
+
+def event_hash(event: AuditEvent, prev_hash: str | None) -> str:
+    """The digest of an event's content and the previous event's digest (canonical JSON)."""
+    import hashlib
+    import json
+
+    at = event.at.astimezone(__import__("datetime").timezone.utc).isoformat() if event.at else None
+    content = {"prev": prev_hash, "council_id": event.council_id, "at": at, "actor_id": event.actor_id,
+               "action": event.action, "subject_type": event.subject_type, "subject_id": event.subject_id,
+               "before": event.before, "after": event.after}
+    return hashlib.sha256(json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                                     default=str).encode("utf-8")).hexdigest()
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -30,6 +30,7 @@ from models import (
     TermStatus,
     Unit,
 )
+from models.audit import event_hash
 from models.base import aware, local_date
 from models.notifications import Notification, NotificationStatus
 from notifications.dispatch import is_stale
@@ -114,8 +115,24 @@ def record(
         before=jsonable(before) if before is not None else None,
         after=jsonable(after) if after is not None else None,
     )
+    event.prev_hash = chain_head(session, council_id)
+    event.hash = event_hash(event, event.prev_hash)
     session.add(event)
     return event
+
+
+def chain_head(session: Session, council_id: int | None) -> str | None:
+    """The newest event's hash in this council's chain, read inside the writing transaction:
+    the flush takes SQLite's write lock first; on PostgreSQL a transaction-scoped advisory lock
+    per chain makes two writers append one after the other (no fork)."""
+    from sqlalchemy import func, text
+
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + (council_id or 0)})
+    query = select(AuditEvent.hash).where(
+        AuditEvent.council_id == council_id if council_id is not None else AuditEvent.council_id.is_(None))  # type: ignore[union-attr]
+    return session.exec(query.order_by(AuditEvent.id.desc()).limit(1)).first()  # type: ignore[union-attr]
 
 
 def touch(session: Session, item, now: datetime) -> None:
@@ -226,3 +243,24 @@ def local_text(council: Council, moment: datetime) -> str:
     from zoneinfo import ZoneInfo
 
     return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def verify_audit(session: Session, council_id: int | None = None) -> dict:
+    """Walk each council's chain in order; the first event whose content or link does not
+    match is reported (an edit, a deletion or an insertion shows there)."""
+    query = select(AuditEvent).order_by(AuditEvent.id)
+    if council_id is not None:
+        query = query.where(AuditEvent.council_id == council_id)
+    heads: dict = {}
+    checked = 0
+    for event in session.exec(query.execution_options(yield_per=1000)):
+        prev = heads.get(event.council_id)
+        if event.prev_hash != prev:
+            return {"ok": False, "checked": checked, "broken_at": event.id,
+                    "reason": "the link to the previous event does not match (an event before it was removed or changed)"}
+        if event.hash != event_hash(event, prev):
+            return {"ok": False, "checked": checked, "broken_at": event.id,
+                    "reason": "the event's content does not match its hash (it was edited)"}
+        heads[event.council_id] = event.hash
+        checked += 1
+    return {"ok": True, "checked": checked, "broken_at": None, "reason": None}

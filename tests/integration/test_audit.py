@@ -1,3 +1,5 @@
+import json
+
 import pytest
 from sqlalchemy import delete
 from sqlmodel import select
@@ -47,3 +49,43 @@ def test_a_refused_command_writes_no_audit_event(world):
         it.verify_close_out(world.session, item, by=world.secretary, now=at("2026-03-01"), satisfaction=5)
     assert len(world.session.exec(select(AuditEvent)).all()) == before
     assert world.session.execute(delete(AuditEvent).where(AuditEvent.id < 0)).rowcount == 0
+
+
+def test_the_audit_log_is_a_hash_chain_and_verify_finds_the_first_broken_link(world, db_url):
+    from sqlalchemy import create_engine, text
+    from typer.testing import CliRunner
+
+    from cobuild.cli import app
+
+    world.published_item()
+    runner = CliRunner()
+    intact = runner.invoke(app, ["audit", "verify", "--db", db_url, "--json"])
+    assert intact.exit_code == 0, intact.output
+    assert json.loads(intact.output)["ok"] and json.loads(intact.output)["checked"] > 10
+    engine = create_engine(db_url)  # behind the ORM's back, as someone with the database file would
+    with engine.begin() as connection:
+        ids = [r[0] for r in connection.execute(text("SELECT id FROM auditevent WHERE council_id IS NOT NULL ORDER BY id"))]
+        edited = ids[5]
+        connection.execute(text("UPDATE auditevent SET action = 'item.reject' WHERE id = :i"), {"i": edited})
+    broken = runner.invoke(app, ["audit", "verify", "--db", db_url, "--json"])
+    assert broken.exit_code == 1 and json.loads(broken.output)["broken_at"] == edited
+    assert "edited" in json.loads(broken.output)["reason"]
+    engine.dispose()
+
+
+def test_a_deleted_audit_event_breaks_the_chain_at_the_next_one(world, db_url):
+    from sqlalchemy import create_engine, text
+
+    from cobuild.actions.common import verify_audit
+
+    world.published_item()
+    assert verify_audit(world.session)["ok"]
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        ids = [r[0] for r in connection.execute(text(
+            "SELECT id FROM auditevent WHERE council_id = :c ORDER BY id"), {"c": world.council.id})]
+        connection.execute(text("DELETE FROM auditevent WHERE id = :i"), {"i": ids[3]})
+    engine.dispose()
+    world.session.expire_all()
+    result = verify_audit(world.session)
+    assert not result["ok"] and result["broken_at"] == ids[4] and "removed" in result["reason"]

@@ -35,7 +35,7 @@ def cli_json(db, *args):
 
 def test_init_creates_and_then_upgrades_idempotently(db):
     again = json.loads(runner.invoke(app, ["init", "--db", db, "--json"]).stdout)
-    assert again["revision"] == "0005"
+    assert again["revision"] == "0006"
 
 
 def test_a_command_on_an_uninitialised_database_says_what_to_do(tmp_path):
@@ -91,7 +91,7 @@ def test_the_readme_session_runs_from_set_up_to_close_out(db):
     assert units["牡丹社区"]["closed"] == 1
     detail = cli_json(db, "item", "show", "1", "2026-Q1-01")
     assert [e["action"] for e in detail["timeline"]][-1] == "item.close"
-    assert len(cli_json(db, "audit", "1")) > 10
+    assert len(cli_json(db, "audit", "list", "1")) > 10
     human = cli(db, "track", "1", "--by", "quarter", "--now", "2026-03-12T10:00").stdout
     assert "2026-Q1" in human and "100%" in human
 
