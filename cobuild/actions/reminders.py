@@ -110,8 +110,12 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
 
 def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict, due) -> dict:
     while True:
-        items = session.exec(select(Item).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr]
-                             .order_by(Item.id).limit(batch)).all()
+        query = select(Item).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr]
+        if session.get_bind().dialect.name == "postgresql":
+            # several sweepers at once each take a batch nobody else holds (row locks until the
+            # batch commits); the unique dedupe keys stay the last line of defence
+            query = query.with_for_update(skip_locked=True, of=Item)
+        items = session.exec(query.order_by(Item.id).limit(batch)).all()
         if not items:
             return counts
         directory = Directory(session, {i.council_id for i in items})

@@ -1,0 +1,88 @@
+"""Postgres sweep figure: the same due set swept by 1 and by 4 sweeper processes at once.
+
+`python -m bench.pg_sweep child URL START` is one sweeper: it imports, waits until START (a
+time.time() stamp), runs the item sweep at the bench tick and prints its end time, so process
+start-up is not counted.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+
+
+def child(url: str, start: float) -> None:
+    from bench.data import TICK
+    from cobuild.actions.reminders import sweep_items
+    from cobuild.db import session_for
+    from notifications.outbox import Outbox
+
+    with session_for(url) as session:
+        session.exec(text("SELECT 1"))
+        time.sleep(max(0.0, start - time.time()))
+        cpu = time.process_time()
+        outbox = Outbox(session)
+        sweep_items(session, TICK, outbox)
+        cpu = time.process_time() - cpu
+    print(json.dumps({"end": time.time(), "queued": sum(outbox.inserted.values()), "cpu": cpu}))
+
+
+def _database(admin, name: str) -> str:
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def run(councils: int, items: int, due: int, sweepers: int) -> dict:
+    from bench.data import build
+    from cobuild.db import engine_for
+
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    name = f"cobuild_bench_{uuid.uuid4().hex[:8]}"
+    url = _database(admin, name)
+    try:
+        build(url, councils, items, due)
+        engine_for.cache_clear()
+        start = time.time() + 4.0  # every child has imported and connected by then
+        children = [subprocess.Popen([sys.executable, "-m", "bench.pg_sweep", "child", url, str(start)], cwd=ROOT,
+                                     stdout=subprocess.PIPE, text=True) for _ in range(sweepers)]
+        outputs = [json.loads(c.communicate()[0].strip().splitlines()[-1]) for c in children]
+        seconds = max(o["end"] for o in outputs) - start
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            notifications = connection.execute(text("SELECT count(*) FROM notification")).scalar_one()
+            per_item = connection.execute(text(
+                "SELECT count(*) FROM (SELECT subject_id FROM notification WHERE subject_type = 'item' "
+                "GROUP BY subject_id, member_id, kind, step HAVING count(*) > 1) AS twice")).scalar_one()
+            reminded = connection.execute(text(
+                "SELECT count(DISTINCT subject_id) FROM notification WHERE subject_type = 'item'")).scalar_one()
+        engine.dispose()
+        return {"sweepers": sweepers, "seconds": seconds, "queued": sum(o["queued"] for o in outputs),
+                "cpu": sum(o["cpu"] for o in outputs),
+                "notifications": notifications, "duplicates": per_item, "items_reminded": reminded,
+                "per_second": notifications / seconds if seconds > 0 else None}
+    finally:
+        engine_for.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def measure(councils: int, items: int, due: int) -> dict:
+    return {"one": run(councils, items, due, 1), "four": run(councils, items, due, 4)}
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "child":
+        child(sys.argv[2], float(sys.argv[3]))
+    else:
+        print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])), indent=1))
