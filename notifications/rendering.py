@@ -78,10 +78,42 @@ def check_override(kind: str, part: str, source: str, sample: dict) -> str | Non
         return f"unknown kind or part: {kind}/{part}"
     if len(source) > 20000:
         return "template too long (20 000 characters at most)"
+    return _trial_render(source, part, sample)
+
+
+TRIAL_SECONDS = 2.0
+TRIAL_OUTPUT = 100_000
+
+
+def _trial(source: str, part: str, sample: dict, answer) -> None:
     try:
-        _override_template(source, part).render(**sample)
-    except TemplateError as exc:
-        return f"{type(exc).__name__}: {exc}"
+        output = _override_template(source, part).render(**sample)
+        answer.send(None if len(output) <= TRIAL_OUTPUT else
+                    f"the template writes {len(output):,} characters; {TRIAL_OUTPUT:,} at most")
     except Exception as exc:  # noqa: BLE001 — a council's template must never crash a sweep
-        return f"{type(exc).__name__}: {exc}"
-    return None
+        answer.send(f"{type(exc).__name__}: {exc}")
+
+
+def _trial_render(source: str, part: str, sample: dict) -> str | None:
+    """Render the override once with sample data in a child process that is stopped after
+    TRIAL_SECONDS: the sandbox keeps a template away from Python's internals, the child keeps a
+    template that loops (nested `range`s, huge repeats) from hanging the web app or a sweep."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    receive, answer = context.Pipe(duplex=False)
+    child = context.Process(target=_trial, args=(source, part, sample, answer), daemon=True)
+    child.start()
+    answer.close()
+    try:
+        if receive.poll(TRIAL_SECONDS):
+            try:
+                return receive.recv()
+            except EOFError:
+                return "the template stopped its trial render (out of memory?)"
+        return f"the template took longer than {TRIAL_SECONDS:g} s to render sample data (a loop?)"
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join(1)
+        receive.close()

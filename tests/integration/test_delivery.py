@@ -180,3 +180,23 @@ def test_nothing_secret_is_logged_even_at_debug_level(world, monkeypatch, caplog
     assert "SECRET987" not in ours and "webhook" in ours
     assert "SECRET987" not in (world.session.exec(select(Delivery)).one().last_error or "")
 
+
+
+def test_a_channel_that_hangs_is_cut_off_by_the_timeout_and_retried(world):
+    import socket
+    import time
+
+    silent = socket.socket()  # accepts connections (backlog) and never answers
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        _only_channel(world, world.liaisons["power"], "webhook", f"http://127.0.0.1:{silent.getsockname()[1]}/hook")
+        _due_reminder(world)
+        start = time.monotonic()
+        counts = dispatch(world.session, at("2026-04-21", 9, 5), Channels(timeout=1))
+        assert time.monotonic() - start < 10
+    finally:
+        silent.close()
+    assert counts["retry"] == 1
+    delivery = world.session.exec(select(Delivery)).one()
+    assert delivery.status == "retry" and "Timeout" in delivery.last_error

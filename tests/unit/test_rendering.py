@@ -55,3 +55,14 @@ def test_an_override_that_reaches_outside_the_sandbox_is_refused():
     assert check_override("deadline_due", "text", "{% for %}", sample("deadline_due"))
     assert check_override("deadline_due", "text", "请办理 {{ item.number }}", sample("deadline_due")) is None
     assert check_override("unknown", "text", "x", {}) is not None
+
+
+def test_an_override_that_loops_forever_or_floods_is_refused_quickly():
+    import time
+
+    start = time.monotonic()
+    endless = "{% for a in range(99999) %}{% for b in range(99999) %}{{ a }}{% endfor %}{% endfor %}"
+    assert "longer than" in check_override("deadline_due", "text", endless, sample("deadline_due"))
+    assert time.monotonic() - start < 10
+    flood = "{{ 'x' * 5000000 }}"
+    assert check_override("deadline_due", "text", flood, sample("deadline_due"))
