@@ -127,10 +127,31 @@ IMPORTABLE = {ItemStatus.accepted, ItemStatus.claimed, ItemStatus.in_progress, I
 MAX_ROWS = 20000
 
 
+MAX_UNPACKED = 200 * 1024 * 1024  # an .xlsx is a zip: refuse one that would unpack to more than this
+
+
+def check_workbook(path) -> None:
+    """Refuse what is not an .xlsx, and a zip bomb, before openpyxl unpacks anything."""
+    import zipfile
+
+    if not zipfile.is_zipfile(path):
+        raise InvalidInput("invalid", detail="not an Excel .xlsx file / 不是 Excel .xlsx 文件")
+    with zipfile.ZipFile(path) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+        packed = sum(info.compress_size for info in archive.infolist()) or 1
+    if unpacked > MAX_UNPACKED or unpacked / packed > 1000:
+        raise InvalidInput("invalid", detail=f"the file would unpack to {unpacked:,} bytes; refused as a possible "
+                                              f"zip bomb (at most {MAX_UNPACKED:,}) / 文件解压后过大,已拒绝")
+
+
 def read_ledger(path) -> list[dict]:
     from openpyxl import load_workbook
 
-    book = load_workbook(path, read_only=True, data_only=True)
+    check_workbook(path)
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 — a damaged workbook is bad input, not a crash
+        raise InvalidInput("invalid", detail=f"the workbook cannot be read ({type(exc).__name__})") from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     headers = [str(h).strip() if h is not None else "" for h in next(rows, [])]

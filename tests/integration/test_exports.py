@@ -163,3 +163,44 @@ def test_a_units_calendar_has_only_what_concerns_it(busy):
     school = Calendar.from_ical(feed(busy.session, busy.council, at("2026-03-20"), busy.units["school"])).walk("VEVENT")
     deadlines = [str(e["summary"]) for e in school if "到期" in str(e["summary"])]
     assert deadlines == ["【到期】2026-Q1-02 校门口交通疏导"]
+
+
+def test_a_100k_row_ledger_is_refused_with_a_clear_message_in_bounded_memory(busy, tmp_path, count_rows):
+    import resource
+
+    from openpyxl import Workbook
+
+    path = tmp_path / "huge.xlsx"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append([c[0] for c in COLUMNS])
+    for n in range(100_000):
+        sheet.append([f"2025-Q4-{n:06d}", "楼道照明改造", "基础设施建设", "人民医院", "", "供电所", "", "", "2025-12-31",
+                      None, 0, "推进中"])
+    book.save(path)
+    before, peak = count_rows(), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(InvalidInput) as caught:
+        import_ledger(busy.session, busy.council, busy.conference(2), path, by=busy.secretary, now=at("2026-03-21"))
+    assert "split the file" in caught.value.message("en") and count_rows() == before
+    # streamed (read-only workbook), stopped at the row limit: the process grew by well under 200 MB
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - peak < 200 * 1024
+
+
+def test_a_zip_bomb_or_a_file_that_is_not_a_workbook_is_refused_before_unpacking(busy, tmp_path, count_rows):
+    import zipfile
+
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as member:
+            chunk = b"\0" * (1024 * 1024)
+            for _ in range(300):
+                member.write(chunk)
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    not_excel = tmp_path / "notes.xlsx"
+    not_excel.write_text("just text", encoding="utf-8")
+    before = count_rows()
+    for path, expected in ((bomb, "zip bomb"), (not_excel, "not an Excel")):
+        with pytest.raises(InvalidInput) as caught:
+            import_ledger(busy.session, busy.council, busy.conference(2), path, by=busy.secretary, now=at("2026-03-21"))
+        assert expected in caught.value.message("en")
+    assert count_rows() == before
