@@ -402,8 +402,11 @@ def evaluate(ctx: Ctx, term: Term, b: EvaluationBody):
 
 
 def settings(ctx: Ctx, _, b):
+    from models import CouncilSettings
+
     council = cc.update_settings(ctx.session, ctx.council, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
-    return jsonable(council.model_dump())
+    return jsonable({"id": council.id, "name": council.name,
+                     **{name: getattr(council, name) for name in CouncilSettings.model_fields}})
 
 
 def unit_dict(unit: Unit) -> dict:
@@ -423,13 +426,19 @@ def add_member(ctx: Ctx, _, b: MemberBody):
     unit = row_of(ctx, Unit, b.unit_id, "unit")
     member = cc.add_member(ctx.session, ctx.council, unit, by=ctx.member, now=ctx.now,
                            **b.model_dump(exclude={"unit_id"}))
-    return jsonable(member.model_dump(exclude={"account_id"}))
+    return member_dict(member)
+
+
+def member_dict(member: Member) -> dict:
+    return {"id": member.id, "unit_id": member.unit_id, "name": member.name, "role": str(member.role),
+            "is_liaison": member.is_liaison, "active": member.active, "language": member.language,
+            "delivery": member.delivery}
 
 
 def update_member(ctx: Ctx, member: Member, b: MemberUpdateBody):
     cc.update_member(ctx.session, ctx.council, member, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
     ctx.session.refresh(member)
-    return jsonable(member.model_dump(exclude={"account_id"}))
+    return member_dict(member)
 
 
 def add_channel(ctx: Ctx, member: Member, b: ChannelBody):

@@ -113,9 +113,32 @@ class World:
 
 @pytest.fixture
 def db_url(tmp_path):
+    """A migrated SQLite file; with COBUILD_TEST_DB=postgres a throw-away database on the local
+    PostgreSQL instead (`.ci/run` runs the use-case and web tests both ways)."""
+    import os
+
+    if os.environ.get("COBUILD_TEST_DB") == "postgres":
+        import uuid
+
+        from sqlalchemy import create_engine, text
+
+        from cobuild.db import engine_for
+
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        name = f"cobuild_t_{uuid.uuid4().hex[:10]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        upgrade(url)
+        yield url
+        engine_for.cache_clear()
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        return
     url = f"sqlite:///{tmp_path}/cobuild-test.db"
     upgrade(url)
-    return url
+    yield url
 
 
 @pytest.fixture
