@@ -14,22 +14,6 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[2]
-CHILD = """
-import sys
-from datetime import timedelta
-from bench.data import TICK
-from cobuild.db import session_for
-from cobuild.actions.reminders import sweep_items
-from notifications.outbox import Outbox
-from notifications.channels import Channels
-from notifications.dispatch import dispatch
-role, url, folder, minutes = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-with session_for(url) as session:
-    if role == "sweep":
-        sweep_items(session, TICK, Outbox(session), batch=20)
-    else:
-        dispatch(session, TICK + timedelta(minutes=minutes), Channels(outbox_dir=folder, file_only=True), batch=20)
-"""
 
 
 def _count(url: str, sql: str) -> int:
@@ -41,7 +25,8 @@ def _count(url: str, sql: str) -> int:
 
 
 def _start(role: str, url: str, folder: Path, minutes: int = 60) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", CHILD, role, url, str(folder), str(minutes)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "tests.integration.worker_child", role, url, str(folder),
+                             "--minutes", str(minutes), "--batch", "20"], cwd=ROOT,
                             stderr=subprocess.PIPE, text=True)
 
 

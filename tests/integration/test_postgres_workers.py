@@ -15,28 +15,13 @@ from sqlalchemy import create_engine, text
 from .test_migrations import pg_url  # noqa: F401 — the throw-away PostgreSQL database fixture
 
 ROOT = Path(__file__).resolve().parents[2]
-CHILD = """
-import sys, time
-from datetime import timedelta
-from bench.data import TICK
-from cobuild.db import session_for
-from cobuild.actions.reminders import sweep_items
-from notifications.outbox import Outbox
-from notifications.channels import Channels
-from notifications.dispatch import dispatch
-role, url, start, folder = sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]
-with session_for(url) as session:
-    time.sleep(max(0.0, start - time.time()))
-    if role == "sweep":
-        sweep_items(session, TICK, Outbox(session), batch=50)
-    else:
-        dispatch(session, TICK + timedelta(hours=1), Channels(outbox_dir=folder, file_only=True), batch=20)
-"""
 
 
 def _together(role: str, url: str, folder: Path, n: int = 4) -> None:
     start = time.time() + 3.0
-    children = [subprocess.Popen([sys.executable, "-c", CHILD, role, url, str(start), str(folder)], cwd=ROOT,
+    batch = "50" if role == "sweep" else "20"
+    children = [subprocess.Popen([sys.executable, "-m", "tests.integration.worker_child", role, url, str(folder),
+                                  "--start", str(start), "--batch", batch], cwd=ROOT,
                                  stderr=subprocess.PIPE, text=True) for _ in range(n)]
     for child in children:
         _, err = child.communicate(timeout=300)
