@@ -6,7 +6,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from cobuild.actions.council import add_channel, add_member, add_unit, appoint_first_chair, create_council
 from cobuild.actions.cycles import advance

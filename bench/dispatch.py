@@ -4,7 +4,6 @@ cleanly and once with 10 % transient failures (HTTP 500 on the first attempt).""
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -14,14 +13,11 @@ from pathlib import Path
 import httpx
 from sqlalchemy import insert
 
+from bench import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build(url: str, n: int, hook: str) -> None:
@@ -51,7 +47,7 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
     from notifications.channels import Channels
     from notifications.dispatch import dispatch
 
-    port = _port()
+    port = free_port()
     out = folder / f"received-{fail_percent}.json"
     receiver = subprocess.Popen([sys.executable, "-m", "bench.receiver", str(port), str(fail_percent), str(out)],
                                 cwd=ROOT)

@@ -5,22 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
+from bench import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def build(url: str, items_per_conference: int = 3) -> dict:
@@ -54,7 +50,7 @@ def build(url: str, items_per_conference: int = 3) -> dict:
 
 class Server:
     def __init__(self, url: str, workers: int = 1) -> None:
-        self.port = _port()
+        self.port = free_port()
         env = {**os.environ, "COBUILD_SECRET_KEY": "b" * 48, "COBUILD_DELIVERY": "file"}
         env.pop("PREFECT_API_URL", None)
         self.process = subprocess.Popen(

@@ -125,7 +125,7 @@ def chain_head(session: Session, council_id: int | None) -> str | None:
     """The newest event's hash in this council's chain, read inside the writing transaction:
     the flush takes SQLite's write lock first; on PostgreSQL a transaction-scoped advisory lock
     per chain makes two writers append one after the other (no fork)."""
-    from sqlalchemy import func, text
+    from sqlalchemy import text
 
     session.flush()
     if session.get_bind().dialect.name == "postgresql":

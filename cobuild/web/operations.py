@@ -20,7 +20,7 @@ from cobuild.actions import conferences as conf
 from cobuild.actions import council as cc
 from cobuild.actions import items as it
 from cobuild.actions import terms as tm
-from cobuild.actions.common import current_term, jsonable
+from cobuild.actions.common import jsonable
 from cobuild.views import conference_detail, election_row, term_row
 from models import (
     Claim,
@@ -515,7 +515,3 @@ BY_NAME = {op.name: op for op in OPERATIONS}
 def perform(ctx: Ctx, op: Operation, oid: int | None, body: BaseModel) -> Any:
     subject = row_of(ctx, op.subject[0], oid, op.subject[1]) if op.subject else None
     return jsonable(op.run(ctx, subject, body))
-
-
-def term_now(ctx: Ctx) -> Term | None:
-    return current_term(ctx.session, ctx.council.id)

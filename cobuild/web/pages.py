@@ -8,7 +8,6 @@ message at the top of the page the user was on.
 from __future__ import annotations
 
 import typing
-from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -19,12 +18,12 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
 
 from cobuild.actions import accounts
-from cobuild.actions.common import current_term, today_for
+from cobuild.actions.common import today_for
 from cobuild.db import session_for
 from cobuild.web import queries, uploads
 from cobuild.web.app import language
 from cobuild.web.deps import council_ctx
-from cobuild.web.operations import BY_NAME, OPERATIONS, Ctx, Empty, Operation, perform, row_of
+from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
 from cobuild.web.security import csrf_ok, csrf_token
 from models import (
     Account,
@@ -300,7 +299,6 @@ def item_page(request: Request, cid: int, oid: int):
 
 @router.get("/c/{cid}/submit")
 def submit_page(request: Request, cid: int):
-    from sqlalchemy import func
 
     from models import ConferenceStatus, ItemStatus
 

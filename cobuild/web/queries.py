@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 
 from sqlalchemy import func, or_
 from sqlmodel import select
@@ -17,14 +16,12 @@ from models import (
     Delivery,
     Election,
     Item,
-    ItemStatus,
     Member,
     MemberRole,
     Notification,
     OPEN_STATES,
     Term,
     Unit,
-    days_overdue,
     is_overdue,
 )
 from models.messages import state_name
@@ -169,11 +166,3 @@ def notifications(ctx: Ctx, *, status: str | None = None, limit: int = 200) -> l
         "deliveries": [{"channel": d.channel, "status": d.status, "attempts": d.attempts, "error": d.last_error,
                         "sent_at": d.sent_at} for d in deliveries.get(n.id, [])],
     } for n in rows])
-
-
-def item_open_to_claim(item: Item) -> bool:
-    return item.status in (ItemStatus.accepted,) and item.lead_unit_id is None
-
-
-def day(value) -> date | None:
-    return value if isinstance(value, date) or value is None else date.fromisoformat(str(value)[:10])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -17,14 +16,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.web.browser import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(predicate, seconds: float, what: str, logs: list[Path]) -> None:
@@ -45,7 +41,7 @@ def test_a_scheduled_sweep_runs_on_a_prefect_server_worker_from_deployment_yaml(
 
     db = tmp_path / "cobuild.db"
     build(f"sqlite:///{db}", councils=1, open_items=60, due=30)
-    port = _port()
+    port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
            "PREFECT_SERVER_LOGGING_LEVEL": "WARNING", "COBUILD_DB_URL": f"sqlite:///{db}", "COBUILD_HOME": str(ROOT),

@@ -10,7 +10,6 @@ from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlmodel import select
 
 from cobuild.actions.accounts import create_account, issue_token, link_member
 from models import Member
@@ -38,24 +37,17 @@ class Web:
         self.app = make_app(db_url, secret_key="t" * 40, clock=self.clock)
         s = world.session
         now = at("2026-01-01", 0, 2)
-        self.logins: dict[str, str] = {}
         people = {"secretary": world.secretary, "member": world.member, "chair": world.chair}
         for key in ("school", "hospital", "power", "company"):
             people[f"{key}-liaison"] = world.liaisons[key]
             people[f"{key}-head"] = world.heads[key]
         people.pop("school-head")  # the chair
         self.people = people
+        self.tokens: dict[str, str] = {}
         for login, member in people.items():
             account = create_account(s, login=login, password=PASSWORD, now=now)
             link_member(s, world.council, member, account, by=None, now=now)
-            self.logins[login] = login
-        self.tokens = {login: issue_token(s, acc, "test", now=now)[0]
-                       for login, acc in ((m_login, self._account(m_login)) for m_login in people)}
-
-    def _account(self, login: str):
-        from models import Account
-
-        return self.world.session.exec(select(Account).where(Account.login == login)).one()
+            self.tokens[login] = issue_token(s, account, "test", now=now)[0]
 
     def api(self, login: str | None = None, lang: str = "zh") -> TestClient:
         client = TestClient(self.app, raise_server_exceptions=False)
