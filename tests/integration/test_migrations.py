@@ -32,7 +32,8 @@ def test_sqlite_migrations_match_the_models_and_upgrade_twice(tmp_path):
 @pytest.fixture
 def pg_url():
     try:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        # pre-ping: a test may restart the server, and teardown must still drop the database
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         with admin.connect() as connection:
             connection.execute(text("SELECT 1"))
     except Exception as exc:  # noqa: BLE001

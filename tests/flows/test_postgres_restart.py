@@ -1,0 +1,80 @@
+"""The database going away during a sweep: PostgreSQL is restarted while the reminder-sweep
+flow is in the middle of a batch. The batch in flight is lost whole (never half-written), the
+task's retries reconnect, and every due reminder ends up queued exactly once.
+
+Needs the machine's local PostgreSQL and the right to restart it (root with pg_ctlcluster, as on
+the CI machines); skipped otherwise."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.integration.test_migrations import pg_url  # noqa: F401 — the throw-away PostgreSQL database fixture
+
+DUE = 1_500  # three batches of the sweep's 500
+
+
+def _cluster() -> list[str]:
+    if shutil.which("pg_ctlcluster") is None or os.geteuid() != 0 or not Path("/etc/postgresql").is_dir():
+        pytest.skip("restarting PostgreSQL needs root and pg_ctlcluster")
+    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
+    if not versions:
+        pytest.skip("no PostgreSQL cluster configured")
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main"]
+
+
+def _restart(cluster: list[str]) -> None:
+    # -m fast: every connection is cut, open transactions are rolled back by the server
+    subprocess.run([*cluster, "restart", "-m", "fast"], check=True, capture_output=True, timeout=120)
+
+
+def test_a_postgres_restart_mid_batch_loses_the_batch_whole_and_the_retry_finishes_the_sweep(
+        pg_url, monkeypatch, tmp_path):  # noqa: F811
+    cluster = _cluster()
+    from bench.data import TICK, build
+    from flows.reminders import reminder_sweep
+    from notifications.outbox import Outbox
+
+    build(pg_url, councils=3, open_items=3_000, due=DUE)
+    flush = Outbox.flush
+    calls = {"n": 0}
+
+    def flush_then_restart(self):
+        written = flush(self)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            # the second batch's messages and deliveries are written but not committed
+            _restart(cluster)
+        return written
+
+    monkeypatch.setattr(Outbox, "flush", flush_then_restart)
+    try:
+        result = reminder_sweep(pg_url, TICK.isoformat())
+    finally:
+        subprocess.run([*cluster, "start"], capture_output=True, timeout=120)  # whatever happened above
+
+    # the first batch (500) was committed before the restart; the retried task did the rest,
+    # including the whole of the batch that was in flight
+    assert calls["n"] >= 4
+    assert result["items"] == DUE - 500
+    engine = create_engine(pg_url)
+    with engine.connect() as connection:
+        per_item = connection.execute(text(
+            "SELECT subject_id, count(*) FROM notification WHERE subject_type = 'item' GROUP BY subject_id")).all()
+        without_delivery = connection.execute(text(
+            "SELECT count(*) FROM notification n WHERE NOT EXISTS "
+            "(SELECT 1 FROM delivery d WHERE d.notification_id = n.id)")).scalar_one()
+        not_rescheduled = connection.execute(text(
+            "SELECT count(*) FROM item i WHERE EXISTS (SELECT 1 FROM notification n "
+            "WHERE n.subject_type = 'item' AND n.subject_id = i.id) "
+            "AND (i.next_reminder_at IS NULL OR i.next_reminder_at <= :tick)"), {"tick": TICK}).scalar_one()
+    engine.dispose()
+    assert len(per_item) == DUE and {count for _, count in per_item} == {1}
+    assert without_delivery == 0  # no message lost its deliveries: nothing half-written
+    assert not_rescheduled == 0  # every reminded item has its next step stored
