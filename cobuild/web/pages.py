@@ -215,8 +215,8 @@ async def account_token(request: Request):
         elif form.get("revoke"):
             try:
                 accounts.revoke_token(session, account, int(str(form["revoke"])), now=request.app.state.clock())
-            except (DomainError, ValueError):
-                flash(request, "error", "?")
+            except (DomainError, ValueError, OverflowError):  # not a number, or not one of yours
+                flash(request, "error", "没有这个令牌。" if language(request) == "zh" else "No such token.")
         else:
             token, _ = accounts.issue_token(session, account, str(form.get("name", "api")), now=request.app.state.clock())
             request.session["new_token"] = token

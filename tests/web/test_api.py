@@ -313,3 +313,13 @@ def test_an_oversized_request_is_refused_before_it_is_read(web):
                                              headers={"Content-Length": str(200 * 1024 * 1024),
                                                       "Content-Type": "multipart/form-data; boundary=x"})
     assert response.status_code == 413
+
+
+@pytest.mark.parametrize("bad", ["abc", "9" * 30, "999"])
+def test_revoking_a_token_that_is_not_yours_or_not_a_number_says_so(web, count_rows, bad):
+    browser = web.browser("power-liaison")
+    before = count_rows()
+    csrf = web.csrf(browser, "/account")
+    page = browser.post("/account/tokens", data={"csrf": csrf, "revoke": bad})
+    assert page.status_code == 200 and "没有这个令牌" in page.text
+    assert count_rows() == before
