@@ -1,25 +1,56 @@
 """The distributed mode for real: a `prefect server`, a process work pool, `prefect deploy`
 from deployment.yaml, a worker, and a scheduled reminder sweep that queues reminders which the
-scheduled dispatch then delivers. Slow (about a minute): it waits for the server's scheduler."""
+scheduled dispatch then delivers. Slow (about a minute): it waits for the server's scheduler.
+
+Where the machine's PostgreSQL runs, both the Prefect server and cobuild keep their data in it
+(two throw-away databases), as a city would run them; otherwise both use SQLite files."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
+import uuid
 import sys
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import create_engine, text
 
 from tests.web.browser import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
+PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+@pytest.fixture
+def databases(tmp_path):
+    """(cobuild's URL, the Prefect server's URL or None for its default SQLite)."""
+    try:
+        admin = create_engine(f"{PG}/test", isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 — no PostgreSQL here: SQLite for both
+        yield f"sqlite:///{tmp_path}/cobuild.db", None
+        return
+    names = [f"cobuild_prefect_{uuid.uuid4().hex[:8]}", f"cobuild_data_{uuid.uuid4().hex[:8]}"]
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{PG}/{names[1]}", f"postgresql+asyncpg://postgres@127.0.0.1:5432/{names[0]}"
+    finally:
+        from cobuild.db import engine_for
+
+        engine_for.cache_clear()
+        with admin.connect() as connection:
+            for name in names:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 
@@ -33,19 +64,21 @@ def _wait(predicate, seconds: float, what: str, logs: list[Path]) -> None:
     raise AssertionError(f"timed out waiting for {what}\n{tails}")
 
 
-def test_a_scheduled_sweep_runs_on_a_prefect_server_worker_from_deployment_yaml(tmp_path):
+def test_a_scheduled_sweep_runs_on_a_prefect_server_worker_from_deployment_yaml(tmp_path, databases):
     if shutil.which("prefect") is None:
         pytest.skip("the prefect command is not installed")
     sys.path.insert(0, str(ROOT))
     from bench.data import build
 
-    db = tmp_path / "cobuild.db"
-    build(f"sqlite:///{db}", councils=1, open_items=60, due=30)
+    db_url, prefect_db = databases
+    build(db_url, councils=1, open_items=60, due=30)
     port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
-           "PREFECT_SERVER_LOGGING_LEVEL": "WARNING", "COBUILD_DB_URL": f"sqlite:///{db}", "COBUILD_HOME": str(ROOT),
+           "PREFECT_SERVER_LOGGING_LEVEL": "WARNING", "COBUILD_DB_URL": db_url, "COBUILD_HOME": str(ROOT),
            "COBUILD_DELIVERY": "file", "COBUILD_OUTBOX_DIR": str(tmp_path / "outbox")}
+    if prefect_db:
+        env["PREFECT_API_DATABASE_CONNECTION_URL"] = prefect_db
     # deployment.yaml as it is, but the sweep every 15 s instead of 5 min so the test need not wait
     spec = yaml.safe_load((ROOT / "deployment.yaml").read_text(encoding="utf-8"))
     for deployment in spec["deployments"]:
@@ -78,9 +111,11 @@ def test_a_scheduled_sweep_runs_on_a_prefect_server_worker_from_deployment_yaml(
                                   stdout=open(logs[1], "w"), stderr=subprocess.STDOUT, start_new_session=True)
         processes.append(worker)
 
+        data = create_engine(db_url)
+
         def count(sql: str) -> int:
-            with sqlite3.connect(db) as connection:
-                return connection.execute(sql).fetchone()[0]
+            with data.connect() as connection:
+                return connection.execute(text(sql)).scalar_one()
 
         _wait(lambda: count("SELECT count(*) FROM notification WHERE subject_type = 'item'") > 0, 150,
               "reminders from a scheduled sweep", logs)
@@ -102,6 +137,12 @@ def test_a_scheduled_sweep_runs_on_a_prefect_server_worker_from_deployment_yaml(
         assert count("SELECT count(DISTINCT subject_id) FROM notification WHERE subject_type = 'item'") >= 30
         assert count("SELECT count(*) FROM (SELECT 1 FROM notification WHERE subject_type = 'item' "
                      "GROUP BY subject_id, member_id, kind, step HAVING count(*) > 1) AS twice") == 0
+        if prefect_db:  # the server really kept its state in PostgreSQL
+            server_data = create_engine(prefect_db.replace("+asyncpg", "+psycopg"))
+            with server_data.connect() as connection:
+                assert connection.execute(text("SELECT count(*) FROM flow_run")).scalar_one() >= len(swept)
+            server_data.dispose()
+        data.dispose()
     finally:
         for process in reversed(processes):
             try:
