@@ -4,15 +4,13 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from cobuild.cli import app
-from cobuild.db import session_for, upgrade
+from cobuild.db import session_for
 from flows.cycles import advance, chair_cycle, conference_cycle
 from models import Conference, Term
-from tests.integration.conftest import World, at
+from tests.integration.conftest import World, at, db_url  # noqa: F401 — SQLite, or PostgreSQL in the second pass
 
 
-def _world(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path}/flows.db"
-    upgrade(url)
+def _world(url: str) -> str:
     with session_for(url) as session:
         world = World(session)
         world.open_window()
@@ -20,8 +18,8 @@ def _world(tmp_path) -> str:
     return url
 
 
-def test_the_conference_cycle_flow_locks_the_agenda_and_is_safe_to_rerun(tmp_path):
-    url = _world(tmp_path)
+def test_the_conference_cycle_flow_locks_the_agenda_and_is_safe_to_rerun(db_url):
+    url = _world(db_url)
     first = conference_cycle(url, at("2026-02-14", 0, 5).isoformat())
     again = conference_cycle(url, at("2026-02-14", 0, 6).isoformat())
     assert (first["agendas_locked"], again["agendas_locked"]) == (1, 0)
@@ -29,8 +27,8 @@ def test_the_conference_cycle_flow_locks_the_agenda_and_is_safe_to_rerun(tmp_pat
         assert session.exec(select(Conference.status).where(Conference.code == "2026-Q1")).one() == "agenda_locked"
 
 
-def test_the_chair_cycle_flow_opens_the_election_and_starts_the_next_term(tmp_path):
-    url = _world(tmp_path)
+def test_the_chair_cycle_flow_opens_the_election_and_starts_the_next_term(db_url):
+    url = _world(db_url)
     assert chair_cycle(url, at("2026-06-17", 0, 5).isoformat())["elections_opened"] == 1
     result = advance(url, at("2026-07-01", 0, 5).isoformat())
     # a late pass catches up in order: the unvoted election closes, evaluation opens, the report
@@ -42,8 +40,8 @@ def test_the_chair_cycle_flow_opens_the_election_and_starts_the_next_term(tmp_pa
         assert [(t.status, t.chair_source) for t in terms] == [("reported", "appointed"), ("active", "fallback")]
 
 
-def test_the_cycle_command_runs_both_flows(tmp_path):
-    url = _world(tmp_path)
+def test_the_cycle_command_runs_both_flows(db_url):
+    url = _world(db_url)
     result = CliRunner().invoke(app, ["cycle", "--db", url, "--now", "2026-02-14T00:05+08:00", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["conference"]["agendas_locked"] == 1

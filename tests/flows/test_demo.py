@@ -9,13 +9,14 @@ from cobuild.db import session_for
 from cobuild.demo import run_demo
 from cobuild.tracking import item_stats
 from models import AuditEvent, Council
+from tests.integration.conftest import throwaway_database
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
-    url = f"sqlite:///{folder}/demo.db"
-    return url, run_demo(url, progress=False, outbox_dir=str(folder / "outbox"), output_dir=str(folder / "output"))
+    with throwaway_database(folder) as url:  # SQLite, or PostgreSQL in the second pass
+        yield url, run_demo(url, progress=False, outbox_dir=str(folder / "outbox"), output_dir=str(folder / "output"))
 
 
 def test_the_demo_year_has_two_reported_terms_and_four_resolved_conferences(demo):

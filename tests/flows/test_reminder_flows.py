@@ -4,24 +4,22 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from cobuild.cli import app
-from cobuild.db import session_for, upgrade
+from cobuild.db import session_for
 from flows.reminders import dispatch_notifications, reminder_sweep
 from models import Notification
-from tests.integration.conftest import World, at
+from tests.integration.conftest import World, at, db_url  # noqa: F401 — SQLite, or PostgreSQL in the second pass
 
 
-def _world(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path}/reminders.db"
-    upgrade(url)
+def _world(url: str) -> str:
     with session_for(url) as session:
         World(session).published_item(deadline="2026-03-13")
     return url
 
 
-def test_the_sweep_and_dispatch_flows_queue_and_send_each_reminder_once(tmp_path, monkeypatch):
+def test_the_sweep_and_dispatch_flows_queue_and_send_each_reminder_once(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("COBUILD_DELIVERY", "file")
     monkeypatch.setenv("COBUILD_OUTBOX_DIR", str(tmp_path / "outbox"))
-    url = _world(tmp_path)
+    url = _world(db_url)
     first = reminder_sweep(url, at("2026-03-18", 9).isoformat())
     again = reminder_sweep(url, at("2026-03-18", 9, 5).isoformat())
     assert first["queued"]["overdue"] >= 1 and first["escalations"] == 1 and again["queued"] == {}
@@ -32,10 +30,10 @@ def test_the_sweep_and_dispatch_flows_queue_and_send_each_reminder_once(tmp_path
     assert dispatch_notifications(url, at("2026-03-18", 9, 7).isoformat())["sent"] == 0
 
 
-def test_the_cli_runs_one_sweep_and_one_dispatch_and_lists_what_happened(tmp_path, monkeypatch):
+def test_the_cli_runs_one_sweep_and_one_dispatch_and_lists_what_happened(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("COBUILD_DELIVERY", "file")
     monkeypatch.setenv("COBUILD_OUTBOX_DIR", str(tmp_path / "outbox"))
-    url = _world(tmp_path)
+    url = _world(db_url)
     runner = CliRunner()
     swept = runner.invoke(app, ["reminders", "sweep", "--db", url, "--now", "2026-03-16T08:45+08:00", "--json"])
     assert swept.exit_code == 0, swept.output

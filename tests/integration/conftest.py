@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -111,10 +113,10 @@ class World:
         return row
 
 
-@pytest.fixture
-def db_url(tmp_path):
-    """A migrated SQLite file; with COBUILD_TEST_DB=postgres a throw-away database on the local
-    PostgreSQL instead (`.ci/run` runs the use-case and web tests both ways)."""
+@contextmanager
+def throwaway_database(folder) -> Iterator[str]:
+    """A migrated SQLite file in `folder`; with COBUILD_TEST_DB=postgres a throw-away database
+    on the local PostgreSQL instead (`.ci/run` runs the use-case, flow and web tests both ways)."""
     import os
 
     if os.environ.get("COBUILD_TEST_DB") == "postgres":
@@ -124,21 +126,30 @@ def db_url(tmp_path):
 
         from cobuild.db import engine_for
 
-        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
+        admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT",
+                              pool_pre_ping=True)
         name = f"cobuild_t_{uuid.uuid4().hex[:10]}"
         with admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-        upgrade(url)
-        yield url
-        engine_for.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        try:
+            upgrade(url)
+            yield url
+        finally:
+            engine_for.cache_clear()
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
         return
-    url = f"sqlite:///{tmp_path}/cobuild-test.db"
+    url = f"sqlite:///{folder}/cobuild-test.db"
     upgrade(url)
     yield url
+
+
+@pytest.fixture
+def db_url(tmp_path):
+    with throwaway_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
