@@ -53,8 +53,10 @@ class Item(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("council_id", "number"),
         Index("ix_item_open_deadline", "status", "deadline"),
-        # the sweep's only query: items whose next reminder is due (NULL: schedule to compute)
-        Index("ix_item_next_reminder", "status", "next_reminder_at"),
+        # the sweep's only query: numbered items whose next reminder is due (NULL: schedule to
+        # compute) — two index ranges per batch, whatever the number of open items
+        Index("ix_item_next_reminder", "status", "next_reminder_at", sqlite_where=text("number IS NOT NULL"),
+              postgresql_where=text("number IS NOT NULL")),
     )
     id: int | None = Field(default=None, primary_key=True)
     council_id: int = Field(foreign_key="council.id", index=True)

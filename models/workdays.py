@@ -36,6 +36,11 @@ class WorkCalendar:
         self.holidays = {date.fromisoformat(str(d)) for d in extra_holidays}
         self.workdays = {date.fromisoformat(str(d)) for d in extra_workdays}
 
+    @property
+    def key(self) -> tuple[frozenset, frozenset]:
+        """Equal for councils with the same overrides: what a cache of computed dates is keyed on."""
+        return frozenset(self.holidays), frozenset(self.workdays)
+
     def is_workday(self, day: date) -> bool:
         if day in self.workdays:
             return True

@@ -51,6 +51,8 @@ class Outbox:
         self._overrides: dict[int, dict] = {}
         self._channels: dict[int, list[tuple[str, str]]] = {}
         self._release: dict[tuple[int, datetime], datetime] = {}
+        # (calendar, policy, date, now) -> computed steps: items that share a deadline share a ladder
+        self.ladders: dict[tuple, tuple] = {}
         self.inserted: dict[str, int] = {}
         # batched: `enqueue` only collects; `flush` checks, renders and inserts a whole batch at
         # once (one existence query, one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING,

@@ -60,6 +60,12 @@ def _override_template(source: str, part: str):
     return env.from_string(source)
 
 
+@lru_cache(maxsize=len(KINDS) * len(LANGUAGES) * len(PARTS))
+def _packaged(name: str):
+    # get_template checks its own cache and the loader's up-to-date hook on every call
+    return environment().get_template(name)
+
+
 def render(kind: str, lang: str, context: dict, overrides: dict[str, str] | None = None) -> Rendered:
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
@@ -67,7 +73,7 @@ def render(kind: str, lang: str, context: dict, overrides: dict[str, str] | None
     parts = {}
     for part, suffix in PARTS.items():
         source = (overrides or {}).get(part)
-        template = _override_template(source, part) if source else environment().get_template(f"{lang}/{kind}.{suffix}")
+        template = _override_template(source, part) if source else _packaged(f"{lang}/{kind}.{suffix}")
         parts[part] = template.render(**context).strip()
     return Rendered(subject=" ".join(parts["subject"].split()), text=parts["text"], html=parts["html"])
 

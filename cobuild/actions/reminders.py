@@ -56,15 +56,25 @@ class Directory:
     """Who is who, loaded once per batch for the councils in it."""
 
     def __init__(self, session: Session, council_ids: set[int]):
-        ids = list(council_ids)
-        self.councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(ids))).all()}  # type: ignore[attr-defined]
-        self.units = {u.id: u for u in session.exec(select(Unit).where(Unit.council_id.in_(ids))).all()}  # type: ignore[attr-defined]
-        members = session.exec(select(Member).where(Member.council_id.in_(ids), Member.active == True)).all()  # type: ignore[attr-defined]  # noqa: E712
-        self.members = {m.id: m for m in members}
+        self.councils: dict[int, Council] = {}
+        self.units: dict[int, Unit] = {}
+        self.members: dict[int, Member] = {}
         self.liaisons: dict[int, list[Member]] = defaultdict(list)
         self.by_name: dict[tuple[int, str], Member] = {}
         self.secretaries: dict[int, list[Member]] = defaultdict(list)
         self.voters: dict[int, list[Member]] = defaultdict(list)
+        self.chairs: dict[int, Member | None] = {}
+        self.load(session, council_ids)
+
+    def load(self, session: Session, council_ids: set[int]) -> None:
+        """Add the councils not loaded yet (the sweep keeps one directory for all its batches)."""
+        ids = [i for i in council_ids if i not in self.councils]
+        if not ids:
+            return
+        self.councils.update({c.id: c for c in session.exec(select(Council).where(Council.id.in_(ids))).all()})  # type: ignore[attr-defined,misc]
+        self.units.update({u.id: u for u in session.exec(select(Unit).where(Unit.council_id.in_(ids))).all()})  # type: ignore[attr-defined,misc]
+        members = session.exec(select(Member).where(Member.council_id.in_(ids), Member.active == True)).all()  # type: ignore[attr-defined]  # noqa: E712
+        self.members.update({m.id: m for m in members})  # type: ignore[misc]
         for m in members:
             if m.is_liaison:
                 self.liaisons[m.unit_id].append(m)
@@ -75,7 +85,7 @@ class Directory:
             self.by_name[(m.council_id, m.name)] = m
         terms = session.exec(select(Term).where(Term.council_id.in_(ids),  # type: ignore[attr-defined]
                                                 Term.status.in_([TermStatus.active, TermStatus.evaluating]))).all()  # type: ignore[attr-defined]
-        self.chairs = {t.council_id: self.members.get(t.chair_member_id) for t in terms}
+        self.chairs.update({t.council_id: self.members.get(t.chair_member_id) for t in terms})
 
     def chair(self, council_id: int) -> list[Member]:
         chair = self.chairs.get(council_id)
@@ -100,25 +110,43 @@ def _unique(people: list[Member]) -> list[Member]:
 
 def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500) -> dict:
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
-    due = or_(Item.next_reminder_at.is_(None), Item.next_reminder_at <= now)  # type: ignore[union-attr]
     outbox.pending = []  # batched: each batch's messages are checked, rendered and inserted together
     try:
-        return _sweep_batches(session, now, outbox, batch, counts, due)
+        return _sweep_batches(session, now, outbox, batch, counts)
     finally:
         outbox.pending = None
 
 
-def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict, due) -> dict:
-    while True:
-        query = select(Item).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr]
+# what the sweep reads of an item: plain rows, not ORM objects (a third of the batch's time was
+# building and tracking objects that are never changed through the ORM)
+SWEPT = (Item.id, Item.council_id, Item.status, Item.deadline, Item.close_requested_at, Item.lead_unit_id,
+         Item.raised_by_unit_id, Item.responsible_person, Item.number, Item.title, Item.goal)
+
+
+def _due_batch(session: Session, now: datetime, batch: int) -> list:
+    """Up to `batch` numbered items whose next reminder is due: first those with a schedule to
+    compute (NULL), then those whose time has come. Each is one range of ix_item_next_reminder —
+    no sort and no scan of the open items that are not due, however many there are."""
+    items: list = []
+    for due in (Item.next_reminder_at.is_(None), Item.next_reminder_at <= now):  # type: ignore[union-attr,operator]
+        query = select(*SWEPT).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr,call-overload]
         if session.get_bind().dialect.name == "postgresql":
             # several sweepers at once each take a batch nobody else holds (row locks until the
             # batch commits); the unique dedupe keys stay the last line of defence
-            query = query.with_for_update(skip_locked=True, of=Item)
-        items = session.exec(query.order_by(Item.id).limit(batch)).all()
+            query = query.with_for_update(skip_locked=True, of=Item.__table__)
+        items += session.exec(query.limit(batch - len(items))).all()
+        if len(items) >= batch:
+            break
+    return items
+
+
+def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict) -> dict:
+    directory = Directory(session, set())  # councils, units and people: loaded once per sweep
+    while True:
+        items = _due_batch(session, now, batch)
         if not items:
             return counts
-        directory = Directory(session, {i.council_id for i in items})
+        directory.load(session, {i.council_id for i in items})
         cooperating: dict[int, list[int]] = defaultdict(list)
         for item_id, unit_id in session.exec(select(Claim.item_id, Claim.unit_id).where(
                 Claim.item_id.in_([i.id for i in items]), Claim.role == ClaimRole.cooperating,  # type: ignore[attr-defined]
@@ -143,10 +171,13 @@ def _remind_item(session, item, council, directory, cooperating_units, outbox, n
     cal, policy = outbox.calendar(council)
     today = today_for(council, now)
     if item.status in LADDER_STATES and item.deadline and item.lead_unit_id:
-        steps, following = due_steps(deadline_steps(item.deadline, cal, policy), now)
+        key = (cal.key, policy, item.deadline, now)
+        if key not in outbox.ladders:  # pure in these inputs: computed once per deadline and calendar
+            outbox.ladders[key] = (*due_steps(deadline_steps(item.deadline, cal, policy), now),
+                                   cal.workdays_between(today, cal.on_or_before(item.deadline)))
+        steps, following, days_left = outbox.ladders[key]
         basis = item.deadline.isoformat()
-        context = {**_item_context(item, directory),
-                   "days_left": cal.workdays_between(today, cal.on_or_before(item.deadline)),
+        context = {**_item_context(item, directory), "days_left": days_left,
                    "days_overdue": max(0, (today - item.deadline).days)}
     elif item.status == ItemStatus.close_requested and item.close_requested_at:
         steps, following = due_steps(verify_steps(item.close_requested_at, cal, policy), now)
@@ -172,11 +203,13 @@ def _remind_item(session, item, council, directory, cooperating_units, outbox, n
         if step.kind in ("escalation", "verify_escalation") and once(
                 session, council.id, f"escalation|item:{item.id}|{basis}|{step.step}", now):
             counts["escalations"] += 1
-            record(session, council_id=council.id, by=None, action=f"item.escalate_{step.step}", subject=item,
+            record(session, council_id=council.id, by=None, action=f"item.escalate_{step.step}",
+                   subject=session.get(Item, item.id),
                    now=now, after={"kind": step.kind, "deadline": item.deadline, "to": step.audience})
         if step.kind == "overdue" and once(session, council.id, f"overdue|item:{item.id}|{basis}", now):
             counts["overdue_marked"] += 1
-            record(session, council_id=council.id, by=None, action="item.overdue", subject=item, now=now,
+            record(session, council_id=council.id, by=None, action="item.overdue", subject=session.get(Item, item.id),
+                   now=now,
                    after={"deadline": item.deadline})
     return following or FAR_FUTURE
 
