@@ -13,10 +13,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlmodel import select
 
 from cobuild import cli_support as s
-from cobuild.cli_support import AsOpt, DbOpt, JsonOpt, NowOpt
+from cobuild.cli_support import AsOpt, DbOpt, JsonOpt, NowOpt, select
 
 app = typer.Typer(help="cobuild — 共建事项双向清单 community co-building task lists", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)

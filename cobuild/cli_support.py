@@ -5,23 +5,29 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Callable, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Optional
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlmodel import Session, select
 
-from cobuild.settings import get_settings
-from models import (
-    Conference,
-    Council,
-    DomainError,
-    InvalidInput,
-    Item,
-    Member,
-    NotFound,
-    Unit,
-)
+if TYPE_CHECKING:  # for annotations only: `cobuild --help` must not pay for the ORM's import
+    from sqlmodel import Session
+
+    from models import Conference, Council, Item, Member, Unit
+
+
+def select(*entities):
+    """sqlmodel.select, imported on first use (the models and SQLAlchemy cost ~0.7 s to import)."""
+    from sqlmodel import select as _select
+
+    return _select(*entities)
+
+
+def get_settings():
+    from cobuild.settings import get_settings as _get_settings
+
+    return _get_settings()
+
 
 DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: sqlite:///cobuild.db, or $COBUILD_DB_URL)")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout")]
@@ -81,6 +87,7 @@ def run(db: str | None, body: Callable[[Session], Any], *, need_schema: bool = T
     from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
     from cobuild.db import current_revision, session_for
+    from models import DomainError
 
     url = db_url(db)
     try:
@@ -106,6 +113,8 @@ def run(db: str | None, body: Callable[[Session], Any], *, need_schema: bool = T
 
 
 def _by_key(session: Session, model, key: str, subject: str, name_column, **scope):
+    from models import InvalidInput, NotFound
+
     query = select(model)
     for column, value in scope.items():
         query = query.where(getattr(model, column) == value)
@@ -122,14 +131,20 @@ def _by_key(session: Session, model, key: str, subject: str, name_column, **scop
 
 
 def council(session: Session, key: str) -> Council:
+    from models import Council
+
     return _by_key(session, Council, key, "council", Council.name)
 
 
 def unit(session: Session, council_row: Council, key: str) -> Unit:
+    from models import Unit
+
     return _by_key(session, Unit, key, "unit", Unit.name, council_id=council_row.id)
 
 
 def member(session: Session, council_row: Council, key: str) -> Member:
+    from models import Member
+
     return _by_key(session, Member, key, "member", Member.name, council_id=council_row.id)
 
 
@@ -140,10 +155,14 @@ def actor(session: Session, council_row: Council, key: str | None) -> Member:
 
 
 def conference(session: Session, council_row: Council, key: str) -> Conference:
+    from models import Conference
+
     return _by_key(session, Conference, key, "conference", Conference.code, council_id=council_row.id)
 
 
 def item(session: Session, council_row: Council, key: str) -> Item:
+    from models import Item
+
     return _by_key(session, Item, key, "item", Item.number, council_id=council_row.id)
 
 

@@ -47,11 +47,16 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def item_stats(session: Session, council: Council, today: date, group_by: str = "council",
+def item_stats(session: Session, council: Council | None, today: date, group_by: str = "council",
                term_id: int | None = None, conference_code: str | None = None) -> list[dict]:
-    """Rows of counts and rates, grouped by council, term, quarter (conference) or unit."""
+    """Rows of counts and rates, grouped by council, term, quarter (conference) or unit. With
+    council None: every council at once, in the same few queries (a city's or a province's
+    scorecards by council or by unit)."""
     if group_by not in GROUPS:
         raise ValueError(f"group_by must be one of {GROUPS}")
+    if council is None and group_by not in ("council", "unit"):
+        raise ValueError("across all councils, group by council or unit")
+    in_council = [Item.council_id == council.id] if council is not None else []
     working = Item.status.in_(list(WORKING_STATES))  # type: ignore[attr-defined]
     confirmed = and_(Item.number.is_not(None), Item.status != ItemStatus.cancelled)  # type: ignore[union-attr]
     overdue = and_(working, Item.number.is_not(None), Item.deadline < today)  # type: ignore[union-attr,operator]
@@ -61,7 +66,7 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
     resolved_conf = Conference.__table__.alias("resolved_conf")
 
     # --- raised side: what each group submitted and what became of it
-    raised_key = {"council": literal(council.id), "term": raised_conf.c.term_id,
+    raised_key = {"council": Item.council_id, "term": raised_conf.c.term_id,
                   "quarter": raised_conf.c.code, "unit": Item.raised_by_unit_id}[group_by]
     raised_q = (
         select(raised_key.label("key"), func.count().label("submitted"),
@@ -70,10 +75,10 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
                _count(Item.status == ItemStatus.deferred).label("deferred"),
                _count(Item.status == ItemStatus.rejected).label("rejected"))
         .select_from(Item).join(raised_conf, raised_conf.c.id == Item.raised_conference_id)
-        .where(Item.council_id == council.id)
+        .where(*in_council)
     )
     # --- confirmed side: the work, by the resolution that confirmed it or by the lead unit
-    work_key = {"council": literal(council.id), "term": resolved_conf.c.term_id,
+    work_key = {"council": Item.council_id, "term": resolved_conf.c.term_id,
                 "quarter": resolved_conf.c.code, "unit": Item.lead_unit_id}[group_by]
     work_q = (
         select(work_key.label("key"),
@@ -92,7 +97,7 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
                func.coalesce(func.sum(Item.send_backs), 0).label("send_backs"),
                func.coalesce(func.sum(Item.reopens), 0).label("reopens"))
         .select_from(Item).join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
-        .where(Item.council_id == council.id, Item.number.is_not(None))  # type: ignore[union-attr]
+        .where(*in_council, Item.number.is_not(None))  # type: ignore[union-attr]
     )
     if term_id is not None:
         raised_q = raised_q.where(raised_conf.c.term_id == term_id)
@@ -105,7 +110,7 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
     coop_key = Claim.unit_id if group_by == "unit" else work_key
     coop_q = (select(coop_key.label("key"), func.count()).select_from(Claim).join(Item, Item.id == Claim.item_id)
               .join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
-              .where(Item.council_id == council.id, Claim.role == ClaimRole.cooperating,
+              .where(*in_council, Claim.role == ClaimRole.cooperating,
                      Claim.status == ClaimStatus.confirmed, confirmed))
     if term_id is not None:
         coop_q = coop_q.where(resolved_conf.c.term_id == term_id)
@@ -137,14 +142,15 @@ def item_stats(session: Session, council: Council, today: date, group_by: str = 
     return rows
 
 
-def _p90_days_to_close(session: Session, council: Council, key, resolved_conf, term_id: int | None,
+def _p90_days_to_close(session: Session, council: Council | None, key, resolved_conf, term_id: int | None,
                        conference_code: str | None) -> dict:
     """Nearest-rank 90th percentile per group, with window functions (SQLite and PostgreSQL)."""
     ranked = (select(key.label("key"), Item.days_to_close.label("days"),
                      func.row_number().over(partition_by=key, order_by=Item.days_to_close).label("rank"),
                      func.count().over(partition_by=key).label("n"))
               .select_from(Item).join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
-              .where(Item.council_id == council.id, Item.status == ItemStatus.closed, Item.number.is_not(None)))  # type: ignore[union-attr]
+              .where(*([Item.council_id == council.id] if council is not None else []),
+                     Item.status == ItemStatus.closed, Item.number.is_not(None)))  # type: ignore[union-attr]
     if term_id is not None:
         ranked = ranked.where(resolved_conf.c.term_id == term_id)
     if conference_code is not None:
@@ -154,12 +160,14 @@ def _p90_days_to_close(session: Session, council: Council, key, resolved_conf, t
     return {k: int(v) for k, v in session.exec(query).all()}
 
 
-def points(session: Session, council: Council, today: date, term_id: int | None = None,
+def points(session: Session, council: Council | None, today: date, term_id: int | None = None,
            conference_code: str | None = None) -> list[dict]:
-    """积分 per unit: counts from SQL, times the council's rule table, with the breakdown."""
-    rules = council.points_rules
+    """积分 per unit: counts from SQL, times its council's rule table, with the breakdown. With
+    council None: every unit of every council, in the same five queries."""
     conf = Conference.__table__.alias("conf")
-    scope = [Item.council_id == council.id, Item.number.is_not(None), Item.status != ItemStatus.cancelled]  # type: ignore[union-attr]
+    scope = [Item.number.is_not(None), Item.status != ItemStatus.cancelled]  # type: ignore[union-attr]
+    if council is not None:
+        scope.append(Item.council_id == council.id)
     if term_id is not None:
         scope.append(conf.c.term_id == term_id)
     if conference_code is not None:
@@ -186,8 +194,15 @@ def points(session: Session, council: Council, today: date, term_id: int | None 
     declined = dict(session.exec(joined(select(Claim.unit_id, func.count()).join(Claim, Claim.item_id == Item.id))
                                  .where(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn)
                                  .group_by(Claim.unit_id)).all())
+    if council is not None:
+        rules_of = {council.id: council.points_rules}
+        units = session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all()
+    else:
+        rules_of = {c.id: c.points_rules for c in session.exec(select(Council)).all()}
+        units = session.exec(select(Unit).order_by(Unit.council_id, Unit.rotation_position)).all()
     rows = []
-    for unit in session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all():
+    for unit in units:
+        rules = rules_of[unit.council_id]
         row = led.get(unit.id)
         counts = {
             "lead_closed_on_time": int(row.lead_closed_on_time) if row else 0,
@@ -199,7 +214,8 @@ def points(session: Session, council: Council, today: date, term_id: int | None 
             "declined": int(declined.get(unit.id, 0)),
         }
         breakdown = {rule: {"count": n, "points": n * rules[rule]} for rule, n in counts.items()}
-        rows.append({"unit_id": unit.id, "unit": unit.name, "points": sum(b["points"] for b in breakdown.values()),
+        rows.append({"unit_id": unit.id, "unit": unit.name, "council_id": unit.council_id,
+                     "points": sum(b["points"] for b in breakdown.values()),
                      "breakdown": breakdown})
     return rows
 
@@ -232,11 +248,16 @@ def _days_between(session: Session, later, earlier):
     return later - earlier
 
 
-def _labels(session: Session, council: Council, group_by: str) -> dict:
+def _labels(session: Session, council: Council | None, group_by: str) -> dict:
     if group_by == "council":
+        if council is None:
+            return {c.id: c.name for c in session.exec(select(Council).order_by(Council.id)).all()}
         return {council.id: council.name}
     if group_by == "unit":
-        units = session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all()
+        if council is None:
+            units = session.exec(select(Unit).order_by(Unit.council_id, Unit.rotation_position)).all()
+        else:
+            units = session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all()
         return {u.id: u.name for u in units}
     if group_by == "term":
         return {t.id: f"第{t.number}届 {t.starts_on}~{t.ends_on}"

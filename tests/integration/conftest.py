@@ -32,8 +32,9 @@ class World:
     def __init__(self, session, **settings):
         self.session = session
         now = at("2026-01-01", 0, 1)
-        self.council, self.secretary = create_council(session, now=now, name="测试社区大党委", community_name="测试社区",
-                                                      secretary_name="王书记", **settings)
+        names = {"name": "测试社区大党委", "community_name": "测试社区", "secretary_name": "王书记"}
+        names.update({k: settings.pop(k) for k in list(names) if k in settings})
+        self.council, self.secretary = create_council(session, now=now, **names, **settings)
         s = self.secretary
         self.community = session.get(Unit, s.unit_id)
         self.units = {"community": self.community}

@@ -134,6 +134,15 @@ def test_commands_that_run_no_flow_never_import_prefect(db):
     assert out.stdout.strip() == "False"
 
 
+def test_help_imports_neither_the_orm_nor_the_models():
+    """`cobuild --help` starts in a fraction of the time a database command needs (issue 6)."""
+    code = ("import sys; from typer.testing import CliRunner; from cobuild.cli import app; "
+            "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
+            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'models', 'prefect', 'pydantic_settings') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
 def test_help_lists_the_command_groups():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0

@@ -171,3 +171,26 @@ def test_the_ranking_board_orders_by_points_and_shares_ranks_on_ties(ledger):
     assert ranks[-1] == ("华信公司", -5, len(ranks))
     tied = [r for r in board["rows"] if r["points"] == 0]
     assert len({r["rank"] for r in tied}) == 1 and board["rules"]["lead_closed_on_time"] == 10
+
+
+def test_scorecards_for_all_councils_at_once_are_each_councils_own(ledger, world):
+    """A city's view: per-unit rows and points for every council in one query set equal what
+    each council's own report says — a second council with its own work and its own rules."""
+    from cobuild.actions.council import update_settings
+    from cobuild.tracking import points
+
+    from .conftest import World
+
+    other = World(world.session, name="第二社区大党委", community_name="第二社区", secretary_name="赵书记")
+    other.published_item(raiser="community", lead="hospital", title="别的社区事项")
+    rules = {**other.council.points_rules, "lead_closed_on_time": 7}
+    update_settings(world.session, other.council, by=other.secretary, now=at("2026-03-01"), points_rules=rules)
+    councils = [world.council, other.council]
+    per_council = [row for c in councils for row in item_stats(world.session, c, TODAY, "unit")]
+    assert item_stats(world.session, None, TODAY, "unit") == per_council
+    assert points(world.session, None, TODAY) == [row for c in councils for row in points(world.session, c, TODAY)]
+    by_council = item_stats(world.session, None, TODAY, "council")
+    assert [r["key"] for r in by_council] == [c.id for c in councils]
+    assert by_council[0] | {"key": None} == item_stats(world.session, world.council, TODAY)[0] | {"key": None}
+    with pytest.raises(ValueError):
+        item_stats(world.session, None, TODAY, "term")
