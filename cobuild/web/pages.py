@@ -214,8 +214,11 @@ async def account_token(request: Request):
             flash(request, "error", DomainError("csrf").message(language(request)))
         elif form.get("revoke"):
             try:
-                accounts.revoke_token(session, account, int(str(form["revoke"])), now=request.app.state.clock())
-            except (DomainError, ValueError, OverflowError):  # not a number, or not one of yours
+                token_id = int(str(form["revoke"]))
+                if not 0 < token_id < 2**31:  # beyond any id; PostgreSQL would refuse the query itself
+                    raise ValueError(token_id)
+                accounts.revoke_token(session, account, token_id, now=request.app.state.clock())
+            except (DomainError, ValueError):  # not a number, or not one of yours
                 flash(request, "error", "没有这个令牌。" if language(request) == "zh" else "No such token.")
         else:
             token, _ = accounts.issue_token(session, account, str(form.get("name", "api")), now=request.app.state.clock())
