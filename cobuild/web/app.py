@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -109,9 +110,12 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
         return JSONResponse({"error": "invalid", "message": message, "fields": fields}, status_code=422)
 
     @app.exception_handler(OverflowError)
-    async def too_big(request: Request, exc: OverflowError):
-        # a number no database integer can hold, in a place the schema does not bound
-        message = ("输入有误:数字超出范围" if language(request) == "zh" else "Invalid input: a number is out of range")
+    @app.exception_handler(DataError)
+    async def too_big(request: Request, exc: Exception):
+        # a number no database integer can hold (SQLite: OverflowError; PostgreSQL: DataError), or a
+        # value the column cannot take, in a place the schema does not bound
+        message = ("输入有误:数字超出范围或内容过长" if language(request) == "zh"
+                   else "Invalid input: a number is out of range or a text is too long")
         if is_api(request):
             return JSONResponse({"error": "invalid", "message": message}, status_code=422)
         from cobuild.web.pages import error_page

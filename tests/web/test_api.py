@@ -323,3 +323,20 @@ def test_revoking_a_token_that_is_not_yours_or_not_a_number_says_so(web, count_r
     page = browser.post("/account/tokens", data={"csrf": csrf, "revoke": bad})
     assert page.status_code == 200 and "没有这个令牌" in page.text
     assert count_rows() == before
+
+
+def test_ids_beyond_any_integer_column_are_bad_input_on_every_database(web, count_rows):
+    """PostgreSQL refuses such a number in the query itself (found by the PostgreSQL pass):
+    a 422 with a message, in the API and on the pages, and nothing written."""
+    before = count_rows()
+    api, browser = web.api("secretary"), web.browser("secretary")
+    big = "9" * 14
+    for path in (f"/api/v1/councils/{big}", f"/api/v1/councils/{web.cid}/items/{big}"):
+        response = api.get(path)
+        assert response.status_code in (404, 422) and response.json()["message"], (path, response.text)
+    claim = api.post(f"/api/v1/councils/{web.cid}/items/{big}/claims", json={"role": "lead"})
+    assert claim.status_code in (404, 422) and claim.json()["message"]
+    for path in (f"/c/{big}", f"/c/{web.cid}/items/{big}"):
+        page = browser.get(path)
+        assert page.status_code in (404, 422) and "Traceback" not in page.text
+    assert count_rows() == before
