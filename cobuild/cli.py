@@ -4,7 +4,6 @@ Every command takes --db and --json; time-dependent ones take --now; actions tak
 Refusals print one line and exit with code 2 — never a traceback.
 """
 
-from __future__ import annotations
 
 import sys
 from pathlib import Path
