@@ -30,6 +30,7 @@ from models import (
     Conference,
     ConferenceStatus,
     Council,
+    CouncilEvent,
     Election,
     ElectionStatus,
     EvaluationBallot,
@@ -349,7 +350,23 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
     counts = {"daily_digest": 0, "weekly_digest": 0}
     held_by = session.exec(select(Notification.member_id, Notification.council_id).where(
         Notification.status == NotificationStatus.held).distinct()).all()
-    councils = {c.id: c for c in session.exec(select(Council)).all()}
+    # only the councils with held messages or a weekly digest to send now, and of those only the
+    # ones whose digest is not out yet this week: an idle tick does not load every council
+    weekly: dict[int, str] = {}
+    week_of: dict[str, str | None] = {}  # per time zone: this week's name if its digest is due now
+    for council_id, timezone in session.exec(select(Council.id, Council.timezone)).all():
+        if timezone not in week_of:
+            local = now.astimezone(ZoneInfo(timezone))
+            year, week, _ = local.isocalendar()
+            week_of[timezone] = f"{year}-W{week:02d}" if local.weekday() == 0 and local.time() >= time(9, 0) else None
+        if week_of[timezone]:
+            weekly[council_id] = f"weekly_digest|council:{council_id}|{week_of[timezone]}"
+    if weekly:
+        done = set(session.exec(select(CouncilEvent.key).where(CouncilEvent.key.in_(list(weekly.values())))).all())  # type: ignore[attr-defined]
+        weekly = {cid: key for cid, key in weekly.items() if key not in done}
+    needed = {council_id for _, council_id in held_by} | set(weekly)
+    councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(list(needed)))).all()} \
+        if needed else {}  # type: ignore[attr-defined]
     for member_id, council_id in held_by:
         council = councils[council_id]
         cal, policy = outbox.calendar(council)
@@ -369,10 +386,9 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
         session.execute(update(Notification).where(Notification.id.in_([n.id for n in held]))  # type: ignore[attr-defined]
                         .values(status=NotificationStatus.digested, digest_id=digest_id))
         counts["daily_digest"] += 1
-    for council in councils.values():
+    for council_id in weekly:
+        council = councils[council_id]
         local = now.astimezone(ZoneInfo(council.timezone))
-        if local.weekday() != 0 or local.time() < time(9, 0):
-            continue
         year, week, _ = local.isocalendar()
         week_text = f"{year}-W{week:02d}"
         directory = Directory(session, {council.id})
