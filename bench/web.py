@@ -49,16 +49,21 @@ def build(url: str, items_per_conference: int = 3) -> dict:
 
 
 class Server:
-    def __init__(self, url: str, workers: int = 1) -> None:
+    """`cobuild serve --no-scheduler` in a process of its own, started and waited for (/healthz)."""
+
+    def __init__(self, url: str, workers: int = 1, env: dict[str, str] | None = None) -> None:
+        import tempfile
+
         self.port = free_port()
-        env = {**os.environ, "COBUILD_SECRET_KEY": "b" * 48, "COBUILD_DELIVERY": "file"}
+        env = {**os.environ, "COBUILD_SECRET_KEY": "b" * 48, "COBUILD_DELIVERY": "file", **(env or {})}
         env.pop("PREFECT_API_URL", None)
+        self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cobuild", "serve", "--no-scheduler", "--port", str(self.port), "--db", url,
-             "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "cobuild", "serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(self.port),
+             "--db", url, "--workers", str(workers)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
                 if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
@@ -66,12 +71,17 @@ class Server:
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline or self.process.poll() is not None:
-                raise RuntimeError("cobuild serve did not start")
+                self.close()
+                self.log.seek(0)
+                raise RuntimeError(f"cobuild serve did not start: {self.log.read()[-2000:].decode(errors='replace')}")
             time.sleep(0.1)
 
     def close(self) -> None:
         self.process.terminate()
-        self.process.wait(timeout=10)
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
 
 
 def _generator(plan: dict, folder: Path) -> dict:

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -21,38 +18,17 @@ from sqlmodel import select
 
 from cobuild.db import session_for
 from models import ApiToken, AuditEvent, Claim
-from tests.web.browser import free_port
 from tests.web.conftest import PASSWORD
-
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @contextmanager
 def serve(db_url: str, uploads: Path):
-    port = free_port()
-    env = {**os.environ, "COBUILD_SECRET_KEY": "k" * 40, "COBUILD_UPLOAD_DIR": str(uploads)}
-    process = subprocess.Popen([sys.executable, "-m", "cobuild", "serve", "--no-scheduler", "--host", "127.0.0.1",
-                                "--port", str(port), "--db", db_url], cwd=ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    site = f"http://127.0.0.1:{port}"
+    from bench.web import Server
+
+    server = Server(db_url, env={"COBUILD_SECRET_KEY": "k" * 40, "COBUILD_UPLOAD_DIR": str(uploads)})
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{site}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"cobuild serve did not start: {process.stderr.read()[-2000:]}")
-            time.sleep(0.1)
-        yield site
+        yield server.base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        server.close()
 
 
 def _csrf(html: str) -> str:
