@@ -77,9 +77,38 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
             "twice": sum(1 for v in accepted.values() if v > 1), "refused": received["refused"]}
 
 
+def send_alone(folder: Path, n: int, threads: int = 8) -> dict:
+    """The baseline: the same N webhook POSTs to the same kind of receiver from the same number
+    of threads through the same channel code — no database, no leases, no bookkeeping."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from notifications.channels import Outgoing, WebhookChannel
+
+    port = free_port()
+    out = folder / "received-alone.json"
+    receiver = subprocess.Popen([sys.executable, "-m", "bench.receiver", str(port), "0", str(out)], cwd=ROOT)
+    for _ in range(100):
+        try:
+            httpx.post(f"http://127.0.0.1:{port}/", headers={"X-Cobuild-Dedupe-Key": "warm-up"}, timeout=1)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    channel, url = WebhookChannel(), f"http://127.0.0.1:{port}/hook"
+    messages = [Outgoing(subject=f"提醒 {i}", text="今天到期", html="<p>今天到期</p>", dedupe_key=f"alone|{i}",
+                         recipient="派送书记") for i in range(n)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(lambda m: channel.send(m, url, "webhook"), messages))
+    seconds = time.perf_counter() - start
+    receiver.terminate()
+    receiver.wait(timeout=10)
+    return {"seconds": seconds, "per_second": n / seconds}
+
+
 if __name__ == "__main__":
     import tempfile
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     folder = Path(tempfile.mkdtemp())
-    print(json.dumps({"clean": run(folder, n, 0), "faults": run(folder, n, 10)}, indent=1))
+    print(json.dumps({"alone": send_alone(folder, n), "clean": run(folder, n, 0), "faults": run(folder, n, 10)},
+                     indent=1))
