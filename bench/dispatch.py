@@ -42,13 +42,12 @@ def build(url: str, n: int, hook: str) -> None:
         session.commit()
 
 
-def run(folder: Path, n: int, fail_percent: int) -> dict:
-    from cobuild.db import session_for
-    from notifications.channels import Channels
-    from notifications.dispatch import dispatch
+THREADS = 8  # the dispatcher's sending threads, and the baseline's
 
-    port = free_port()
-    out = folder / f"received-{fail_percent}.json"
+
+def _receiver(folder: Path, fail_percent: int, name: str) -> tuple[subprocess.Popen, int, Path]:
+    """bench.receiver in its own process, answering before this returns."""
+    port, out = free_port(), folder / name
     receiver = subprocess.Popen([sys.executable, "-m", "bench.receiver", str(port), str(fail_percent), str(out)],
                                 cwd=ROOT)
     for _ in range(100):
@@ -57,6 +56,15 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
             break
         except httpx.HTTPError:
             time.sleep(0.05)
+    return receiver, port, out
+
+
+def run(folder: Path, n: int, fail_percent: int) -> dict:
+    from cobuild.db import session_for
+    from notifications.channels import Channels
+    from notifications.dispatch import dispatch
+
+    receiver, port, out = _receiver(folder, fail_percent, f"received-{fail_percent}.json")
     url = f"sqlite:///{folder}/dispatch-{fail_percent}.db"
     build(url, n, f"http://127.0.0.1:{port}/hook")
     counts = {"sent": 0, "retry": 0, "dead": 0}
@@ -64,7 +72,7 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
     now = NOW
     with session_for(url) as session:
         for _ in range(6):  # the first pass, then the retries as their back-off comes due
-            for k, v in dispatch(session, now, Channels()).items():
+            for k, v in dispatch(session, now, Channels(), workers=THREADS).items():
                 counts[k] = counts.get(k, 0) + v
             now += timedelta(minutes=31)
     seconds = time.perf_counter() - start
@@ -77,22 +85,14 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
             "twice": sum(1 for v in accepted.values() if v > 1), "refused": received["refused"]}
 
 
-def send_alone(folder: Path, n: int, threads: int = 8) -> dict:
+def send_alone(folder: Path, n: int, threads: int = THREADS) -> dict:
     """The baseline: the same N webhook POSTs to the same kind of receiver from the same number
     of threads through the same channel code — no database, no leases, no bookkeeping."""
     from concurrent.futures import ThreadPoolExecutor
 
     from notifications.channels import Outgoing, WebhookChannel
 
-    port = free_port()
-    out = folder / "received-alone.json"
-    receiver = subprocess.Popen([sys.executable, "-m", "bench.receiver", str(port), "0", str(out)], cwd=ROOT)
-    for _ in range(100):
-        try:
-            httpx.post(f"http://127.0.0.1:{port}/", headers={"X-Cobuild-Dedupe-Key": "warm-up"}, timeout=1)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.05)
+    receiver, port, _ = _receiver(folder, 0, "received-alone.json")
     channel, url = WebhookChannel(), f"http://127.0.0.1:{port}/hook"
     messages = [Outgoing(subject=f"提醒 {i}", text="今天到期", html="<p>今天到期</p>", dedupe_key=f"alone|{i}",
                          recipient="派送书记") for i in range(n)]

@@ -118,7 +118,7 @@ def item_stats(session: Session, council: Council | None, today: date, group_by:
         coop_q = coop_q.where(resolved_conf.c.code == conference_code)
     cooperating = dict(session.exec(coop_q.group_by(coop_key)).all())
 
-    p90 = _p90_days_to_close(session, council, work_key, resolved_conf, term_id, conference_code)
+    p90 = _p90_days_to_close(session, in_council, work_key, resolved_conf, term_id, conference_code)
     labels = _labels(session, council, group_by)
     keys = list(labels) if group_by in ("unit", "council") else sorted(set(raised) | set(work), key=lambda k: str(labels.get(k, k)))
     rows = []
@@ -142,15 +142,14 @@ def item_stats(session: Session, council: Council | None, today: date, group_by:
     return rows
 
 
-def _p90_days_to_close(session: Session, council: Council | None, key, resolved_conf, term_id: int | None,
+def _p90_days_to_close(session: Session, in_council: list, key, resolved_conf, term_id: int | None,
                        conference_code: str | None) -> dict:
     """Nearest-rank 90th percentile per group, with window functions (SQLite and PostgreSQL)."""
     ranked = (select(key.label("key"), Item.days_to_close.label("days"),
                      func.row_number().over(partition_by=key, order_by=Item.days_to_close).label("rank"),
                      func.count().over(partition_by=key).label("n"))
               .select_from(Item).join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
-              .where(*([Item.council_id == council.id] if council is not None else []),
-                     Item.status == ItemStatus.closed, Item.number.is_not(None)))  # type: ignore[union-attr]
+              .where(*in_council, Item.status == ItemStatus.closed, Item.number.is_not(None)))  # type: ignore[union-attr]
     if term_id is not None:
         ranked = ranked.where(resolved_conf.c.term_id == term_id)
     if conference_code is not None:
@@ -194,14 +193,10 @@ def points(session: Session, council: Council | None, today: date, term_id: int 
     declined = dict(session.exec(joined(select(Claim.unit_id, func.count()).join(Claim, Claim.item_id == Item.id))
                                  .where(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn)
                                  .group_by(Claim.unit_id)).all())
-    if council is not None:
-        rules_of = {council.id: council.points_rules}
-        units = session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all()
-    else:
-        rules_of = {c.id: c.points_rules for c in session.exec(select(Council)).all()}
-        units = session.exec(select(Unit).order_by(Unit.council_id, Unit.rotation_position)).all()
+    rules_of = {council.id: council.points_rules} if council is not None else \
+        {c.id: c.points_rules for c in session.exec(select(Council)).all()}
     rows = []
-    for unit in units:
+    for unit in _units(session, council):
         rules = rules_of[unit.council_id]
         row = led.get(unit.id)
         counts = {
@@ -248,17 +243,21 @@ def _days_between(session: Session, later, earlier):
     return later - earlier
 
 
+def _units(session: Session, council: Council | None) -> list[Unit]:
+    """One council's units in rotation order, or every council's, council by council."""
+    query = select(Unit).order_by(Unit.council_id, Unit.rotation_position)
+    if council is not None:
+        query = query.where(Unit.council_id == council.id)
+    return list(session.exec(query).all())
+
+
 def _labels(session: Session, council: Council | None, group_by: str) -> dict:
     if group_by == "council":
         if council is None:
             return {c.id: c.name for c in session.exec(select(Council).order_by(Council.id)).all()}
         return {council.id: council.name}
     if group_by == "unit":
-        if council is None:
-            units = session.exec(select(Unit).order_by(Unit.council_id, Unit.rotation_position)).all()
-        else:
-            units = session.exec(select(Unit).where(Unit.council_id == council.id).order_by(Unit.rotation_position)).all()
-        return {u.id: u.name for u in units}
+        return {u.id: u.name for u in _units(session, council)}
     if group_by == "term":
         return {t.id: f"第{t.number}届 {t.starts_on}~{t.ends_on}"
                 for t in session.exec(select(Term).where(Term.council_id == council.id)).all()}

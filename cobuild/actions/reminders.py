@@ -210,8 +210,7 @@ def _remind_item(session, item, council, directory, cooperating_units, outbox, n
         if step.kind == "overdue" and once(session, council.id, f"overdue|item:{item.id}|{basis}", now):
             counts["overdue_marked"] += 1
             record(session, council_id=council.id, by=None, action="item.overdue", subject=session.get(Item, item.id),
-                   now=now,
-                   after={"deadline": item.deadline})
+                   now=now, after={"deadline": item.deadline})
     return following or FAR_FUTURE
 
 
@@ -352,18 +351,19 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
         Notification.status == NotificationStatus.held).distinct()).all()
     # only the councils with held messages or a weekly digest to send now, and of those only the
     # ones whose digest is not out yet this week: an idle tick does not load every council
-    weekly: dict[int, str] = {}
-    week_of: dict[str, str | None] = {}  # per time zone: this week's name if its digest is due now
+    weekly: dict[int, str] = {}  # council id -> this week's name, for councils whose digest is due now
+    week_of: dict[str, str | None] = {}  # the same per time zone
     for council_id, timezone in session.exec(select(Council.id, Council.timezone)).all():
         if timezone not in week_of:
             local = now.astimezone(ZoneInfo(timezone))
             year, week, _ = local.isocalendar()
             week_of[timezone] = f"{year}-W{week:02d}" if local.weekday() == 0 and local.time() >= time(9, 0) else None
         if week_of[timezone]:
-            weekly[council_id] = f"weekly_digest|council:{council_id}|{week_of[timezone]}"
+            weekly[council_id] = week_of[timezone]  # type: ignore[assignment]
     if weekly:
-        done = set(session.exec(select(CouncilEvent.key).where(CouncilEvent.key.in_(list(weekly.values())))).all())  # type: ignore[attr-defined]
-        weekly = {cid: key for cid, key in weekly.items() if key not in done}
+        done = set(session.exec(select(CouncilEvent.key).where(CouncilEvent.key.in_(  # type: ignore[attr-defined]
+            [_weekly_key(cid, week) for cid, week in weekly.items()]))).all())
+        weekly = {cid: week for cid, week in weekly.items() if _weekly_key(cid, week) not in done}
     needed = {council_id for _, council_id in held_by} | set(weekly)
     councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(list(needed)))).all()} \
         if needed else {}  # type: ignore[attr-defined]
@@ -386,14 +386,11 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
         session.execute(update(Notification).where(Notification.id.in_([n.id for n in held]))  # type: ignore[attr-defined]
                         .values(status=NotificationStatus.digested, digest_id=digest_id))
         counts["daily_digest"] += 1
-    for council_id in weekly:
+    for council_id, week_text in weekly.items():
         council = councils[council_id]
-        local = now.astimezone(ZoneInfo(council.timezone))
-        year, week, _ = local.isocalendar()
-        week_text = f"{year}-W{week:02d}"
         directory = Directory(session, {council.id})
         people = directory.chair(council.id) + [m for m in directory.members.values() if m.delivery == "digest"]
-        if not people or not once(session, council.id, f"weekly_digest|council:{council.id}|{week_text}", now):
+        if not people or not once(session, council.id, _weekly_key(council.id, week_text), now):
             continue
         context = weekly_context(session, council, directory, now) | {"week": week_text}
         for person in _unique(people):
@@ -402,6 +399,10 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
         counts["weekly_digest"] += 1
     session.commit()
     return counts
+
+
+def _weekly_key(council_id: int, week: str) -> str:
+    return f"weekly_digest|council:{council_id}|{week}"
 
 
 def weekly_context(session: Session, council: Council, directory: Directory, now: datetime) -> dict:

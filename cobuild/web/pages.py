@@ -302,7 +302,6 @@ def item_page(request: Request, cid: int, oid: int):
 
 @router.get("/c/{cid}/submit")
 def submit_page(request: Request, cid: int):
-
     from models import ConferenceStatus, ItemStatus
 
     with session_for(request.app.state.db_url) as session:
