@@ -1005,9 +1005,11 @@ def cycle(db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> No
     s.run(db, lambda session: None)  # refuses an uninitialised database before Prefect starts
 
     from flows.cycles import chair_cycle, conference_cycle
+    from flows.local_api import local_api
 
     try:
-        result = {"chair": chair_cycle(url, at.isoformat()), "conference": conference_cycle(url, at.isoformat())}
+        with local_api():
+            result = {"chair": chair_cycle(url, at.isoformat()), "conference": conference_cycle(url, at.isoformat())}
     except Exception as exc:  # noqa: BLE001
         s.fail(f"flow failed: {type(exc).__name__}: {exc}")
     s.emit(result, json_out)
@@ -1021,9 +1023,11 @@ def _run_flow(db: str | None, flow_name: str, now: str | None, json_out: bool) -
     at = s.parse_now(now)
     s.run(db, lambda session: None)  # refuses an uninitialised database before Prefect starts
     import flows.reminders as reminder_flows
+    from flows.local_api import local_api
 
     try:
-        result = getattr(reminder_flows, flow_name)(url, at.isoformat())
+        with local_api():
+            result = getattr(reminder_flows, flow_name)(url, at.isoformat())
     except Exception as exc:  # noqa: BLE001
         s.fail(f"flow failed: {type(exc).__name__}: {exc}")
     s.emit(result, json_out)

@@ -145,8 +145,10 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
         if council is None:
             council = set_up(session, _at(date(YEAR, 1, 1), 0, 1))
     from flows.demo import demo_year
+    from flows.local_api import local_api
 
-    totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
+    with local_api():
+        totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
     with session_for(db_url) as session:
         accounts = demo_accounts(session, session.get(Council, council.id))
         summary = summarise(session, session.get(Council, council.id), totals, db_url)
