@@ -69,3 +69,56 @@ def build(url: str, councils: int, open_items: int, due: int, seed: int = 7) -> 
             session.execute(insert(Item), rows)
         session.commit()
     return {"councils": councils, "open_items": open_items, "due": due}
+
+
+def mix_for_reports(url: str, seed: int = 11) -> dict:
+    """Turn the swept database (every item in progress) into a year's realistic spread for the
+    reports figure, keeping 1M items: by `id % 100`, 55 % closed (44 on time, 11 late), 25 % in
+    progress of which 10 overdue, 3 % awaiting verification, 6 % never numbered (deferred,
+    rejected, merged), 2 % cancelled; every confirmed item has its confirmed lead claim, a third
+    a confirmed cooperating claim, 2 % a lead claim given back. SQLite only (date arithmetic)."""
+    from sqlalchemy import text
+
+    from models import Claim, ClaimRole, ClaimStatus
+
+    rng = random.Random(seed)
+    with session_for(url) as session:
+        run = session.execute
+        run(text("UPDATE item SET status = 'closed', accepted_at = submitted_at, closed_on = date(deadline, "
+                 "'-' || (id % 7) || ' days'), closed_on_time = 1, days_to_close = 20 + id % 90, "
+                 "satisfaction = 3 + id % 3, send_backs = (id % 5 = 0), next_reminder_at = NULL WHERE id % 100 < 44"))
+        run(text("UPDATE item SET status = 'closed', accepted_at = submitted_at, closed_on = date(deadline, "
+                 "'+' || (1 + id % 20) || ' days'), closed_on_time = 0, days_to_close = 60 + id % 120, "
+                 "satisfaction = 2 + id % 3, send_backs = 1, reopens = (id % 3 = 0), next_reminder_at = NULL "
+                 "WHERE id % 100 BETWEEN 44 AND 54"))
+        run(text("UPDATE item SET deadline = date('2026-06-02', '-' || (1 + id % 60) || ' days'), extensions = 1 "
+                 "WHERE id % 100 BETWEEN 55 AND 64"))
+        run(text("UPDATE item SET status = 'close_requested', latest_percent = 100 WHERE id % 100 BETWEEN 80 AND 82"))
+        run(text("UPDATE item SET status = CASE id % 3 WHEN 0 THEN 'deferred' WHEN 1 THEN 'rejected' ELSE 'merged' END, "
+                 "number = NULL, lead_unit_id = NULL, resolution_conference_id = NULL, deadline = NULL, "
+                 "responsible_person = NULL, next_reminder_at = NULL WHERE id % 100 BETWEEN 83 AND 88"))
+        run(text("UPDATE item SET status = 'cancelled', next_reminder_at = NULL WHERE id % 100 BETWEEN 89 AND 90"))
+        units: dict[int, list[int]] = {}
+        for council_id, unit_id in run(text("SELECT council_id, id FROM unit ORDER BY id")):
+            units.setdefault(council_id, []).append(unit_id)
+        claims, rows = 0, []
+        for item_id, council_id, lead in run(text("SELECT id, council_id, lead_unit_id FROM item "
+                                                  "WHERE number IS NOT NULL")).all():
+            rows.append({"item_id": item_id, "unit_id": lead, "role": ClaimRole.lead.value,
+                         "status": ClaimStatus.confirmed.value, "claimed_at": T0})
+            if item_id % 3 == 0:
+                helper = rng.choice([u for u in units[council_id] if u != lead])
+                rows.append({"item_id": item_id, "unit_id": helper, "role": ClaimRole.cooperating.value,
+                             "status": ClaimStatus.confirmed.value, "claimed_at": T0})
+            if item_id % 50 == 7:
+                rows.append({"item_id": item_id, "unit_id": rng.choice([u for u in units[council_id] if u != lead]),
+                             "role": ClaimRole.lead.value, "status": ClaimStatus.withdrawn.value, "claimed_at": T0})
+            if len(rows) >= 20000:
+                run(insert(Claim), rows)
+                claims, rows = claims + len(rows), []
+        if rows:
+            run(insert(Claim), rows)
+            claims += len(rows)
+        session.commit()
+        counts = dict(run(text("SELECT status, count(*) FROM item GROUP BY status")).all())
+    return {"statuses": counts, "claims": claims}

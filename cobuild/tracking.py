@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Integer, and_, case, cast, func, literal
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_
 from sqlmodel import Session, select
 
 from models import (
@@ -56,176 +56,200 @@ def item_stats(session: Session, council: Council | None, today: date, group_by:
         raise ValueError(f"group_by must be one of {GROUPS}")
     if council is None and group_by not in ("council", "unit"):
         raise ValueError("across all councils, group by council or unit")
+    if group_by == "unit":
+        return [_stats_row(card) for card in _unit_cards(session, council, today, term_id, conference_code)]
     in_council = [Item.council_id == council.id] if council is not None else []
-    working = Item.status.in_(list(WORKING_STATES))  # type: ignore[attr-defined]
-    confirmed = and_(Item.number.is_not(None), Item.status != ItemStatus.cancelled)  # type: ignore[union-attr]
-    overdue = and_(working, Item.number.is_not(None), Item.deadline < today)  # type: ignore[union-attr,operator]
-    days_over = _days_since(session, Item.deadline, today)
-
-    raised_conf = Conference.__table__.alias("raised_conf")
-    resolved_conf = Conference.__table__.alias("resolved_conf")
-
-    # --- raised side: what each group submitted and what became of it
-    raised_key = {"council": Item.council_id, "term": raised_conf.c.term_id,
-                  "quarter": raised_conf.c.code, "unit": Item.raised_by_unit_id}[group_by]
-    raised_q = (
-        select(raised_key.label("key"), func.count().label("submitted"),
-               _count(Item.accepted_at.is_not(None)).label("accepted"),  # type: ignore[union-attr]
-               _count(Item.status == ItemStatus.merged).label("merged"),
-               _count(Item.status == ItemStatus.deferred).label("deferred"),
-               _count(Item.status == ItemStatus.rejected).label("rejected"))
-        .select_from(Item).join(raised_conf, raised_conf.c.id == Item.raised_conference_id)
-        .where(*in_council)
-    )
-    # --- confirmed side: the work, by the resolution that confirmed it or by the lead unit
-    work_key = {"council": Item.council_id, "term": resolved_conf.c.term_id,
-                "quarter": resolved_conf.c.code, "unit": Item.lead_unit_id}[group_by]
-    work_q = (
-        select(work_key.label("key"),
-               _count(confirmed).label("confirmed"),
-               _count(Item.status == ItemStatus.cancelled).label("cancelled"),
-               _count(and_(confirmed, Item.lead_unit_id.is_not(None))).label("claimed_lead"),  # type: ignore[union-attr]
-               _count(Item.status.in_([ItemStatus.in_progress, ItemStatus.close_requested, ItemStatus.reopened])).label("in_progress"),  # type: ignore[attr-defined]
-               _count(Item.status == ItemStatus.close_requested).label("close_requested"),
-               _count(Item.status == ItemStatus.closed).label("closed"),
-               _count(and_(Item.status == ItemStatus.closed, Item.closed_on_time == True)).label("on_time"),  # noqa: E712
-               _count(overdue).label("overdue"),
-               func.coalesce(func.sum(case((overdue, days_over), else_=0)), 0).label("days_overdue"),
-               func.coalesce(func.sum(case((confirmed, Item.extensions), else_=0)), 0).label("extensions"),
-               func.avg(case((Item.status == ItemStatus.closed, Item.days_to_close))).label("avg_days_to_close"),
-               func.avg(Item.satisfaction).label("satisfaction"),
-               func.coalesce(func.sum(Item.send_backs), 0).label("send_backs"),
-               func.coalesce(func.sum(Item.reopens), 0).label("reopens"))
-        .select_from(Item).join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
-        .where(*in_council, Item.number.is_not(None))  # type: ignore[union-attr]
-    )
-    if term_id is not None:
-        raised_q = raised_q.where(raised_conf.c.term_id == term_id)
-        work_q = work_q.where(resolved_conf.c.term_id == term_id)
-    if conference_code is not None:
-        raised_q = raised_q.where(raised_conf.c.code == conference_code)
-        work_q = work_q.where(resolved_conf.c.code == conference_code)
-    raised = {r.key: r._asdict() for r in session.exec(raised_q.group_by(raised_key)).all()}
-    work = {r.key: r._asdict() for r in session.exec(work_q.group_by(work_key)).all()}
-    coop_key = Claim.unit_id if group_by == "unit" else work_key
-    coop_q = (select(coop_key.label("key"), func.count()).select_from(Claim).join(Item, Item.id == Claim.item_id)
-              .join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
-              .where(*in_council, Claim.role == ClaimRole.cooperating,
-                     Claim.status == ClaimStatus.confirmed, confirmed))
-    if term_id is not None:
-        coop_q = coop_q.where(resolved_conf.c.term_id == term_id)
-    if conference_code is not None:
-        coop_q = coop_q.where(resolved_conf.c.code == conference_code)
-    cooperating = dict(session.exec(coop_q.group_by(coop_key)).all())
-
-    p90 = _p90_days_to_close(session, in_council, work_key, resolved_conf, term_id, conference_code)
+    period = _Period(term_id, conference_code, joined=group_by in ("term", "quarter"))
+    raised_key = {"council": Item.council_id, "term": period.raised.c.term_id, "quarter": period.raised.c.code}[group_by]
+    work_key = {"council": Item.council_id, "term": period.resolved.c.term_id, "quarter": period.resolved.c.code}[group_by]
+    raised = _by_key(session, period.raised_side(select(raised_key.label("key"), *_raised_columns())
+                                                 .select_from(Item).where(*in_council)), raised_key)
+    work = _by_key(session, period.work_side(select(work_key.label("key"), *_work_columns(session, today))
+                                             .select_from(Item).where(*in_council)), work_key)
+    cooperating = dict(session.exec(period.work_side(
+        select(work_key.label("key"), func.count()).select_from(Claim).join(Item, Item.id == Claim.item_id)
+        .where(*in_council, Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed,
+               Item.status != ItemStatus.cancelled)).group_by(work_key)).all())
+    p90 = _p90_days_to_close(session, in_council, work_key, period)
     labels = _labels(session, council, group_by)
-    keys = list(labels) if group_by in ("unit", "council") else sorted(set(raised) | set(work), key=lambda k: str(labels.get(k, k)))
-    rows = []
-    for key in keys:
-        r, w = raised.get(key, {}), work.get(key, {})
-        row = {"key": key, "label": labels.get(key, str(key))}
-        for name in ("submitted", "accepted", "merged", "deferred", "rejected"):
-            row[name] = int(r.get(name) or 0)
-        for name in ("confirmed", "cancelled", "claimed_lead", "in_progress", "close_requested", "closed",
-                     "on_time", "overdue", "days_overdue", "extensions", "send_backs", "reopens"):
-            row[name] = int(w.get(name) or 0)
-        row["claimed_cooperating"] = int(cooperating.get(key, 0))
-        row["completion_rate"] = _rate(row["closed"], row["confirmed"])
-        row["on_time_rate"] = _rate(row["on_time"], row["confirmed"])
-        avg_days = w.get("avg_days_to_close")
-        row["avg_days_to_close"] = round(float(avg_days), 1) if avg_days is not None else None
-        row["p90_days_to_close"] = p90.get(key)
-        satisfaction = w.get("satisfaction")
-        row["satisfaction"] = round(float(satisfaction), 2) if satisfaction is not None else None
-        rows.append(row)
-    return rows
-
-
-def _p90_days_to_close(session: Session, in_council: list, key, resolved_conf, term_id: int | None,
-                       conference_code: str | None) -> dict:
-    """Nearest-rank 90th percentile per group, with window functions (SQLite and PostgreSQL)."""
-    ranked = (select(key.label("key"), Item.days_to_close.label("days"),
-                     func.row_number().over(partition_by=key, order_by=Item.days_to_close).label("rank"),
-                     func.count().over(partition_by=key).label("n"))
-              .select_from(Item).join(resolved_conf, resolved_conf.c.id == Item.resolution_conference_id)
-              .where(*in_council, Item.status == ItemStatus.closed, Item.number.is_not(None)))  # type: ignore[union-attr]
-    if term_id is not None:
-        ranked = ranked.where(resolved_conf.c.term_id == term_id)
-    if conference_code is not None:
-        ranked = ranked.where(resolved_conf.c.code == conference_code)
-    ranked = ranked.subquery()
-    query = select(ranked.c.key, func.min(ranked.c.days)).where(ranked.c.rank >= ranked.c.n * 0.9).group_by(ranked.c.key)
-    return {k: int(v) for k, v in session.exec(query).all()}
+    keys = list(labels) if group_by == "council" else sorted(set(raised) | set(work), key=lambda k: str(labels.get(k, k)))
+    return [_stats_row({"key": key, "label": labels.get(key, str(key)), **raised.get(key, {}), **work.get(key, {}),
+                        "claimed_cooperating": cooperating.get(key, 0), "p90_days_to_close": p90.get(key)})
+            for key in keys]
 
 
 def points(session: Session, council: Council | None, today: date, term_id: int | None = None,
            conference_code: str | None = None) -> list[dict]:
     """积分 per unit: counts from SQL, times its council's rule table, with the breakdown. With
-    council None: every unit of every council, in the same five queries."""
-    conf = Conference.__table__.alias("conf")
-    scope = [Item.number.is_not(None), Item.status != ItemStatus.cancelled]  # type: ignore[union-attr]
-    if council is not None:
-        scope.append(Item.council_id == council.id)
-    if term_id is not None:
-        scope.append(conf.c.term_id == term_id)
-    if conference_code is not None:
-        scope.append(conf.c.code == conference_code)
+    council None: every unit of every council, in the same few queries."""
+    return [_points_row(card) for card in _unit_cards(session, council, today, term_id, conference_code)]
+
+
+def scorecards(session: Session, council: Council | None, today: date, term_id: int | None = None,
+               conference_code: str | None = None) -> list[dict]:
+    """Per unit, its item_stats row and its points together (what a city's report prints), from
+    one set of queries: item_stats(…, "unit") and points() each run the same set."""
+    return [{**_stats_row(card), **_points_row(card)}
+            for card in _unit_cards(session, council, today, term_id, conference_code)]
+
+
+class _Period:
+    """The raising and the resolving conference, joined only where a grouping or a filter
+    (term, conference code) needs them: over 1M items each join is a lookup per row."""
+
+    def __init__(self, term_id: int | None, conference_code: str | None, joined: bool = False):
+        self.term_id, self.code = term_id, conference_code
+        self.joined = joined or term_id is not None or conference_code is not None
+        self.raised = Conference.__table__.alias("raised_conf")
+        self.resolved = Conference.__table__.alias("resolved_conf")
+
+    def _side(self, query, conf, column):
+        if not self.joined:
+            return query
+        query = query.join(conf, conf.c.id == column)
+        if self.term_id is not None:
+            query = query.where(conf.c.term_id == self.term_id)
+        if self.code is not None:
+            query = query.where(conf.c.code == self.code)
+        return query
+
+    def raised_side(self, query):
+        return self._side(query, self.raised, Item.raised_conference_id)
+
+    def work_side(self, query):
+        """Numbered items (a published resolution confirmed them), in the period if one is given."""
+        query = query.where(Item.number.is_not(None), Item.resolution_conference_id.is_not(None))  # type: ignore[union-attr]
+        return self._side(query, self.resolved, Item.resolution_conference_id)
+
+
+def _raised_columns() -> list:
+    return [func.count().label("submitted"),
+            _count(Item.accepted_at.is_not(None)).label("accepted"),  # type: ignore[union-attr]
+            _count(Item.status == ItemStatus.merged).label("merged"),
+            _count(Item.status == ItemStatus.deferred).label("deferred"),
+            _count(Item.status == ItemStatus.rejected).label("rejected")]
+
+
+def _work_columns(session: Session, today: date) -> list:
+    """The work side's aggregates over numbered items, by whatever key."""
+    working = Item.status.in_(list(WORKING_STATES))  # type: ignore[attr-defined]
+    confirmed = Item.status != ItemStatus.cancelled
+    overdue = and_(working, Item.deadline < today)  # type: ignore[operator]
+    return [_count(confirmed).label("confirmed"),
+            _count(Item.status == ItemStatus.cancelled).label("cancelled"),
+            _count(and_(confirmed, Item.lead_unit_id.is_not(None))).label("claimed_lead"),  # type: ignore[union-attr]
+            _count(Item.status.in_([ItemStatus.in_progress, ItemStatus.close_requested, ItemStatus.reopened])).label("in_progress"),  # type: ignore[attr-defined]
+            _count(Item.status == ItemStatus.close_requested).label("close_requested"),
+            _count(Item.status == ItemStatus.closed).label("closed"),
+            _count(and_(Item.status == ItemStatus.closed, Item.closed_on_time == True)).label("on_time"),  # noqa: E712
+            _count(overdue).label("overdue"),
+            func.coalesce(func.sum(case((overdue, _days_since(session, Item.deadline, today)), else_=0)), 0).label("days_overdue"),
+            func.coalesce(func.sum(case((confirmed, Item.extensions), else_=0)), 0).label("extensions"),
+            func.avg(case((Item.status == ItemStatus.closed, Item.days_to_close))).label("avg_days_to_close"),
+            func.avg(Item.satisfaction).label("satisfaction"),
+            func.coalesce(func.sum(Item.send_backs), 0).label("send_backs"),
+            func.coalesce(func.sum(Item.reopens), 0).label("reopens")]
+
+
+def _by_key(session: Session, query, key) -> dict:
+    return {r.key: r._asdict() for r in session.exec(query.group_by(key)).all()}
+
+
+def _unit_cards(session: Session, council: Council | None, today: date, term_id: int | None,
+                conference_code: str | None) -> list[dict]:
+    """Everything a unit's scorecard and points need, per unit in rotation order, in four passes
+    over the items (raised side, work side, claims, the p90 window) instead of eight."""
+    in_council = [Item.council_id == council.id] if council is not None else []
+    period = _Period(term_id, conference_code)
     closed = Item.status == ItemStatus.closed
     late_days = case(
         (and_(closed, Item.closed_on > Item.deadline), _days_between(session, Item.closed_on, Item.deadline)),  # type: ignore[operator]
         (and_(Item.status.in_(list(WORKING_STATES)), Item.deadline < today), _days_since(session, Item.deadline, today)),  # type: ignore[attr-defined,operator]
         else_=0)
-
-    def joined(query):
-        return query.select_from(Item).join(conf, conf.c.id == Item.resolution_conference_id).where(*scope)
-
-    led = {r.unit: r for r in session.exec(joined(select(
-        Item.lead_unit_id.label("unit"),
+    # the points' "raised and verified" counts closed items by the period of their resolution,
+    # the raised side by the period they were raised in: one pass when no period is given
+    raised_query = select(Item.raised_by_unit_id.label("key"), *_raised_columns()).select_from(Item).where(*in_council)
+    if not period.joined:
+        raised_query = raised_query.add_columns(
+            _count(and_(closed, Item.number.is_not(None), Item.resolution_conference_id.is_not(None))).label("raised_verified"))  # type: ignore[union-attr]
+    raised = _by_key(session, period.raised_side(raised_query), Item.raised_by_unit_id)
+    if period.joined:
+        verified = dict(session.exec(period.work_side(select(Item.raised_by_unit_id, _count(closed)).where(*in_council))
+                                     .group_by(Item.raised_by_unit_id)).all())
+        for key, n in verified.items():
+            raised.setdefault(key, {})["raised_verified"] = n
+    work = _by_key(session, period.work_side(select(
+        Item.lead_unit_id.label("key"), *_work_columns(session, today),
         _count(and_(closed, Item.closed_on_time == True)).label("lead_closed_on_time"),  # noqa: E712
         _count(and_(closed, Item.closed_on_time == False)).label("lead_closed_late"),  # noqa: E712
         func.coalesce(func.sum(late_days), 0).label("overdue_day"),
-        func.coalesce(func.sum(Item.send_backs), 0).label("sent_back"))).group_by(Item.lead_unit_id)).all()}
-    raised = dict(session.exec(joined(select(Item.raised_by_unit_id, _count(closed))).group_by(Item.raised_by_unit_id)).all())
-    cooperating = dict(session.exec(joined(select(Claim.unit_id, func.count()).join(Claim, Claim.item_id == Item.id))
-                                    .where(Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed, closed)
-                                    .group_by(Claim.unit_id)).all())
-    declined = dict(session.exec(joined(select(Claim.unit_id, func.count()).join(Claim, Claim.item_id == Item.id))
-                                 .where(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn)
-                                 .group_by(Claim.unit_id)).all())
+        func.coalesce(func.sum(case((Item.status != ItemStatus.cancelled, Item.send_backs), else_=0)), 0).label("sent_back"))
+        .select_from(Item).where(*in_council)), Item.lead_unit_id)
+    cooperating = and_(Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed)
+    claims = _by_key(session, period.work_side(select(
+        Claim.unit_id.label("key"),
+        _count(and_(cooperating, Item.status != ItemStatus.cancelled)).label("claimed_cooperating"),
+        _count(and_(cooperating, closed)).label("cooperating"),
+        _count(and_(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn,
+                    Item.status != ItemStatus.cancelled)).label("declined"))
+        .select_from(Claim).join(Item, Item.id == Claim.item_id)
+        # the confirmed lead claims (one per item, most of the table) count nowhere here: leaving
+        # them out before the join saves a lookup of their item each
+        .where(*in_council, or_(cooperating, and_(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn)))),
+        Claim.unit_id)
+    p90 = _p90_days_to_close(session, in_council, Item.lead_unit_id, period)
     rules_of = {council.id: council.points_rules} if council is not None else \
         {c.id: c.points_rules for c in session.exec(select(Council)).all()}
-    rows = []
-    for unit in _units(session, council):
-        rules = rules_of[unit.council_id]
-        row = led.get(unit.id)
-        counts = {
-            "lead_closed_on_time": int(row.lead_closed_on_time) if row else 0,
-            "lead_closed_late": int(row.lead_closed_late) if row else 0,
-            "cooperating": int(cooperating.get(unit.id, 0)),
-            "raised_verified": int(raised.get(unit.id, 0)),
-            "overdue_day": int(row.overdue_day) if row else 0,
-            "sent_back": int(row.sent_back) if row else 0,
-            "declined": int(declined.get(unit.id, 0)),
-        }
-        breakdown = {rule: {"count": n, "points": n * rules[rule]} for rule, n in counts.items()}
-        rows.append({"unit_id": unit.id, "unit": unit.name, "council_id": unit.council_id,
-                     "points": sum(b["points"] for b in breakdown.values()),
-                     "breakdown": breakdown})
-    return rows
+    return [{"key": unit.id, "label": unit.name, "council_id": unit.council_id, "rules": rules_of[unit.council_id],
+             **raised.get(unit.id, {}), **work.get(unit.id, {}), **claims.get(unit.id, {}),
+             "p90_days_to_close": p90.get(unit.id)}
+            for unit in _units(session, council)]
+
+
+def _stats_row(card: dict) -> dict:
+    row = {"key": card["key"], "label": card["label"]}
+    for name in ("submitted", "accepted", "merged", "deferred", "rejected", "confirmed", "cancelled", "claimed_lead",
+                 "in_progress", "close_requested", "closed", "on_time", "overdue", "days_overdue", "extensions",
+                 "send_backs", "reopens"):
+        row[name] = int(card.get(name) or 0)
+    row["claimed_cooperating"] = int(card.get("claimed_cooperating") or 0)
+    row["completion_rate"] = _rate(row["closed"], row["confirmed"])
+    row["on_time_rate"] = _rate(row["on_time"], row["confirmed"])
+    avg_days = card.get("avg_days_to_close")
+    row["avg_days_to_close"] = round(float(avg_days), 1) if avg_days is not None else None
+    row["p90_days_to_close"] = card.get("p90_days_to_close")
+    satisfaction = card.get("satisfaction")
+    row["satisfaction"] = round(float(satisfaction), 2) if satisfaction is not None else None
+    return row
+
+
+def _points_row(card: dict) -> dict:
+    rules = card["rules"]
+    counts = {name: int(card.get(name) or 0) for name in
+              ("lead_closed_on_time", "lead_closed_late", "cooperating", "raised_verified", "overdue_day", "sent_back",
+               "declined")}
+    breakdown = {rule: {"count": n, "points": n * rules[rule]} for rule, n in counts.items()}
+    return {"unit_id": card["key"], "unit": card["label"], "council_id": card["council_id"],
+            "points": sum(b["points"] for b in breakdown.values()), "breakdown": breakdown}
+
+
+def _p90_days_to_close(session: Session, in_council: list, key, period: _Period) -> dict:
+    """Nearest-rank 90th percentile per group, with window functions (SQLite and PostgreSQL)."""
+    ranked = period.work_side(
+        select(key.label("key"), Item.days_to_close.label("days"),
+               func.row_number().over(partition_by=key, order_by=Item.days_to_close).label("rank"),
+               func.count().over(partition_by=key).label("n"))
+        .select_from(Item).where(*in_council, Item.status == ItemStatus.closed)).subquery()
+    query = select(ranked.c.key, func.min(ranked.c.days)).where(ranked.c.rank >= ranked.c.n * 0.9).group_by(ranked.c.key)
+    return {k: int(v) for k, v in session.exec(query).all()}
 
 
 def ranking(session: Session, council: Council, today: date, term_id: int | None = None,
             conference_code: str | None = None) -> dict:
     """The racing board (拉榜排名): units by points, then completion rate; equal scores share a rank."""
-    scores = points(session, council, today, term_id=term_id, conference_code=conference_code)
-    stats = {r["key"]: r for r in item_stats(session, council, today, "unit", term_id=term_id,
-                                             conference_code=conference_code)}
-    rows = []
-    for score in scores:
-        unit_stats = stats.get(score["unit_id"], {})
-        rows.append({**score, "completion_rate": unit_stats.get("completion_rate"),
-                     "confirmed": unit_stats.get("confirmed", 0), "closed": unit_stats.get("closed", 0)})
+    rows = [{**_points_row(card), "completion_rate": _rate(int(card.get("closed") or 0), int(card.get("confirmed") or 0)),
+             "confirmed": int(card.get("confirmed") or 0), "closed": int(card.get("closed") or 0)}
+            for card in _unit_cards(session, council, today, term_id, conference_code)]
     rows.sort(key=lambda r: (-r["points"], -(r["completion_rate"] or 0), r["unit"]))
     previous, rank = None, 0
     for position, row in enumerate(rows, start=1):

@@ -177,7 +177,7 @@ def test_scorecards_for_all_councils_at_once_are_each_councils_own(ledger, world
     """A city's view: per-unit rows and points for every council in one query set equal what
     each council's own report says — a second council with its own work and its own rules."""
     from cobuild.actions.council import update_settings
-    from cobuild.tracking import points
+    from cobuild.tracking import points, scorecards
 
     from .conftest import World
 
@@ -188,7 +188,10 @@ def test_scorecards_for_all_councils_at_once_are_each_councils_own(ledger, world
     councils = [world.council, other.council]
     per_council = [row for c in councils for row in item_stats(world.session, c, TODAY, "unit")]
     assert item_stats(world.session, None, TODAY, "unit") == per_council
-    assert points(world.session, None, TODAY) == [row for c in councils for row in points(world.session, c, TODAY)]
+    per_council_points = [row for c in councils for row in points(world.session, c, TODAY)]
+    assert points(world.session, None, TODAY) == per_council_points
+    assert scorecards(world.session, None, TODAY) == [{**stats, **score} for stats, score in zip(per_council, per_council_points)]
+    assert any(card["claimed_cooperating"] for card in scorecards(world.session, world.council, TODAY))
     by_council = item_stats(world.session, None, TODAY, "council")
     assert [r["key"] for r in by_council] == [c.id for c in councils]
     assert by_council[0] | {"key": None} == item_stats(world.session, world.council, TODAY)[0] | {"key": None}
