@@ -757,7 +757,8 @@ def item_show(council: C, key: Key, db: DbOpt = None, json_out: JsonOpt = False,
     from cobuild.views import item_detail
 
     data = s.run(db, lambda session: item_detail(session, s.council(session, council),
-                                                 s.item(session, s.council(session, council), key), s.parse_now(now)))
+                                                 s.item(session, s.council(session, council), key), s.parse_now(now),
+                                                 history=None))
 
     def human():
         console.print(f"[bold]{data['number'] or '#' + str(data['id'])} {data['title']}[/bold] · {data['status_zh']} · {data['category']}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cobuild.actions.common import jsonable, today_for
@@ -48,7 +49,12 @@ def item_row(item: Item, units: dict[int, str], today: date) -> dict:
     }
 
 
-def item_detail(session: Session, council: Council, item: Item, now) -> dict:
+HISTORY = 50  # progress reports and timeline events an item page shows unless all are asked for
+
+
+def item_detail(session: Session, council: Council, item: Item, now, history: int | None = HISTORY) -> dict:
+    """An item with its claims and, newest last, its latest `history` progress reports and
+    timeline events (None: all), with the totals: a long-running item's page stays the same size."""
     units = unit_names(session, council.id)
     today = today_for(council, now)
     row = item_row(item, units, today)
@@ -56,15 +62,27 @@ def item_detail(session: Session, council: Council, item: Item, now) -> dict:
     row["decision_reason"] = item.decision_reason
     row["claims"] = [{"id": c.id, "unit": units.get(c.unit_id), "role": c.role, "status": c.status}
                      for c in session.exec(select(Claim).where(Claim.item_id == item.id).order_by(Claim.id)).all()]
+    progress = _latest(session, ProgressReport, [ProgressReport.item_id == item.id], history)
     row["progress"] = [{"at": p.at, "unit": units.get(p.unit_id), "percent": p.percent, "note": p.note,
-                        "evidence": p.evidence}
-                       for p in session.exec(select(ProgressReport).where(ProgressReport.item_id == item.id)
-                                             .order_by(ProgressReport.id)).all()]
+                        "evidence": p.evidence} for p in progress]
+    row["progress_total"] = _total(session, ProgressReport, [ProgressReport.item_id == item.id], progress, history)
     people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == council.id)).all()}
-    row["timeline"] = [audit_row(e, people) for e in session.exec(
-        select(AuditEvent).where(AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id)
-        .order_by(AuditEvent.id)).all()]
+    on_item = [AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id]
+    events = _latest(session, AuditEvent, on_item, history)
+    row["timeline"] = [audit_row(e, people) for e in events]
+    row["timeline_total"] = _total(session, AuditEvent, on_item, events, history)
     return jsonable(row)
+
+
+def _latest(session: Session, model, where: list, limit: int | None) -> list:
+    query = select(model).where(*where).order_by(model.id.desc())
+    return list(reversed(session.exec(query.limit(limit) if limit is not None else query).all()))
+
+
+def _total(session: Session, model, where: list, shown: list, limit: int | None) -> int:
+    if limit is None or len(shown) < limit:
+        return len(shown)
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
 
 
 def audit_row(event: AuditEvent, people: dict[int, str]) -> dict:

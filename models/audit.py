@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import event
+from sqlalchemy import Index, event
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
@@ -16,6 +16,9 @@ from models.base import JSONType, UTCDateTime
 
 
 class AuditEvent(SQLModel, table=True):
+    # an item's (or any subject's) timeline: one index range, not a scan of every council's events
+    __table_args__ = (Index("ix_auditevent_subject", "subject_type", "subject_id", "id"),)
+
     id: int | None = Field(default=None, primary_key=True)
     council_id: int | None = Field(default=None, foreign_key="council.id", index=True)
     at: datetime = Field(sa_type=UTCDateTime, index=True)

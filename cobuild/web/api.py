@@ -110,11 +110,14 @@ def item_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
 
 
 @router.get("/councils/{cid}/items/{oid}", tags=["read"], summary="事项详情与时间线 Item with its timeline")
-def item_page(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
+def item_page(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT,
+              history: int = Query(default=50, ge=0, le=100_000, description=(
+                  "the latest N progress reports and timeline events (0: all); "
+                  "progress_total and timeline_total count them all"))) -> dict:
     from cobuild.views import item_detail
 
     ctx = ctx_for(request, session, account, cid)
-    return item_detail(session, ctx.council, row_of(ctx, Item, oid, "item"), ctx.now)
+    return item_detail(session, ctx.council, row_of(ctx, Item, oid, "item"), ctx.now, history=history or None)
 
 
 @router.get("/councils/{cid}/conferences", tags=["read"], summary="会议 Conferences")

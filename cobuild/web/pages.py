@@ -286,13 +286,14 @@ def item_list(request: Request, cid: int, status: str | None = None, unit: str |
 
 @router.get("/c/{cid}/items/{oid}")
 def item_page(request: Request, cid: int, oid: int):
-    from cobuild.views import item_detail
+    from cobuild.views import HISTORY, item_detail
     from models import CloseOut
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
         item = row_of(ctx, Item, oid, "item")
-        detail = item_detail(session, ctx.council, item, ctx.now)
+        everything = request.query_params.get("history") == "all"
+        detail = item_detail(session, ctx.council, item, ctx.now, history=None if everything else HISTORY)
         claims = session.exec(select(Claim).where(Claim.item_id == item.id).order_by(Claim.id)).all()
         close_outs = session.exec(select(CloseOut).where(CloseOut.item_id == item.id).order_by(CloseOut.id)).all()
         others = session.exec(select(Item).where(Item.conference_id == item.conference_id, Item.id != item.id)).all()

@@ -340,3 +340,29 @@ def test_ids_beyond_any_integer_column_are_bad_input_on_every_database(web, coun
         page = browser.get(path)
         assert page.status_code in (404, 422) and "Traceback" not in page.text
     assert count_rows() == before
+
+
+def test_an_item_with_a_long_history_shows_the_latest_and_says_how_many_there_are(web):
+    """The item page and its API answer stay the same size however long the item has run: the
+    latest 50 progress reports and events, newest last, the totals, and everything on request."""
+    from cobuild.actions.items import post_progress
+
+    w = web.world
+    item = w.published_item()
+    for n in range(60):
+        post_progress(w.session, item, by=w.liaisons["power"], now=at("2026-02-01") + timedelta(minutes=n),
+                      note=f"第{n}次巡查", percent=n)
+    web.clock.moment = at("2026-03-01")
+    api = web.api("power-liaison")
+    latest = api.get(f"/api/v1/councils/{web.cid}/items/{item.id}").json()
+    assert [p["note"] for p in latest["progress"]] == [f"第{n}次巡查" for n in range(10, 60)]
+    assert latest["progress_total"] == 60
+    assert len(latest["timeline"]) == 50 and latest["timeline_total"] > 60
+    assert latest["timeline"][-1]["action"] == "item.progress"
+    everything = api.get(f"/api/v1/councils/{web.cid}/items/{item.id}?history=0").json()
+    assert len(everything["progress"]) == 60 and len(everything["timeline"]) == everything["timeline_total"]
+    assert api.get(f"/api/v1/councils/{web.cid}/items/{item.id}?history=-1").status_code == 422
+    page = web.browser("power-liaison").get(f"/c/{web.cid}/items/{item.id}").text
+    assert "第9次巡查" not in page and "第59次巡查" in page and 'href="?history=all"' in page
+    full = web.browser("power-liaison").get(f"/c/{web.cid}/items/{item.id}?history=all").text
+    assert "第0次巡查" in full and 'href="?history=all"' not in full
