@@ -3,7 +3,7 @@
 `python -m bench.naive URL N` sweeps the first N due items of URL's database, each in its own
 Prefect task run (the same per-item work as the real sweep: ladder, people, render, enqueue,
 reschedule), and prints JSON: seconds, reminders queued, seconds per reminder. Prefect's
-temporary server starts before the clock starts.
+temporary server (flows.local_api) starts before the clock starts.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from sqlmodel import select
 from bench.data import TICK
 from cobuild.actions.reminders import Directory, _remind_item
 from cobuild.db import session_for
+from flows.local_api import local_api
 from models import Claim, ClaimRole, ClaimStatus, Item, Notification
 from notifications.outbox import Outbox
 
@@ -52,10 +53,11 @@ def main() -> None:
     with session_for(url) as session:
         before = session.exec(select(Notification.id)).all()
         ids = list(session.exec(select(Item.id).where(Item.next_reminder_at <= TICK).order_by(Item.id).limit(n)).all())
-    warm_up()  # the temporary server starts here, outside the measurement
-    start = time.perf_counter()
-    naive_sweep(url, ids)
-    seconds = time.perf_counter() - start
+    with local_api():  # the temporary server starts here, outside the measurement
+        warm_up()
+        start = time.perf_counter()
+        naive_sweep(url, ids)
+        seconds = time.perf_counter() - start
     with session_for(url) as session:
         queued = len(session.exec(select(Notification.id)).all()) - len(before)
     print(json.dumps({"seconds": seconds, "items": len(ids), "queued": queued,

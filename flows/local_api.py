@@ -58,7 +58,10 @@ def local_api(timeout: float = START_TIMEOUT_SECONDS) -> Iterator[str | None]:
     try:
         _wait_until_healthy(process, url, timeout, log_path)
         with temporary_settings(updates={PREFECT_API_URL: url}):
-            yield url
+            try:
+                yield url
+            finally:
+                _drain()
     finally:
         process.terminate()
         try:
@@ -66,6 +69,19 @@ def local_api(timeout: float = START_TIMEOUT_SECONDS) -> Iterator[str | None]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def _drain() -> None:
+    """Send the run logs and events still queued while the server is up: left for Prefect's own
+    exit handler they met a stopped server and printed "Error logging to API"."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        try:
+            worker.drain_all(timeout=5)
+        except Exception:  # noqa: BLE001 — the command's result stands; its log lines are best effort
+            pass
 
 
 def _wait_until_healthy(process: subprocess.Popen, url: str, timeout: float, log_path: Path) -> None:
