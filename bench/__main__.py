@@ -104,28 +104,32 @@ def measure_cli(demo_db: str) -> dict:
 
 
 def measure_reports(url: str) -> dict:
-    """Per-unit scorecards and points for every council: in one query set (what a city's report
-    runs), and — the baseline, in the same run — council by council."""
+    """Per-unit scorecards and points for every council, on the swept database turned into a
+    year's spread of outcomes (bench.data.mix_for_reports: closed on time and late, overdue,
+    cancelled, never numbered, cooperating and given-back claims): in one query set (what a
+    city's report runs), and — the baseline, in the same run — council by council."""
     from sqlmodel import select
 
+    from bench.data import mix_for_reports
     from cobuild.db import session_for
-    from cobuild.tracking import item_stats, points
+    from cobuild.tracking import scorecards
     from models import Council
 
+    mix = mix_for_reports(url)
     day = date(2026, 6, 2)
     with session_for(url) as session:
         councils = session.exec(select(Council)).all()
-        start = time.perf_counter()
-        rows = item_stats(session, None, day, "unit")
-        scores = points(session, None, day)
-        together = time.perf_counter() - start
+        runs = []
+        for _ in range(3):
+            start = time.perf_counter()
+            rows = scorecards(session, None, day)
+            runs.append(time.perf_counter() - start)
         start = time.perf_counter()
         for council in councils:
-            item_stats(session, council, day, "unit")
-            points(session, council, day)
+            scorecards(session, council, day)
         one_by_one = time.perf_counter() - start
-    return {"seconds": together, "baseline": one_by_one, "councils": len(councils), "units": len(rows),
-            "scored": len(scores)}
+    return {"seconds": statistics.median(runs), "runs": runs, "baseline": one_by_one, "councils": len(councils),
+            "units": len(rows), "mix": mix}
 
 
 def measure_demo(folder: Path) -> dict:
@@ -154,8 +158,15 @@ def measure_naive(folder: Path, n: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def result(figure, unit, measured, target, baseline=None, ratio=None, met=None, note=""):
-    return {"figure": figure, "unit": unit, "measured": round(measured, 3) if measured is not None else None,
+RUN = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+OLD_ROWS = (("sweep", "sweep throughput"), ("memory", "sweep memory"), ("growth", "sweep growth"), ("idle", "idle sweep"),
+            ("reports", "reports"), ("demo", "demo"), ("cli", "CLI"), ("naive", "naive"), ("dispatch", "dispatch"),
+            ("pg", "Postgres"), ("web", "web under"), ("contested", "contested"))
+GROUPS = ("sweep", "growth", "reports", "demo", "naive", "dispatch", "pg", "web")  # --only takes these
+
+
+def result(key, figure, unit, measured, target, baseline=None, ratio=None, met=None, note=""):
+    return {"key": key, "run": RUN, "figure": figure, "unit": unit, "measured": round(measured, 3) if measured is not None else None,
             "target": target, "baseline": round(baseline, 3) if isinstance(baseline, float) else baseline,
             "ratio": round(ratio, 3) if ratio is not None else None, "met": met, "note": note}
 
@@ -163,7 +174,16 @@ def result(figure, unit, measured, target, baseline=None, ratio=None, met=None, 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute or two")
+    parser.add_argument("--only", default="", help=f"comma-separated groups of {', '.join(GROUPS)}: measure these "
+                        "alone and keep the other rows of bench/results.json (each row says when it was measured)")
     args = parser.parse_args()
+    only = {g.strip() for g in args.only.split(",") if g.strip()}
+    if only - set(GROUPS) or ("naive" in only and "sweep" not in only):
+        parser.error(f"--only takes {', '.join(GROUPS)}; naive needs sweep (its baseline column is the sweep's)")
+
+    def want(group: str) -> bool:
+        return not only or group in only
+
     scale = dict(councils=20, items=20_000, due=2_000, growth=(5_000, 10_000, 20_000), growth_due=500, naive=200,
                  web_seconds=5, dispatch=2_000) if args.quick else \
         dict(councils=2_000, items=1_000_000, due=100_000, growth=(100_000, 300_000, 1_000_000), growth_due=10_000,
@@ -171,62 +191,112 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="cobuild-bench-"))
     results = []
 
-    sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"])
+    from bench.data import build
+
+    sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"]) if want("sweep") else None
+    if sweep_run:
+        record_sweep(results, scale, sweep_run)
+    if want("growth"):
+        growth = [measure_sweep(folder, scale["councils"], n, scale["growth_due"], repeats=5) for n in scale["growth"]]
+        grow = growth[-1]["seconds"] / growth[0]["seconds"]
+        results.append(result("growth", f"sweep growth, due {scale['growth_due']:,}, open {scale['growth'][0]:,} → {scale['growth'][-1]:,}",
+                              "× time", grow, "< 1.3× from 100k to 1M", growth[0]["seconds"], grow, grow < 1.3,
+                              "median of 5 runs each; " + "; ".join(f"{n:,}: {g['seconds']:.3f}s" for n, g in zip(scale["growth"], growth))))
+    if sweep_run:
+        idle = measure_idle(sweep_run["url"])
+        results.append(result("idle", f"idle sweep ({scale['items']:,} open, nothing due)", "ms (median)", idle["median_ms"],
+                              "< 20 ms at 1M", None, None, idle["median_ms"] < 20))
+    if want("reports"):
+        url = sweep_run["url"] if sweep_run else fresh_url(folder, "reports")
+        if not sweep_run:
+            build(url, scale["councils"], scale["items"], scale["due"])
+        record_reports(results, measure_reports(url))
+    if want("demo"):
+        record_demo(results, measure_demo(folder))
+    if want("naive"):
+        record_naive(results, measure_naive(folder, scale["naive"]), sweep_run)
+    if want("dispatch"):
+        record_dispatch(results, scale, folder)
+    if want("pg"):
+        record_pg(results, scale)
+    if want("web"):
+        record_web(results, scale, folder)
+    if only:
+        earlier = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
+        for row in earlier:  # rows written before rows had keys: by the figure's first words
+            row.setdefault("key", next((k for k, start in OLD_ROWS if row["figure"].startswith(start)), "?"))
+        kept = [r for r in earlier if r["key"] not in {r["key"] for r in results}]
+        order = ["sweep", "memory", "growth", "idle", "reports", "demo", "cli", "naive", "dispatch", "pg", "web", "contested"]
+        results = sorted(kept + results, key=lambda r: order.index(r["key"]) if r.get("key") in order else len(order))
+    (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_markdown(results, args.quick)
+    for row in results:
+        print(f"{row['figure']}: {row['measured']} {row['unit']} (target {row['target']}; met: {row['met']})")
+
+
+def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     peak_mb = sweep_run["peak_mb"]
     floor = measure_floor(sweep_run["url"], sweep_run["queued"])
     ratio = sweep_run["seconds"] / floor["seconds"]
-    results.append(result(f"sweep throughput ({scale['items']:,} open, {scale['due']:,} due, {scale['councils']} councils)",
+    results.append(result("sweep", f"sweep throughput ({scale['items']:,} open, {scale['due']:,} due, {scale['councils']} councils)",
                           "reminders/s", sweep_run["per_second"], "≥ 40,000/s at 1M open / 100k due", floor["seconds"],
                           ratio, sweep_run["per_second"] >= 40_000 and ratio <= 1.5,
                           f"floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages"))
-    results.append(result(f"sweep memory: peak RSS of the sweeping process ({scale['items']:,} open, {scale['due']:,} due)",
+    results.append(result("memory", f"sweep memory: peak RSS of the sweeping process ({scale['items']:,} open, {scale['due']:,} due)",
                           "MB", peak_mb, "< 400 MB at 1M", None, None, peak_mb < 400,
                           "the sweep runs in a process of its own (bench/sweep_child.py), so set-up is not counted"))
-    growth = [measure_sweep(folder, scale["councils"], n, scale["growth_due"], repeats=5) for n in scale["growth"]]
-    grow = growth[-1]["seconds"] / growth[0]["seconds"]
-    results.append(result(f"sweep growth, due {scale['growth_due']:,}, open {scale['growth'][0]:,} → {scale['growth'][-1]:,}",
-                          "× time", grow, "< 1.3× from 100k to 1M", growth[0]["seconds"], grow, grow < 1.3,
-                          "median of 5 runs each; " + "; ".join(f"{n:,}: {g['seconds']:.3f}s" for n, g in zip(scale["growth"], growth))))
-    idle = measure_idle(sweep_run["url"])
-    results.append(result(f"idle sweep ({scale['items']:,} open, nothing due)", "ms (median)", idle["median_ms"],
-                          "< 20 ms at 1M", None, None, idle["median_ms"] < 20))
-    reports = measure_reports(sweep_run["url"])
-    results.append(result(f"reports: per-unit stats + points for {reports['councils']:,} councils / {scale['items']:,} items",
-                          "s", reports["seconds"], "< 2 s for 2,000 councils / 1M", reports["baseline"],
-                          reports["baseline"] / reports["seconds"] if reports["seconds"] else None,
+
+
+def record_reports(results: list, reports: dict) -> None:
+    statuses = reports["mix"]["statuses"]
+    results.append(result("reports", f"reports: per-unit scorecards + points for {reports['councils']:,} councils / "
+                          f"{sum(statuses.values()):,} items", "s", reports["seconds"], "< 2 s for 2,000 councils / 1M",
+                          reports["baseline"], reports["baseline"] / reports["seconds"] if reports["seconds"] else None,
                           reports["seconds"] < 2 if reports["councils"] >= 2_000 else None,
-                          f"one query set for all councils ({reports['units']:,} unit rows, {reports['scored']:,} scored); "
-                          "baseline: the same reports council by council"))
-    demo = measure_demo(folder)
-    results.append(result("demo wall time (fresh PREFECT_HOME, then warm)", "s", demo["cold"], "< 30 s", demo["warm"],
+                          f"scorecards() for all councils in one query set, median of 3 "
+                          f"({', '.join(f'{r:.2f}' for r in reports['runs'])} s; {reports['units']:,} unit rows); items "
+                          f"{', '.join(f'{k} {v:,}' for k, v in sorted(statuses.items()))}; {reports['mix']['claims']:,} "
+                          "claims; baseline: the same scorecards council by council"))
+
+
+def record_demo(results: list, demo: dict) -> None:
+    results.append(result("demo", "demo wall time (fresh PREFECT_HOME, then warm)", "s", demo["cold"], "< 30 s", demo["warm"],
                           None, demo["cold"] < 30, f"warm run {demo['warm']:.1f}s"))
     cli = measure_cli(demo["db"])
-    results.append(result("CLI start-up: cobuild --help / council list", "s", max(cli["help"], cli["read"]), "< 0.5 s",
+    results.append(result("cli", "CLI start-up: cobuild --help / council list", "s", max(cli["help"], cli["read"]), "< 0.5 s",
                           cli["prefect_help"], max(cli["help"], cli["read"]) / cli["prefect_help"],
                           max(cli["help"], cli["read"]) < 0.5,
                           f"--help {cli['help']:.2f}s, council list {cli['read']:.2f}s; baseline prefect --help; "
                           f"importing SQLAlchemy + SQLModel + the models alone {cli['import_models']:.2f}s, "
                           f"bare python {cli['python']:.2f}s"))
-    naive = measure_naive(folder, scale["naive"])
+
+
+def record_naive(results: list, naive: dict, sweep_run: dict) -> None:
     ours = sweep_run["seconds"] / max(sweep_run["queued"], 1)
     speedup = naive["per_reminder"] / ours if naive.get("per_reminder") else None
-    results.append(result(f"naive baseline: one Prefect task per reminder ({naive['items']:,} items, {naive['queued']:,} reminders)",
+    results.append(result("naive", f"naive baseline: one Prefect task per reminder ({naive['items']:,} items, {naive['queued']:,} reminders)",
                           "ms per reminder", naive["per_reminder"] * 1000 if naive.get("per_reminder") else None,
                           "ours ≥ 200× faster per reminder", ours * 1000, speedup, speedup is not None and speedup >= 200,
                           f"ours {ours * 1000:.2f} ms per reminder in the sweep above (baseline column)"))
+
+
+def record_dispatch(results: list, scale: dict, folder: Path) -> None:
     from bench import dispatch as dispatch_bench
 
     alone = dispatch_bench.send_alone(folder, scale["dispatch"])
     clean = dispatch_bench.run(folder, scale["dispatch"], 0)
     faults = dispatch_bench.run(folder, scale["dispatch"], 10)
     correct = all(r["delivered"] == scale["dispatch"] and r["twice"] == 0 for r in (clean, faults))
-    results.append(result(f"dispatch: {scale['dispatch']:,} messages to a webhook receiver (another process, loopback)",
+    results.append(result("dispatch", f"dispatch: {scale['dispatch']:,} messages to a webhook receiver (another process, loopback)",
                           "messages/s", clean["per_second"], "≥ 2,000/s; with 10 % transient failures all delivered, none twice",
                           alone["per_second"], clean["per_second"] / alone["per_second"], clean["per_second"] >= 2000 and correct,
                           f"with 10 % failures: {faults['per_second']:.0f}/s, {faults['refused']} refused first attempts "
                           f"retried, delivered {faults['delivered']:,}, twice {faults['twice']}; clean run delivered "
                           f"{clean['delivered']:,}, twice {clean['twice']}; baseline: the same POSTs from the same 8 threads "
                           "through the same channel, no database (messages/s)"))
+
+
+def record_pg(results: list, scale: dict) -> None:
     from bench import pg_sweep
 
     try:
@@ -234,52 +304,53 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 — no PostgreSQL here: say so in the table
         pg = {"error": f"{type(exc).__name__}: {exc}"[:200]}
     if "error" in pg:
-        results.append(result("Postgres sweep, 1 and 4 sweeper processes", "×", None, "4 sweepers ≥ 2.5 × one; zero duplicates",
+        results.append(result("pg", "Postgres sweep, 1 and 4 sweeper processes", "×", None, "4 sweepers ≥ 2.5 × one; zero duplicates",
                               None, None, None, f"not measured: {pg['error']}"))
     else:
         one, four = pg["one"], pg["four"]
         speedup = one["seconds"] / four["seconds"]
         clean = four["duplicates"] == 0 and four["items_reminded"] == one["items_reminded"] == scale["due"]
-        results.append(result(f"Postgres sweep ({scale['items']:,} open, {scale['due']:,} due): 4 sweeper processes vs 1",
+        results.append(result("pg", f"Postgres sweep ({scale['items']:,} open, {scale['due']:,} due): 4 sweeper processes vs 1",
                               "× faster", speedup, "4 sweepers ≥ 2.5 × one; zero duplicates", one["seconds"], speedup,
                               speedup >= 2.5 and clean,
                               f"one {one['seconds']:.2f}s ({one['per_second']:.0f}/s, CPU {one['cpu']:.2f}s), four "
                               f"{four['seconds']:.2f}s ({four['per_second']:.0f}/s); duplicates {four['duplicates']}, items "
                               f"reminded {four['items_reminded']:,} of {scale['due']:,}; {os.cpu_count()} cores"))
+
+
+def record_web(results: list, scale: dict, folder: Path) -> None:
     from bench import web
 
     measured = web.measure(folder, seconds=scale["web_seconds"])
     load, contested = measured["load"], measured["contested"]
     errors = sum(v for k, v in load["statuses"].items() if k.startswith("5") or k == "transport")
-    results.append(result(f"web under load: 50 clients, 300 req/s offered ({load['rate']:.0f} served) for {scale['web_seconds']} s "
+    results.append(result("web", f"web under load: 50 clients, 300 req/s offered ({load['rate']:.0f} served) for {scale['web_seconds']} s "
                           "(claim / progress / list / item), separate process, SQLite", "ms p99", load["p99_ms"],
                           "p99 < 50 ms at 300 req/s, zero errors", None, None,
                           load["p99_ms"] < 50 and errors == 0 and load["rate"] >= 290,
                           f"p50 {load['p50_ms']:.1f} ms, max {load['max_ms']:.0f} ms; answers {load['statuses']} "
                           "(409 = a repeated cooperating claim, refused as it should be)"))
     statuses = contested["statuses"]
-    results.append(result("contested claim: 50 simultaneous lead claims on one item over HTTP", "successes",
+    results.append(result("contested", "contested claim: 50 simultaneous lead claims on one item over HTTP", "successes",
                           statuses.get("201", 0), "exactly 1 succeeds, 49 get 409, one audit event", None, None,
                           statuses == {"201": 1, "409": 49} and contested["audit_events"] == 1,
                           f"answers {statuses}; claim rows {contested['claims']}, audit events {contested['audit_events']}"))
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    write_markdown(results, args.quick)
-    for row in results:
-        print(f"{row['figure']}: {row['measured']} {row['unit']} (target {row['target']}; met: {row['met']})")
 
 
 def write_markdown(results: list[dict], quick: bool) -> None:
     machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.platform()}"
     lines = ["# Benchmarks", "",
-             "Produced by `python -m bench" + (" --quick" if quick else "") + f"` on {date.today()} ({machine}).",
+             "Produced by `python -m bench" + (" --quick" if quick else "") + f"` ({machine}).",
              "Reproduce: `pip install -e . && python -m bench` (full) or `python -m bench --quick`.",
              ("Quick mode: the figures below are measured at the sizes shown, smaller than the targets' (1M open "
               "items, 2,000 councils); `python -m bench` runs the targets' sizes." if quick else
               "Full mode: the targets' sizes (1M open items over 2,000 councils, 100,000 due)."), "",
-             "| figure | target | measured | baseline | ratio | met | notes |", "|---|---|---|---|---|---|---|"]
+             "Each row says when it was measured (`python -m bench --only GROUPS` re-measures some figures and "
+             "keeps the others' rows); a ratio always compares two figures of the same run.", "",
+             "| figure | target | measured | baseline | ratio | met | run | notes |", "|---|---|---|---|---|---|---|---|"]
     for r in results:
         lines.append(f"| {r['figure']} | {r['target']} | {r['measured']} {r['unit']} | {r['baseline'] if r['baseline'] is not None else '-'} "
-                     f"| {r['ratio'] if r['ratio'] is not None else '-'} | {r['met']} | {r['note']} |")
+                     f"| {r['ratio'] if r['ratio'] is not None else '-'} | {r['met']} | {r.get('run', '2026-11-22 04:12 UTC')} | {r['note']} |")
     lines += ["", "## What limits it (profiled with pyinstrument)", ""]
     lines += [line for line in (ROOT / "bench" / "limits.md").read_text(encoding="utf-8").splitlines()
               if not line.startswith("<!--")]
