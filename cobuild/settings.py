@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from functools import lru_cache
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="COBUILD_", env_file=".env", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="COBUILD_", env_file=".env", extra="ignore", frozen=True)
 
     db_url: str = "sqlite:///cobuild.db"
     # language of messages printed by the CLI: zh (default) or en
@@ -33,4 +37,15 @@ class Settings(BaseSettings):
 
 
 def get_settings() -> Settings:
+    """The settings for the environment as it is now. Building them reads the environment and
+    .env (milliseconds each time; the demo's dispatch asked twice a simulated day), so they are
+    kept per (folder, .env's last change, COBUILD_* variables): a changed variable is seen at once."""
+    env_file = Path(".env")
+    key = (os.getcwd(), env_file.stat().st_mtime_ns if env_file.is_file() else None,
+           tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("COBUILD_"))))
+    return _settings(key)
+
+
+@lru_cache(maxsize=16)
+def _settings(key: tuple) -> Settings:
     return Settings()
