@@ -42,9 +42,6 @@ def build(url: str, n: int, hook: str) -> None:
         session.commit()
 
 
-THREADS = 8  # the dispatcher's sending threads, and the baseline's
-
-
 def _receiver(folder: Path, fail_percent: int, name: str) -> tuple[subprocess.Popen, int, Path]:
     """bench.receiver in its own process, answering before this returns."""
     port, out = free_port(), folder / name
@@ -72,7 +69,7 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
     now = NOW
     with session_for(url) as session:
         for _ in range(6):  # the first pass, then the retries as their back-off comes due
-            for k, v in dispatch(session, now, Channels(), workers=THREADS).items():
+            for k, v in dispatch(session, now, Channels()).items():
                 counts[k] = counts.get(k, 0) + v
             now += timedelta(minutes=31)
     seconds = time.perf_counter() - start
@@ -85,11 +82,9 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
             "twice": sum(1 for v in accepted.values() if v > 1), "refused": received["refused"]}
 
 
-def send_alone(folder: Path, n: int, threads: int = THREADS) -> dict:
-    """The baseline: the same N webhook POSTs to the same kind of receiver from the same number
-    of threads through the same channel code — no database, no leases, no bookkeeping."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def send_alone(folder: Path, n: int, batch: int = 500) -> dict:
+    """The baseline: the same N webhook POSTs to the same kind of receiver through the same
+    channel code, in the dispatcher's batches — no database, no leases, no bookkeeping."""
     from notifications.channels import Outgoing, WebhookChannel
 
     receiver, port, _ = _receiver(folder, 0, "received-alone.json")
@@ -97,12 +92,13 @@ def send_alone(folder: Path, n: int, threads: int = THREADS) -> dict:
     messages = [Outgoing(subject=f"提醒 {i}", text="今天到期", html="<p>今天到期</p>", dedupe_key=f"alone|{i}",
                          recipient="派送书记") for i in range(n)]
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(lambda m: channel.send(m, url, "webhook"), messages))
+    errors = []
+    for first in range(0, n, batch):
+        errors += channel.send_many([(m, url) for m in messages[first:first + batch]])
     seconds = time.perf_counter() - start
     receiver.terminate()
     receiver.wait(timeout=10)
-    return {"seconds": seconds, "per_second": n / seconds}
+    return {"seconds": seconds, "per_second": n / seconds, "failed": sum(1 for e in errors if e is not None)}
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ secret's *name* (`secret:school_group`), resolved from the environment
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import json
 import logging
 import os
@@ -93,7 +95,8 @@ class SecretScrubber(logging.Filter):
 
 def _install_scrubber() -> None:
     # the HTTP client logs request paths (a webhook's token) at debug level too
-    for name in ("apprise", "urllib3.connectionpool", "urllib3.poolmanager", "requests"):
+    for name in ("apprise", "urllib3.connectionpool", "urllib3.poolmanager", "requests", "aiohttp.client",
+                 "aiohttp.internal"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, SecretScrubber) for f in logger.filters):
             logger.addFilter(SecretScrubber())
@@ -109,65 +112,132 @@ class FileChannel:
         self.folder = Path(folder)
 
     def send(self, message: Outgoing, address: str, channel: str) -> None:
+        self.send_many([(message, address, channel)])
+
+    def send_many(self, sends: list[tuple[Outgoing, str, str]]) -> None:
+        """Every (message, address, channel) as a line, the file opened once."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        line = json.dumps({"at": datetime.now(UTC).isoformat(), "channel": channel, "to": address,
-                           "recipient": message.recipient, "key": message.dedupe_key,
-                           "subject": message.subject, "text": message.text}, ensure_ascii=False)
+        at = datetime.now(UTC).isoformat()
+        lines = "".join(json.dumps({"at": at, "channel": channel, "to": address, "recipient": message.recipient,
+                                    "key": message.dedupe_key, "subject": message.subject, "text": message.text},
+                                   ensure_ascii=False) + "\n" for message, address, channel in sends)
         with self._lock, open(self.folder / "outbox.jsonl", "a", encoding="utf-8") as out:
-            out.write(line + "\n")
+            out.write(lines)
+
+
+class _EventLoop:
+    """One asyncio event loop in a daemon thread per process, where webhooks are posted: its
+    connections stay alive from one batch to the next. Recreated after a fork."""
+
+    _lock = threading.Lock()
+    _loop: asyncio.AbstractEventLoop | None = None
+    _pid = 0
+
+    @classmethod
+    def run(cls, coroutine, timeout: float | None = None):
+        with cls._lock:
+            if cls._loop is None or cls._pid != os.getpid() or not cls._loop.is_running():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="cobuild-webhooks", daemon=True).start()
+                cls._loop, cls._pid = loop, os.getpid()
+            loop = cls._loop
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout)
+
+    @classmethod
+    def run_quietly(cls, make_coroutine) -> None:
+        """At exit, if the loop still runs in this process."""
+        if cls._loop is not None and cls._pid == os.getpid() and cls._loop.is_running():
+            try:
+                cls.run(make_coroutine(), timeout=2)
+            except Exception:  # noqa: BLE001 — the process is ending anyway
+                pass
 
 
 class WebhookChannel:
     """A JSON POST to the person's webhook (Apprise's json:// payload: version, title, message,
-    type), sent through one pooled keep-alive urllib3 pool manager — safe to use from several
-    threads. Apprise built a new client and connection per message (~5 ms here); this is a
-    fraction of a millisecond."""
+    type). A batch is posted at once from one event loop through aiohttp's keep-alive connection
+    pool (`in_flight` at a time): ~0.25 ms of CPU per message here, against ~1.3 ms through
+    urllib3 from threads and ~5 ms through Apprise (a new client and connection per message)."""
 
     kind = "webhook"
-    concurrent = True
-    _pools: dict[float, object] = {}
-    _lock = threading.Lock()
+    in_flight = 32
+    _sessions: dict[float, object] = {}  # per timeout; created in the loop's thread, used only there
 
     def __init__(self, timeout: float = 10.0):
         self.timeout = timeout
 
-    def pool(self):
-        import urllib3
+    def _session(self):
+        import aiohttp
 
-        with self._lock:
-            if self.timeout not in self._pools:
-                self._pools[self.timeout] = urllib3.PoolManager(
-                    num_pools=64, maxsize=16, block=False, retries=False,
-                    timeout=urllib3.Timeout(connect=self.timeout, read=self.timeout))
-            return self._pools[self.timeout]
+        session = self._sessions.get(self.timeout)
+        if session is None or session.closed or getattr(session, "_cobuild_pid", None) != os.getpid():
+            session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self.in_flight, limit_per_host=self.in_flight),
+                timeout=aiohttp.ClientTimeout(total=None, connect=self.timeout, sock_read=self.timeout),
+                headers={"User-Agent": "cobuild"}, skip_auto_headers=("Accept-Encoding",))
+            session._cobuild_pid = os.getpid()
+            if not self._sessions:
+                atexit.register(_EventLoop.run_quietly, self._close_all)
+            self._sessions[self.timeout] = session
+        return session
 
-    def send(self, message: Outgoing, address: str, channel: str) -> None:
-        import urllib3
+    @classmethod
+    async def _close_all(cls) -> None:
+        """At exit: closed sessions print no 'Unclosed client session' warnings."""
+        for session in list(cls._sessions.values()):
+            await session.close()
+        cls._sessions.clear()
 
-        _install_scrubber()
+    async def post(self, message: Outgoing, address: str) -> None:
+        import aiohttp
+
         url, secrets = _resolve(address)
         if not url.startswith(("http://", "https://")):
             raise DeliveryError("webhook: the address is not an http(s) URL", permanent=True)
         body = json.dumps({"version": "1.0", "title": message.subject, "message": message.text, "type": "info"},
                           ensure_ascii=False).encode("utf-8")
         try:
-            response = self.pool().request("POST", url, body=body, headers={
-                "Content-Type": "application/json; charset=utf-8", "User-Agent": "cobuild",
-                # lets a receiver drop a message it already has, after a crash between send and commit
-                "X-Cobuild-Dedupe-Key": message.dedupe_key})
-        except urllib3.exceptions.HTTPError as exc:
-            raise DeliveryError(scrub(f"webhook: {type(exc).__name__}: {exc}", secrets + [url])) from None
-        if response.status >= 300:
-            raise DeliveryError(scrub(f"webhook: HTTP {response.status} {response.reason or ''}".strip(),
-                                      secrets + [url]))
+            async with self._session().post(url, data=body, allow_redirects=False, headers={
+                    "Content-Type": "application/json; charset=utf-8",
+                    # lets a receiver drop a message it already has, after a crash between send and commit
+                    "X-Cobuild-Dedupe-Key": message.dedupe_key}) as response:
+                await response.read()
+                status, reason = response.status, response.reason
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise DeliveryError(scrub(f"webhook: {type(exc).__name__}: {exc}".strip(), secrets + [url])) from None
+        if status >= 300:
+            raise DeliveryError(scrub(f"webhook: HTTP {status} {reason or ''}".strip(), secrets + [url]))
+
+    def send_many(self, sends: list[tuple[Outgoing, str]]) -> list[BaseException | None]:
+        """Post every (message, address) at once, `in_flight` at a time; each one's error or None."""
+
+        async def one(limit: asyncio.Semaphore, message: Outgoing, address: str) -> BaseException | None:
+            async with limit:
+                try:
+                    await self.post(message, address)
+                except Exception as exc:  # noqa: BLE001 — one failure never holds up the others
+                    return exc
+                return None
+
+        async def every() -> list[BaseException | None]:
+            limit = asyncio.Semaphore(self.in_flight)
+            return list(await asyncio.gather(*(one(limit, m, a) for m, a in sends)))
+
+        if not sends:
+            return []
+        _install_scrubber()
+        return _EventLoop.run(every())
+
+    def send(self, message: Outgoing, address: str, channel: str) -> None:
+        error = self.send_many([(message, address)])[0]
+        if error is not None:
+            raise error
 
 
 class AppriseChannel:
     """One of email, sms, wecom, dingtalk, feishu, webhook, through Apprise."""
 
     # apprise.LogCapture (how a failure's reason is read) is process-wide: one send at a time
-    concurrent = False
-
     def __init__(self, kind: str, smtp_url: str | None = None, sms_url: str | None = None, timeout: float = 10.0):
         self.kind = kind
         self.smtp_url = smtp_url
@@ -245,12 +315,6 @@ class Channels:
                         for kind in ("email", "sms", "wecom", "dingtalk", "feishu")}
         self.by_kind["webhook"] = WebhookChannel(timeout)
 
-    def concurrent(self, channel: str) -> bool:
-        """May deliveries of this channel be sent from several threads at once?"""
-        if self.file_only or channel == "file":
-            return True
-        return bool(getattr(self.by_kind.get(channel), "concurrent", False))
-
     @classmethod
     def from_settings(cls) -> "Channels":
         from cobuild.settings import get_settings
@@ -266,3 +330,27 @@ class Channels:
         if target is None:
             raise DeliveryError(f"unknown channel {channel!r}", permanent=True)
         target.send(message, address, channel)
+
+    def send_all(self, sends: list[tuple[str, str, Outgoing]]) -> list[BaseException | None]:
+        """Send every (channel, address, message); each one's error or None, in order. Webhooks
+        go out at once (see WebhookChannel.send_many), the file's lines in one write, the rest
+        one after another (Apprise's failure capture is process-wide)."""
+        errors: list[BaseException | None] = [None] * len(sends)
+        webhook = self.by_kind["webhook"]
+        posted = [i for i, (channel, _, _) in enumerate(sends) if channel == "webhook" and not self.file_only]
+        for i, error in zip(posted, webhook.send_many([(sends[i][2], sends[i][1]) for i in posted])):
+            errors[i] = error
+        filed = [i for i, (channel, _, _) in enumerate(sends) if self.file_only or channel == "file"]
+        if filed:
+            try:
+                self.file.send_many([(sends[i][2], sends[i][1], sends[i][0]) for i in filed])
+            except OSError as exc:
+                for i in filed:
+                    errors[i] = DeliveryError(f"file: {exc}")
+        for i in sorted(set(range(len(sends))) - set(posted) - set(filed)):
+            channel, address, message = sends[i]
+            try:
+                self.send(channel, address, message)
+            except Exception as exc:  # noqa: BLE001 — an unexpected channel bug is a failed attempt, not a crash
+                errors[i] = exc
+        return errors

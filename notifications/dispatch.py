@@ -9,12 +9,10 @@ its last error kept. One channel failing never holds up another delivery.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import Session, select
 
 from models import (
@@ -46,26 +44,39 @@ def is_stale(session: Session, notification: Notification) -> bool:
     """A reminder computed from a deadline (or a close-out request) that no longer holds."""
     if notification.subject_type != "item" or notification.kind not in DEADLINE_KINDS | VERIFY_KINDS:
         return False
-    item = session.get(Item, notification.subject_id)
+    return _stale(notification.kind, notification.basis, session.get(Item, notification.subject_id))
+
+
+def _stale(kind: str, basis: str, item) -> bool:
+    """`item` is an Item or a row with its status, deadline and close_requested_at (None: gone)."""
     if item is None:
         return True
-    if notification.kind in VERIFY_KINDS:
+    if kind in VERIFY_KINDS:
         return item.status != ItemStatus.close_requested or item.close_requested_at is None \
-            or item.close_requested_at.isoformat() != notification.basis
+            or item.close_requested_at.isoformat() != basis
     return item.status not in WORKING_STATES or item.status == ItemStatus.close_requested \
-        or item.deadline is None or item.deadline.isoformat() != notification.basis
+        or item.deadline is None or item.deadline.isoformat() != basis
 
 
 def claim(session: Session, now: datetime, limit: int) -> list[int]:
-    """Lease up to `limit` due deliveries; returns their ids."""
+    """Lease up to `limit` due deliveries; returns their ids. Read as three ranges of
+    ix_delivery_due (new, to retry, leases run out), each oldest first: one query with an OR and
+    an ORDER BY sorted every due delivery on every batch (34 ms a batch with 20,000 queued)."""
     due = or_(and_(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),  # type: ignore[attr-defined]
                    Delivery.next_attempt_at <= now),
               and_(Delivery.status == DeliveryStatus.sending, Delivery.lease_until < now))
-    query = (select(Delivery.id).join(Notification, Notification.id == Delivery.notification_id)
-             .where(due, Notification.not_before <= now).order_by(Delivery.next_attempt_at, Delivery.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=Delivery)
-    ids = list(session.exec(query).all())
+    ids: list[int] = []
+    for status, ready in ((DeliveryStatus.pending, Delivery.next_attempt_at <= now),
+                          (DeliveryStatus.retry, Delivery.next_attempt_at <= now),
+                          (DeliveryStatus.sending, Delivery.lease_until < now)):  # type: ignore[operator]
+        query = (select(Delivery.id).join(Notification, Notification.id == Delivery.notification_id)
+                 .where(Delivery.status == status, ready, Notification.not_before <= now)
+                 .order_by(Delivery.next_attempt_at).limit(limit - len(ids)))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Delivery)
+        ids += session.exec(query).all()
+        if len(ids) >= limit:
+            break
     if not ids:
         session.commit()
         return []
@@ -83,88 +94,113 @@ def deliver_one(session: Session, delivery_id: int, channels: Channels, now: dat
     return deliver_batch(session, [delivery_id], channels, now, max_attempts)[0]
 
 
-def _outgoing(notification: Notification, recipient: Member | None) -> Outgoing:
-    return Outgoing(notification.subject, notification.body_text, notification.body_html,
-                    notification.dedupe_key, recipient.name if recipient else "")
-
-
-def _send(channels: Channels, delivery: Delivery, message: Outgoing) -> BaseException | None:
-    try:
-        channels.send(delivery.channel, delivery.address, message)
-    except Exception as exc:  # noqa: BLE001 — an unexpected channel bug is a failed attempt, not a crash
-        return exc
-    return None
-
-
 def deliver_batch(session: Session, delivery_ids: list[int], channels: Channels, now: datetime,
-                  max_attempts: int = 5, pool: ThreadPoolExecutor | None = None) -> list[str]:
+                  max_attempts: int = 5) -> list[str]:
     """Send leased deliveries and record their outcomes in one transaction; returns the new
-    statuses in order. Channels that allow it (webhooks, the file) are sent from `pool`'s
-    threads at once, the others one after another. A crash before the commit leaves the
-    leases to expire, and the batch is sent again (at least once; webhooks carry the dedupe key)."""
-    deliveries = {d.id: d for d in session.exec(select(Delivery).where(Delivery.id.in_(delivery_ids))).all()}  # type: ignore[attr-defined]
-    notifications = {n.id: n for n in session.exec(select(Notification).where(
-        Notification.id.in_({d.notification_id for d in deliveries.values()}))).all()}  # type: ignore[attr-defined]
-    people = {m.id: m for m in session.exec(select(Member).where(
-        Member.id.in_({n.member_id for n in notifications.values()}))).all()}  # type: ignore[attr-defined]
-    jobs, dropped = [], set()
+    statuses in order. Webhooks are posted at once, the other channels one after another. A
+    crash before the commit leaves the leases to expire, and the batch is sent again (at least
+    once; webhooks carry the dedupe key). Rows are read and written as plain rows (executemany):
+    ORM objects were two thirds of the dispatcher's own time."""
+    d, n = Delivery.__table__.c, Notification.__table__.c  # type: ignore[attr-defined]
+    rows = {r.id: r for r in session.execute(
+        select(d.id, d.notification_id, d.channel, d.address, d.attempts, n.status.label("notification_status"),
+               n.kind, n.basis, n.subject_type, n.subject_id, n.subject, n.body_text, n.body_html, n.dedupe_key,
+               Member.name.label("recipient"))  # type: ignore[attr-defined]
+        .join(Notification, Notification.id == d.notification_id)
+        .outerjoin(Member, Member.id == n.member_id)
+        .where(d.id.in_(delivery_ids))).all()}
+    items = _items_of(session, [r for r in rows.values() if _checks_item(r.subject_type, r.kind)])
+    outcome: dict[int, dict] = {}
+    dropped_notifications: set[int] = set()
+    jobs = []
     for delivery_id in delivery_ids:
-        delivery = deliveries[delivery_id]
-        notification = notifications[delivery.notification_id]
-        if notification.status == NotificationStatus.dropped or is_stale(session, notification):
-            delivery.status = DeliveryStatus.dropped
-            notification.status = NotificationStatus.dropped
-            dropped.add(delivery_id)
+        r = rows[delivery_id]
+        if r.notification_status == NotificationStatus.dropped or r.notification_id in dropped_notifications or (
+                _checks_item(r.subject_type, r.kind) and _stale(r.kind, r.basis, items.get(r.subject_id))):
+            dropped_notifications.add(r.notification_id)
+            outcome[delivery_id] = dict(status=DeliveryStatus.dropped, attempts=r.attempts, last_error=None,
+                                        next_attempt_at=None, sent_at=None)
             continue
-        delivery.attempts += 1
-        jobs.append((delivery, _outgoing(notification, people.get(notification.member_id))))
-    together = [job for job in jobs if channels.concurrent(job[0].channel)]
-    alone = [job for job in jobs if not channels.concurrent(job[0].channel)]
-    if pool is not None and len(together) > 1:
-        errors = list(pool.map(lambda job: _send(channels, *job), together))
-    else:
-        errors = [_send(channels, *job) for job in together]
-    errors += [_send(channels, *job) for job in alone]
-    for (delivery, _), error in zip(together + alone, errors):
+        jobs.append((r, Outgoing(r.subject, r.body_text, r.body_html, r.dedupe_key, r.recipient or "")))
+    errors = channels.send_all([(r.channel, r.address, message) for r, message in jobs])
+    for (r, _), error in zip(jobs, errors):
+        attempts = r.attempts + 1
         if error is None:
-            delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.sent, now, None
-        else:
-            permanent = isinstance(error, DeliveryError) and error.permanent
-            delivery.last_error = (str(error) if isinstance(error, DeliveryError)
-                                   else f"{type(error).__name__}: {error}")[:1000]
-            if permanent or delivery.attempts >= max_attempts:
-                delivery.status = DeliveryStatus.dead
-            else:
-                delivery.status = DeliveryStatus.retry
-                delivery.next_attempt_at = now + backoff(delivery.attempts)
-            log.warning("delivery %s via %s failed (attempt %s): %s", delivery.id, delivery.channel,
-                        delivery.attempts, delivery.last_error)
-        delivery.lease_until = None
-    session.add_all(list(deliveries.values()))
-    session.flush()
-    _settle_all(session, [n for n in notifications.values() if n.status != NotificationStatus.dropped], now)
+            outcome[r.id] = dict(status=DeliveryStatus.sent, attempts=attempts, last_error=None,
+                                 next_attempt_at=None, sent_at=now)
+            continue
+        permanent = isinstance(error, DeliveryError) and error.permanent
+        last_error = (str(error) if isinstance(error, DeliveryError) else f"{type(error).__name__}: {error}")[:1000]
+        dead = permanent or attempts >= max_attempts
+        outcome[r.id] = dict(status=DeliveryStatus.dead if dead else DeliveryStatus.retry, attempts=attempts,
+                             last_error=last_error, sent_at=None,
+                             next_attempt_at=None if dead else now + backoff(attempts))
+        log.warning("delivery %s via %s failed (attempt %s): %s", r.id, r.channel, attempts, last_error)
+    _record(session, outcome)
+    if dropped_notifications:
+        session.execute(update(Notification).where(Notification.id.in_(dropped_notifications))  # type: ignore[attr-defined]
+                        .values(status=NotificationStatus.dropped))
+    _settle_all(session, outcome, rows, now)
     session.commit()
-    return [str(deliveries[i].status) for i in delivery_ids]
+    return [str(outcome[i]["status"]) for i in delivery_ids]
 
 
-def _settle_all(session: Session, notifications: list[Notification], now: datetime) -> None:
+def _record(session: Session, outcome: dict[int, dict]) -> None:
+    """Each delivery's new state, the lease given back: the sent and the dropped in one UPDATE
+    each, the failed (few) one executemany."""
+    table = Delivery.__table__  # type: ignore[attr-defined]
+    by_status: dict[str, list[int]] = {}
+    for delivery_id, o in outcome.items():
+        by_status.setdefault(o["status"], []).append(delivery_id)
+    for status in (DeliveryStatus.sent, DeliveryStatus.dropped):
+        ids = by_status.get(status)
+        if ids:
+            values = dict(status=status, lease_until=None)
+            if status == DeliveryStatus.sent:
+                values.update(attempts=table.c.attempts + 1, last_error=None, sent_at=outcome[ids[0]]["sent_at"])
+            session.execute(update(table).where(table.c.id.in_(ids)).values(**values))
+    for status, columns in ((DeliveryStatus.retry, ("attempts", "last_error", "next_attempt_at")),
+                            (DeliveryStatus.dead, ("attempts", "last_error"))):
+        rows = [dict(b_id=i, **{c: outcome[i][c] for c in columns}) for i in by_status.get(status, [])]
+        if rows:  # (only the bound columns are passed: any other key would be SET too)
+            session.execute(update(table).where(table.c.id == bindparam("b_id")).values(
+                status=status, lease_until=None, **{c: bindparam(c) for c in columns}), rows)
+
+
+def _checks_item(subject_type: str, kind: str) -> bool:
+    return subject_type == "item" and kind in DEADLINE_KINDS | VERIFY_KINDS
+
+
+def _items_of(session: Session, rows) -> dict:
+    """The items that deadline and close-out reminders were computed from: id -> row."""
+    ids = {r.subject_id for r in rows}
+    if not ids:
+        return {}
+    return {r.id: r for r in session.execute(select(Item.id, Item.status, Item.deadline, Item.close_requested_at)
+                                             .where(Item.id.in_(ids))).all()}  # type: ignore[attr-defined]
+
+
+def _settle_all(session: Session, outcome: dict[int, dict], rows: dict, now: datetime) -> None:
+    """A notification is sent once any of its deliveries is, failed once all are dead or dropped."""
+    table = Notification.__table__  # type: ignore[attr-defined]
+    sent = {rows[i].notification_id for i, o in outcome.items() if o["status"] == DeliveryStatus.sent}
+    if sent:
+        session.execute(update(table).where(table.c.id.in_(sent), table.c.status != NotificationStatus.sent)
+                        .values(status=NotificationStatus.sent, sent_at=now))
+    dead = {rows[i].notification_id for i, o in outcome.items() if o["status"] == DeliveryStatus.dead} - sent
+    if not dead:
+        return
     statuses: dict[int, set] = {}
-    if notifications:
-        for notification_id, status in session.exec(select(Delivery.notification_id, Delivery.status).where(
-                Delivery.notification_id.in_([n.id for n in notifications]))).all():  # type: ignore[attr-defined]
-            statuses.setdefault(notification_id, set()).add(status)
-    for notification in notifications:
-        found = statuses.get(notification.id, set())
-        if DeliveryStatus.sent in found and notification.status != NotificationStatus.sent:
-            notification.status = NotificationStatus.sent
-            notification.sent_at = now
-        elif found <= {DeliveryStatus.dead, DeliveryStatus.dropped} and DeliveryStatus.dead in found:
-            notification.status = NotificationStatus.failed
-        session.add(notification)
+    for notification_id, status in session.execute(select(Delivery.notification_id, Delivery.status).where(
+            Delivery.notification_id.in_(dead))).all():  # type: ignore[attr-defined]
+        statuses.setdefault(notification_id, set()).add(status)
+    failed = [i for i, found in statuses.items() if found <= {DeliveryStatus.dead, DeliveryStatus.dropped}]
+    if failed:
+        session.execute(update(table).where(table.c.id.in_(failed)).values(status=NotificationStatus.failed))
 
 
-def dispatch(session: Session, now: datetime, channels: Channels | None = None, batch: int = 200,
-             max_attempts: int | None = None, workers: int = 8) -> dict:
+def dispatch(session: Session, now: datetime, channels: Channels | None = None, batch: int = 500,
+             max_attempts: int | None = None) -> dict:
     """Send everything due at `now`, a leased batch at a time. Counts by outcome."""
     from cobuild.settings import get_settings
 
@@ -172,13 +208,14 @@ def dispatch(session: Session, now: datetime, channels: Channels | None = None, 
     channels = channels or Channels.from_settings()
     max_attempts = max_attempts or get_settings().max_attempts
     counts = {"sent": 0, "retry": 0, "dead": 0, "dropped": 0}
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cobuild-send") as pool:
-        while True:
-            ids = claim(session, now, batch)
-            if not ids:
-                return counts
-            for status in deliver_batch(session, ids, channels, now, max_attempts, pool):
-                counts[status] = counts.get(status, 0) + 1
+    while True:
+        ids = claim(session, now, batch)
+        if not ids:
+            return counts
+        for status in deliver_batch(session, ids, channels, now, max_attempts):
+            counts[status] = counts.get(status, 0) + 1
+        if len(ids) < batch:  # a short batch was all that is due (a retry's next attempt is after now)
+            return counts
 
 
 def retry_dead(session: Session, delivery_id: int, now: datetime) -> Delivery:

@@ -53,8 +53,10 @@ def chair_cycle(session: Session, now: datetime) -> dict:
     now = aware(now)
     result: dict = {"evaluations_opened": 0, "reports_published": 0, "elections_opened": 0,
                     "elections_closed": 0, "terms_started": 0}
-    councils = {c.id: c for c in session.exec(select(Council)).all()}
     current = session.exec(select(Term).where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))).all()  # type: ignore[attr-defined]
+    # only the councils with a term to look at (a tick used to load every council)
+    councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(  # type: ignore[attr-defined]
+        {t.council_id for t in current}))).all()} if current else {}
     for term in current:
         council = councils[term.council_id]
         if term.status == TermStatus.active and now >= term_actions.evaluation_opens_at(council, term):
@@ -68,7 +70,7 @@ def chair_cycle(session: Session, now: datetime) -> dict:
                                                         Election.closes_at <= now)).all():
         _run(result, "elections_closed", term_actions.close_election, session, election, now=now)
     for term in session.exec(select(Term).where(Term.status == TermStatus.scheduled)).all():
-        council = councils[term.council_id]
+        council = councils.get(term.council_id) or session.get(Council, term.council_id)
         if now < term_actions.term_start_at(council, term):
             continue
         for election in session.exec(select(Election).where(Election.term_id == term.id,

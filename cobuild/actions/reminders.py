@@ -109,11 +109,12 @@ def _unique(people: list[Member]) -> list[Member]:
     return list({m.id: m for m in people}.values())
 
 
-def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500) -> dict:
+def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500,
+                directory: Directory | None = None) -> dict:
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
     outbox.pending = []  # batched: each batch's messages are checked, rendered and inserted together
     try:
-        return _sweep_batches(session, now, outbox, batch, counts)
+        return _sweep_batches(session, now, outbox, batch, counts, directory or Directory(session, set()))
     finally:
         outbox.pending = None
 
@@ -141,8 +142,9 @@ def _due_batch(session: Session, now: datetime, batch: int) -> list:
     return items
 
 
-def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict) -> dict:
-    directory = Directory(session, set())  # councils, units and people: loaded once per sweep
+def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict,
+                   directory: Directory) -> dict:
+    # councils, units and people: loaded once per sweep, as batches need them
     while True:
         items = _due_batch(session, now, batch)
         if not items:
@@ -166,6 +168,10 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
         session.execute(update(table).where(table.c.id == bindparam("item_id"))
                         .values(next_reminder_at=bindparam("next")), schedule)
         session.commit()
+        if len(items) < batch:
+            # a short batch was every due item (each one's next step is after `now`): no need
+            # to ask again (on PostgreSQL the rows another sweeper holds are that sweeper's)
+            return counts
 
 
 def _remind_item(session, item, council, directory, cooperating_units, outbox, now, counts) -> datetime:
@@ -217,7 +223,7 @@ def _remind_item(session, item, council, directory, cooperating_units, outbox, n
 # ---- council events ------------------------------------------------------------------------
 
 
-def sweep_council_events(session: Session, now: datetime, outbox: Outbox) -> dict:
+def sweep_council_events(session: Session, now: datetime, outbox: Outbox, directory: Directory | None = None) -> dict:
     counts = defaultdict(int)
     conferences = session.exec(select(Conference).where(Conference.status.in_(  # type: ignore[attr-defined]
         [ConferenceStatus.collecting, ConferenceStatus.agenda_locked]))).all()
@@ -230,7 +236,8 @@ def sweep_council_events(session: Session, now: datetime, outbox: Outbox) -> dic
     council_ids = {c.council_id for c in conferences} | {e.council_id for e in elections} | {t.council_id for t in terms}
     if not council_ids:
         return dict(counts)
-    directory = Directory(session, council_ids)
+    directory = directory or Directory(session, set())
+    directory.load(session, council_ids)
     for conference in conferences:
         _conference_events(session, conference, directory, outbox, now, counts)
     for election in elections:
@@ -345,7 +352,7 @@ def _term_events(session, term, directory, outbox, now, counts) -> None:
 # ---- digests -------------------------------------------------------------------------------
 
 
-def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
+def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Directory | None = None) -> dict:
     counts = {"daily_digest": 0, "weekly_digest": 0}
     held_by = session.exec(select(Notification.member_id, Notification.council_id).where(
         Notification.status == NotificationStatus.held).distinct()).all()
@@ -388,8 +395,10 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox) -> dict:
         counts["daily_digest"] += 1
     for council_id, week_text in weekly.items():
         council = councils[council_id]
-        directory = Directory(session, {council.id})
-        people = directory.chair(council.id) + [m for m in directory.members.values() if m.delivery == "digest"]
+        directory = directory or Directory(session, set())
+        directory.load(session, {council.id})
+        people = directory.chair(council.id) + [m for m in directory.members.values()
+                                                if m.council_id == council.id and m.delivery == "digest"]
         if not people or not once(session, council.id, _weekly_key(council.id, week_text), now):
             continue
         context = weekly_context(session, council, directory, now) | {"week": week_text}
@@ -436,9 +445,10 @@ def sweep(session: Session, now: datetime, batch: int = 500) -> dict:
     """One full pass; returns counts, including messages queued by kind."""
     now = aware(now)
     outbox = Outbox(session)
-    result = sweep_items(session, now, outbox, batch)
-    result.update(sweep_council_events(session, now, outbox))
-    result.update(sweep_digests(session, now, outbox))
+    directory = Directory(session, set())  # who is who, loaded once for the three passes
+    result = sweep_items(session, now, outbox, batch, directory)
+    result.update(sweep_council_events(session, now, outbox, directory))
+    result.update(sweep_digests(session, now, outbox, directory))
     result["queued"] = dict(outbox.inserted)
     return result
 
