@@ -27,7 +27,7 @@ from cobuild.actions.council import (
     create_council,
     set_preferences,
 )
-from cobuild.db import session_for, upgrade
+from cobuild.db import engine_for, session_for, upgrade
 from models import (
     GRADES,
     AgendaEntry,
@@ -130,12 +130,16 @@ def set_up(session: Session, now: datetime) -> Council:
 
 def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: bool = True,
              outbox_dir: str = "cobuild-demo-outbox", output_dir: str | None = "cobuild-demo-output",
-             pdf: bool = False) -> dict:
+             pdf: bool = False, server=None) -> dict:
+    """The demo year; `server` is a flows.local_api.start_early() server already booting."""
     # the demo's messages go to a file, never to real mailboxes or chat groups
     os.environ["COBUILD_DELIVERY"] = "file"
     os.environ["COBUILD_OUTBOX_DIR"] = outbox_dir
     if fresh and db_url.startswith("sqlite:///"):
         path = Path(db_url.removeprefix("sqlite:///"))
+        # a pooled connection to the old file would keep reading it after the unlink, while
+        # new connections open a new, empty file: close them first
+        engine_for(db_url).dispose()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         (Path(outbox_dir) / "outbox.jsonl").unlink(missing_ok=True)
@@ -147,7 +151,7 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
     from flows.demo import demo_year
     from flows.local_api import local_api
 
-    with local_api():
+    with local_api(early=server):
         totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
     with session_for(db_url) as session:
         accounts = demo_accounts(session, session.get(Council, council.id))

@@ -72,3 +72,28 @@ def test_the_demo_writes_the_documents_a_council_hands_on(demo):
     for key in ("term_1_report_html", "term_2_report_html", "resolution_html", "ledger", "calendar"):
         assert Path(files[key]).is_file() and Path(files[key]).stat().st_size > 0, key
     assert "牡丹社区大党委" in Path(files["term_2_report_html"]).read_text(encoding="utf-8")
+
+
+def test_a_retried_week_resumes_at_the_day_that_failed(tmp_path, monkeypatch):
+    """The demo runs a task a week; a retry must not simulate the days already done twice."""
+    import cobuild.demo as demo_module
+    import flows.demo as demo_flows
+
+    done: list[str] = []
+    failed: list[str] = []
+
+    def fake_day(db_url, day, seed):
+        if day.isoformat() == "2026-03-04" and not failed:
+            failed.append(day.isoformat())
+            raise RuntimeError("a transient failure on the third day")
+        done.append(day.isoformat())
+        return {"simulated": 1}
+
+    monkeypatch.setattr(demo_flows, "scheduler_tick", lambda db_url, now: {"ticks": 1})
+    monkeypatch.setattr(demo_module, "simulate_day", fake_day)
+    days = [f"2026-03-{d:02d}" for d in range(2, 9)]
+    totals = demo_flows.simulated_week.with_options(retry_delay_seconds=0)(
+        f"sqlite:///{tmp_path}/unused.db", days, [f"{d}T09:05:00+08:00" for d in days], 2026)
+    assert failed == ["2026-03-04"]
+    assert done == days  # each day once, in order, the failed one after its retry
+    assert totals == {"ticks": 7, "simulated": 7}  # the days before the failure still count

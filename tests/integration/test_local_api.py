@@ -50,3 +50,18 @@ def test_a_sweep_and_a_dispatch_on_a_fresh_prefect_home_run_quietly(tmp_path):
 def _prefect_servers() -> set[str]:
     found = subprocess.run(["pgrep", "-f", "prefect.server.api.server:create_app"], capture_output=True, text=True)
     return set(found.stdout.split())
+
+
+def test_the_early_server_leaves_at_once_where_an_api_url_is_configured(tmp_path):
+    """`cobuild demo` starts the server before it imports Prefect; the child checks Prefect's
+    settings itself and exits (code 3) when the command will use a configured server."""
+    from flows.local_api import start_early
+
+    env_before = dict(os.environ)
+    os.environ.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_API_URL="http://127.0.0.1:9/api")
+    try:
+        early = start_early()
+        assert early.process.wait(timeout=120) == 3
+    finally:
+        os.environ.clear()
+        os.environ.update(env_before)
