@@ -65,7 +65,6 @@ def test_a_sqlite_backup_taken_while_writing_restores_to_the_same_data(tmp_path)
 
 def test_a_postgres_backup_restores_to_the_same_data(pg_url, tmp_path):  # noqa: F811
     import shutil
-    import uuid
 
     if shutil.which("pg_dump") is None:
         pytest.skip("pg_dump is not installed")
@@ -74,19 +73,10 @@ def test_a_postgres_backup_restores_to_the_same_data(pg_url, tmp_path):  # noqa:
         World(session).published_item()
     result = CliRunner().invoke(app, ["backup", str(tmp_path / "cobuild.dump"), "--db", pg_url])
     assert result.exit_code == 0, result.output
-    admin = create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/postgres", isolation_level="AUTOCOMMIT")
-    name = f"cobuild_restore_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    target = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    try:
+    from tests.integration.conftest import PG_SERVER, postgres_databases
+
+    with postgres_databases("cobuild_restore") as (name,):
+        target = f"{PG_SERVER}/{name}"
         again = CliRunner().invoke(app, ["restore", str(tmp_path / "cobuild.dump"), "--db", target])
         assert again.exit_code == 0, again.output
         assert _dump(target) == _dump(pg_url)
-    finally:
-        from cobuild.db import engine_for
-
-        engine_for.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

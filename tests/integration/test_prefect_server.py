@@ -11,7 +11,6 @@ import os
 import shutil
 import signal
 import subprocess
-import uuid
 import sys
 import time
 from pathlib import Path
@@ -30,27 +29,13 @@ PG = "postgresql+psycopg://postgres@127.0.0.1:5432"
 @pytest.fixture
 def databases(tmp_path):
     """(cobuild's URL, the Prefect server's URL or None for its default SQLite)."""
-    try:
-        admin = create_engine(f"{PG}/test", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 — no PostgreSQL here: SQLite for both
+    from tests.integration.conftest import postgres_databases, postgres_reachable
+
+    if not postgres_reachable():  # no PostgreSQL here: SQLite for both
         yield f"sqlite:///{tmp_path}/cobuild.db", None
         return
-    names = [f"cobuild_prefect_{uuid.uuid4().hex[:8]}", f"cobuild_data_{uuid.uuid4().hex[:8]}"]
-    with admin.connect() as connection:
-        for name in names:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{PG}/{names[1]}", f"postgresql+asyncpg://postgres@127.0.0.1:5432/{names[0]}"
-    finally:
-        from cobuild.db import engine_for
-
-        engine_for.cache_clear()
-        with admin.connect() as connection:
-            for name in names:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_databases("cobuild_prefect", "cobuild_data") as (prefect_db, data_db):
+        yield f"{PG}/{data_db}", f"postgresql+asyncpg://postgres@127.0.0.1:5432/{prefect_db}"
 
 
 
@@ -72,6 +57,10 @@ def test_a_scheduled_sweep_runs_on_a_prefect_server_worker_from_deployment_yaml(
 
     db_url, prefect_db = databases
     build(db_url, councils=1, open_items=60, due=30)
+    # no quiet hours: the test runs on the real clock, and inside the council's quiet hours (21:00-08:00
+    # in Beijing, so 13:00-24:00 UTC) the sweep's messages would rightly wait for the morning
+    with create_engine(db_url).begin() as connection:
+        connection.execute(text("UPDATE council SET quiet_start = '00:00', quiet_end = '00:00'"))
     port = free_port()
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
