@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Integer, and_, case, cast, func, literal, or_
+from sqlalchemy import Integer, and_, case, cast, func, literal, or_, text
 from sqlmodel import Session, select
 
 from models import (
@@ -130,25 +130,29 @@ def _raised_columns() -> list:
             _count(Item.status == ItemStatus.rejected).label("rejected")]
 
 
-def _work_columns(session: Session, today: date) -> list:
-    """The work side's aggregates over numbered items, by whatever key."""
+def _work_columns(session: Session, today: date | None = None) -> list:
+    """The work side's aggregates over numbered items, by whatever key; with `today`, also the
+    overdue ones (which move with the day)."""
     working = Item.status.in_(list(WORKING_STATES))  # type: ignore[attr-defined]
     confirmed = Item.status != ItemStatus.cancelled
-    overdue = and_(working, Item.deadline < today)  # type: ignore[operator]
-    return [_count(confirmed).label("confirmed"),
+    columns = [_count(confirmed).label("confirmed"),
             _count(Item.status == ItemStatus.cancelled).label("cancelled"),
             _count(and_(confirmed, Item.lead_unit_id.is_not(None))).label("claimed_lead"),  # type: ignore[union-attr]
             _count(Item.status.in_([ItemStatus.in_progress, ItemStatus.close_requested, ItemStatus.reopened])).label("in_progress"),  # type: ignore[attr-defined]
             _count(Item.status == ItemStatus.close_requested).label("close_requested"),
             _count(Item.status == ItemStatus.closed).label("closed"),
             _count(and_(Item.status == ItemStatus.closed, Item.closed_on_time == True)).label("on_time"),  # noqa: E712
-            _count(overdue).label("overdue"),
-            func.coalesce(func.sum(case((overdue, _days_since(session, Item.deadline, today)), else_=0)), 0).label("days_overdue"),
             func.coalesce(func.sum(case((confirmed, Item.extensions), else_=0)), 0).label("extensions"),
             func.avg(case((Item.status == ItemStatus.closed, Item.days_to_close))).label("avg_days_to_close"),
             func.avg(Item.satisfaction).label("satisfaction"),
             func.coalesce(func.sum(Item.send_backs), 0).label("send_backs"),
             func.coalesce(func.sum(Item.reopens), 0).label("reopens")]
+    if today is not None:
+        overdue = and_(working, Item.deadline < today)  # type: ignore[operator]
+        columns += [_count(overdue).label("overdue"),
+                    func.coalesce(func.sum(case((overdue, _days_since(session, Item.deadline, today)), else_=0)), 0)
+                    .label("days_overdue")]
+    return columns
 
 
 def _by_key(session: Session, query, key) -> dict:
@@ -157,34 +161,57 @@ def _by_key(session: Session, query, key) -> dict:
 
 def _unit_cards(session: Session, council: Council | None, today: date, term_id: int | None,
                 conference_code: str | None) -> list[dict]:
-    """Everything a unit's scorecard and points need, per unit in rotation order, in four passes
-    over the items (raised side, work side, claims, the p90 window) instead of eight."""
+    """Everything a unit's scorecard and points need, per unit in rotation order. Without a
+    period the day-free counts come from the kept cards (models.reports), refreshed first for the
+    units whose items or claims changed; with one they are computed (four passes over the items:
+    raised side, work side, claims, the p90 window). The overdue counts, which move with the day,
+    are computed on every call from the (status, deadline) index."""
     in_council = [Item.council_id == council.id] if council is not None else []
     period = _Period(term_id, conference_code)
+    units = _unit_rows(session, council)
+    cards = _compute_cards(session, in_council, period) if period.joined else _kept_cards(session, council, units)
+    overdue = _overdue(session, in_council, today, period)
+    rules_of = {council.id: council.points_rules} if council is not None else \
+        {c.id: c.points_rules for c in session.exec(select(Council)).all()}
+    rows = []
+    for unit in units:
+        card, late = cards.get(unit.id, {}), overdue.get(unit.id, (0, 0))
+        rows.append({"key": unit.id, "label": unit.name, "council_id": unit.council_id, "rules": rules_of[unit.council_id],
+                     **card, "overdue": late[0], "days_overdue": late[1],
+                     "overdue_day": (card.get("late_closed_days") or 0) + late[1]})
+    return rows
+
+
+def _compute_cards(session: Session, in_council: list, period: _Period, units: list[int] | None = None) -> dict:
+    """The day-free part of each unit's card: {unit id: counts}, for every unit with items in
+    scope, or only for `units`."""
+    def only(column):
+        return [column.in_(units)] if units is not None else []
+
     closed = Item.status == ItemStatus.closed
-    late_days = case(
-        (and_(closed, Item.closed_on > Item.deadline), _days_between(session, Item.closed_on, Item.deadline)),  # type: ignore[operator]
-        (and_(Item.status.in_(list(WORKING_STATES)), Item.deadline < today), _days_since(session, Item.deadline, today)),  # type: ignore[attr-defined,operator]
-        else_=0)
     # the points' "raised and verified" counts closed items by the period of their resolution,
     # the raised side by the period they were raised in: one pass when no period is given
-    raised_query = select(Item.raised_by_unit_id.label("key"), *_raised_columns()).select_from(Item).where(*in_council)
+    raised_query = select(Item.raised_by_unit_id.label("key"), *_raised_columns()).select_from(Item) \
+        .where(*in_council, *only(Item.raised_by_unit_id))
     if not period.joined:
         raised_query = raised_query.add_columns(
             _count(and_(closed, Item.number.is_not(None), Item.resolution_conference_id.is_not(None))).label("raised_verified"))  # type: ignore[union-attr]
     raised = _by_key(session, period.raised_side(raised_query), Item.raised_by_unit_id)
     if period.joined:
-        verified = dict(session.exec(period.work_side(select(Item.raised_by_unit_id, _count(closed)).where(*in_council))
+        verified = dict(session.exec(period.work_side(select(Item.raised_by_unit_id, _count(closed))
+                                                      .where(*in_council, *only(Item.raised_by_unit_id)))
                                      .group_by(Item.raised_by_unit_id)).all())
         for key, n in verified.items():
             raised.setdefault(key, {})["raised_verified"] = n
     work = _by_key(session, period.work_side(select(
-        Item.lead_unit_id.label("key"), *_work_columns(session, today),
+        Item.lead_unit_id.label("key"), *_work_columns(session),
         _count(and_(closed, Item.closed_on_time == True)).label("lead_closed_on_time"),  # noqa: E712
         _count(and_(closed, Item.closed_on_time == False)).label("lead_closed_late"),  # noqa: E712
-        func.coalesce(func.sum(late_days), 0).label("overdue_day"),
+        func.coalesce(func.sum(case((and_(closed, Item.closed_on > Item.deadline),  # type: ignore[operator]
+                                     _days_between(session, Item.closed_on, Item.deadline)), else_=0)), 0)
+        .label("late_closed_days"),
         func.coalesce(func.sum(case((Item.status != ItemStatus.cancelled, Item.send_backs), else_=0)), 0).label("sent_back"))
-        .select_from(Item).where(*in_council)), Item.lead_unit_id)
+        .select_from(Item).where(*in_council, *only(Item.lead_unit_id))), Item.lead_unit_id)
     cooperating = and_(Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed)
     claims = _by_key(session, period.work_side(select(
         Claim.unit_id.label("key"),
@@ -195,15 +222,120 @@ def _unit_cards(session: Session, council: Council | None, today: date, term_id:
         .select_from(Claim).join(Item, Item.id == Claim.item_id)
         # the confirmed lead claims (one per item, most of the table) count nowhere here: leaving
         # them out before the join saves a lookup of their item each
-        .where(*in_council, or_(cooperating, and_(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn)))),
+        .where(*in_council, *only(Claim.unit_id),
+               or_(cooperating, and_(Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.withdrawn)))),
         Claim.unit_id)
-    p90 = _p90_days_to_close(session, in_council, Item.lead_unit_id, period)
-    rules_of = {council.id: council.points_rules} if council is not None else \
-        {c.id: c.points_rules for c in session.exec(select(Council)).all()}
-    return [{"key": unit.id, "label": unit.name, "council_id": unit.council_id, "rules": rules_of[unit.council_id],
-             **raised.get(unit.id, {}), **work.get(unit.id, {}), **claims.get(unit.id, {}),
-             "p90_days_to_close": p90.get(unit.id)}
-            for unit in _units(session, council)]
+    p90 = _p90_days_to_close(session, [*in_council, *only(Item.lead_unit_id)], Item.lead_unit_id, period)
+    cards: dict[int, dict] = {}
+    for part in (raised, work, claims):
+        for key, values in part.items():
+            if key is not None:
+                cards.setdefault(key, {}).update({k: _plain(v) for k, v in values.items() if k != "key"})
+    for key, days in p90.items():
+        cards.setdefault(key, {})["p90_days_to_close"] = days
+    return cards
+
+
+def _plain(value):
+    """JSON-safe numbers: PostgreSQL's avg() is a Decimal."""
+    from decimal import Decimal
+
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _overdue(session: Session, in_council: list, today: date, period: _Period) -> dict:
+    """{lead unit id: (overdue items, their days overdue)} at `today`: confirmed items still being
+    worked whose deadline has passed — read through the (status, deadline) index."""
+    query = period.work_side(
+        select(Item.lead_unit_id, func.count(), func.coalesce(func.sum(_days_since(session, Item.deadline, today)), 0))
+        .select_from(Item)
+        .where(*in_council, Item.status.in_(sorted(WORKING_STATES)), Item.deadline < today))  # type: ignore[attr-defined,operator]
+    return {unit: (int(n), int(days)) for unit, n, days in session.exec(query.group_by(Item.lead_unit_id)).all()}
+
+
+# ---- kept cards ---------------------------------------------------------------------------
+
+CHUNK = 500  # units per IN list when only some cards are recomputed
+# above this share of the scope's units stale, one pass over the scope instead: measured at 1M
+# items, a unit recomputed through the indexes costs ~0.9 ms, one pass ~0.4 ms per unit
+FULL_PASS_SHARE = 0.4
+
+
+def refresh_kept_cards(session: Session) -> int:
+    """Recompute and store the cards of every unit whose items or claims changed since the last
+    refresh (the scheduler calls this every tick, so a report finds few to do); returns how many."""
+    return _kept_cards(session, None, _unit_rows(session, None), read=False)
+
+
+def _kept_cards(session: Session, council: Council | None, units: list, read: bool = True):
+    """The kept day-free cards of `units` (one council's, or every council's), with the stale
+    ones recomputed and stored first. The refresh runs in its own transaction, so a report
+    never commits its caller's work; a caller with uncommitted writes gets computed cards."""
+    if _has_uncommitted_writes(session):
+        return _compute_cards(session, [Item.council_id == council.id] if council is not None else [], _Period(None, None)) \
+            if read else 0
+    with Session(session.get_bind(), expire_on_commit=False) as own:
+        cards, refreshed = _refresh(own, council, units, read)
+        own.commit()
+    return cards if read else refreshed
+
+
+def _refresh(session: Session, council: Council | None, units: list, read: bool) -> tuple[dict, int]:
+    from sqlalchemy import delete, insert
+
+    from models import UnitCard, UnitCardStale
+
+    in_scope = [UnitCardStale.unit_id.in_(select(Unit.id).where(Unit.council_id == council.id))] if council else []
+    kept_query = select(UnitCard.unit_id, UnitCard.card)
+    if council is not None:
+        kept_query = kept_query.where(UnitCard.council_id == council.id)
+    if session.exec(select(UnitCardStale.id).where(*in_scope).limit(1)).first() is None:
+        return (dict(session.exec(kept_query).all()) if read else {}), 0  # nothing to recompute: no lock
+    # One refresh at a time, and no marks written while it runs. Without it, a mark from a
+    # transaction still in flight could be deleted below without its change counted, and of two
+    # overlapping refreshes the older could store its cards last, over the newer.
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("LOCK TABLE unitcardstale IN SHARE ROW EXCLUSIVE MODE"))
+    else:
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    high = session.exec(select(func.max(UnitCardStale.id))).one()
+    if high is None:  # another refresh took them while this one waited
+        return (dict(session.exec(kept_query).all()) if read else {}), 0
+    stale = set(session.exec(select(UnitCardStale.unit_id).where(UnitCardStale.id <= high, *in_scope).distinct()).all())
+    council_of = {u.id: u.council_id for u in units}
+    stale &= set(council_of)  # marks of units that no longer exist are only deleted
+    cards: dict = {}
+    if len(stale) > FULL_PASS_SHARE * len(units):  # much of the scope: one pass beats an index walk per unit
+        in_council = [Item.council_id == council.id] if council is not None else []
+        fresh = _compute_cards(session, in_council, _Period(None, None))
+        stale = set(council_of)
+    else:
+        fresh, ordered = {}, sorted(stale)
+        for start in range(0, len(ordered), CHUNK):
+            fresh.update(_compute_cards(session, [], _Period(None, None), ordered[start:start + CHUNK]))
+        if read:
+            cards = dict(session.exec(kept_query).all())
+    ordered = sorted(stale)
+    for start in range(0, len(ordered), CHUNK):
+        session.execute(delete(UnitCard).where(UnitCard.unit_id.in_(ordered[start:start + CHUNK])))
+    rows = [{"unit_id": unit, "council_id": council_of[unit], "card": fresh[unit]} for unit in ordered if fresh.get(unit)]
+    for start in range(0, len(rows), 5000):
+        session.execute(insert(UnitCard), rows[start:start + 5000])
+    session.execute(delete(UnitCardStale).where(UnitCardStale.id <= high, *in_scope))
+    if not read:
+        return {}, len(stale)
+    for unit in stale:
+        cards.pop(unit, None)
+    cards.update({unit: card for unit, card in fresh.items() if unit in council_of})
+    return cards, len(stale)
+
+
+def _has_uncommitted_writes(session: Session) -> bool:
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        # pysqlite opens a transaction only before a write
+        return bool(connection.connection.dbapi_connection.in_transaction)
+    return connection.execute(text("SELECT txid_current_if_assigned()")).scalar() is not None
 
 
 def _stats_row(card: dict) -> dict:
@@ -265,6 +397,15 @@ def _days_between(session: Session, later, earlier):
     if session.get_bind().dialect.name == "sqlite":
         return cast(func.julianday(later) - func.julianday(earlier), Integer)
     return later - earlier
+
+
+def _unit_rows(session: Session, council: Council | None) -> list:
+    """(id, name, council_id) rows in rotation order: a city has ~14,000 units, ORM objects for
+    them cost a report ~0.15 s."""
+    query = select(Unit.id, Unit.name, Unit.council_id).order_by(Unit.council_id, Unit.rotation_position)
+    if council is not None:
+        query = query.where(Unit.council_id == council.id)
+    return list(session.exec(query).all())
 
 
 def _units(session: Session, council: Council | None) -> list[Unit]:

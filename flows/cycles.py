@@ -55,7 +55,19 @@ def advance_pass(db_url: str, now: str) -> dict:
         return cycles.advance(session, _at(now))
 
 
+@task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="report cards {now}")
+def cards_pass(db_url: str, now: str) -> int:
+    """The kept report cards of units whose items changed since the last tick (cobuild.tracking)."""
+    from cobuild.tracking import refresh_kept_cards
+
+    with session_for(db_url) as session:
+        return refresh_kept_cards(session)
+
+
 @flow(name="advance", flow_run_name="advance {now}")
 def advance(db_url: str, now: str | None = None) -> dict:
-    """The chair cycle and the conference cycle in one run."""
-    return advance_pass(db_url, now or _at(None).isoformat())
+    """The chair cycle and the conference cycle in one run, then the kept report cards, so that
+    a report finds only the last few minutes' changes to count."""
+    now = now or _at(None).isoformat()
+    result = advance_pass(db_url, now)
+    return {**result, "cards_refreshed": cards_pass(db_url, now)}

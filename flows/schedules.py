@@ -19,7 +19,8 @@ class Schedule:
 
 SCHEDULES: tuple[Schedule, ...] = (
     Schedule("advance", "flows/cycles.py:advance", 300,
-             "Chair and conference cycles: evaluations, reports, elections, term starts, windows, agendas."),
+             "Chair and conference cycles: evaluations, reports, elections, term starts, windows, agendas; "
+             "then the kept report cards of units whose items changed."),
     Schedule("reminder-sweep", "flows/reminders.py:reminder_sweep", 300,
              "Due reminders and escalations, council messages, daily and weekly digests."),
     Schedule("dispatch-notifications", "flows/reminders.py:dispatch_notifications", 60,

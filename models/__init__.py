@@ -72,6 +72,7 @@ from models.lifecycle import (
     require_state,
     require_transition,
 )
+from models.reports import UnitCard, UnitCardStale
 from models.terms import (
     GRADES,
     Ballot,

@@ -40,6 +40,18 @@ def test_the_chair_cycle_flow_opens_the_election_and_starts_the_next_term(db_url
         assert [(t.status, t.chair_source) for t in terms] == [("reported", "appointed"), ("active", "fallback")]
 
 
+def test_the_advance_flow_refreshes_the_kept_report_cards(db_url):
+    from sqlalchemy import text
+
+    url = _world(db_url)
+    first = advance(url, at("2026-02-14", 0, 5).isoformat())["cards_refreshed"]
+    again = advance(url, at("2026-02-14", 0, 10).isoformat())["cards_refreshed"]
+    assert first > 0 and again == 0  # every unit at first (nothing kept yet), then nothing changed
+    with session_for(url) as session:
+        assert session.execute(text("SELECT count(*) FROM unitcardstale")).scalar_one() == 0
+        assert session.execute(text("SELECT count(*) FROM unitcard")).scalar_one() > 0
+
+
 def test_the_cycle_command_runs_both_flows(db_url):
     url = _world(db_url)
     result = CliRunner().invoke(app, ["cycle", "--db", url, "--now", "2026-02-14T00:05+08:00", "--json"])

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
 import models  # noqa: F401
 from cobuild.db import engine_for, upgrade
-
-PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def _differences(url: str) -> list:
@@ -23,33 +19,25 @@ def _differences(url: str) -> list:
 
 def test_sqlite_migrations_match_the_models_and_upgrade_twice(tmp_path):
     url = f"sqlite:///{tmp_path}/m.db"
-    assert upgrade(url) == "0008"
-    assert upgrade(url) == "0008"
+    assert upgrade(url) == "0009"
+    assert upgrade(url) == "0009"
     assert set(inspect(engine_for(url)).get_table_names()) >= set(SQLModel.metadata.tables)
     assert _differences(url) == []
 
 
 @pytest.fixture
 def pg_url():
-    try:
-        # pre-ping: a test may restart the server, and teardown must still drop the database
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001
-        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({type(exc).__name__})")
-    name = f"cobuild_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
-    engine_for.cache_clear()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    """A throw-away database on the local PostgreSQL (skipped where there is none)."""
+    from tests.integration.conftest import PG_SERVER, postgres_databases, postgres_reachable
+
+    if not postgres_reachable():
+        pytest.skip("no PostgreSQL on 127.0.0.1:5432")
+    with postgres_databases("cobuild_test") as (name,):
+        yield f"{PG_SERVER}/{name}"
 
 
 def test_postgres_migrations_match_the_models(pg_url):
-    assert upgrade(pg_url) == "0008"
+    assert upgrade(pg_url) == "0009"
     assert _differences(pg_url) == []
 
 
@@ -108,7 +96,7 @@ def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(tmp_path)
         connection.execute(text("INSERT INTO unit (council_id, name, kind, rotation_position, active) VALUES (1, '旧社区', 'community', 1, 1)"))
         connection.execute(text("INSERT INTO member (council_id, unit_id, name, role, is_liaison, language, active) "
                                 "VALUES (1, 1, '老书记', 'secretary', 1, 'zh', 1)"))
-    assert upgrade(url) == "0008"
+    assert upgrade(url) == "0009"
     with session_for(url) as session:
         (member,) = session.exec(select(Member)).all()
         assert (member.name, member.delivery) == ("老书记", "immediate")
