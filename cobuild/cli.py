@@ -82,15 +82,21 @@ def demo(
     pdf: Annotated[bool, typer.Option("--pdf", help="Also write the term reports and the resolution as PDF (slower)")] = False,
 ) -> None:
     """Simulate one year (2026) of a council through the Prefect flows and print what happened."""
-    from cobuild.demo import print_summary, run_demo
+    from flows.local_api import start_early
 
+    server = start_early()  # boots while this process imports Prefect and sets the council up
     try:
+        from cobuild.demo import print_summary, run_demo
+
         summary = run_demo(db or "sqlite:///cobuild-demo.db", seed=seed, fresh=not keep, progress=not json_out,
-                           output_dir=out, pdf=pdf)
+                           output_dir=out, pdf=pdf, server=server)
     except Exception as exc:  # noqa: BLE001
         from models import DomainError
 
+        server.stop()
         s.fail(exc.message(s.lang()) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}")
+    finally:
+        server.stop()
     s.emit(summary, json_out, lambda: print_summary(summary, console))
 
 
@@ -1337,6 +1343,37 @@ def report_points(council: C, period: Period = None, db: DbOpt = None, json_out:
     s.emit(rows, json_out, lambda: table("积分 points", ["unit", "points", "breakdown"],
                                          [[r["unit"], r["points"], "; ".join(f"{k} {b['count']}→{b['points']}" for k, b in r["breakdown"].items() if b["count"])]
                                           for r in rows]))
+
+
+@report_app.command("units")
+def report_units(council: Annotated[Optional[str], typer.Argument(help="council id or name; default: every council")] = None,
+                 db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Every unit's scorecard and points — one council's, or a city's across all its councils."""
+    from cobuild.actions.common import today_for
+    from cobuild.settings import get_settings
+    from cobuild.tracking import scorecards
+    from models import Council, local_date
+
+    def body(session):
+        moment = s.parse_now(now)
+        if council is None:
+            names = {c.id: c.name for c in session.exec(select(Council)).all()}
+            rows = scorecards(session, None, local_date(moment, get_settings().timezone))
+        else:
+            c = s.council(session, council)
+            names, rows = {c.id: c.name}, scorecards(session, c, today_for(c, moment))
+        return [{"council": names[r["council_id"]], **r} for r in rows]
+
+    rows = s.run(db, body)
+
+    def pct(v):
+        return "-" if v is None else f"{v:.0%}"
+
+    s.emit(rows, json_out, lambda: table(
+        "各单位成绩 unit scorecards — 确认 confirmed · 办结 closed · 逾期 overdue · 办结率 completion · 按期率 on-time · 积分 points",
+        ["council", "unit", "确认", "办结", "逾期", "办结率", "按期率", "积分"],
+        [[r["council"], r["unit"], r["confirmed"], r["closed"], r["overdue"], pct(r["completion_rate"]),
+          pct(r["on_time_rate"]), r["points"]] for r in rows]))
 
 
 @report_app.command("ranking")

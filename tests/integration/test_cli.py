@@ -35,7 +35,7 @@ def cli_json(db, *args):
 
 def test_init_creates_and_then_upgrades_idempotently(db):
     again = json.loads(runner.invoke(app, ["init", "--db", db, "--json"]).stdout)
-    assert again["revision"] == "0008"
+    assert again["revision"] == "0009"
 
 
 def test_a_command_on_an_uninitialised_database_says_what_to_do(tmp_path):
@@ -89,6 +89,12 @@ def test_the_readme_session_runs_from_set_up_to_close_out(db):
     assert (row["confirmed"], row["closed"], row["completion_rate"], row["on_time_rate"]) == (1, 1, 1.0, 1.0)
     units = {r["label"]: r for r in cli_json(db, "track", "1", "--by", "unit", "--now", "2026-03-12T10:00")}
     assert units["牡丹社区"]["closed"] == 1
+    # a city's view: every council's units with their points (one council here)
+    city = {r["unit"]: r for r in cli_json(db, "report", "units", "--now", "2026-03-12T10:00")}
+    assert city["牡丹社区"]["closed"] == 1 and city["牡丹社区"]["points"] == 10 and city["牡丹社区"]["council"]
+    assert cli_json(db, "report", "units", "1", "--now", "2026-03-12T10:00") == list(city.values())
+    assert "牡丹社区" in cli(db, "report", "units", "--now", "2026-03-12T10:00").stdout
+    assert cli(db, "report", "units", "nowhere", ok=False).exit_code == 2
     detail = cli_json(db, "item", "show", "1", "2026-Q1-01")
     assert [e["action"] for e in detail["timeline"]][-1] == "item.close"
     assert len(cli_json(db, "audit", "list", "1")) > 10
