@@ -50,6 +50,16 @@ def flash_ok(page):
     assert page.locator(".flash.ok").count() >= 1, page.locator(".flash").all_inner_texts()
 
 
+def submit(page, target):
+    """Click a button that posts a form, wait for the page it leads to, and check that it says
+    the action succeeded. (Checking right after the click raced the navigation: the check could
+    run on the old page, which has no message yet.)"""
+    button = page.locator(target) if isinstance(target, str) else target
+    with page.expect_navigation():
+        button.click()
+    flash_ok(page)
+
+
 def no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"] + 1
 
@@ -66,31 +76,26 @@ def test_a_chair_runs_a_conference_and_publishes_the_resolution(web, site, brows
 
     page = sign_in(browser, site, "chair", viewport)
     page.click(f"a[href='/c/{web.cid}/conferences/{conference.id}']")
-    page.click("#hold")
-    flash_ok(page)
+    submit(page, "#hold")
     assert "已召开" in page.inner_text("h1")
 
     lamp_box = page.locator(f"#item-{lamp.id}")
     lamp_box.locator("select[name=decision]").select_option("accept")
-    lamp_box.locator("button:has-text('决定')").click()
-    flash_ok(page)
+    submit(page, lamp_box.locator("button:has-text('决定')"))
     bins_box = page.locator(f"#item-{bins.id}")
     bins_box.locator("select[name=decision]").select_option("defer")
     bins_box.locator("input[name=reason]").fill("下季度与其他环境事项一并研究")
-    bins_box.locator("button:has-text('决定')").click()
-    flash_ok(page)
+    submit(page, bins_box.locator("button:has-text('决定')"))
 
     lamp_box = page.locator(f"#item-{lamp.id}")
     lamp_box.locator("input[name=goal]").fill("4月底前恢复3号楼前路灯照明")
     lamp_box.locator("select[name=lead_unit_id]").select_option(str(w.units["power"].id))
     lamp_box.locator("input[name=responsible_person]").fill("周工")
     lamp_box.locator("input[name=deadline]").fill("2026-04-30")
-    lamp_box.locator("button:has-text('保存')").click()
-    flash_ok(page)
+    submit(page, lamp_box.locator("button:has-text('保存')"))
     if viewport is PHONE:
         no_sideways_scroll(page)
-    page.click("#publish")
-    flash_ok(page)
+    submit(page, "#publish")
     assert "决议已发布" in page.inner_text("h1")
     w.session.expire_all()
     assert w.session.get(Item, lamp.id).number and w.session.get(Item, lamp.id).status == "claimed"
@@ -106,13 +111,11 @@ def test_a_liaison_claims_works_and_closes_out_an_item(web, site, browser, viewp
 
     liaison = sign_in(browser, site, "power-liaison", viewport)
     liaison.goto(f"{site}/c/{web.cid}/items/{item.id}")
-    liaison.click("#claim-lead")
-    flash_ok(liaison)
+    submit(liaison, "#claim-lead")
 
     chair = sign_in(browser, site, "chair", viewport)
     chair.goto(f"{site}/c/{web.cid}/items/{item.id}")
-    chair.click("button:has-text('确认')")
-    flash_ok(chair)
+    submit(chair, "button:has-text('确认')")
     chair.context.close()
 
     photo = tmp_path / "现场照片.png"
@@ -121,13 +124,11 @@ def test_a_liaison_claims_works_and_closes_out_an_item(web, site, browser, viewp
     liaison.fill("#note", "已更换灯具,正在调试")
     liaison.fill("#percent", "80")
     liaison.set_input_files("#evidence", str(photo))
-    liaison.click("#post-progress")
-    flash_ok(liaison)
+    submit(liaison, "#post-progress")
     assert liaison.locator("a:has-text('现场照片.png')").count() == 1
     liaison.click("summary:has-text('申请销号')")
     liaison.fill("#co-note", "路灯已恢复照明")
-    liaison.click("#request-close")
-    flash_ok(liaison)
+    submit(liaison, "#request-close")
     assert "待验收" in liaison.inner_text("main")
     if viewport is PHONE:
         no_sideways_scroll(liaison)
@@ -136,8 +137,7 @@ def test_a_liaison_claims_works_and_closes_out_an_item(web, site, browser, viewp
     raiser = sign_in(browser, site, "company-liaison", viewport)
     raiser.goto(f"{site}/c/{web.cid}/items/{item.id}")
     raiser.select_option("#satisfaction", "5")
-    raiser.click("#verify")
-    flash_ok(raiser)
+    submit(raiser, "#verify")
     assert "已销号" in raiser.inner_text("main")
     raiser.context.close()
 
@@ -152,8 +152,7 @@ def test_a_member_votes(web, site, browser, viewport):
     page = sign_in(browser, site, "member", viewport)
     page.click("a:has-text('去投票')")
     page.check(f"input[name=candidate_id][value='{w.heads['power'].id}']")
-    page.click("#vote")
-    flash_ok(page)
+    submit(page, "#vote")
     assert "您已投票" in page.inner_text("main")
     if viewport is PHONE:
         no_sideways_scroll(page)
@@ -176,8 +175,7 @@ def test_a_liaison_sees_the_limit_before_submitting_at_phone_width(web, site, br
     assert "已提交 2 项,最多 3 项" in page.inner_text("#limit")
     page.fill("#title", "<b>楼道</b>堆物清理")
     page.select_option("#category", "环境卫生")
-    page.click("#submit-item")
-    flash_ok(page)
+    submit(page, "#submit-item")
     assert "<b>楼道</b>堆物清理" in page.inner_text("h1")  # shown as text, not markup
     page.goto(f"{site}/c/{web.cid}/submit")
     assert "已达到本次会议的提交上限" in page.inner_text("main")
