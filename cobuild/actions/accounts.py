@@ -122,11 +122,13 @@ def revoke_token(session: Session, account: Account, token_id: int, *, now: date
 
 
 def account_for_token(session: Session, token: str, now: datetime) -> Account:
-    row = session.exec(select(ApiToken).where(ApiToken.digest == _digest(token or ""))).first()
-    if row is None or row.revoked:
+    # one query for the token and its account: this runs on every API request
+    found = session.exec(select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)  # type: ignore[arg-type]
+                         .where(ApiToken.digest == _digest(token or ""))).first()
+    if found is None:
         raise NotAuthenticated("bad_token")
-    account = session.get(Account, row.account_id)
-    if account is None or not account.active:
+    row, account = found
+    if row.revoked or not account.active:
         raise NotAuthenticated("bad_token")
     # last use to the minute: enough for "is this token still used?" without a write per request
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

@@ -23,11 +23,14 @@ def now(request: Request):
 
 
 def council_ctx(request: Request, session: Session, account: Account, cid: int, lang: str) -> Ctx:
-    council = session.get(Council, cid)
-    if council is None:
-        raise NotFound("not_found", subject="council", key=cid)
-    member = session.exec(select(Member).where(Member.account_id == account.id, Member.council_id == cid,
-                                               Member.active == True)).first()  # noqa: E712
-    if member is None:
+    # one query for the council and the caller's membership (every council request runs it);
+    # a second only to tell "no such council" from "not a member"
+    found = session.exec(select(Member, Council).join(Council, Council.id == Member.council_id)  # type: ignore[arg-type]
+                         .where(Member.account_id == account.id, Member.council_id == cid,
+                                Member.active == True)).first()  # noqa: E712
+    if found is None:
+        if session.get(Council, cid) is None:
+            raise NotFound("not_found", subject="council", key=cid)
         raise PermissionDenied("not_member")
+    member, council = found
     return Ctx(session=session, council=council, member=member, now=now(request), lang=lang)

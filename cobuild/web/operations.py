@@ -27,6 +27,7 @@ from models import (
     Commitment,
     Conference,
     ConferenceStatus,
+    Conflict,
     Council,
     Election,
     InvalidInput,
@@ -512,6 +513,45 @@ OPERATIONS: list[Operation] = [
 BY_NAME = {op.name: op for op in OPERATIONS}
 
 
+CONFLICT_RETRIES = 3
+
+
 def perform(ctx: Ctx, op: Operation, oid: int | None, body: BaseModel) -> Any:
-    subject = row_of(ctx, op.subject[0], oid, op.subject[1]) if op.subject else None
-    return jsonable(op.run(ctx, subject, body))
+    """Run one action. A write refused only because another request changed the same row a
+    moment earlier (the item's version check or a unique key: Conflict "concurrent") is run
+    again from a fresh read, up to CONFLICT_RETRIES times, so two liaisons posting progress on
+    one item at once both succeed, and a second lead claim meets the rule it broke ("already
+    has a lead") instead of a bare conflict. Each attempt checks its rules against the state it
+    finally applies to, as if the requests had come one after the other: a retry reads inside
+    the write lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: the subject row FOR UPDATE), so it
+    cannot lose the same race again. A request is never retried after anything of it was
+    committed."""
+    from sqlalchemy import event
+
+    committed: list[bool] = []
+
+    def mark(_session) -> None:
+        committed.append(True)
+
+    event.listen(ctx.session, "after_commit", mark)
+    try:
+        for attempt in range(CONFLICT_RETRIES + 1):
+            try:
+                if attempt:
+                    _lock_for_retry(ctx, op, oid)
+                subject = row_of(ctx, op.subject[0], oid, op.subject[1]) if op.subject else None
+                return jsonable(op.run(ctx, subject, body))
+            except Conflict as exc:
+                if exc.code != "concurrent" or committed or attempt == CONFLICT_RETRIES:
+                    raise
+                ctx.session.rollback()
+                ctx.session.expire_all()
+    finally:
+        event.remove(ctx.session, "after_commit", mark)
+
+
+def _lock_for_retry(ctx: Ctx, op: Operation, oid: int | None) -> None:
+    if ctx.session.get_bind().dialect.name == "sqlite":
+        ctx.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    elif op.subject and oid is not None:
+        ctx.session.get(op.subject[0], oid, with_for_update=True, populate_existing=True)

@@ -37,6 +37,36 @@ def test_fifty_simultaneous_lead_claims_one_succeeds_and_one_audit_event(web):
         assert len(s.exec(select(AuditEvent).where(AuditEvent.action == "claim.lead")).all()) == 1
 
 
+def test_simultaneous_progress_reports_on_one_item_all_succeed(web):
+    """Thirty progress reports on one item at once (the lead's liaison from several phones, or
+    several people of the lead unit): each bumps the item's version, so most of them meet a
+    version conflict with another one — none of which concerns the user. Every one is answered
+    201 and stored once, in its own audit event, and the item's version counts them all."""
+    from models import ProgressReport
+
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    token = web.tokens["power-liaison"]
+    before = item.version
+    with live_server(web.app) as site:
+        url = f"{site}/api/v1/councils/{web.cid}/items/{item.id}/progress"
+
+        def report(n):
+            with httpx.Client(timeout=60) as client:
+                return client.post(url, json={"note": f"进展 {n}", "percent": n},
+                                   headers={"Authorization": f"Bearer {token}"})
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            responses = list(pool.map(report, range(1, 31)))
+    assert sorted(r.status_code for r in responses) == [201] * 30, [r.text for r in responses if r.status_code != 201]
+    with session_for(web.db_url) as s:
+        notes = s.exec(select(ProgressReport.note).where(ProgressReport.item_id == item.id)).all()
+        assert sorted(notes) == sorted(f"进展 {n}" for n in range(1, 31))
+        assert s.get(Item, item.id).version == before + 30
+        assert len(s.exec(select(AuditEvent).where(AuditEvent.action == "item.progress",
+                                                   AuditEvent.subject_id == item.id)).all()) == 30
+
+
 def test_a_stale_edit_of_an_item_is_refused_not_lost(web):
     """Two people load the same item; the second write, made from what it read before the
     first one's change, is refused by the version check instead of overwriting it."""
