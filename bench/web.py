@@ -92,10 +92,15 @@ def _generator(plan: dict, folder: Path) -> dict:
     return json.loads(out.stdout)
 
 
-def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 50, workers: int = 1) -> dict:
-    url = f"sqlite:///{folder}/web-{workers}.db"
+def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 50, workers: int = 1,
+            servers: int = 1, contested: bool = True) -> dict:
+    """`servers` processes of `cobuild serve --workers {workers}` on one database; the load
+    generator splits its clients evenly between them. Each server is warmed first (2 s at 50
+    requests/s, not counted): the first request of each kind compiles its SQL and imports its
+    views, ~100-300 ms once per process, which would otherwise be the p99 of a short run."""
+    url = f"sqlite:///{folder}/web-{workers}-{servers}-{rate}.db"
     data = build(url)
-    server = Server(url, workers)
+    started = [Server(url, workers) for _ in range(servers)]
     try:
         c = data["council"]
         power, hospital = data["tokens"]["power"], data["tokens"]["hospital"]
@@ -107,13 +112,18 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
                 ["POST", f"/api/v1/councils/{c}/items/{item}/claims", {"role": "cooperating"}, hospital],
                 ["GET", f"/api/v1/councils/{c}/items/{item}", None, hospital],
             ]
-        load = _generator({"base": server.base, "clients": clients, "rate": rate, "seconds": seconds,
+        bases = [s.base for s in started]
+        _generator({"bases": bases, "clients": clients, "rate": 50, "seconds": 2, "requests": requests}, folder)
+        load = _generator({"bases": bases, "clients": clients, "rate": rate, "seconds": seconds,
                            "requests": requests}, folder)
-        contested = _generator({"mode": "contested", "base": server.base, "n": 50,
-                                "request": ["POST", f"/api/v1/councils/{c}/items/{data['open']}/claims",
-                                            {"role": "lead"}, power]}, folder)
+        if not contested:
+            return {"load": load}
+        fight = _generator({"mode": "contested", "base": bases[0], "n": 50,
+                            "request": ["POST", f"/api/v1/councils/{c}/items/{data['open']}/claims",
+                                        {"role": "lead"}, power]}, folder)
     finally:
-        server.close()
+        for server in started:
+            server.close()
     from sqlmodel import select
 
     from cobuild.db import session_for
@@ -123,8 +133,8 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
         claims = session.exec(select(Claim).where(Claim.item_id == data["open"])).all()
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "claim.lead",
                                                        AuditEvent.subject_id.in_([c.id for c in claims] or [-1]))).all()
-    contested.update(claims=len(claims), audit_events=len(events))
-    return {"load": load, "contested": contested}
+    fight.update(claims=len(claims), audit_events=len(events))
+    return {"load": load, "contested": fight}
 
 
 if __name__ == "__main__":
