@@ -62,9 +62,17 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
             os.environ.update(COBUILD_SERVE_DB=db_url, COBUILD_SERVE_KEY=key,
                               COBUILD_SERVE_SECURE="1" if settings.secure_cookies else "0",
                               COBUILD_SERVE_DEMO="1" if demo else "0")
-            uvicorn.run("cobuild.web.asgi:create", factory=True, workers=workers, host=host, port=port,
-                        log_level="warning", access_log=False)
+            from cobuild.web.asgi import balanced, supervise
+
+            if balanced():
+                supervise(workers, host, port)
+            else:
+                uvicorn.run("cobuild.web.asgi:create", factory=True, workers=workers, host=host, port=port,
+                            log_level="warning", access_log=False)
         else:
+            from cobuild.web.asgi import freeze_startup_objects
+
+            freeze_startup_objects()
             uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
     finally:
         if jobs:

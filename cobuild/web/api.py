@@ -33,7 +33,12 @@ def api_account(request: Request, session: DB,
                 creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Account:
     if creds is None or creds.scheme.lower() != "bearer":
         raise NotAuthenticated("not_signed_in")
-    return accounts.account_for_token(session, creds.credentials, now(request))
+    account = accounts.account_for_token(session, creds.credentials, now(request))
+    # Hand the connection back to the pool before the endpoint runs: the endpoint runs in
+    # another thread-pool hop, and a request holding a connection while it waits for a thread
+    # (40 threads, 15 pooled connections) can stall behind threads that wait for connections.
+    session.commit()
+    return account
 
 
 ACCOUNT = Annotated[Account, Depends(api_account)]
