@@ -56,7 +56,10 @@ def run(plan: dict) -> dict:
     # a proxy that balances per request would
     bases = [urlsplit(b) for b in plan.get("bases") or [plan["base"]]]
     # [method, path, json-or-null, token] cycled per client, encoded once
-    requests = [_request_bytes(bases[0].netloc, *r) for r in plan["requests"]]
+    requests = [_request_bytes(bases[0].netloc, *r[:4]) for r in plan["requests"]]
+    # an optional fifth element names the request's kind, for percentiles per kind
+    kinds = [r[4] if len(r) > 4 else r[0] for r in plan["requests"]]
+    by_kind: dict[str, list[float]] = {}
     per_client = rate / clients
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -77,7 +80,8 @@ def run(plan: dict) -> dict:
             if pause > 0:
                 await asyncio.sleep(pause)
             try:
-                writer.write(requests[(n + k * clients) % len(requests)])
+                index = (n + k * clients) % len(requests)
+                writer.write(requests[index])
                 code = str(await asyncio.wait_for(_answer(reader), timeout=120))
             except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
                 code = "transport"
@@ -85,6 +89,7 @@ def run(plan: dict) -> dict:
                 writer.close()
                 reader, writer = await connect(n)
             latencies.append(time.perf_counter() - due)
+            by_kind.setdefault(kinds[index], []).append(latencies[-1])
             statuses[code] = statuses.get(code, 0) + 1
             k += 1
         writer.close()
@@ -100,13 +105,17 @@ def run(plan: dict) -> dict:
     cpu = time.process_time() - cpu
     latencies.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0.0
+    def pct(p: float, values: list[float] = latencies) -> float:
+        return values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else 0.0
+
+    for values in by_kind.values():
+        values.sort()
 
     return {"requests": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed,
             "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
             "max_ms": latencies[-1] * 1000 if latencies else 0.0, "statuses": statuses, "errors": errors[:10],
-            "generator_cpu_ms_per_request": 1000 * cpu / max(1, len(latencies))}
+            "generator_cpu_ms_per_request": 1000 * cpu / max(1, len(latencies)),
+            "p99_ms_by_kind": {kind: round(pct(0.99, values), 1) for kind, values in sorted(by_kind.items())}}
 
 
 def contested(plan: dict) -> dict:

@@ -107,10 +107,11 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
         requests = []
         for item in data["led"]:
             requests += [
-                ["GET", f"/api/v1/councils/{c}/items?status=in_progress", None, hospital],
-                ["POST", f"/api/v1/councils/{c}/items/{item}/progress", {"note": "巡查进展", "percent": 50}, power],
-                ["POST", f"/api/v1/councils/{c}/items/{item}/claims", {"role": "cooperating"}, hospital],
-                ["GET", f"/api/v1/councils/{c}/items/{item}", None, hospital],
+                ["GET", f"/api/v1/councils/{c}/items?status=in_progress", None, hospital, "list"],
+                ["POST", f"/api/v1/councils/{c}/items/{item}/progress", {"note": "巡查进展", "percent": 50}, power,
+                 "progress"],
+                ["POST", f"/api/v1/councils/{c}/items/{item}/claims", {"role": "cooperating"}, hospital, "claim"],
+                ["GET", f"/api/v1/councils/{c}/items/{item}", None, hospital, "item"],
             ]
         bases = [s.base for s in started]
         _generator({"bases": bases, "clients": clients, "rate": 50, "seconds": 2, "requests": requests}, folder)
