@@ -1505,7 +1505,21 @@ def report_calendar(council: C, ics: Annotated[str, typer.Option("--ics", help="
 
 
 def main() -> None:
-    app()
+    """`cobuild GROUP …` builds only that group's commands: Typer reads the signature of every
+    command of the tree before it runs one (~40 ms of a read-only command's start-up for 77
+    commands); anything else (`cobuild --help`, `cobuild demo`, a mistyped group) goes through
+    the whole app, exactly as before."""
+    group = next((info for info in app.registered_groups if len(sys.argv) > 1 and info.name == sys.argv[1]), None)
+    if group is None:
+        app()
+        return
+    import os
+
+    from typer.main import get_group
+
+    program = os.path.basename(sys.argv[0])
+    program = "python -m cobuild" if program == "__main__.py" else program
+    get_group(group.typer_instance).main(args=sys.argv[2:], prog_name=f"{program} {group.name}")
 
 
 if __name__ == "__main__":

@@ -91,7 +91,12 @@ def upgrade(url: str) -> str:
 
 
 def current_revision(url: str) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The schema's migration (None: never initialised). Read straight from Alembic's table:
+    every command that reads the database asks, and importing Alembic to ask took 50 ms of a
+    read-only command's start-up."""
+    from sqlalchemy import inspect, text
 
     with engine_for(url).connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

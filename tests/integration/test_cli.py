@@ -149,6 +149,24 @@ def test_help_imports_neither_the_orm_nor_the_models():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize("args", [["council", "--help"], ["council", "list", "--help"], ["council", "bogus"],
+                                  ["council"], ["item", "claim", "--help"], ["council", "list", "--db", "{db}"],
+                                  ["council", "show", "9999", "--db", "{db}"], ["audit", "verify", "--db", "{db}"]])
+def test_main_building_only_the_group_asked_for_answers_as_the_whole_app(db, args, monkeypatch, capsys):
+    """`main()` builds only the named group's commands (start-up time): the same output, exit
+    code and usage lines as the whole app."""
+    from cobuild.cli import main
+
+    args = [a.replace("{db}", db) for a in args]
+    whole = runner.invoke(app, args, prog_name="cobuild")
+    monkeypatch.setattr(sys, "argv", ["cobuild", *args])
+    with pytest.raises(SystemExit) as exited:
+        main()
+    out = capsys.readouterr()
+    assert (exited.value.code or 0) == whole.exit_code
+    assert out.out == whole.stdout and out.err == whole.stderr
+
+
 def test_help_lists_the_command_groups():
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
