@@ -9,7 +9,7 @@ from fastapi import Request
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from cobuild.db import engine_for
+from cobuild.db import session_for
 from cobuild.web.operations import Ctx
 from models import Account, Council, Member, NotFound, PermissionDenied
 
@@ -19,11 +19,8 @@ async def db(request: Request) -> AsyncIterator[Session]:
     connects at its first query, in the endpoint's thread), and closing gives the connection
     back to the pool (at most a rollback of a transaction left open by an error). As a sync
     dependency it cost two more hops through the thread pool on every API request."""
-    session = Session(engine_for(request.app.state.db_url), expire_on_commit=False)
-    try:
+    with session_for(request.app.state.db_url) as session:
         yield session
-    finally:
-        session.close()
 
 
 def now(request: Request):
