@@ -22,21 +22,25 @@ def fresh_url(folder: Path, name: str) -> str:
     return f"sqlite:///{folder}/{name}.db"
 
 
-def measure_sweep(folder: Path, councils: int, open_items: int, due: int, repeats: int = 1) -> dict:
+def measure_sweep(folder: Path, councils: int, open_items: int, due: int, repeats: int = 1,
+                  also_serial: bool = False) -> dict:
     """Build the data here, time the sweep at TICK in a child process (bench/sweep_child.py: its
     peak RSS is the sweep's alone); with repeats > 1 the median run is reported — single runs of
-    ~0.1 s swing by 2× on this machine."""
+    ~0.1 s swing by 2× on this machine. `also_serial`: time it again in the same child with no
+    render worker (one core)."""
     from bench.data import build
 
     url = fresh_url(folder, f"sweep-{open_items}-{due}")
     build(url, councils, open_items, due)
-    done = subprocess.run([sys.executable, "-m", "bench.sweep_child", url, str(repeats)], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-m", "bench.sweep_child", url, str(repeats),
+                           "auto,serial" if also_serial else "auto"], cwd=ROOT, capture_output=True, text=True, check=True)
     child = json.loads(done.stdout.strip().splitlines()[-1])
     runs = child["runs"]
     seconds, queued = sorted(runs)[len(runs) // 2]
+    serial = sorted(child["modes"].get("serial", []))
     return {"seconds": seconds, "queued": queued, "per_second": queued / seconds if seconds else 0, "url": url,
-            "runs": [round(r[0], 3) for r in runs], "peak_mb": child["peak_mb"]}
+            "runs": [round(r[0], 3) for r in runs], "peak_mb": child["peak_mb"], "sweeper_mb": child["sweeper_mb"],
+            "worker_mb": child["worker_mb"], "serial_seconds": serial[len(serial) // 2][0] if serial else None}
 
 
 def measure_floor(url: str, limit: int) -> dict:
@@ -100,6 +104,21 @@ def measure_other_writes(url: str) -> dict:
         session.commit()
         update_seconds = time.perf_counter() - start
     return {"deliveries": len(rows), "insert": insert_seconds, "items": len(swept), "update": update_seconds}
+
+
+SPIN = "import time\nt = time.perf_counter()\nx = 0\nfor i in range(10_000_000): x += i\nprint(time.perf_counter() - t)"
+
+
+def measure_core_sharing() -> float:
+    """How much slower two CPU-bound processes run together than one alone: what a second process
+    (the sweep's render worker) costs the first on this machine's cores."""
+    def spin(n: int) -> float:
+        children = [subprocess.Popen([sys.executable, "-c", SPIN], stdout=subprocess.PIPE, text=True) for _ in range(n)]
+        return statistics.mean(float(child.communicate()[0]) for child in children)
+
+    alone = statistics.median(spin(1) for _ in range(3))
+    together = statistics.median(spin(2) for _ in range(3))
+    return together / alone
 
 
 def measure_idle(url: str, runs: int = 21) -> dict:
@@ -245,7 +264,8 @@ def main() -> None:
 
     from bench.data import build
 
-    sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"]) if want("sweep") else None
+    sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"], also_serial=True) \
+        if want("sweep") else None
     if sweep_run:
         record_sweep(results, scale, sweep_run)
     if want("growth"):
@@ -292,16 +312,22 @@ def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     ratio = sweep_run["seconds"] / floor["seconds"]
     other = measure_other_writes(sweep_run["url"])
     least = floor["seconds"] + other["insert"] + other["update"]
+    sharing = measure_core_sharing()
     results.append(result("sweep", f"sweep throughput ({scale['items']:,} open, {scale['due']:,} due, {scale['councils']} councils)",
                           "reminders/s", sweep_run["per_second"], "≥ 40,000/s at 1M open / 100k due", floor["seconds"],
                           ratio, sweep_run["per_second"] >= 40_000 and ratio <= 1.5,
                           f"floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages; "
                           f"the sweep's other writes alone: its {other['deliveries']:,} deliveries {other['insert']:.2f}s + "
                           f"{other['items']:,} items rescheduled {other['update']:.2f}s, so writing and rendering alone "
-                          f"take {least / floor['seconds']:.2f} × the floor"))
+                          f"take {least / floor['seconds']:.2f} × the floor; the sweep renders in a second process "
+                          f"(two cores); with no render worker (one core) it took {sweep_run['serial_seconds']:.2f}s = "
+                          f"{sweep_run['serial_seconds'] / floor['seconds']:.2f} × the floor; two CPU-bound processes "
+                          f"together each run {sharing:.2f} × as long as one alone on this machine"))
     results.append(result("memory", f"sweep memory: peak RSS of the sweeping process ({scale['items']:,} open, {scale['due']:,} due)",
                           "MB", peak_mb, "< 400 MB at 1M", None, None, peak_mb < 400,
-                          "the sweep runs in a process of its own (bench/sweep_child.py), so set-up is not counted"))
+                          f"the sweeper's peak {sweep_run['sweeper_mb']:.0f} MB + its render worker's "
+                          f"{sweep_run['worker_mb']:.0f} MB; the sweep runs in a process of its own "
+                          "(bench/sweep_child.py), so set-up is not counted"))
 
 
 def record_reports(results: list, reports: dict) -> None:

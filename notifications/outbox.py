@@ -9,7 +9,8 @@ same transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
@@ -26,12 +27,20 @@ from models import (
     NotificationStatus,
     TemplateOverride,
 )
+from models.base import local_date
 from models.reminders import Policy, release_time
 from models.workdays import WorkCalendar
-from notifications.rendering import language_of, render
+from notifications.rendering import language_of, render_jobs
 
 # what never waits for a digest: the digests themselves
 UNHELD = frozenset({"daily_digest", "weekly_digest"})
+
+
+@dataclass
+class PreparedBatch:
+    """Messages checked against the outbox, waiting for their rendering (`jobs`, in order)."""
+    messages: list[tuple]
+    jobs: list[tuple]
 
 
 def dedupe_key(kind: str, step: str, subject_type: str, subject_id, basis: str, member_id: int) -> str:
@@ -49,8 +58,10 @@ class Outbox:
         self.session = session
         self._calendars: dict[int, tuple[WorkCalendar, Policy]] = {}
         self._overrides: dict[int, dict] = {}
+        self._override_parts: dict[tuple[int, str, str], dict[str, str] | None] = {}
         self._channels: dict[int, list[tuple[str, str]]] = {}
         self._release: dict[tuple[int, datetime], datetime] = {}
+        self._today: dict[tuple[int, datetime], date] = {}
         # (calendar, policy, date, now) -> computed steps: items that share a deadline share a ladder
         self.ladders: dict[tuple, tuple] = {}
         self.inserted: dict[str, int] = {}
@@ -64,12 +75,22 @@ class Outbox:
             self._calendars[council.id] = (calendar_of(council), Policy.of(council))
         return self._calendars[council.id]
 
+    def today(self, council: Council, now: datetime) -> date:
+        """The council's local date at `now` (asked once per item: kept per council and time)."""
+        if (council.id, now) not in self._today:
+            self._today[(council.id, now)] = local_date(now, council.timezone)
+        return self._today[(council.id, now)]
+
     def overrides(self, council_id: int, kind: str, lang: str) -> dict[str, str] | None:
         if council_id not in self._overrides:
             rows = self.session.exec(select(TemplateOverride).where(TemplateOverride.council_id == council_id)).all()
             self._overrides[council_id] = {(r.kind, r.language, r.part): r.source for r in rows}
-        found = {part: source for (k, l, part), source in self._overrides[council_id].items() if k == kind and l == lang}
-        return found or None
+        # asked once per message: the answer is kept per (council, kind, language)
+        if (council_id, kind, lang) not in self._override_parts:
+            found = {part: source for (k, l, part), source in self._overrides[council_id].items()
+                     if k == kind and l == lang}
+            self._override_parts[(council_id, kind, lang)] = found or None
+        return self._override_parts[(council_id, kind, lang)]
 
     def channels(self, member: Member) -> list[tuple[str, str]]:
         if member.id not in self._channels:
@@ -87,15 +108,18 @@ class Outbox:
             self._release[(council.id, now)] = release_time(now, cal, policy)
         return self._release[(council.id, now)]
 
-    def _row(self, council: Council, member: Member, kind: str, now: datetime, context: dict, step: str,
-             subject_type: str, subject_id: int | None, basis: str, key: str) -> tuple[dict, bool]:
+    def _job(self, council: Council, member: Member, kind: str, context: dict, step: str) -> tuple:
+        """What `render_jobs` needs for one message (plain data: it may be rendered in another process)."""
         lang = language_of(member.language)
-        rendered = render(kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step},
-                          self.overrides(council.id, kind, lang))
+        return (kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step},
+                self.overrides(council.id, kind, lang))
+
+    def _row(self, council: Council, member: Member, kind: str, now: datetime, step: str, subject_type: str,
+             subject_id: int | None, basis: str, key: str, rendered: tuple[str, str, str]) -> tuple[dict, bool]:
         held = member.delivery == "digest" and kind not in UNHELD
         row = dict(council_id=council.id, member_id=member.id, kind=kind, step=step, dedupe_key=key,
-                   subject_type=subject_type, subject_id=subject_id, basis=basis, language=lang,
-                   subject=rendered.subject, body_text=rendered.text, body_html=rendered.html,
+                   subject_type=subject_type, subject_id=subject_id, basis=basis, language=language_of(member.language),
+                   subject=rendered[0], body_text=rendered[1], body_html=rendered[2],
                    status=NotificationStatus.held if held else NotificationStatus.pending,
                    not_before=self.release(council, now), created_at=now)
         return row, held
@@ -110,7 +134,8 @@ class Outbox:
             return None
         if self.exists(key):
             return None
-        row, held = self._row(council, member, kind, now, context, step, subject_type, subject_id, basis, key)
+        row, held = self._row(council, member, kind, now, step, subject_type, subject_id, basis, key,
+                              render_jobs([self._job(council, member, kind, context, step)])[0])
         notification_id = insert_once(self.session, row)
         if notification_id is None:
             return None  # another sweeper won the race; its row stands
@@ -122,25 +147,40 @@ class Outbox:
 
     def flush(self) -> int:
         """Write the collected batch; returns how many messages were new."""
-        if not self.pending:
-            return 0
-        pending, self.pending = self.pending, []
-        session = self.session
+        batch = self.prepare()
+        return self.write(batch, render_jobs(batch.jobs)) if batch.jobs else 0
+
+    def prepare(self) -> PreparedBatch:
+        """Take the collected messages and drop those already in the outbox (one query per 500
+        keys): what is left is rendered (here or in another process: `jobs`) and then given,
+        with its rendering, to `write`."""
+        pending, self.pending = self.pending or [], []
         keys = list(dict.fromkeys(p[-1] for p in pending))
         existing: set[str] = set()
         for start in range(0, len(keys), 500):
-            existing.update(session.exec(select(Notification.dedupe_key).where(
+            existing.update(self.session.exec(select(Notification.dedupe_key).where(
                 Notification.dedupe_key.in_(keys[start:start + 500]))).all())  # type: ignore[attr-defined]
-        rows, people = [], {}
+        batch = PreparedBatch([], [])
         for council, member, kind, now, context, step, subject_type, subject_id, basis, key in pending:
             if key in existing:
                 continue
             existing.add(key)  # the same message twice in one batch goes in once
-            row, held = self._row(council, member, kind, now, context, step, subject_type, subject_id, basis, key)
+            batch.messages.append((council, member, kind, now, step, subject_type, subject_id, basis, key))
+            batch.jobs.append(self._job(council, member, kind, context, step))
+        return batch
+
+    def write(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> int:
+        """Insert a prepared batch, rendered: its notifications (the database drops any another
+        sweeper got in first) and their deliveries. Returns how many messages were new."""
+        if not batch.messages:
+            return 0
+        session = self.session
+        rows, people = [], {}
+        for (council, member, kind, now, step, subject_type, subject_id, basis, key), text in zip(
+                batch.messages, rendered, strict=True):
+            row, held = self._row(council, member, kind, now, step, subject_type, subject_id, basis, key, text)
             rows.append(row)
             people[key] = (member, held)
-        if not rows:
-            return 0
         ids = insert_many_once(session, rows)
         self._prefetch_channels([people[key][0].id for key in ids if not people[key][1]])
         deliveries, nobody = [], []

@@ -123,3 +123,13 @@ def _trial_render(source: str, part: str, sample: dict) -> str | None:
             child.kill()
         child.join(1)
         receive.close()
+
+
+def render_jobs(jobs: list[tuple]) -> list[tuple[str, str, str]]:
+    """(kind, language, context, overrides) for each message -> (subject, text, html): a whole
+    batch at once, in plain data, so that the sweep can have it done in another process."""
+    out = []
+    for kind, lang, context, overrides in jobs:
+        rendered = render(kind, lang, context, overrides)
+        out.append((rendered.subject, rendered.text, rendered.html))
+    return out

@@ -47,6 +47,7 @@ from models import (
 from models.base import aware
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
+from notifications.render_worker import Rendering, RenderWorker, can_help
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 LADDER_STATES = [ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened]
@@ -110,11 +111,17 @@ def _unique(people: list[Member]) -> list[Member]:
 
 
 def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500,
-                directory: Directory | None = None) -> dict:
+                directory: Directory | None = None, render_worker: bool | None = None) -> dict:
+    """`render_worker`: render big ticks in a second process (None: when there is a second core).
+    SQLite only: the overlapping batches share one transaction's commits, which on PostgreSQL
+    would release the row locks of the batch read ahead; there, more sweepers use more cores."""
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
+    render_worker = (can_help() if render_worker is None else render_worker) \
+        and session.get_bind().dialect.name == "sqlite"
     outbox.pending = []  # batched: each batch's messages are checked, rendered and inserted together
     try:
-        return _sweep_batches(session, now, outbox, batch, counts, directory or Directory(session, set()))
+        return _sweep_batches(session, now, outbox, batch, counts, directory or Directory(session, set()),
+                              render_worker)
     finally:
         outbox.pending = None
 
@@ -124,14 +131,21 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
 SWEPT = (Item.id, Item.council_id, Item.status, Item.deadline, Item.close_requested_at, Item.lead_unit_id,
          Item.raised_by_unit_id, Item.responsible_person, Item.number, Item.title, Item.goal)
 
+# full batches worked here before a render worker is started: a tick this small is over before
+# the worker would be up (~0.1-0.3 s) and pay for itself
+WORKER_AFTER_BATCHES = 4
 
-def _due_batch(session: Session, now: datetime, batch: int) -> list:
+
+def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]) -> list:
     """Up to `batch` numbered items whose next reminder is due: first those with a schedule to
     compute (NULL), then those whose time has come. Each is one range of ix_item_next_reminder —
-    no sort and no scan of the open items that are not due, however many there are."""
+    no sort and no scan of the open items that are not due, however many there are. `in_flight`:
+    the batch being rendered, not written yet (still due in the database)."""
     items: list = []
     for due in (Item.next_reminder_at.is_(None), Item.next_reminder_at <= now):  # type: ignore[union-attr,operator]
         query = select(*SWEPT).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr,call-overload]
+        if in_flight:
+            query = query.where(Item.id.not_in(in_flight))  # type: ignore[union-attr]
         if session.get_bind().dialect.name == "postgresql":
             # several sweepers at once each take a batch nobody else holds (row locks until the
             # batch commits); the unique dedupe keys stay the last line of defence
@@ -142,69 +156,106 @@ def _due_batch(session: Session, now: datetime, batch: int) -> list:
     return items
 
 
+class _Batch:
+    """One batch between being read and being written: its messages rendering, its items' next times."""
+
+    def __init__(self, item_ids: list[int], prepared, rendering: Rendering, schedule: list[dict]):
+        self.item_ids, self.prepared, self.rendering, self.schedule = item_ids, prepared, rendering, schedule
+
+
 def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict,
-                   directory: Directory) -> dict:
-    # councils, units and people: loaded once per sweep, as batches need them
-    while True:
-        items = _due_batch(session, now, batch)
-        if not items:
-            return counts
-        directory.load(session, {i.council_id for i in items})
-        cooperating: dict[int, list[int]] = defaultdict(list)
-        for item_id, unit_id in session.exec(select(Claim.item_id, Claim.unit_id).where(
-                Claim.item_id.in_([i.id for i in items]), Claim.role == ClaimRole.cooperating,  # type: ignore[attr-defined]
-                Claim.status == ClaimStatus.confirmed)).all():
-            cooperating[item_id].append(unit_id)
-        schedule = []
-        for item in items:
-            council = directory.councils[item.council_id]
-            following = _remind_item(session, item, council, directory, cooperating[item.id], outbox, now, counts)
-            schedule.append({"item_id": item.id, "next": following})
-            counts["items"] += 1
-        outbox.flush()
-        # one executemany UPDATE of just this column (core, not the ORM: it neither checks nor
-        # bumps the item's version, so it never refuses or overwrites a user's concurrent change)
-        table = Item.__table__
-        session.execute(update(table).where(table.c.id == bindparam("item_id"))
-                        .values(next_reminder_at=bindparam("next")), schedule)
-        session.commit()
-        if len(items) < batch:
-            # a short batch was every due item (each one's next step is after `now`): no need
-            # to ask again (on PostgreSQL the rows another sweeper holds are that sweeper's)
-            return counts
+                   directory: Directory, render_worker: bool) -> dict:
+    """Read a batch, work out its messages, have them rendered; then write it and commit. With a
+    render worker the batches overlap: while batch n is rendered in the worker, batch n-1 is
+    written and batch n+1 read here. Each commit holds one whole batch's messages and next
+    times, so a crash leaves each item either done or still due (with overlap, the audit event
+    of an escalation in batch n+1 may be committed with batch n; the re-run then queues the
+    escalation's messages and records nothing twice: `once`)."""
+    worker: RenderWorker | None = None
+    in_flight: _Batch | None = None
+    full_batches = 0
+    try:
+        while True:
+            items = _due_batch(session, now, batch, in_flight.item_ids if in_flight else [])
+            current = _work_out(session, items, now, outbox, directory, counts, worker) if items else None
+            if in_flight:
+                _write(session, outbox, in_flight)
+            in_flight = current
+            if len(items) < batch:
+                # a short batch was every due item (each one's next step is after `now`): no need
+                # to ask again (on PostgreSQL the rows another sweeper holds are that sweeper's)
+                if in_flight:
+                    _write(session, outbox, in_flight)
+                return counts
+            full_batches += 1
+            if render_worker and worker is None and full_batches >= WORKER_AFTER_BATCHES:
+                worker = RenderWorker()
+            if worker is None:
+                # no overlap without a worker: write now, as the rendering would be done here anyway
+                _write(session, outbox, in_flight)  # type: ignore[arg-type]
+                in_flight = None
+    finally:
+        if worker is not None:
+            worker.close()
+
+
+def _work_out(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory, counts: dict,
+              worker: RenderWorker | None) -> _Batch:
+    directory.load(session, {i.council_id for i in items})
+    cooperating: dict[int, list[int]] = defaultdict(list)
+    for item_id, unit_id in session.exec(select(Claim.item_id, Claim.unit_id).where(
+            Claim.item_id.in_([i.id for i in items]), Claim.role == ClaimRole.cooperating,  # type: ignore[attr-defined]
+            Claim.status == ClaimStatus.confirmed)).all():
+        cooperating[item_id].append(unit_id)
+    schedule = []
+    for item in items:
+        council = directory.councils[item.council_id]
+        following = _remind_item(session, item, council, directory, cooperating[item.id], outbox, now, counts)
+        schedule.append({"item_id": item.id, "next": following})
+        counts["items"] += 1
+    prepared = outbox.prepare()
+    rendering = worker.submit(prepared.jobs) if worker else Rendering(prepared.jobs, None)
+    return _Batch([i.id for i in items], prepared, rendering, schedule)
+
+
+def _write(session: Session, outbox: Outbox, batch: _Batch) -> None:
+    outbox.write(batch.prepared, batch.rendering.result())
+    # one executemany UPDATE of just this column (core, not the ORM: it neither checks nor
+    # bumps the item's version, so it never refuses or overwrites a user's concurrent change)
+    table = Item.__table__
+    session.execute(update(table).where(table.c.id == bindparam("item_id"))
+                    .values(next_reminder_at=bindparam("next")), batch.schedule)
+    session.commit()
 
 
 def _remind_item(session, item, council, directory, cooperating_units, outbox, now, counts) -> datetime:
     cal, policy = outbox.calendar(council)
-    today = today_for(council, now)
+    today = outbox.today(council, now)
     if item.status in LADDER_STATES and item.deadline and item.lead_unit_id:
         key = (cal.key, policy, item.deadline, now)
         if key not in outbox.ladders:  # pure in these inputs: computed once per deadline and calendar
             outbox.ladders[key] = (*due_steps(deadline_steps(item.deadline, cal, policy), now),
                                    cal.workdays_between(today, cal.on_or_before(item.deadline)))
         steps, following, days_left = outbox.ladders[key]
+        if not steps:
+            return following or FAR_FUTURE
         basis = item.deadline.isoformat()
-        context = {**_item_context(item, directory), "days_left": days_left,
-                   "days_overdue": max(0, (today - item.deadline).days)}
+        context = _item_context(item, directory)
+        context["days_left"] = days_left
+        context["days_overdue"] = max(0, (today - item.deadline).days)
     elif item.status == ItemStatus.close_requested and item.close_requested_at:
         steps, following = due_steps(verify_steps(item.close_requested_at, cal, policy), now)
+        if not steps:
+            return following or FAR_FUTURE
         basis = item.close_requested_at.isoformat()
         requested_on = item.close_requested_at.astimezone(ZoneInfo(council.timezone)).date()
-        context = {**_item_context(item, directory), "requested_on": requested_on.isoformat(),
-                   "waiting_days": cal.workdays_between(requested_on, today)}
+        context = _item_context(item, directory)
+        context["requested_on"] = requested_on.isoformat()
+        context["waiting_days"] = cal.workdays_between(requested_on, today)
     else:
         return FAR_FUTURE  # no lead or no deadline yet: a change of the item reschedules it
-    audiences = {
-        "lead": lambda: directory.unit_people([item.lead_unit_id]) + (
-            [directory.by_name[(council.id, item.responsible_person)]]
-            if (council.id, item.responsible_person) in directory.by_name else []),
-        "cooperating": lambda: directory.unit_people(cooperating_units),
-        "chair": lambda: directory.chair(council.id),
-        "secretary": lambda: directory.secretaries[council.id],
-        "raiser": lambda: directory.unit_people([item.raised_by_unit_id]),
-    }
     for step in steps:
-        for person in _unique(audiences[step.audience]()):
+        for person in _audience(step.audience, item, council, directory, cooperating_units):
             outbox.enqueue(council, person, step.kind, now=now, context=context, step=step.step,
                            subject_type="item", subject_id=item.id, basis=basis)
         if step.kind in ("escalation", "verify_escalation") and once(
@@ -218,6 +269,26 @@ def _remind_item(session, item, council, directory, cooperating_units, outbox, n
             record(session, council_id=council.id, by=None, action="item.overdue", subject=session.get(Item, item.id),
                    now=now, after={"deadline": item.deadline})
     return following or FAR_FUTURE
+
+
+def _audience(audience: str, item, council: Council, directory: Directory, cooperating_units: list[int]) -> list[Member]:
+    """Who one step of an item's ladder goes to, each person once."""
+    if audience == "lead":
+        people = directory.unit_people([item.lead_unit_id])
+        responsible = directory.by_name.get((council.id, item.responsible_person))
+        if responsible is not None:
+            people.append(responsible)
+    elif audience == "cooperating":
+        people = directory.unit_people(cooperating_units)
+    elif audience == "chair":
+        people = directory.chair(council.id)
+    elif audience == "secretary":
+        people = directory.secretaries[council.id]
+    elif audience == "raiser":
+        people = directory.unit_people([item.raised_by_unit_id])
+    else:
+        raise ValueError(f"unknown audience {audience!r}")
+    return people if len(people) < 2 else _unique(people)
 
 
 # ---- council events ------------------------------------------------------------------------
@@ -441,12 +512,13 @@ def weekly_context(session: Session, council: Council, directory: Directory, now
     }
 
 
-def sweep(session: Session, now: datetime, batch: int = 500) -> dict:
-    """One full pass; returns counts, including messages queued by kind."""
+def sweep(session: Session, now: datetime, batch: int = 500, render_worker: bool | None = None) -> dict:
+    """One full pass; returns counts, including messages queued by kind. `render_worker`: see
+    `sweep_items`."""
     now = aware(now)
     outbox = Outbox(session)
     directory = Directory(session, set())  # who is who, loaded once for the three passes
-    result = sweep_items(session, now, outbox, batch, directory)
+    result = sweep_items(session, now, outbox, batch, directory, render_worker)
     result.update(sweep_council_events(session, now, outbox, directory))
     result.update(sweep_digests(session, now, outbox, directory))
     result["queued"] = dict(outbox.inserted)

@@ -1,0 +1,170 @@
+"""Rendering in a second process, for the sweep's big ticks.
+
+Rendering is pure CPU work in Python, about a third of a big sweep; the rest is the sweep's
+own Python and SQLite, which hold one core. With a second core, the sweep hands each batch's
+rendering to one worker process and, while the worker renders it, writes the batch before
+and reads the batch after (cobuild/actions/reminders.py).
+
+The worker is `python -m notifications.render_worker`, a process of its own (not a fork: the
+scheduler that runs the sweep has threads and open database connections; and not
+multiprocessing's spawn, which re-imports the parent's main script). Batches go to it and
+come back as pickles over its stdin and stdout, in order. Its start-up (~0.1 s of imports)
+happens in the background: until it has said it is ready, batches are rendered here, so a
+tick that turns out small never waits for it. If it dies, or fails on a batch, that batch is
+rendered here (where a real template error is raised as it would be without a worker) and
+the sweep goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import threading
+from collections import deque
+from concurrent.futures import Future
+
+from notifications.rendering import render_jobs
+
+log = logging.getLogger(__name__)
+
+READY = "ready"
+
+
+def can_help() -> bool:
+    """A second process only helps when there is a second core to run it."""
+    return (os.cpu_count() or 1) > 1
+
+
+class WorkerGone(Exception):
+    """The worker stopped or could not render a batch: render it here."""
+
+
+class RenderWorker:
+    def __init__(self) -> None:
+        # the worker imports this package from where this process found it, whatever its cwd
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
+        self._process = subprocess.Popen([sys.executable, "-m", "notifications.render_worker"], env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._ready = threading.Event()
+        self._alive = True
+        self._waiting: deque[Future] = deque()
+        self._lock = threading.Lock()
+        # the pipes are worked by threads of their own: a batch (~0.3 MB) does not fit in a pipe,
+        # and the sweep must not wait for the worker to finish the batch before to take the next
+        # one (that wait made the two run one after the other); nor the worker on the sweep
+        self._outgoing: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+        self._writer = threading.Thread(target=self._write, name="render-worker-writer", daemon=True)
+        self._reader = threading.Thread(target=self._read, name="render-worker-reader", daemon=True)
+        self._writer.start()
+        self._reader.start()
+
+    def _write(self) -> None:
+        stream = self._process.stdin
+        try:
+            while (data := self._outgoing.get()) is not None:
+                stream.write(data)  # type: ignore[union-attr]
+                stream.flush()  # type: ignore[union-attr]
+            stream.write(pickle.dumps(None))  # type: ignore[union-attr]
+            stream.close()  # type: ignore[union-attr]
+        except (OSError, ValueError):
+            pass  # the worker is gone: the reader sees its end and hands its batches back
+
+    def _read(self) -> None:
+        stream = self._process.stdout
+        try:
+            if pickle.load(stream) != READY:  # type: ignore[arg-type]
+                raise WorkerGone("unexpected greeting")
+            self._ready.set()
+            while True:
+                ok, payload = pickle.load(stream)  # type: ignore[arg-type]
+                with self._lock:
+                    future = self._waiting.popleft()
+                future.set_result(payload) if ok else future.set_exception(WorkerGone(payload))
+        except Exception as error:  # EOF, a broken pipe, garbage: the worker is gone
+            with self._lock:
+                self._alive = False
+                waiting, self._waiting = list(self._waiting), deque()
+            for future in waiting:
+                future.set_exception(WorkerGone(str(error) or type(error).__name__))
+
+    def wait_ready(self, timeout: float) -> bool:
+        """Whether the worker is up (the sweep never waits for it; tests do)."""
+        return self._ready.wait(timeout)
+
+    def submit(self, jobs: list[tuple]) -> Rendering:
+        """Start rendering `jobs`: in the worker once it is up, here (when asked for) until then."""
+        if not jobs or not self._ready.is_set():
+            return Rendering(jobs, None)
+        data = pickle.dumps(jobs, protocol=pickle.HIGHEST_PROTOCOL)
+        future: Future = Future()
+        with self._lock:
+            if not self._alive:
+                return Rendering(jobs, None)
+            self._waiting.append(future)
+        self._outgoing.put(data)
+        return Rendering(jobs, future)
+
+    def close(self) -> None:
+        if not self._ready.is_set():
+            self._process.kill()  # never used: not worth waiting for its imports to finish
+        self._outgoing.put(None)
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._writer.join(timeout=10)
+        self._reader.join(timeout=10)
+        for pipe in (self._process.stdin, self._process.stdout):
+            try:
+                pipe.close()  # type: ignore[union-attr]
+            except (OSError, ValueError):
+                pass
+
+
+class Rendering:
+    """One batch's rendering: in the worker, or (future None) done here when asked for."""
+
+    def __init__(self, jobs: list[tuple], future: Future | None):
+        self.jobs, self.future = jobs, future
+
+    @property
+    def in_worker(self) -> bool:
+        return self.future is not None
+
+    def result(self) -> list[tuple[str, str, str]]:
+        if self.future is not None:
+            try:
+                return self.future.result()
+            except WorkerGone as error:
+                log.warning("render worker could not render a batch (%s); rendering it here", error)
+        return render_jobs(self.jobs)
+
+
+def main() -> None:
+    """The worker: batches of jobs in on stdin, their renderings out on stdout, until None or EOF."""
+    source, sink = sys.stdin.buffer, sys.stdout.buffer
+    pickle.dump(READY, sink)
+    sink.flush()
+    while True:
+        try:
+            jobs = pickle.load(source)
+        except EOFError:
+            return
+        if jobs is None:
+            return
+        try:
+            answer = (True, render_jobs(jobs))
+        except Exception as error:  # the sweep renders this batch itself and sees the real error
+            answer = (False, f"{type(error).__name__}: {error}")
+        pickle.dump(answer, sink, protocol=pickle.HIGHEST_PROTOCOL)
+        sink.flush()
+
+
+if __name__ == "__main__":
+    main()

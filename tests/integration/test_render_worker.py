@@ -1,0 +1,132 @@
+"""Big ticks render in a second process (notifications/render_worker.py) while the sweep
+writes the batch before and reads the batch after: what ends up in the outbox must be exactly
+what the sweep queues alone, and a worker that dies or fails costs nothing but time."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from cobuild.actions import reminders
+from cobuild.actions.reminders import sweep
+from cobuild.db import session_for
+from models import AuditEvent, Delivery, Item, Notification
+from notifications.render_worker import RenderWorker
+from notifications.rendering import render_jobs
+from notifications.samples import sample
+
+from .conftest import World, at, throwaway_database
+
+pytestmark = pytest.mark.skipif(os.environ.get("COBUILD_TEST_DB") == "postgres",
+                                reason="the render worker's overlapping batches are for SQLite only")
+
+UNITS = ("school", "hospital", "power", "company")
+
+
+def many_items(world: World, count: int = 26) -> None:
+    """`count` published items, leads and deadlines spread so that at `TICK` some are
+    approaching, some due, some overdue and escalated; every third has a cooperating unit."""
+    world.open_window()
+    # a unit raises at most 20 items a conference: the school raises the rest, led by others
+    items = [world.submit("community" if n < 20 else "school", title=f"共建事项{n}") for n in range(count)]
+    world.hold()
+    for n, item in enumerate(items):
+        lead = UNITS[n % 4] if n < 20 else ("hospital", "power", "company")[n % 3]
+        helper = next(u for u in UNITS[n % 4 + 1:] + UNITS if u != lead)
+        cooperating = {"cooperating_unit_ids": [world.units[helper].id]} if n % 3 == 0 else {}
+        world.accept(item, lead=lead, deadline=date(2026, 4, 1 + n).isoformat(), **cooperating)
+    world.publish()
+
+
+TICK = at("2026-04-20", 9)
+
+
+def outbox(session) -> dict:
+    session.expire_all()
+    notifications = session.exec(select(Notification)).all()
+    keys = {n.id: n.dedupe_key for n in notifications}
+    return {
+        "notifications": sorted((n.dedupe_key, n.kind, n.member_id, n.subject, n.body_text, n.body_html,
+                                 str(n.status), n.not_before) for n in notifications),
+        "deliveries": sorted((keys[d.notification_id], d.channel, d.address, str(d.status))
+                             for d in session.exec(select(Delivery)).all()),
+        "audit": sorted((e.action, e.subject_id) for e in session.exec(select(AuditEvent)).all()
+                        if e.action.startswith("item.escalate") or e.action == "item.overdue"),
+        "next": sorted((i.id, i.next_reminder_at) for i in session.exec(select(Item)).all()),
+    }
+
+
+class ReadyWorker(RenderWorker):
+    """The sweep never waits for its worker to start; these tests do, so that it is used."""
+    used = 0
+
+    def __init__(self):
+        super().__init__()
+        assert self.wait_ready(60), "the render worker did not start"
+
+    def submit(self, jobs):
+        rendering = super().submit(jobs)
+        ReadyWorker.used += rendering.in_worker
+        return rendering
+
+
+def swept(folder, monkeypatch, worker_class=None) -> tuple[dict, dict]:
+    """A fresh council with `many_items`, swept at TICK in batches of 3: with a render worker of
+    `worker_class`, or none. Returns the sweep's counts and what is in the outbox."""
+    folder.mkdir()
+    with throwaway_database(folder) as url, session_for(url) as session:
+        many_items(World(session, items_max_per_unit=20))
+        if worker_class:
+            monkeypatch.setattr(reminders, "RenderWorker", worker_class)
+        counts = sweep(session, TICK, batch=3, render_worker=worker_class is not None)
+        return counts, outbox(session)
+
+
+def test_a_big_tick_rendered_in_the_worker_queues_exactly_what_the_sweep_queues_alone(tmp_path, monkeypatch):
+    alone = swept(tmp_path / "alone", monkeypatch)
+    ReadyWorker.used = 0
+    worker = swept(tmp_path / "worker", monkeypatch, ReadyWorker)
+    assert ReadyWorker.used > 0, "no batch was rendered in the worker"
+    assert sum(alone[0]["queued"].values()) >= 20 and alone[1]["audit"], "the data set should reach escalations"
+    assert alone == worker
+
+
+def test_a_small_tick_never_starts_a_worker(world, monkeypatch):
+    world.published_item(deadline="2026-04-21")  # one item: no full batch at all
+
+    def refuse():
+        raise AssertionError("a worker was started for a small tick")
+
+    monkeypatch.setattr(reminders, "RenderWorker", refuse)
+    assert sweep(world.session, TICK, render_worker=True)["queued"]["deadline_approaching"] == 1
+
+
+def test_the_sweep_goes_on_when_its_worker_dies(tmp_path, monkeypatch):
+    class DyingWorker(ReadyWorker):
+        def submit(self, jobs):
+            self._process.kill()
+            self._process.wait()
+            return super().submit(jobs)
+
+    assert swept(tmp_path / "alone", monkeypatch) == swept(tmp_path / "killed", monkeypatch, DyingWorker)
+
+
+def test_the_worker_renders_as_this_process_does_and_a_batch_it_fails_is_rendered_here():
+    jobs = [("deadline_approaching", lang, sample("deadline_approaching"), None) for lang in ("zh", "en")]
+    broken = [("deadline_approaching", "zh", sample("deadline_approaching"), {"subject": "{{ 1 // 0 }}"})]
+    worker = RenderWorker()
+    try:
+        assert worker.wait_ready(60)
+        first = worker.submit(jobs)
+        assert first.in_worker and first.result() == render_jobs(jobs)
+        failing = worker.submit(broken)
+        assert failing.in_worker
+        with pytest.raises(ZeroDivisionError):  # rendered here again: the real error, as without a worker
+            failing.result()
+        assert worker.submit(jobs).result() == render_jobs(jobs)  # and the worker is still there
+    finally:
+        worker.close()
+    assert worker._process.returncode == 0
