@@ -11,6 +11,7 @@ Three parts, each idempotent and each proportional to what is due, not to what e
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -48,6 +49,8 @@ from models.base import aware
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
 from notifications.render_worker import Rendering, RenderWorker, can_help
+
+log = logging.getLogger(__name__)
 
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 LADDER_STATES = [ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened]
@@ -189,7 +192,11 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
                 return counts
             full_batches += 1
             if render_worker and worker is None and full_batches >= WORKER_AFTER_BATCHES:
-                worker = RenderWorker()
+                render_worker = False  # one try per sweep
+                try:
+                    worker = RenderWorker()
+                except OSError as error:  # no process to be had (limits, no executable): render here
+                    log.warning("could not start a render worker (%s); rendering in the sweep", error)
             if worker is None:
                 # no overlap without a worker: write now, as the rendering would be done here anyway
                 _write(session, outbox, in_flight)  # type: ignore[arg-type]

@@ -114,6 +114,21 @@ def test_the_sweep_goes_on_when_its_worker_dies(tmp_path, monkeypatch):
     assert swept(tmp_path / "alone", monkeypatch) == swept(tmp_path / "killed", monkeypatch, DyingWorker)
 
 
+def test_a_worker_that_cannot_be_started_costs_nothing_but_time(tmp_path, monkeypatch):
+    import notifications.render_worker as render_worker
+
+    class NoProcesses(ReadyWorker):
+        def __init__(self):
+            monkeypatch.setattr(render_worker.subprocess, "Popen", self.refuse)
+            super().__init__()
+
+        @staticmethod
+        def refuse(*args, **kwargs):
+            raise OSError(11, "Resource temporarily unavailable")
+
+    assert swept(tmp_path / "alone", monkeypatch) == swept(tmp_path / "refused", monkeypatch, NoProcesses)
+
+
 def test_the_worker_renders_as_this_process_does_and_a_batch_it_fails_is_rendered_here():
     jobs = [("deadline_approaching", lang, sample("deadline_approaching"), None) for lang in ("zh", "en")]
     broken = [("deadline_approaching", "zh", sample("deadline_approaching"), {"subject": "{{ 1 // 0 }}"})]
