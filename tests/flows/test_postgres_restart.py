@@ -42,18 +42,18 @@ def test_a_postgres_restart_mid_batch_loses_the_batch_whole_and_the_retry_finish
     from notifications.outbox import Outbox
 
     build(pg_url, councils=3, open_items=3_000, due=DUE)
-    flush = Outbox.flush
+    write = Outbox.write
     calls = {"n": 0}
 
-    def flush_then_restart(self):
-        written = flush(self)
+    def write_then_restart(self, batch, rendered):
+        written = write(self, batch, rendered)
         calls["n"] += 1
         if calls["n"] == 2:
             # the second batch's messages and deliveries are written but not committed
             _restart(cluster)
         return written
 
-    monkeypatch.setattr(Outbox, "flush", flush_then_restart)
+    monkeypatch.setattr(Outbox, "write", write_then_restart)
     try:
         result = reminder_sweep(pg_url, TICK.isoformat())
     finally:
