@@ -65,7 +65,7 @@ class Outbox:
         # (calendar, policy, date, now) -> computed steps: items that share a deadline share a ladder
         self.ladders: dict[tuple, tuple] = {}
         self.inserted: dict[str, int] = {}
-        # batched: `enqueue` only collects; `flush` checks, renders and inserts a whole batch at
+        # batched: `enqueue` only collects; `prepare` + `write` check, render and insert a whole batch at
         # once (one existence query, one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING,
         # one delivery INSERT) — the sweep's path. Unbatched: one message at a time.
         self.pending: list[tuple] | None = [] if batched else None
@@ -127,7 +127,7 @@ class Outbox:
     def enqueue(self, council: Council, member: Member, kind: str, *, now: datetime, context: dict,
                 step: str = "", subject_type: str = "", subject_id: int | None = None, basis: str = "") -> int | None:
         """The new notification's id, or None if this exact message was already queued (or,
-        batched, always None: the batch is written by `flush`)."""
+        batched, always None: the batch is written by `prepare` and `write`)."""
         key = dedupe_key(kind, step, subject_type, subject_id, basis, member.id)
         if self.pending is not None:
             self.pending.append((council, member, kind, now, context, step, subject_type, subject_id, basis, key))
@@ -144,11 +144,6 @@ class Outbox:
         self.inserted[kind] = self.inserted.get(kind, 0) + 1
         return notification_id
 
-
-    def flush(self) -> int:
-        """Write the collected batch; returns how many messages were new."""
-        batch = self.prepare()
-        return self.write(batch, render_jobs(batch.jobs)) if batch.jobs else 0
 
     def prepare(self) -> PreparedBatch:
         """Take the collected messages and drop those already in the outbox (one query per 500
