@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.db import insert_unless_exists
@@ -31,6 +32,11 @@ from models.base import local_date
 from models.reminders import Policy, release_time
 from models.workdays import WorkCalendar
 from notifications.rendering import language_of, render_jobs
+
+# deliveries go in through the table (a core INSERT: the ORM's bulk path builds its own
+# command per row, measured ~40 % of the sweep's delivery insert)
+DELIVERIES = Delivery.__table__
+_KEY = Notification.__table__.c.dedupe_key  # type: ignore[attr-defined]
 
 # what never waits for a digest: the digests themselves
 UNHELD = frozenset({"daily_digest", "weekly_digest"})
@@ -153,8 +159,7 @@ class Outbox:
         keys = list(dict.fromkeys(p[-1] for p in pending))
         existing: set[str] = set()
         for start in range(0, len(keys), 500):
-            existing.update(self.session.exec(select(Notification.dedupe_key).where(
-                Notification.dedupe_key.in_(keys[start:start + 500]))).all())  # type: ignore[attr-defined]
+            existing.update(self.session.execute(sa_select(_KEY).where(_KEY.in_(keys[start:start + 500]))).scalars())
         batch = PreparedBatch([], [])
         for council, member, kind, now, context, step, subject_type, subject_id, basis, key in pending:
             if key in existing:
@@ -194,7 +199,7 @@ class Outbox:
                             "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": row["not_before"]}
                            for kind, address in channels]
         if deliveries:
-            session.execute(insert(Delivery), deliveries)
+            session.execute(insert(DELIVERIES), deliveries)
         for notification_id in nobody:
             add_deliveries(session, notification_id, [], rows[0]["not_before"])
         return len(ids)
@@ -235,13 +240,13 @@ def add_deliveries(session: Session, notification_id: int, channels: list[tuple[
     # next query of the sweep (measured: two thirds of the sweep's time)
     if not channels:
         # nobody to send to is a failure the secretary must see, not a silent success
-        session.execute(insert(Delivery), [{"notification_id": notification_id, "channel": "none", "address": "-",
+        session.execute(insert(DELIVERIES), [{"notification_id": notification_id, "channel": "none", "address": "-",
                                             "status": DeliveryStatus.dead.value, "attempts": 0, "next_attempt_at": at,
                                             "last_error": "该人员没有可用的联系方式 / the person has no contact channel"}])
         session.execute(update(Notification).where(Notification.id == notification_id)
                         .values(status=NotificationStatus.failed))
         return
-    session.execute(insert(Delivery), [{"notification_id": notification_id, "channel": kind, "address": address,
+    session.execute(insert(DELIVERIES), [{"notification_id": notification_id, "channel": kind, "address": address,
                                         "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": at}
                                        for kind, address in channels])
 

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, or_, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.actions.common import local_text, once, record, today_for
@@ -130,9 +131,13 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
 
 
 # what the sweep reads of an item: plain rows, not ORM objects (a third of the batch's time was
-# building and tracking objects that are never changed through the ORM)
-SWEPT = (Item.id, Item.council_id, Item.status, Item.deadline, Item.close_requested_at, Item.lead_unit_id,
-         Item.raised_by_unit_id, Item.responsible_person, Item.number, Item.title, Item.goal)
+# building and tracking objects that are never changed through the ORM), through the table's
+# columns (a core SELECT: the ORM's row loading was ~4 % of the sweep for no use)
+_ITEMS = Item.__table__.c  # type: ignore[attr-defined]
+SWEPT = (_ITEMS.id, _ITEMS.council_id, _ITEMS.status, _ITEMS.deadline, _ITEMS.close_requested_at,
+         _ITEMS.lead_unit_id, _ITEMS.raised_by_unit_id, _ITEMS.responsible_person, _ITEMS.number, _ITEMS.title,
+         _ITEMS.goal)
+_CLAIMS = Claim.__table__.c  # type: ignore[attr-defined]
 
 # full batches worked here before a render worker is started: a tick this small is over before
 # the worker would be up (~0.1-0.3 s) and pay for itself
@@ -145,15 +150,16 @@ def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]
     no sort and no scan of the open items that are not due, however many there are. `in_flight`:
     the batch being rendered, not written yet (still due in the database)."""
     items: list = []
-    for due in (Item.next_reminder_at.is_(None), Item.next_reminder_at <= now):  # type: ignore[union-attr,operator]
-        query = select(*SWEPT).where(Item.status.in_(SCHEDULED_STATES), Item.number.is_not(None), due)  # type: ignore[attr-defined,union-attr,call-overload]
+    for due in (_ITEMS.next_reminder_at.is_(None), _ITEMS.next_reminder_at <= now):
+        query = sa_select(*SWEPT).where(_ITEMS.status.in_([s.value for s in SCHEDULED_STATES]),
+                                        _ITEMS.number.is_not(None), due)
         if in_flight:
-            query = query.where(Item.id.not_in(in_flight))  # type: ignore[union-attr]
+            query = query.where(_ITEMS.id.not_in(in_flight))
         if session.get_bind().dialect.name == "postgresql":
             # several sweepers at once each take a batch nobody else holds (row locks until the
             # batch commits); the unique dedupe keys stay the last line of defence
             query = query.with_for_update(skip_locked=True, of=Item.__table__)
-        items += session.exec(query.limit(batch - len(items))).all()
+        items += session.execute(query.limit(batch - len(items))).all()
         if len(items) >= batch:
             break
     return items
@@ -210,9 +216,9 @@ def _work_out(session: Session, items: list, now: datetime, outbox: Outbox, dire
               worker: RenderWorker | None) -> _Batch:
     directory.load(session, {i.council_id for i in items})
     cooperating: dict[int, list[int]] = defaultdict(list)
-    for item_id, unit_id in session.exec(select(Claim.item_id, Claim.unit_id).where(
-            Claim.item_id.in_([i.id for i in items]), Claim.role == ClaimRole.cooperating,  # type: ignore[attr-defined]
-            Claim.status == ClaimStatus.confirmed)).all():
+    for item_id, unit_id in session.execute(sa_select(_CLAIMS.item_id, _CLAIMS.unit_id).where(
+            _CLAIMS.item_id.in_([i.id for i in items]), _CLAIMS.role == ClaimRole.cooperating.value,
+            _CLAIMS.status == ClaimStatus.confirmed.value)).all():
         cooperating[item_id].append(unit_id)
     schedule = []
     for item in items:
