@@ -406,7 +406,20 @@ def record_pg(results: list, scale: dict) -> None:
                               speedup >= 2.5 and clean,
                               f"one {one['seconds']:.2f}s ({one['per_second']:.0f}/s, CPU {one['cpu']:.2f}s), four "
                               f"{four['seconds']:.2f}s ({four['per_second']:.0f}/s); duplicates {four['duplicates']}, items "
-                              f"reminded {four['items_reminded']:,} of {scale['due']:,}; {os.cpu_count()} cores"))
+                              f"reminded {four['items_reminded']:,} of {scale['due']:,}; {os.cpu_count()} cores"
+                              + _pg_cores(one, four)))
+
+
+def _pg_cores(one: dict, four: dict) -> str:
+    """The machine's busy cores in each run (sweepers and PostgreSQL together): with one sweeper
+    keeping b cores busy, no number of sweepers can go faster than cores / b."""
+    if not one.get("busy_cores") or not four.get("busy_cores"):
+        return ""
+    cores = os.cpu_count() or 1
+    return (f"; busy cores (sweepers + PostgreSQL, /proc/stat): one sweeper {one['busy_cores']:.2f}, four "
+            f"{four['busy_cores']:.2f} of {cores}, so at most {cores / one['busy_cores']:.2f} × one on this machine; "
+            f"machine CPU per reminder {1000 * one['machine_cpu'] / one['notifications']:.2f} ms with one, "
+            f"{1000 * four['machine_cpu'] / four['notifications']:.2f} ms with four")
 
 
 def record_web(results: list, scale: dict, folder: Path) -> None:

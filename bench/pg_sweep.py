@@ -8,6 +8,7 @@ start-up is not counted.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -36,6 +37,17 @@ def child(url: str, start: float) -> None:
     print(json.dumps({"end": time.time(), "queued": sum(outbox.inserted.values()), "cpu": cpu}))
 
 
+def busy_seconds() -> float | None:
+    """CPU seconds the whole machine has spent busy since boot (every core, every process: the
+    sweepers and PostgreSQL's backends alike), from /proc/stat; None where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = (int(f) for f in fields[:8])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def _database(admin, name: str) -> str:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -55,8 +67,14 @@ def run(councils: int, items: int, due: int, sweepers: int) -> dict:
         start = time.time() + 4.0  # every child has imported and connected by then
         children = [subprocess.Popen([sys.executable, "-m", "bench.pg_sweep", "child", url, str(start)], cwd=ROOT,
                                      stdout=subprocess.PIPE, text=True) for _ in range(sweepers)]
+        time.sleep(max(0.0, start - time.time()))
+        busy_before = busy_seconds()
         outputs = [json.loads(c.communicate()[0].strip().splitlines()[-1]) for c in children]
+        busy_after, window = busy_seconds(), time.time() - start  # the window ends once every child has exited
         seconds = max(o["end"] for o in outputs) - start
+        # how many cores the run kept busy, sweepers and database server together: one sweeper's
+        # figure says how far more sweepers can go on this machine's cores
+        busy = (busy_after - busy_before) if busy_before is not None and busy_after is not None else None
         engine = create_engine(url)
         with engine.connect() as connection:
             notifications = connection.execute(text("SELECT count(*) FROM notification")).scalar_one()
@@ -67,7 +85,8 @@ def run(councils: int, items: int, due: int, sweepers: int) -> dict:
                 "SELECT count(DISTINCT subject_id) FROM notification WHERE subject_type = 'item'")).scalar_one()
         engine.dispose()
         return {"sweepers": sweepers, "seconds": seconds, "queued": sum(o["queued"] for o in outputs),
-                "cpu": sum(o["cpu"] for o in outputs),
+                "cpu": sum(o["cpu"] for o in outputs), "machine_cpu": busy,
+                "busy_cores": busy / window if busy is not None and window > 0 else None,
                 "notifications": notifications, "duplicates": per_item, "items_reminded": reminded,
                 "per_second": notifications / seconds if seconds > 0 else None}
     finally:
