@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import json
 import os
 import platform
@@ -242,24 +243,7 @@ def result(key, figure, unit, measured, target, baseline=None, ratio=None, met=N
             "ratio": round(ratio, 3) if ratio is not None else None, "met": met, "note": note}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute or two")
-    parser.add_argument("--only", default="", help=f"comma-separated groups of {', '.join(GROUPS)}: measure these "
-                        "alone and keep the other rows of bench/results.json (each row says when it was measured)")
-    args = parser.parse_args()
-    only = {g.strip() for g in args.only.split(",") if g.strip()}
-    if only - set(GROUPS) or ("naive" in only and "sweep" not in only):
-        parser.error(f"--only takes {', '.join(GROUPS)}; naive needs sweep (its baseline column is the sweep's)")
-
-    def want(group: str) -> bool:
-        return not only or group in only
-
-    scale = dict(councils=20, items=20_000, due=2_000, growth=(5_000, 10_000, 20_000), growth_due=500, naive=200,
-                 web_seconds=5, dispatch=2_000) if args.quick else \
-        dict(councils=2_000, items=1_000_000, due=100_000, growth=(100_000, 300_000, 1_000_000), growth_due=10_000,
-             naive=1_000, web_seconds=20, dispatch=20_000)  # the sizes
-    folder = Path(tempfile.mkdtemp(prefix="cobuild-bench-"))
+def _measure(folder: Path, scale: dict, want) -> list:
     results = []
 
     from bench.data import build
@@ -293,6 +277,32 @@ def main() -> None:
         record_pg(results, scale)
     if want("web"):
         record_web(results, scale, folder)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench")
+    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute or two")
+    parser.add_argument("--only", default="", help=f"comma-separated groups of {', '.join(GROUPS)}: measure these "
+                        "alone and keep the other rows of bench/results.json (each row says when it was measured)")
+    args = parser.parse_args()
+    only = {g.strip() for g in args.only.split(",") if g.strip()}
+    if only - set(GROUPS) or ("naive" in only and "sweep" not in only):
+        parser.error(f"--only takes {', '.join(GROUPS)}; naive needs sweep (its baseline column is the sweep's)")
+
+    def want(group: str) -> bool:
+        return not only or group in only
+
+    scale = dict(councils=20, items=20_000, due=2_000, growth=(5_000, 10_000, 20_000), growth_due=500, naive=200,
+                 web_seconds=5, dispatch=2_000) if args.quick else \
+        dict(councils=2_000, items=1_000_000, due=100_000, growth=(100_000, 300_000, 1_000_000), growth_due=10_000,
+             naive=1_000, web_seconds=20, dispatch=20_000)  # the sizes
+    folder = Path(tempfile.mkdtemp(prefix="cobuild-bench-"))
+    try:
+        results = _measure(folder, scale, want)
+    finally:
+        # the databases are ~1.5 GB at the sizes: a run leaves nothing behind in /tmp
+        shutil.rmtree(folder, ignore_errors=True)
     if only:
         earlier = json.loads((ROOT / "bench" / "results.json").read_text(encoding="utf-8"))
         for row in earlier:  # rows written before rows had keys: by the figure's first words
