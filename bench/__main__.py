@@ -139,8 +139,8 @@ def measure_idle(url: str, runs: int = 21) -> dict:
     return {"median_ms": statistics.median(times) * 1000}
 
 
-def measure_cli(demo_db: str) -> dict:
-    def timed(args: list[str], runs: int = 5) -> float:
+def measure_cli(demo_db: str, quick: bool = False) -> dict:
+    def timed(args: list[str], runs: int = 3 if quick else 5) -> float:
         samples = []
         for _ in range(runs):
             start = time.perf_counter()
@@ -153,7 +153,7 @@ def measure_cli(demo_db: str) -> dict:
     bin_dir = Path(sys.executable).parent
     cobuild, prefect = str(bin_dir / "cobuild"), str(bin_dir / "prefect")
     return {"help": timed([cobuild, "--help"]), "read": timed([cobuild, "council", "list", "--db", demo_db]),
-            "prefect_help": timed([prefect, "--help"], runs=3),
+            "prefect_help": timed([prefect, "--help"], runs=1 if quick else 3),
             # what any command that reads the database must import: the floor of "read"
             "import_models": timed([sys.executable, "-c", "import sqlalchemy.orm, sqlmodel, models"]),
             "python": timed([sys.executable, "-c", "pass"])}
@@ -204,12 +204,16 @@ def measure_reports(url: str, items: int) -> dict:
             "units": len(rows), "mix": mix}
 
 
-def measure_demo(folder: Path) -> dict:
+def measure_demo(folder: Path, quick: bool = False) -> dict:
+    """The demo on a fresh PREFECT_HOME (cold), then again on a fresh database (warm: the figure).
+    Quick: the cold run only, which then stands for both."""
     env = {**os.environ, "PREFECT_HOME": str(folder / "prefect-home")}
     start = time.perf_counter()
     subprocess.run(["cobuild", "demo", "--json", "--db", f"sqlite:///{folder}/demo.db", "--out", str(folder / "out")],
                    cwd=folder, capture_output=True, check=True, env=env)
     cold = time.perf_counter() - start
+    if quick:
+        return {"cold": cold, "warm": cold, "db": f"sqlite:///{folder}/demo.db", "quick": True}
     start = time.perf_counter()
     subprocess.run(["cobuild", "demo", "--json", "--db", f"sqlite:///{folder}/demo.db", "--out", str(folder / "out")],
                    cwd=folder, capture_output=True, check=True, env=env)
@@ -253,11 +257,12 @@ def _measure(folder: Path, scale: dict, want) -> list:
     if sweep_run:
         record_sweep(results, scale, sweep_run)
     if want("growth"):
-        growth = [measure_sweep(folder, scale["councils"], n, scale["growth_due"], repeats=5) for n in scale["growth"]]
+        growth = [measure_sweep(folder, scale["councils"], n, scale["growth_due"], repeats=scale["growth_repeats"])
+                  for n in scale["growth"]]
         grow = growth[-1]["seconds"] / growth[0]["seconds"]
         results.append(result("growth", f"sweep growth, due {scale['growth_due']:,}, open {scale['growth'][0]:,} → {scale['growth'][-1]:,}",
                               "× time", grow, "< 1.3× from 100k to 1M", growth[0]["seconds"], grow, grow < 1.3,
-                              "median of 5 runs each; " + "; ".join(f"{n:,}: {g['seconds']:.3f}s" for n, g in zip(scale["growth"], growth))))
+                              f"median of {scale['growth_repeats']} runs each; " + "; ".join(f"{n:,}: {g['seconds']:.3f}s" for n, g in zip(scale["growth"], growth))))
     if sweep_run:
         idle = measure_idle(sweep_run["url"])
         results.append(result("idle", f"idle sweep ({scale['items']:,} open, nothing due)", "ms (median)", idle["median_ms"],
@@ -268,7 +273,7 @@ def _measure(folder: Path, scale: dict, want) -> list:
             build(url, scale["councils"], scale["items"], scale["due"])
         record_reports(results, measure_reports(url, scale["items"]))
     if want("demo"):
-        record_demo(results, measure_demo(folder))
+        record_demo(results, measure_demo(folder, quick=scale["quick"]))
     if want("naive"):
         record_naive(results, measure_naive(folder, scale["naive"]), sweep_run)
     if want("dispatch"):
@@ -282,7 +287,7 @@ def _measure(folder: Path, scale: dict, want) -> list:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--quick", action="store_true", help="small sizes, under a minute or two")
+    parser.add_argument("--quick", action="store_true", help="small sizes and fewer repeats, to prove the suite works (~100 s here)")
     parser.add_argument("--only", default="", help=f"comma-separated groups of {', '.join(GROUPS)}: measure these "
                         "alone and keep the other rows of bench/results.json (each row says when it was measured)")
     args = parser.parse_args()
@@ -293,10 +298,11 @@ def main() -> None:
     def want(group: str) -> bool:
         return not only or group in only
 
-    scale = dict(councils=20, items=20_000, due=2_000, growth=(5_000, 10_000, 20_000), growth_due=500, naive=200,
-                 web_seconds=5, dispatch=2_000) if args.quick else \
-        dict(councils=2_000, items=1_000_000, due=100_000, growth=(100_000, 300_000, 1_000_000), growth_due=10_000,
-             naive=1_000, web_seconds=20, dispatch=20_000)  # the issue's sizes
+    # quick: small sizes and fewer repeats, to prove the suite works (figures from it mean little)
+    scale = dict(quick=True, councils=20, items=20_000, due=2_000, growth=(5_000, 10_000, 20_000), growth_due=500,
+                 growth_repeats=3, naive=100, web_seconds=3, dispatch=2_000) if args.quick else \
+        dict(quick=False, councils=2_000, items=1_000_000, due=100_000, growth=(100_000, 300_000, 1_000_000),
+             growth_due=10_000, growth_repeats=5, naive=1_000, web_seconds=20, dispatch=20_000)  # the issue's sizes
     folder = Path(tempfile.mkdtemp(prefix="cobuild-bench-"))
     try:
         results = _measure(folder, scale, want)
@@ -360,9 +366,11 @@ def record_demo(results: list, demo: dict) -> None:
     # before; the very first run also creates Prefect's own database (the note says how long)
     results.append(result("demo", "demo wall time: `cobuild demo`, fresh database (Prefect's home in place)", "s",
                           demo["warm"], "< 30 s", None, None, demo["warm"] < 30,
+                          "quick: one run, on a fresh PREFECT_HOME (Prefect's server creates its own database first)"
+                          if demo.get("quick") else
                           f"first run on a fresh PREFECT_HOME {demo['cold']:.1f}s (Prefect's server creates its "
                           "own database first)"))
-    cli = measure_cli(demo["db"])
+    cli = measure_cli(demo["db"], quick=bool(demo.get("quick")))
     results.append(result("cli", "CLI start-up: cobuild --help / council list", "s", max(cli["help"], cli["read"]), "< 0.5 s",
                           cli["prefect_help"], max(cli["help"], cli["read"]) / cli["prefect_help"],
                           max(cli["help"], cli["read"]) < 0.5,
@@ -441,7 +449,8 @@ def record_web(results: list, scale: dict, folder: Path) -> None:
     measured = web.measure(folder, seconds=scale["web_seconds"], workers=workers)
     # one worker a core: the kernel spreads connections, not requests, so with 50 keep-alive
     # clients one of two workers often holds 30+ of them and saturates while the other idles
-    per_core = web.measure(folder, seconds=scale["web_seconds"], workers=cores, contested=False)["load"]
+    per_core = None if scale["quick"] else \
+        web.measure(folder, seconds=scale["web_seconds"], workers=cores, contested=False)["load"]
     load, contested = measured["load"], measured["contested"]
     errors = sum(v for k, v in load["statuses"].items() if k.startswith("5") or k == "transport")
     results.append(result("web", f"web under load: 50 clients, 300 req/s offered ({load['rate']:.0f} served) for "
@@ -452,9 +461,10 @@ def record_web(results: list, scale: dict, folder: Path) -> None:
                           f"p50 {load['p50_ms']:.1f} ms, max {load['max_ms']:.0f} ms; p99 by kind (ms) "
                           f"{load['p99_ms_by_kind']}; answers {load['statuses']} "
                           "(409 = a repeated cooperating claim, refused as it should be); baseline: one web process, "
-                          f"{one['rate']:.0f} req/s served, p50 {one['p50_ms']:.0f} ms; with `--workers {cores}` (one a "
-                          f"core): {per_core['rate']:.0f} served, p50 {per_core['p50_ms']:.0f} ms, p99 "
-                          f"{per_core['p99_ms']:.0f} ms; the load generator's CPU "
+                          f"{one['rate']:.0f} req/s served, p50 {one['p50_ms']:.0f} ms; "
+                          + (f"with `--workers {cores}` (one a core): {per_core['rate']:.0f} served, p50 "
+                             f"{per_core['p50_ms']:.0f} ms, p99 {per_core['p99_ms']:.0f} ms; " if per_core else "")
+                          + "the load generator's CPU "
                           f"{load['generator_cpu_ms_per_request']:.2f} ms a request"))
     statuses = contested["statuses"]
     results.append(result("contested", "contested claim: 50 simultaneous lead claims on one item over HTTP", "successes",
