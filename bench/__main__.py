@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys

@@ -195,9 +195,7 @@ class Outbox:
             channels = self.channels(member)
             if not channels:
                 nobody.append(notification_id)
-            deliveries += [{"notification_id": notification_id, "channel": kind, "address": address,
-                            "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": row["not_before"]}
-                           for kind, address in channels]
+            deliveries += delivery_rows(notification_id, channels, row["not_before"])
         if deliveries:
             session.execute(insert(DELIVERIES), deliveries)
         for notification_id in nobody:
@@ -246,9 +244,14 @@ def add_deliveries(session: Session, notification_id: int, channels: list[tuple[
         session.execute(update(Notification).where(Notification.id == notification_id)
                         .values(status=NotificationStatus.failed))
         return
-    session.execute(insert(DELIVERIES), [{"notification_id": notification_id, "channel": kind, "address": address,
-                                        "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": at}
-                                       for kind, address in channels])
+    session.execute(insert(DELIVERIES), delivery_rows(notification_id, channels, at))
+
+
+def delivery_rows(notification_id: int, channels: list[tuple[str, str]], at: datetime) -> list[dict]:
+    """One pending delivery per channel of the person, due at `at`."""
+    return [{"notification_id": notification_id, "channel": kind, "address": address,
+             "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": at}
+            for kind, address in channels]
 
 
 def drop_pending(session: Session, notification_ids: list[int]) -> int:
