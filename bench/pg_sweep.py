@@ -1,8 +1,9 @@
 """Postgres sweep figure: the same due set swept by 1 and by 4 sweeper processes at once.
 
-`python -m bench.pg_sweep child URL START` is one sweeper: it imports, waits until START (a
-time.time() stamp), runs the item sweep at the bench tick and prints its end time, so process
-start-up is not counted.
+`python -m bench.pg_sweep child URL` is one sweeper: it imports and connects, says "ready" on
+stdout, waits for "go" on stdin, runs the item sweep at the bench tick and prints its end time,
+so process start-up is not counted. The data is built once and each run sweeps a copy of it
+(CREATE DATABASE … TEMPLATE), so one and four sweepers see the same rows.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
-def child(url: str, start: float) -> None:
+def child(url: str) -> None:
     from bench.data import TICK
     from cobuild.actions.reminders import sweep_items
     from cobuild.db import session_for
@@ -29,7 +30,8 @@ def child(url: str, start: float) -> None:
 
     with session_for(url) as session:
         session.exec(text("SELECT 1"))
-        time.sleep(max(0.0, start - time.time()))
+        print("ready", flush=True)
+        sys.stdin.readline()
         cpu = time.process_time()
         outbox = Outbox(session)
         sweep_items(session, TICK, outbox)
@@ -48,27 +50,33 @@ def busy_seconds() -> float | None:
     return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
 
 
-def _database(admin, name: str) -> str:
+def _database(admin, name: str, template: str | None = None) -> str:
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
 
 
-def run(councils: int, items: int, due: int, sweepers: int) -> dict:
-    from bench.data import build
+def _drop(admin, name: str) -> None:
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run(admin, template: str, sweepers: int) -> dict:
+    """`sweepers` processes sweep a fresh copy of the template database at once."""
     from cobuild.db import engine_for
 
-    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
-    name = f"cobuild_bench_{uuid.uuid4().hex[:8]}"
-    url = _database(admin, name)
+    name = f"{template}_{sweepers}"
+    url = _database(admin, name, template)
     try:
-        build(url, councils, items, due)
-        engine_for.cache_clear()
-        start = time.time() + 4.0  # every child has imported and connected by then
-        children = [subprocess.Popen([sys.executable, "-m", "bench.pg_sweep", "child", url, str(start)], cwd=ROOT,
-                                     stdout=subprocess.PIPE, text=True) for _ in range(sweepers)]
-        time.sleep(max(0.0, start - time.time()))
-        busy_before = busy_seconds()
+        children = [subprocess.Popen([sys.executable, "-m", "bench.pg_sweep", "child", url], cwd=ROOT,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) for _ in range(sweepers)]
+        for c in children:  # every child has imported and connected
+            if c.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"sweeper {c.pid} did not start (exit {c.wait()})")
+        start, busy_before = time.time(), busy_seconds()
+        for c in children:
+            c.stdin.write("go\n")
+            c.stdin.flush()
         outputs = [json.loads(c.communicate()[0].strip().splitlines()[-1]) for c in children]
         busy_after, window = busy_seconds(), time.time() - start  # the window ends once every child has exited
         seconds = max(o["end"] for o in outputs) - start
@@ -91,17 +99,29 @@ def run(councils: int, items: int, due: int, sweepers: int) -> dict:
                 "per_second": notifications / seconds if seconds > 0 else None}
     finally:
         engine_for.cache_clear()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        _drop(admin, name)
 
 
 def measure(councils: int, items: int, due: int) -> dict:
-    return {"one": run(councils, items, due, 1), "four": run(councils, items, due, 4)}
+    from bench.data import build
+    from cobuild.db import engine_for
+
+    admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
+    template = f"cobuild_bench_{uuid.uuid4().hex[:8]}"
+    url = _database(admin, template)
+    try:
+        build(url, councils, items, due)
+        engine_for(url).dispose()  # a template database must have no connections left
+        engine_for.cache_clear()
+        return {"one": run(admin, template, 1), "four": run(admin, template, 4)}
+    finally:
+        engine_for.cache_clear()
+        _drop(admin, template)
+        admin.dispose()
 
 
 if __name__ == "__main__":
     if sys.argv[1] == "child":
-        child(sys.argv[2], float(sys.argv[3]))
+        child(sys.argv[2])
     else:
         print(json.dumps(measure(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])), indent=1))

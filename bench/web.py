@@ -93,9 +93,9 @@ def _generator(plan: dict, folder: Path) -> dict:
 
 
 def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 50, workers: int = 1,
-            servers: int = 1, contested: bool = True) -> dict:
+            servers: int = 1, contested: bool = True, warm: float = 2) -> dict:
     """`servers` processes of `cobuild serve --workers {workers}` on one database; the load
-    generator splits its clients evenly between them. Each server is warmed first (2 s at 50
+    generator splits its clients evenly between them. Each server is warmed first (`warm` s at 50
     requests/s, not counted): the first request of each kind compiles its SQL and imports its
     views, ~100-300 ms once per process, which would otherwise be the p99 of a short run."""
     url = f"sqlite:///{folder}/web-{workers}-{servers}-{rate}.db"
@@ -114,7 +114,7 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
                 ["GET", f"/api/v1/councils/{c}/items/{item}", None, hospital, "item"],
             ]
         bases = [s.base for s in started]
-        _generator({"bases": bases, "clients": clients, "rate": 50, "seconds": 2, "requests": requests}, folder)
+        _generator({"bases": bases, "clients": clients, "rate": 50, "seconds": warm, "requests": requests}, folder)
         load = _generator({"bases": bases, "clients": clients, "rate": rate, "seconds": seconds,
                            "requests": requests}, folder)
         if not contested:
