@@ -87,10 +87,20 @@ class Outbox:
             self._today[(council.id, now)] = local_date(now, council.timezone)
         return self._today[(council.id, now)]
 
+    def load_overrides(self, council_ids) -> None:
+        """The template overrides of these councils, in one query (the sweep asks per batch: one
+        query per council was ~3 % of a tick that reaches every council)."""
+        ids = [i for i in dict.fromkeys(council_ids) if i not in self._overrides]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            found: dict[int, dict] = {i: {} for i in chunk}
+            for r in self.session.exec(select(TemplateOverride).where(TemplateOverride.council_id.in_(chunk))).all():  # type: ignore[attr-defined]
+                found[r.council_id][(r.kind, r.language, r.part)] = r.source
+            self._overrides.update(found)
+
     def overrides(self, council_id: int, kind: str, lang: str) -> dict[str, str] | None:
         if council_id not in self._overrides:
-            rows = self.session.exec(select(TemplateOverride).where(TemplateOverride.council_id == council_id)).all()
-            self._overrides[council_id] = {(r.kind, r.language, r.part): r.source for r in rows}
+            self.load_overrides([council_id])
         # asked once per message: the answer is kept per (council, kind, language)
         if (council_id, kind, lang) not in self._override_parts:
             found = {part: source for (k, l, part), source in self._overrides[council_id].items()

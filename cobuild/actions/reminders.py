@@ -250,7 +250,9 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
 
 def _work_out(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory, counts: dict,
               worker: RenderWorker | None) -> _Batch:
-    directory.load(session, {i.council_id for i in items})
+    councils = {i.council_id for i in items}
+    directory.load(session, councils)
+    outbox.load_overrides(councils)
     cooperating: dict[int, list[int]] = defaultdict(list)
     for item_id, unit_id in session.execute(sa_select(_CLAIMS.item_id, _CLAIMS.unit_id).where(
             _CLAIMS.item_id.in_([i.id for i in items]), _CLAIMS.role == ClaimRole.cooperating.value,

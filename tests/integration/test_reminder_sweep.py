@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from cobuild.actions import items as it
 from cobuild.actions import terms as tm
-from cobuild.actions.council import add_channel
+from cobuild.actions.council import add_channel, set_template
 from cobuild.actions.reminders import FAR_FUTURE, sweep
 from cobuild.db import session_for
 from models import AuditEvent, Delivery, Notification
@@ -67,6 +67,18 @@ def test_overdue_reminders_and_escalations_to_chair_then_secretary(world):
     actions = [e.action for e in world.session.exec(select(AuditEvent).where(AuditEvent.subject_id == item.id,
                                                                              AuditEvent.subject_type == "item")).all()]
     assert actions.count("item.overdue") == 1 and "item.escalate_chair" in actions and "item.escalate_secretary" in actions
+
+
+def test_the_councils_own_wording_is_used_by_the_sweep(world):
+    # the sweep reads every council's overrides of a batch at once; this council's wording wins,
+    # the other part (the text) keeps the default
+    set_template(world.session, world.council, "deadline_approaching", "subject", "zh",
+                 "【本社区】{{ item.title }}:还剩 {{ days_left }} 个工作日", by=world.secretary, now=at("2026-04-20", 9))
+    item = world.published_item()
+    sweep(world.session, at("2026-04-21", 9))
+    [message] = queued(world, subject_type="item")
+    assert message.subject == f"【本社区】{world.reload(item).title}:还剩 7 个工作日"
+    assert "7 个工作日" in message.body_text and "【本社区】" not in message.body_text
 
 
 def test_a_moved_deadline_drops_pending_reminders_and_computes_new_ones(world):
