@@ -16,7 +16,7 @@ from prefect import flow, task
 from sqlmodel import select
 
 from bench.data import TICK
-from cobuild.actions.reminders import Directory, _remind_item
+from cobuild.actions.reminders import Directory, _remind_item, record_marks
 from cobuild.db import session_for
 from flows.local_api import local_api
 from models import Claim, ClaimRole, ClaimStatus, Item, Notification
@@ -30,9 +30,10 @@ def remind_one(url: str, item_id: int) -> None:
         directory = Directory(session, {item.council_id})
         cooperating = list(session.exec(select(Claim.unit_id).where(
             Claim.item_id == item.id, Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed)).all())
-        counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
-        item.next_reminder_at = _remind_item(session, item, directory.councils[item.council_id], directory, cooperating,
-                                             Outbox(session), TICK, counts)
+        counts, marks = {"items": 0, "escalations": 0, "overdue_marked": 0}, []
+        item.next_reminder_at = _remind_item(item, directory.councils[item.council_id], directory, cooperating,
+                                             Outbox(session), TICK, marks)
+        record_marks(session, marks, TICK, counts)
         session.add(item)
         session.commit()
 

@@ -56,6 +56,20 @@ def insert_unless_exists(session: Session, table, values: dict, unique_column: s
     return session.execute(statement).scalar_one_or_none()
 
 
+def insert_many_unless_exist(session: Session, table, rows: list[dict], unique_column: str) -> dict:
+    """The many-rows form of `insert_unless_exists`, in one executemany (SQLAlchemy sends it as
+    multi-row INSERTs): {unique value: new id} for the rows that went in."""
+    if not rows:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=[unique_column]) \
+        .returning(table.c.id, table.c[unique_column])
+    return {value: new_id for new_id, value in session.execute(statement, rows).all()}
+
+
 def alembic_config(url: str):
     from alembic.config import Config
 

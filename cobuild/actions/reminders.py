@@ -21,7 +21,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from cobuild.actions.common import local_text, once, record, today_for
+from cobuild.actions.common import event_values, local_text, once, once_many, record_many, today_for
 from models import (
     AgendaEntry,
     AgendaKind,
@@ -258,12 +258,13 @@ def _work_out(session: Session, items: list, now: datetime, outbox: Outbox, dire
             _CLAIMS.item_id.in_([i.id for i in items]), _CLAIMS.role == ClaimRole.cooperating.value,
             _CLAIMS.status == ClaimStatus.confirmed.value)).all():
         cooperating[item_id].append(unit_id)
-    schedule = []
+    schedule, marks = [], []
     for item in items:
         council = directory.councils[item.council_id]
-        following = _remind_item(session, item, council, directory, cooperating[item.id], outbox, now, counts)
+        following = _remind_item(item, council, directory, cooperating[item.id], outbox, now, marks)
         schedule.append({"item_id": item.id, "next": following})
         counts["items"] += 1
+    record_marks(session, marks, now, counts)
     prepared = outbox.prepare()
     rendering = worker.submit(prepared.jobs) if worker else Rendering(prepared.jobs, None)
     return _Batch([i.id for i in items], prepared, rendering, schedule)
@@ -279,7 +280,9 @@ def _write(session: Session, outbox: Outbox, batch: _Batch) -> None:
     session.commit()
 
 
-def _remind_item(session, item, council, directory, cooperating_units, outbox, now, counts) -> datetime:
+def _remind_item(item, council, directory, cooperating_units, outbox, now, marks: list) -> datetime:
+    """Queue the item's due steps; its escalation and overdue marks go to `marks` (`record_marks`).
+    Returns when the item is next due."""
     cal, policy = outbox.calendar(council)
     today = outbox.today(council, now)
     if item.status in LADDER_STATES and item.deadline and item.lead_unit_id:
@@ -309,17 +312,30 @@ def _remind_item(session, item, council, directory, cooperating_units, outbox, n
         for person in _audience(step.audience, item, council, directory, cooperating_units):
             outbox.enqueue(council, person, step.kind, now=now, context=context, step=step.step,
                            subject_type="item", subject_id=item.id, basis=basis)
-        if step.kind in ("escalation", "verify_escalation") and once(
-                session, council.id, f"escalation|item:{item.id}|{basis}|{step.step}", now):
-            counts["escalations"] += 1
-            record(session, council_id=council.id, by=None, action=f"item.escalate_{step.step}",
-                   subject=session.get(Item, item.id),
-                   now=now, after={"kind": step.kind, "deadline": item.deadline, "to": step.audience})
-        if step.kind == "overdue" and once(session, council.id, f"overdue|item:{item.id}|{basis}", now):
-            counts["overdue_marked"] += 1
-            record(session, council_id=council.id, by=None, action="item.overdue", subject=session.get(Item, item.id),
-                   now=now, after={"deadline": item.deadline})
+        if step.kind in ("escalation", "verify_escalation"):
+            marks.append((council.id, f"escalation|item:{item.id}|{basis}|{step.step}", f"item.escalate_{step.step}",
+                          item.id, {"kind": step.kind, "deadline": item.deadline, "to": step.audience}, "escalations"))
+        if step.kind == "overdue":
+            marks.append((council.id, f"overdue|item:{item.id}|{basis}", "item.overdue", item.id,
+                          {"deadline": item.deadline}, "overdue_marked"))
     return following or FAR_FUTURE
+
+
+def record_marks(session: Session, marks: list[tuple], now: datetime, counts: dict) -> None:
+    """Each escalation and overdue of an item is marked once, ever: the batch's keys are claimed
+    in one statement (the database decides, as `once` does) and the new ones audited together
+    (`record_many`). Their messages are queued either way: the outbox's keys keep those once."""
+    if not marks:
+        return
+    new = once_many(session, [(m[0], m[1]) for m in marks], now)
+    events = []
+    for council_id, key, action, item_id, after, counter in marks:
+        if key in new:
+            new.discard(key)
+            counts[counter] += 1
+            events.append(event_values(council_id=council_id, by=None, action=action, subject_type="item",
+                                       subject_id=item_id, now=now, after=after))
+    record_many(session, events)
 
 
 def _audience(audience: str, item, council: Council, directory: Directory, cooperating_units: list[int]) -> list[Person]:

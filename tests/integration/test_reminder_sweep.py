@@ -69,6 +69,34 @@ def test_overdue_reminders_and_escalations_to_chair_then_secretary(world):
     assert actions.count("item.overdue") == 1 and "item.escalate_chair" in actions and "item.escalate_secretary" in actions
 
 
+def test_a_batch_of_escalations_is_audited_once_each_and_the_chain_holds(world, db_url):
+    # the sweep claims a batch's escalation and overdue marks in one statement and appends their
+    # audit events together; the chain must read as if they had been recorded one by one
+    import json
+
+    from typer.testing import CliRunner
+
+    from cobuild.cli import app
+
+    world.open_window()
+    items = [world.submit(unit) for unit in ("community", "company", "school")]
+    world.hold()
+    for item in items:
+        world.accept(item, lead="power", deadline="2026-03-13")
+    world.publish()
+    first = sweep(world.session, at("2026-03-24", 9), batch=2)  # two batches
+    again = sweep(world.session, at("2026-03-24", 9, 30), batch=2)
+    assert first["escalations"] == 6 and first["overdue_marked"] == 3  # each item: chair and secretary, overdue
+    assert again["escalations"] == again["overdue_marked"] == 0
+    for item in items:
+        actions = sorted(e.action for e in world.session.exec(select(AuditEvent).where(
+            AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id)).all()
+            if e.action.startswith(("item.overdue", "item.escalate")))
+        assert actions == ["item.escalate_chair", "item.escalate_secretary", "item.overdue"]
+    verified = CliRunner().invoke(app, ["audit", "verify", "--db", db_url, "--json"])
+    assert verified.exit_code == 0 and json.loads(verified.output)["ok"], verified.output
+
+
 def test_the_councils_own_wording_is_used_by_the_sweep(world):
     # the sweep reads every council's overrides of a batch at once; this council's wording wins,
     # the other part (the text) keeps the default
