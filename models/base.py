@@ -46,7 +46,7 @@ class UTCDateTime(TypeDecorator):
             except KeyError:
                 pass
             converted = process(value)  # a naive datetime raises here, and is never kept
-            if len(seen) >= 4096:
+            if len(seen) >= 1024:  # ~0.2 MB a datetime column at most
                 seen.clear()
             seen[value] = converted
             return converted
