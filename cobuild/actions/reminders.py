@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from cobuild.actions.common import event_values, local_text, once, once_many, record_many, today_for
 from models import (
+    VOTING_ROLES,
     AgendaEntry,
     AgendaKind,
     Ballot,
@@ -47,7 +48,6 @@ from models import (
     TermStatus,
     Unit,
 )
-from models.councils import VOTING_ROLES
 from models.base import aware
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
