@@ -16,7 +16,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from cobuild.db import insert_unless_exists
+from cobuild.db import insert_many_unless_exist, insert_unless_exists
 
 from models import (
     ContactChannel,
@@ -224,18 +224,9 @@ class Outbox:
 
 
 def insert_many_once(session: Session, rows: list[dict]) -> dict[str, int]:
-    """A multi-row INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key: the
-    ids of the rows that went in, by dedupe key (the database decides, as in `insert_once`)."""
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    table = Notification.__table__
-    # executemany with RETURNING: SQLAlchemy batches it into multi-row INSERTs ("insertmanyvalues")
-    # from one cached compiled statement
-    statement = dialect_insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]) \
-        .returning(table.c.id, table.c.dedupe_key)
-    return {key: notification_id for notification_id, key in session.execute(statement, rows).all()}
+    """A multi-row INSERT … ON CONFLICT (dedupe_key) DO NOTHING RETURNING: the ids of the rows
+    that went in, by dedupe key (the database decides, as in `insert_once`)."""
+    return insert_many_unless_exist(session, Notification.__table__, rows, "dedupe_key")
 
 
 def insert_once(session: Session, row: dict) -> int | None:
