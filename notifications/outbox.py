@@ -16,7 +16,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from cobuild.db import insert_many_unless_exist, insert_unless_exists
+from cobuild.db import among, insert_many_unless_exist, insert_unless_exists
 
 from models import (
     ContactChannel,
@@ -169,7 +169,7 @@ class Outbox:
         keys = list(dict.fromkeys(p[-1] for p in pending))
         existing: set[str] = set()
         for start in range(0, len(keys), 500):
-            existing.update(self.session.execute(sa_select(_KEY).where(_KEY.in_(keys[start:start + 500]))).scalars())
+            existing.update(self.session.execute(sa_select(_KEY).where(_KEY.in_(among(self.session, keys[start:start + 500])))).scalars())
         batch = PreparedBatch([], [])
         for council, member, kind, now, context, step, subject_type, subject_id, basis, key in pending:
             if key in existing:

@@ -17,6 +17,7 @@ the sweep goes on.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import pickle
@@ -149,6 +150,9 @@ class Rendering:
 def main() -> None:
     """The worker: batches of jobs in on stdin, their renderings out on stdout, until None or EOF."""
     source, sink = sys.stdin.buffer, sys.stdout.buffer
+    # a rendering's garbage is freed by reference counts: the collector need not start every 700
+    # allocations here either (as in the sweep: cobuild/actions/reminders.py, fewer_collections)
+    gc.set_threshold(20_000, 10, 10)
     pickle.dump(READY, sink)
     sink.flush()
     while True:

@@ -1,0 +1,92 @@
+"""cobuild.db's SQLite helpers: each stores and finds what SQLAlchemy's own path would."""
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, func, select
+from sqlalchemy.exc import StatementError
+from sqlmodel import Session
+
+from cobuild import db
+from models.base import UTCDateTime
+
+
+def _table(metadata: MetaData, name: str) -> Table:
+    return Table(name, metadata, Column("id", Integer, primary_key=True), Column("key", String, unique=True),
+                 Column("at", UTCDateTime()), Column("kind", String, default="plain"), Column("note", String))
+
+
+@pytest.fixture()
+def session():
+    engine = create_engine("sqlite://")
+    metadata = MetaData()
+    tables = _table(metadata, "fast"), _table(metadata, "slow")
+    metadata.create_all(engine)
+    with Session(engine) as session:
+        yield session, tables
+
+
+def _rows(n: int, start: int = 0) -> list[dict]:
+    beijing = timezone(timedelta(hours=8))
+    return [{"key": f"k{i}", "at": datetime(2026, 6, 2, 9, i % 60, tzinfo=beijing), "note": None if i % 3 else f"第{i}条"}
+            for i in range(start, start + n)]
+
+
+def test_it_stores_what_sqlalchemy_stores_and_returns_the_new_ids(session, monkeypatch):
+    session, (fast, slow) = session
+    # more rows than one statement may bind (5 columns: at most 1,000 rows a statement)
+    assert db._sqlite_insert_many_unless_exist(session, fast, _rows(2500), "key") == {f"k{i}": i + 1 for i in range(2500)}
+    # the same rows through SQLAlchemy's own path, for comparison
+    monkeypatch.setattr(db, "_sqlite_insert_many_unless_exist", lambda *args: None)
+    assert db.insert_many_unless_exist(session, slow, _rows(2500), "key") == {f"k{i}": i + 1 for i in range(2500)}
+    stored = [session.connection().exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in (fast, slow)]
+    assert stored[0] == stored[1]
+    assert stored[0][0] == (1, "k0", "2026-06-02 01:00:00.000000", "plain", "第0条")  # UTC text, the column's default
+
+
+def test_rows_already_there_are_left_alone_and_not_returned(session):
+    session, (fast, _) = session
+    db.insert_many_unless_exist(session, fast, _rows(3), "key")
+    again = _rows(5)
+    again[0]["note"] = "changed"
+    assert db.insert_many_unless_exist(session, fast, again, "key") == {"k3": 4, "k4": 5}
+    assert session.execute(select(fast.c.note).where(fast.c.key == "k0")).scalar() == "第0条"
+
+
+def test_rows_with_different_keys_are_left_to_sqlalchemy_which_refuses_them(session):
+    session, (fast, _) = session
+    rows = [{"key": "a", "at": datetime(2026, 1, 1, tzinfo=UTC)}, {"key": "b", "kind": "special"}]
+    assert db._sqlite_insert_many_unless_exist(session, fast, rows, "key") is None
+    with pytest.raises(StatementError, match="A value is required for bind parameter 'at'"):
+        db.insert_many_unless_exist(session, fast, rows, "key")
+    assert session.execute(select(fast.c.id)).all() == []
+
+
+def test_a_naive_datetime_is_refused(session):
+    session, (fast, _) = session
+    with pytest.raises(Exception, match="naive datetime refused"):
+        db.insert_many_unless_exist(session, fast, [{"key": "a", "at": datetime(2026, 1, 1)}], "key")
+    assert session.execute(select(fast.c.id)).all() == []
+
+
+def test_among_finds_the_same_rows_as_a_list(session):
+    session, (fast, _) = session
+    db.insert_many_unless_exist(session, fast, _rows(10), "key")
+    wanted = ["k1", "k4", "k9", "不在"]
+    assert db.among(session, wanted) is not wanted  # SQLite: one JSON text, not the list
+    by_json = session.execute(select(fast.c.key).where(fast.c.key.in_(db.among(session, wanted))).order_by(fast.c.id)).scalars().all()
+    assert by_json == ["k1", "k4", "k9"]
+    others = session.execute(select(fast.c.id).where(fast.c.id.not_in(db.among(session, [1, 2, 3])))).scalars().all()
+    assert others == list(range(4, 11))
+    assert session.execute(select(fast.c.id).where(fast.c.id.in_(db.among(session, [])))).all() == []
+
+
+def test_update_many_sets_one_column_through_its_conversion(session):
+    session, (fast, _) = session
+    db.insert_many_unless_exist(session, fast, _rows(3), "key")
+    later = datetime(2026, 7, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    db.update_many(session, fast, "at", [(1, later), (3, None)])
+    stored = session.connection().exec_driver_sql("SELECT id, at FROM fast ORDER BY id").all()
+    assert stored == [(1, "2026-07-01 01:00:00.000000"), (2, "2026-06-02 01:01:00.000000"), (3, None)]
+    with pytest.raises(Exception, match="naive datetime refused"):
+        db.update_many(session, fast, "at", [(2, datetime(2026, 7, 1))])
