@@ -25,7 +25,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.actions.common import event_values, local_text, once, once_many, record_many, today_for
-from cobuild.db import among, update_many
+from cobuild.db import Checkpoints, among, update_many
 from models import (
     VOTING_ROLES,
     AgendaEntry,
@@ -254,8 +254,11 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
     worker: RenderWorker | None = None
     in_flight: _Batch | None = None
     full_batches = 0
+    checkpoints = None
     try:
         while True:
+            if checkpoints is not None:
+                checkpoints.nudge()
             items = _due_batch(session, now, batch, in_flight.item_ids if in_flight else [])
             current = _work_out(session, items, now, outbox, directory, counts, worker) if items else None
             if in_flight:
@@ -274,6 +277,7 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
                     worker = RenderWorker()
                 except OSError as error:  # no process to be had (limits, no executable): render here
                     log.warning("could not start a render worker (%s); rendering in the sweep", error)
+                checkpoints = Checkpoints.start(session)
             if worker is None:
                 # no overlap without a worker: write now, as the rendering would be done here anyway
                 _write(session, outbox, in_flight)  # type: ignore[arg-type]
@@ -281,6 +285,8 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
     finally:
         if worker is not None:
             worker.close()
+        if checkpoints is not None:
+            checkpoints.close()
 
 
 def _work_out(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory, counts: dict,

@@ -1,5 +1,6 @@
 """cobuild.db's SQLite helpers: each stores and finds what SQLAlchemy's own path would."""
 
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -90,3 +91,34 @@ def test_update_many_sets_one_column_through_its_conversion(session):
     assert stored == [(1, "2026-07-01 01:00:00.000000"), (2, "2026-06-02 01:01:00.000000"), (3, None)]
     with pytest.raises(Exception, match="naive datetime refused"):
         db.update_many(session, fast, "at", [(2, datetime(2026, 7, 1))])
+
+
+def test_checkpoints_copy_the_log_back_in_their_own_thread(tmp_path):
+    path = tmp_path / "c.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    metadata = MetaData()
+    table = _table(metadata, "t")
+    metadata.create_all(engine)
+    assert db.Checkpoints.start(Session(create_engine("sqlite://"))) is None  # no file: nothing to do
+    with Session(engine) as session:
+        checkpoints = db.Checkpoints.start(session)
+        assert checkpoints is not None
+        try:
+            # a connection that never copies the log back by itself: the database file grows
+            # only when the thread does it
+            session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=0")
+            session.commit()
+            before = path.stat().st_size
+            db.insert_many_unless_exist(session, table, _rows(2000), "key")
+            session.commit()
+            assert path.stat().st_size == before
+            checkpoints.nudge()
+            for _ in range(500):
+                if path.stat().st_size > before:
+                    break
+                threading.Event().wait(0.01)
+            assert path.stat().st_size > before + 50_000
+        finally:
+            checkpoints.close()
+        assert not checkpoints._thread.is_alive()
+        assert session.execute(select(func.count(), func.max(table.c.id))).one() == (2000, 2000)
