@@ -351,6 +351,15 @@ def main() -> None:
         print(f"{row['figure']}: {row['measured']} {row['unit']} (target {row['target']}; met: {row['met']})")
 
 
+SWEEP_TARGET = "≥ 40,000/s and ≤ 1.5 × the floor, at 1M open / 100k due"
+
+
+def sweep_parts(per_second: float, ratio: float) -> str:
+    """The sweep figure has two targets; the row's `met` is both, this says which."""
+    return (f"{ratio:.2f} × the floor ({'met' if ratio <= 1.5 else 'not met'}: ≤ 1.5 ×), {per_second:,.0f}/s "
+            f"({'met' if per_second >= 40_000 else 'not met'}: ≥ 40,000/s)")
+
+
 def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     peak_mb = sweep_run["peak_mb"]
     floor = measure_floor(sweep_run["url"], sweep_run["queued"])
@@ -359,9 +368,9 @@ def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     least = floor["seconds"] + other["insert"] + other["update"]
     sharing = measure_core_sharing(scale["quick"])
     results.append(result("sweep", f"sweep throughput ({scale['items']:,} open, {scale['due']:,} due, {scale['councils']} councils)",
-                          "reminders/s", sweep_run["per_second"], "≥ 40,000/s at 1M open / 100k due", floor["seconds"],
+                          "reminders/s", sweep_run["per_second"], SWEEP_TARGET, floor["seconds"],
                           ratio, sweep_run["per_second"] >= 40_000 and ratio <= 1.5,
-                          f"floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages; "
+                          f"{sweep_parts(sweep_run['per_second'], ratio)}; floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages; "
                           f"the sweep's other writes alone: its {other['deliveries']:,} deliveries {other['insert']:.2f}s + "
                           f"{other['items']:,} items rescheduled {other['update']:.2f}s, so writing and rendering alone "
                           f"take {least / floor['seconds']:.2f} × the floor; the sweep renders in a second process "
