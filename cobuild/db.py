@@ -60,8 +60,8 @@ def insert_unless_exists(session: Session, table, values: dict, unique_column: s
 
 
 def insert_many_unless_exist(session: Session, table, rows: list[dict], unique_column: str) -> dict:
-    """The many-rows form of `insert_unless_exists`, in one executemany (SQLAlchemy sends it as
-    multi-row INSERTs): {unique value: new id} for the rows that went in."""
+    """The many-rows form of `insert_unless_exists`, as multi-row INSERTs (on SQLite built here,
+    elsewhere by SQLAlchemy's executemany): {unique value: new id} for the rows that went in."""
     if not rows:
         return {}
     dialect = session.get_bind().dialect
@@ -133,7 +133,8 @@ def among(session: Session, values: list):
     Elsewhere the list itself."""
     if session.get_bind().dialect.name != "sqlite":
         return values
-    return select(literal_column("value")).select_from(func.json_each(bindparam("among", json.dumps(values))))
+    return select(literal_column("value")).select_from(
+        func.json_each(bindparam("among", json.dumps(values), unique=True)))
 
 
 def update_many(session: Session, table, column: str, values: list[tuple]) -> None:

@@ -80,6 +80,8 @@ def test_among_finds_the_same_rows_as_a_list(session):
     others = session.execute(select(fast.c.id).where(fast.c.id.not_in(db.among(session, [1, 2, 3])))).scalars().all()
     assert others == list(range(4, 11))
     assert session.execute(select(fast.c.id).where(fast.c.id.in_(db.among(session, [])))).all() == []
+    both = select(fast.c.id).where(fast.c.id.in_(db.among(session, [1, 2, 3])), fast.c.key.not_in(db.among(session, ["k2"])))
+    assert session.execute(both).scalars().all() == [1, 2]  # two lists in one statement keep their own values
 
 
 def test_update_many_sets_one_column_through_its_conversion(session):
