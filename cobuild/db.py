@@ -99,17 +99,18 @@ def _sqlite_insert_many_unless_exist(session: Session, table, rows: list[dict], 
                 return None
             defaults.append((column.name, column.default.arg))
     columns = names + [name for name, _ in defaults]
-    convert = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    width = len(columns)
+    convert = [_bind_conversion(table, name, dialect) for name in columns]
     default_values = [value for _, value in defaults]
     connection = session.connection()
     driver = connection.connection.driver_connection
     limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(driver, "getlimit") else 999
-    per_statement = max(1, min(1000, limit // len(columns)))
+    per_statement = max(1, min(1000, limit // width))
     quote = dialect.identifier_preparer.quote
     head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
             f"({', '.join(quote(name) for name in columns)}) VALUES ")
     tail = f" ON CONFLICT ({quote(unique_column)}) DO NOTHING RETURNING id, {quote(unique_column)}"
-    one = "(" + ", ".join("?" * len(columns)) + ")"
+    one = "(" + ", ".join("?" * width) + ")"
     found: dict = {}
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
@@ -117,13 +118,18 @@ def _sqlite_insert_many_unless_exist(session: Session, table, rows: list[dict], 
         for row in chunk:
             flat += [row[name] for name in names]
             flat += default_values
-        if any(convert):
-            for position, process in enumerate(convert):
-                if process is not None:
-                    flat[position::len(columns)] = map(process, flat[position::len(columns)])
+        for position, process in enumerate(convert):
+            if process is not None:
+                flat[position::width] = map(process, flat[position::width])
         result = connection.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail, tuple(flat))
         found.update({value: new_id for new_id, value in result.all()})
     return found
+
+
+def _bind_conversion(table, column: str, dialect):
+    """The column type's conversion to what the driver takes (None: the value as it is). The
+    cached one SQLAlchemy's own statements use: `UTCDateTime` keeps converted values in it."""
+    return table.c[column].type._cached_bind_processor(dialect)
 
 
 def among(session: Session, values: list):
@@ -149,13 +155,11 @@ def update_many(session: Session, table, column: str, values: list[tuple]) -> No
                         .values({column: bindparam("new_value")}),
                         [{"row_id": row_id, "new_value": value} for row_id, value in values])
         return
-    process = table.c[column].type._cached_bind_processor(dialect)
-    if process is not None:
-        values = [(row_id, process(value)) for row_id, value in values]
+    process = _bind_conversion(table, column, dialect) or (lambda value: value)
     quote = dialect.identifier_preparer.quote
     session.connection().exec_driver_sql(
         f"UPDATE {dialect.identifier_preparer.format_table(table)} SET {quote(column)} = ? WHERE id = ?",
-        [(value, row_id) for row_id, value in values])
+        [(process(value), row_id) for row_id, value in values])
 
 
 class Checkpoints:

@@ -34,6 +34,11 @@ log = logging.getLogger(__name__)
 
 READY = "ready"
 
+# the cyclic garbage collector's first threshold while rendering here and while a sweep runs
+# (cobuild/actions/reminders.py, fewer_collections); Python's default is 700. A message's
+# garbage is freed by reference counts: collecting every 700 allocations was ~7 % of a big sweep.
+GC_THRESHOLD = 20_000
+
 
 def can_help() -> bool:
     """A second process only helps when there is a second core to run it."""
@@ -150,9 +155,7 @@ class Rendering:
 def main() -> None:
     """The worker: batches of jobs in on stdin, their renderings out on stdout, until None or EOF."""
     source, sink = sys.stdin.buffer, sys.stdout.buffer
-    # a rendering's garbage is freed by reference counts: the collector need not start every 700
-    # allocations here either (as in the sweep: cobuild/actions/reminders.py, fewer_collections)
-    gc.set_threshold(20_000, 10, 10)
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     pickle.dump(READY, sink)
     sink.flush()
     while True:

@@ -55,7 +55,7 @@ from models import (
 from models.base import aware
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
-from notifications.render_worker import Rendering, RenderWorker, can_help
+from notifications.render_worker import GC_THRESHOLD, Rendering, RenderWorker, can_help
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +171,7 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
         outbox.pending = None
 
 
-# the cyclic garbage collector's first threshold while a sweep runs (Python's default: 700)
-SWEEP_GC_THRESHOLD = 20_000
+SWEEP_GC_THRESHOLD = GC_THRESHOLD
 _gc_lock = threading.Lock()
 _gc_sweeps = 0
 _gc_saved: tuple[int, int, int] | None = None
