@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, TemplateError, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, TemplateError, select_autoescape
+from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 
 LANGUAGES = ("zh", "en")
@@ -30,6 +31,51 @@ class Rendered:
     html: str
 
 
+class _Template(Template):
+    """A template whose globals are copied into each render's context from a plain dict.
+
+    Jinja's own `new_context` copies `Template.globals`, a ChainMap of the template's and the
+    environment's globals, twice per render (into the context's variables and into a set of
+    their names), which through ChainMap cost ~3.5 µs: a third of rendering one part of a short
+    message. Ours are fixed once the environment is made (nothing adds globals later), so
+    they are merged once per template and the context is built exactly as Jinja builds it."""
+
+    _flat_globals: dict | None = None
+
+    def new_context(self, vars=None, shared=False, locals=None):
+        if shared:
+            return super().new_context(vars, shared, locals)
+        if self._flat_globals is None:
+            self._flat_globals = dict(self.globals)
+        return new_context(self.environment, self.name, self.blocks, vars, False, self._flat_globals, locals)
+
+
+# every attribute a plain dict has: `{{ item.number }}` on a dict is its key only when it names none of these
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Lookups:
+    """`{{ item.number }}` on a plain dict, without the exception. Jinja tries the attribute first
+    and the key after the AttributeError, ~0.7 µs for each lookup (a message makes ~10). The
+    answer is the same: a plain dict's attributes are those of its type, checked first here."""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)  # type: ignore[attr-defined]
+        return super().getattr(obj, attribute)  # type: ignore[misc]
+
+
+class _Environment(_Lookups, Environment):
+    template_class = _Template
+
+
+class _Sandbox(_Lookups, SandboxedEnvironment):
+    template_class = _Template
+
+
 def _options() -> dict:
     return dict(loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape(["html"]),
                 undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -39,12 +85,12 @@ def _options() -> dict:
 
 @lru_cache(maxsize=1)
 def environment() -> Environment:
-    return Environment(**_options())
+    return _Environment(**_options())
 
 
 @lru_cache(maxsize=1)
 def sandbox() -> SandboxedEnvironment:
-    return SandboxedEnvironment(**_options())
+    return _Sandbox(**_options())
 
 
 def language_of(lang: str | None) -> str:

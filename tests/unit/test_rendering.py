@@ -66,3 +66,58 @@ def test_an_override_that_loops_forever_or_floods_is_refused_quickly():
     assert time.monotonic() - start < 10
     flood = "{{ 'x' * 5000000 }}"
     assert check_override("deadline_due", "text", flood, sample("deadline_due"))
+
+
+# ---- the faster lookups (notifications/rendering.py _Template, _Lookups) render what Jinja renders
+
+
+def _stock(sandboxed: bool):
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from jinja2.sandbox import SandboxedEnvironment
+
+    return (SandboxedEnvironment if sandboxed else Environment)(
+        loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_packaged_template_renders_exactly_as_stock_jinja_renders_it(lang):
+    from notifications.rendering import PARTS, environment
+
+    stock = _stock(False)
+    for kind in KINDS:
+        for suffix in PARTS.values():
+            name = f"{lang}/{kind}.{suffix}"
+            assert environment().get_template(name).render(**sample(kind)) == \
+                stock.get_template(name).render(**sample(kind)), name
+
+
+OVERRIDES = [
+    "{{ item.number }} {{ item.title }} {{ recipient }} {{ range(3) | list }}",  # globals still there
+    "{{ item.items }}|{{ item.get('title') }}|{{ item.keys() | list | length }}",  # dict methods win, as in Jinja
+    "{{ item['title'] }} {{ item.missing is defined }} {{ nothing is defined }}",
+    "{% for k, v in item.items() %}{{ k }}={{ v }};{% endfor %}",
+    "{% set ns = namespace(n=0) %}{% for r in rows %}{% set ns.n = ns.n + r.n %}{% endfor %}{{ ns.n }}",
+]
+
+
+@pytest.mark.parametrize("source", OVERRIDES)
+def test_an_override_renders_exactly_as_in_the_stock_sandbox(source):
+    from notifications.rendering import sandbox
+
+    context = {**sample("deadline_due"), "rows": [{"n": 1}, {"n": 2}]}
+    context["item"] = {**context["item"], "items": "a key named like a method", "get": "another"}
+    assert sandbox().from_string(source).render(**context) == _stock(True).from_string(source).render(**context)
+
+
+def test_the_faster_lookups_keep_strict_undefined_and_the_sandbox_rules():
+    from jinja2.exceptions import SecurityError
+
+    from notifications.rendering import environment, sandbox
+
+    with pytest.raises(UndefinedError):
+        environment().from_string("{{ item.nope }}").render(item={"number": 1})
+    with pytest.raises(SecurityError):  # an attribute of the dict itself still goes through the sandbox's check
+        sandbox().from_string("{{ item.__class__.__mro__ }}").render(item={"number": 1})
+    with pytest.raises(SecurityError):
+        sandbox().from_string("{{ item.__class__ }}").render(item={"__class__": "a key, not the class"})
