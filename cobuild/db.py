@@ -81,49 +81,85 @@ def _sqlite_insert_many_unless_exist(session: Session, table, rows: list[dict], 
     """The same statement on SQLite, its parameters handed to the driver as one flat list per
     multi-row INSERT. SQLAlchemy's own path (insertmanyvalues) rebuilt every row's parameters
     in Python, column by column: ~7 % of a big sweep, as much as SQLite's own work inserting
-    them. The values go through each column's own bind conversion (aware datetimes to UTC
-    text), and a column left out gets its scalar default, as SQLAlchemy would give it. None:
-    rows this does not handle (different keys, or a default that must be called) — the caller
-    then takes SQLAlchemy's path."""
-    names = list(rows[0])
-    keys = rows[0].keys()
-    if any(row.keys() != keys for row in rows):
+    them. None: rows this does not handle (`_Flat`) — the caller then takes SQLAlchemy's path."""
+    flat_rows = _Flat.of(session, table, rows)
+    if flat_rows is None:
         return None
-    dialect = session.get_bind().dialect
-    defaults = []
-    for column in table.c:
-        if column.name in names or column.primary_key:
-            continue
-        if column.default is not None:
-            if not column.default.is_scalar:
-                return None
-            defaults.append((column.name, column.default.arg))
-    columns = names + [name for name, _ in defaults]
-    width = len(columns)
-    convert = [_bind_conversion(table, name, dialect) for name in columns]
-    default_values = [value for _, value in defaults]
+    width = flat_rows.width
     connection = session.connection()
     driver = connection.connection.driver_connection
     limit = driver.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if hasattr(driver, "getlimit") else 999
     per_statement = max(1, min(1000, limit // width))
-    quote = dialect.identifier_preparer.quote
-    head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
-            f"({', '.join(quote(name) for name in columns)}) VALUES ")
+    quote = session.get_bind().dialect.identifier_preparer.quote
     tail = f" ON CONFLICT ({quote(unique_column)}) DO NOTHING RETURNING id, {quote(unique_column)}"
     one = "(" + ", ".join("?" * width) + ")"
     found: dict = {}
     for start in range(0, len(rows), per_statement):
         chunk = rows[start:start + per_statement]
-        flat: list = []
-        for row in chunk:
-            flat += [row[name] for name in names]
-            flat += default_values
-        for position, process in enumerate(convert):
-            if process is not None:
-                flat[position::width] = map(process, flat[position::width])
-        result = connection.exec_driver_sql(head + ", ".join([one] * len(chunk)) + tail, tuple(flat))
+        result = connection.exec_driver_sql(flat_rows.head + ", ".join([one] * len(chunk)) + tail,
+                                            tuple(flat_rows.values(chunk)))
         found.update({value: new_id for new_id, value in result.all()})
     return found
+
+
+def insert_many(session: Session, table, rows: list[dict]) -> None:
+    """A plain INSERT of many rows. On SQLite one executemany of plain tuples (SQLAlchemy's
+    executemany rebuilt each row's parameters in Python: most of a big sweep's delivery insert
+    outside SQLite); elsewhere, or for rows `_Flat` does not handle, SQLAlchemy's."""
+    if not rows:
+        return
+    flat_rows = _Flat.of(session, table, rows) if session.get_bind().dialect.name == "sqlite" else None
+    if flat_rows is None:
+        session.execute(table.insert(), rows)
+        return
+    width = flat_rows.width
+    flat = flat_rows.values(rows)
+    session.connection().exec_driver_sql(flat_rows.head + "(" + ", ".join("?" * width) + ")",
+                                         [tuple(flat[start:start + width]) for start in range(0, len(flat), width)])
+
+
+class _Flat:
+    """Rows (dicts with the same keys) as the flat list of values an SQLite INSERT takes. Each
+    value goes through its column's own bind conversion (aware datetimes to UTC text, naive ones
+    refused), and a column left out gets its scalar default, as SQLAlchemy would give it."""
+
+    def __init__(self, head: str, names: list[str], default_values: list, convert: list):
+        self.head, self.names, self.default_values, self.convert = head, names, default_values, convert
+        self.width = len(convert)
+
+    @classmethod
+    def of(cls, session: Session, table, rows: list[dict]) -> "_Flat | None":
+        """None for rows with different keys or a left-out column whose default must be called."""
+        names = list(rows[0])
+        keys = rows[0].keys()
+        if any(row.keys() != keys for row in rows):
+            return None
+        dialect = session.get_bind().dialect
+        defaults = []
+        for column in table.c:
+            if column.name in names or column.primary_key:
+                continue
+            if column.default is not None:
+                if not column.default.is_scalar:
+                    return None
+                defaults.append((column.name, column.default.arg))
+        columns = names + [name for name, _ in defaults]
+        quote = dialect.identifier_preparer.quote
+        head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+                f"({', '.join(quote(name) for name in columns)}) VALUES ")
+        return cls(head, names, [value for _, value in defaults],
+                   [_bind_conversion(table, name, dialect) for name in columns])
+
+    def values(self, rows: list[dict]) -> list:
+        names, default_values, width = self.names, self.default_values, self.width
+        flat: list = []
+        for row in rows:
+            flat += [row[name] for name in names]
+            flat += default_values
+        for position, process in enumerate(self.convert):
+            if process is not None:
+                flat[position::width] = map(process, flat[position::width])
+        return flat
 
 
 def _bind_conversion(table, column: str, dialect):

@@ -16,7 +16,7 @@ from sqlalchemy import insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from cobuild.db import among, insert_many_unless_exist, insert_unless_exists
+from cobuild.db import among, insert_many, insert_many_unless_exist, insert_unless_exists
 
 from models import (
     ContactChannel,
@@ -179,35 +179,36 @@ class Outbox:
             batch.jobs.append(self._job(council, member, kind, context, step))
         return batch
 
-    def write(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> int:
-        """Insert a prepared batch, rendered: its notifications (the database drops any another
-        sweeper got in first) and their deliveries. Returns how many messages were new."""
-        if not batch.messages:
+    def rows(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> list[dict]:
+        """A prepared batch with its rendering as the notification rows `write` inserts (plain
+        data: they may be built in another process)."""
+        return [self._row(council, member, kind, now, step, subject_type, subject_id, basis, key, text)[0]
+                for (council, member, kind, now, step, subject_type, subject_id, basis, key), text in zip(
+                    batch.messages, rendered, strict=True)]
+
+    def write(self, rows: list[dict]) -> int:
+        """Insert a batch's notification rows (`rows`): the database drops any another sweeper
+        got in first; the new ones get their deliveries. Returns how many messages were new."""
+        if not rows:
             return 0
         session = self.session
-        rows, people = [], {}
-        for (council, member, kind, now, step, subject_type, subject_id, basis, key), text in zip(
-                batch.messages, rendered, strict=True):
-            row, held = self._row(council, member, kind, now, step, subject_type, subject_id, basis, key, text)
-            rows.append(row)
-            people[key] = (member, held)
         ids = insert_many_once(session, rows)
-        self._prefetch_channels([people[key][0].id for key in ids if not people[key][1]])
+        held = NotificationStatus.held
+        self._prefetch_channels([row["member_id"] for row in rows
+                                 if row["dedupe_key"] in ids and row["status"] != held])
         deliveries, nobody = [], []
         for row in rows:
             notification_id = ids.get(row["dedupe_key"])
             if notification_id is None:
                 continue  # another sweeper won the race; its row stands
             self.inserted[row["kind"]] = self.inserted.get(row["kind"], 0) + 1
-            member, held = people[row["dedupe_key"]]
-            if held:
+            if row["status"] == held:
                 continue
-            channels = self.channels(member)
+            channels = self._channels[row["member_id"]]
             if not channels:
                 nobody.append((notification_id, row["not_before"]))
             deliveries += delivery_rows(notification_id, channels, row["not_before"])
-        if deliveries:
-            session.execute(insert(DELIVERIES), deliveries)
+        insert_many(session, DELIVERIES, deliveries)
         undeliverable(session, nobody)  # the batch's together: two statements a message were most of an escalation tick
         return len(ids)
 
@@ -247,7 +248,7 @@ def undeliverable(session: Session, messages: list[tuple[int, datetime]]) -> Non
     must see (a dead delivery, the message failed), not a silent success."""
     if not messages:
         return
-    session.execute(insert(DELIVERIES), [
+    insert_many(session, DELIVERIES, [
         {"notification_id": notification_id, "channel": "none", "address": "-", "status": DeliveryStatus.dead.value,
          "attempts": 0, "next_attempt_at": at, "last_error": "该人员没有可用的联系方式 / the person has no contact channel"}
         for notification_id, at in messages])

@@ -1,18 +1,18 @@
-"""Rendering in a second process, for the sweep's big ticks.
+"""Rendering and planning in a second process, for the sweep's big ticks.
 
-Rendering is pure CPU work in Python, about a third of a big sweep; the rest is the sweep's
-own Python and SQLite, which hold one core. With a second core, the sweep hands each batch's
-rendering to one worker process and, while the worker renders it, writes the batch before
-and reads the batch after (cobuild/actions/reminders.py).
+The sweep's Python holds one core. With a second core, the sweep hands each batch to one
+worker process — which works out its messages (`cobuild.actions.reminders.plan_batch`, reading
+who is who from the database on a connection of its own) and renders them — and, while the
+worker does that, writes the batch before and reads the batch after
+(cobuild/actions/reminders.py). `submit` hands it rendering alone.
 
 The worker is `python -m notifications.render_worker`, a process of its own (not a fork: the
 scheduler that runs the sweep has threads and open database connections; and not
 multiprocessing's spawn, which re-imports the parent's main script). Batches go to it and
-come back as pickles over its stdin and stdout, in order. Its start-up (~0.1 s of imports)
-happens in the background: until it has said it is ready, batches are rendered here, so a
+come back as pickles over its stdin and stdout, in order. Its start-up (imports; ~0.5 s for a
+planner) happens in the background: until it has said it is ready, batches are done here, so a
 tick that turns out small never waits for it. If it dies, or fails on a batch, that batch is
-rendered here (where a real template error is raised as it would be without a worker) and
-the sweep goes on.
+done here (where a real error is raised as it would be without a worker) and the sweep goes on.
 """
 
 from __future__ import annotations
@@ -50,11 +50,14 @@ class WorkerGone(Exception):
 
 
 class RenderWorker:
-    def __init__(self) -> None:
+    def __init__(self, planner: bool = False) -> None:
+        """`planner`: the worker imports the sweep (and the ORM) before it says it is ready, so
+        that its first `plan` does not wait for them."""
         # the worker imports this package from where this process found it, whatever its cwd
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}
-        self._process = subprocess.Popen([sys.executable, "-m", "notifications.render_worker"], env=env,
+        self._process = subprocess.Popen([sys.executable, "-m", "notifications.render_worker",
+                                          *(["--plan"] if planner else [])], env=env,
                                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         self._ready = threading.Event()
         self._alive = True
@@ -102,18 +105,25 @@ class RenderWorker:
         """Whether the worker is up (the sweep never waits for it; tests do)."""
         return self._ready.wait(timeout)
 
-    def submit(self, jobs: list[tuple]) -> Rendering:
+    def submit(self, jobs: list[tuple]) -> Answer:
         """Start rendering `jobs`: in the worker once it is up, here (when asked for) until then."""
-        if not jobs or not self._ready.is_set():
-            return Rendering(jobs, None)
-        data = pickle.dumps(jobs, protocol=pickle.HIGHEST_PROTOCOL)
+        if not jobs:
+            return Answer(lambda: render_jobs(jobs), None)
+        return self.call("render", (jobs,), lambda: render_jobs(jobs))
+
+    def call(self, task: str, args: tuple, here) -> Answer:
+        """Start `TASKS[task](*args)` in the worker once it is up; `here()` gives the same answer
+        in this process (when asked for, if the worker is not up or fails)."""
+        if not self._ready.is_set():
+            return Answer(here, None)
+        data = pickle.dumps((task, args), protocol=pickle.HIGHEST_PROTOCOL)
         future: Future = Future()
         with self._lock:
             if not self._alive:
-                return Rendering(jobs, None)
+                return Answer(here, None)
             self._waiting.append(future)
         self._outgoing.put(data)
-        return Rendering(jobs, future)
+        return Answer(here, future)
 
     def close(self) -> None:
         if not self._ready.is_set():
@@ -133,41 +143,54 @@ class RenderWorker:
                 pass
 
 
-class Rendering:
-    """One batch's rendering: in the worker, or (future None) done here when asked for."""
+class Answer:
+    """One task's answer: from the worker, or (future None) worked out here when asked for."""
 
-    def __init__(self, jobs: list[tuple], future: Future | None):
-        self.jobs, self.future = jobs, future
+    def __init__(self, here, future: Future | None):
+        self.here, self.future = here, future
 
     @property
     def in_worker(self) -> bool:
         return self.future is not None
 
-    def result(self) -> list[tuple[str, str, str]]:
+    def result(self):
         if self.future is not None:
             try:
                 return self.future.result()
             except WorkerGone as error:
-                log.warning("render worker could not render a batch (%s); rendering it here", error)
-        return render_jobs(self.jobs)
+                log.warning("the sweep's worker could not do a batch (%s); doing it here", error)
+        return self.here()
+
+
+def _plan(*args):
+    from cobuild.actions.reminders import plan_in_worker
+
+    return plan_in_worker(*args)
+
+
+# what the worker does, by name (nothing else can be asked of it)
+TASKS = {"render": render_jobs, "plan": _plan}
 
 
 def main() -> None:
-    """The worker: batches of jobs in on stdin, their renderings out on stdout, until None or EOF."""
+    """The worker: tasks in on stdin, their answers out on stdout, until None or EOF."""
     source, sink = sys.stdin.buffer, sys.stdout.buffer
+    if "--plan" in sys.argv[1:]:
+        import cobuild.actions.reminders  # noqa: F401 — before "ready": the first batch must not wait for it
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     pickle.dump(READY, sink)
     sink.flush()
     while True:
         try:
-            jobs = pickle.load(source)
+            task = pickle.load(source)
         except EOFError:
             return
-        if jobs is None:
+        if task is None:
             return
         try:
-            answer = (True, render_jobs(jobs))
-        except Exception as error:  # the sweep renders this batch itself and sees the real error
+            name, args = task
+            answer = (True, TASKS[name](*args))
+        except Exception as error:  # the sweep does this batch itself and sees the real error
             answer = (False, f"{type(error).__name__}: {error}")
         pickle.dump(answer, sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()

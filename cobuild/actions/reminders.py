@@ -14,10 +14,11 @@ from __future__ import annotations
 import gc
 import logging
 import threading
-from collections import defaultdict
+from collections import defaultdict, deque, namedtuple
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import or_, update
@@ -55,7 +56,8 @@ from models import (
 from models.base import aware
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
-from notifications.render_worker import GC_THRESHOLD, Rendering, RenderWorker, can_help
+from notifications.render_worker import GC_THRESHOLD, Answer, RenderWorker, can_help
+from notifications.rendering import render_jobs
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +214,9 @@ _CLAIMS = Claim.__table__.c  # type: ignore[attr-defined]
 # full batches worked here before a render worker is started: a tick this small is over before
 # the worker would be up (~0.1-0.3 s) and pay for itself
 WORKER_AFTER_BATCHES = 4
+# batches handed to the worker and not written yet while the sweep writes the one before them
+# (2 measured no faster than 1: the two processes are then both busy)
+WORKER_AHEAD = 1
 
 
 def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]) -> list:
@@ -235,61 +240,25 @@ def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]
     return items
 
 
-class _Batch:
-    """One batch between being read and being written: its messages rendering, its items' next times."""
-
-    def __init__(self, item_ids: list[int], prepared, rendering: Rendering, schedule: list[tuple]):
-        self.item_ids, self.prepared, self.rendering, self.schedule = item_ids, prepared, rendering, schedule
+# an item as the sweep works it out: the fields of SWEPT, by name (a plain tuple: it may be
+# worked out in another process)
+SweptItem = namedtuple("SweptItem", [c.name for c in SWEPT])  # type: ignore[misc]
 
 
-def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict,
-                   directory: Directory, render_worker: bool) -> dict:
-    """Read a batch, work out its messages, have them rendered; then write it and commit. With a
-    render worker the batches overlap: while batch n is rendered in the worker, batch n-1 is
-    written and batch n+1 read here. Each commit holds one whole batch's messages and next
-    times, so a crash leaves each item either done or still due (with overlap, the audit event
-    of an escalation in batch n+1 may be committed with batch n; the re-run then queues the
-    escalation's messages and records nothing twice: `once`)."""
-    worker: RenderWorker | None = None
-    in_flight: _Batch | None = None
-    full_batches = 0
-    checkpoints = None
-    try:
-        while True:
-            if checkpoints is not None:
-                checkpoints.nudge()
-            items = _due_batch(session, now, batch, in_flight.item_ids if in_flight else [])
-            current = _work_out(session, items, now, outbox, directory, counts, worker) if items else None
-            if in_flight:
-                _write(session, outbox, in_flight)
-            in_flight = current
-            if len(items) < batch:
-                # a short batch was every due item (each one's next step is after `now`): no need
-                # to ask again (on PostgreSQL the rows another sweeper holds are that sweeper's)
-                if in_flight:
-                    _write(session, outbox, in_flight)
-                return counts
-            full_batches += 1
-            if render_worker and worker is None and full_batches >= WORKER_AFTER_BATCHES:
-                render_worker = False  # one try per sweep
-                try:
-                    worker = RenderWorker()
-                except OSError as error:  # no process to be had (limits, no executable): render here
-                    log.warning("could not start a render worker (%s); rendering in the sweep", error)
-                checkpoints = Checkpoints.start(session)
-            if worker is None:
-                # no overlap without a worker: write now, as the rendering would be done here anyway
-                _write(session, outbox, in_flight)  # type: ignore[arg-type]
-                in_flight = None
-    finally:
-        if worker is not None:
-            worker.close()
-        if checkpoints is not None:
-            checkpoints.close()
+@dataclass(slots=True)
+class Planned:
+    """One batch worked out (`plan_batch`): its new messages as notification rows, rendered;
+    when each item is next due; its escalation and overdue marks (`record_marks`)."""
+    rows: list[dict]
+    schedule: list[tuple[int, datetime]]
+    marks: list[tuple]
 
 
-def _work_out(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory, counts: dict,
-              worker: RenderWorker | None) -> _Batch:
+def plan_batch(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory) -> Planned:
+    """Work out a batch of due items: each one's due steps and audience, the messages not in the
+    outbox yet, rendered. Only reads: the sweep (`_write`) does the writing. Runs in the
+    sweep's process or, for a big tick, in its worker (`plan_in_worker`) on a connection of its own."""
+    items = [SweptItem._make(item) for item in items]
     councils = {i.council_id for i in items}
     directory.load(session, councils)
     outbox.load_overrides(councils)
@@ -298,23 +267,116 @@ def _work_out(session: Session, items: list, now: datetime, outbox: Outbox, dire
             _CLAIMS.item_id.in_(among(session, [i.id for i in items])), _CLAIMS.role == ClaimRole.cooperating.value,
             _CLAIMS.status == ClaimStatus.confirmed.value)).all():
         cooperating[item_id].append(unit_id)
-    schedule, marks = [], []
+    schedule: list[tuple[int, datetime]] = []
+    marks: list[tuple] = []
     for item in items:
         council = directory.councils[item.council_id]
-        following = _remind_item(item, council, directory, cooperating[item.id], outbox, now, marks)
-        schedule.append((item.id, following))
-        counts["items"] += 1
-    record_marks(session, marks, now, counts)
+        schedule.append((item.id, _remind_item(item, council, directory, cooperating[item.id], outbox, now, marks)))
     prepared = outbox.prepare()
-    rendering = worker.submit(prepared.jobs) if worker else Rendering(prepared.jobs, None)
-    return _Batch([i.id for i in items], prepared, rendering, schedule)
+    return Planned(outbox.rows(prepared, render_jobs(prepared.jobs)), schedule, marks)
 
 
-def _write(session: Session, outbox: Outbox, batch: _Batch) -> None:
-    outbox.write(batch.prepared, batch.rendering.result())
+_planner: tuple | None = None
+
+
+def plan_in_worker(url: str, now: datetime, items: list[tuple]) -> Planned:
+    """`plan_batch` in the sweep's worker process (notifications/render_worker.py): its own
+    connection, directory and caches, kept for the sweep's batches (a worker serves one sweep)."""
+    global _planner
+    if _planner is None or _planner[0] != (url, now):
+        from cobuild.db import engine_for
+
+        session = Session(engine_for(url), expire_on_commit=False)
+        outbox = Outbox(session, batched=True)
+        _planner = ((url, now), session, outbox, Directory(session, set()))
+    _, session, outbox, directory = _planner
+    try:
+        return plan_batch(session, items, now, outbox, directory)
+    finally:
+        # end the read: a reader held open would keep SQLite from copying its log back
+        session.commit()
+
+
+class _Batch:
+    """One batch between being read and being written: its plan, here or in the worker."""
+
+    def __init__(self, items: list, answer: Answer):
+        self.items, self.answer = items, answer
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [item[0] for item in self.items]
+
+
+def _worker_url(session: Session) -> str | None:
+    """Where the worker can open the same database: a SQLite file (not one in memory)."""
+    url = session.get_bind().url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
+            or str(url.database).startswith("file:"):
+        return None
+    return url.render_as_string(hide_password=False)
+
+
+def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict,
+                   directory: Directory, render_worker: bool) -> dict:
+    """Read a batch, have it worked out and rendered (`plan_batch`); then write it and commit.
+    With a worker the batches overlap: while batch n is worked out in the worker, batch n-1 is
+    written and batch n+1 read here. Each commit holds one whole batch's messages, marks and
+    next times, so a crash leaves each item either done or still due."""
+    worker: RenderWorker | None = None
+    url = _worker_url(session) if render_worker else None
+    in_flight: deque[_Batch] = deque()  # read, not written yet (still due in the database)
+    full_batches, tried = 0, False
+    checkpoints = None
+    try:
+        while True:
+            if checkpoints is not None:
+                checkpoints.nudge()
+            items = _due_batch(session, now, batch, [i for b in in_flight for i in b.item_ids])
+            counts["items"] += len(items)
+            if items:
+                in_flight.append(_plan(session, items, now, outbox, directory, worker, url))
+            if len(items) < batch:
+                # a short batch was every due item (each one's next step is after `now`): no need
+                # to ask again (on PostgreSQL the rows another sweeper holds are that sweeper's)
+                while in_flight:
+                    _write(session, outbox, in_flight.popleft(), now, counts)
+                return counts
+            full_batches += 1
+            if url and not tried and full_batches >= WORKER_AFTER_BATCHES:
+                tried = True  # one try per sweep
+                try:
+                    worker = RenderWorker(planner=True)
+                except OSError as error:  # no process to be had (limits, no executable): work here
+                    log.warning("could not start the sweep's worker (%s); working in the sweep", error)
+                checkpoints = Checkpoints.start(session)
+            # with a worker, WORKER_AHEAD batches stay with it while the oldest is written (so
+            # that it always has the next one to start on); without, each is written at once
+            while len(in_flight) > (WORKER_AHEAD if worker else 0):
+                _write(session, outbox, in_flight.popleft(), now, counts)
+    finally:
+        if worker is not None:
+            worker.close()
+        if checkpoints is not None:
+            checkpoints.close()
+
+
+def _plan(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory,
+          worker: RenderWorker | None, url: str | None) -> _Batch:
+    """The batch's plan: from the worker once it is up (here if it is not, or fails)."""
+    here = partial(plan_batch, session, items, now, outbox, directory)
+    if worker is None:
+        return _Batch(items, Answer(here, None))
+    return _Batch(items, worker.call("plan", (url, now, [tuple(item) for item in items]), here))
+
+
+def _write(session: Session, outbox: Outbox, batch: _Batch, now: datetime, counts: dict) -> None:
+    planned: Planned = batch.answer.result()
+    record_marks(session, planned.marks, now, counts)
+    outbox.write(planned.rows)
     # one executemany UPDATE of just this column (core, not the ORM: it neither checks nor
     # bumps the item's version, so it never refuses or overwrites a user's concurrent change)
-    update_many(session, Item.__table__, "next_reminder_at", batch.schedule)
+    update_many(session, Item.__table__, "next_reminder_at", planned.schedule)
     session.commit()
 
 

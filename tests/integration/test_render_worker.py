@@ -1,6 +1,7 @@
-"""Big ticks render in a second process (notifications/render_worker.py) while the sweep
-writes the batch before and reads the batch after: what ends up in the outbox must be exactly
-what the sweep queues alone, and a worker that dies or fails costs nothing but time."""
+"""Big ticks are worked out and rendered in a second process (notifications/render_worker.py)
+while the sweep writes the batch before and reads the batch after: what ends up in the outbox
+must be exactly what the sweep queues alone, and a worker that dies or fails costs nothing but
+time."""
 
 from __future__ import annotations
 
@@ -63,14 +64,14 @@ class ReadyWorker(RenderWorker):
     """The sweep never waits for its worker to start; these tests do, so that it is used."""
     used = 0
 
-    def __init__(self):
-        super().__init__()
+    def __init__(self, planner=False):
+        super().__init__(planner)
         assert self.wait_ready(60), "the render worker did not start"
 
-    def submit(self, jobs):
-        rendering = super().submit(jobs)
-        ReadyWorker.used += rendering.in_worker
-        return rendering
+    def call(self, task, args, here):
+        answer = super().call(task, args, here)
+        ReadyWorker.used += answer.in_worker
+        return answer
 
 
 def swept(folder, monkeypatch, worker_class=None) -> tuple[dict, dict]:
@@ -106,10 +107,10 @@ def test_a_small_tick_never_starts_a_worker(world, monkeypatch):
 
 def test_the_sweep_goes_on_when_its_worker_dies(tmp_path, monkeypatch):
     class DyingWorker(ReadyWorker):
-        def submit(self, jobs):
+        def call(self, task, args, here):
             self._process.kill()
             self._process.wait()
-            return super().submit(jobs)
+            return super().call(task, args, here)
 
     assert swept(tmp_path / "alone", monkeypatch) == swept(tmp_path / "killed", monkeypatch, DyingWorker)
 
@@ -118,9 +119,9 @@ def test_a_worker_that_cannot_be_started_costs_nothing_but_time(tmp_path, monkey
     import notifications.render_worker as render_worker
 
     class NoProcesses(ReadyWorker):
-        def __init__(self):
+        def __init__(self, planner=False):
             monkeypatch.setattr(render_worker.subprocess, "Popen", self.refuse)
-            super().__init__()
+            super().__init__(planner)
 
         @staticmethod
         def refuse(*args, **kwargs):
@@ -145,3 +146,26 @@ def test_the_worker_renders_as_this_process_does_and_a_batch_it_fails_is_rendere
     finally:
         worker.close()
     assert worker._process.returncode == 0
+
+
+def test_a_worker_that_cannot_read_the_database_costs_nothing_but_time(tmp_path, monkeypatch):
+    """The worker reads who is who on a connection of its own; if it cannot (here: pointed at
+    an empty file), each batch it fails is worked out in the sweep."""
+    empty = tmp_path / "empty.db"
+    empty.touch()
+    monkeypatch.setattr(reminders, "_worker_url", lambda session: f"sqlite:///{empty}")
+    ReadyWorker.used = 0
+    assert swept(tmp_path / "alone", monkeypatch) == swept(tmp_path / "unreadable", monkeypatch, ReadyWorker)
+    assert ReadyWorker.used > 0, "the worker was not asked"
+
+
+def test_only_a_database_file_is_opened_by_the_worker():
+    from sqlalchemy import create_engine
+    from sqlmodel import Session
+
+    def url_of(url):
+        with Session(create_engine(url)) as session:
+            return reminders._worker_url(session)
+
+    assert url_of("sqlite:///some/where.db") == "sqlite:///some/where.db"
+    assert url_of("sqlite://") is None and url_of("sqlite:///:memory:") is None

@@ -45,6 +45,20 @@ def test_it_stores_what_sqlalchemy_stores_and_returns_the_new_ids(session, monke
     assert stored[0][0] == (1, "k0", "2026-06-02 01:00:00.000000", "plain", "第0条")  # UTC text, the column's default
 
 
+def test_insert_many_stores_what_sqlalchemy_stores(session):
+    session, (fast, slow) = session
+    rows = _rows(1200)
+    db.insert_many(session, fast, rows)
+    session.execute(slow.insert(), rows)  # SQLAlchemy's own executemany, for comparison
+    stored = [session.connection().exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in (fast, slow)]
+    assert len(stored[0]) == 1200 and stored[0] == stored[1]
+    with pytest.raises(Exception, match="naive datetime refused"):
+        db.insert_many(session, fast, [{"key": "naive", "at": datetime(2026, 1, 1)}])
+    with pytest.raises(StatementError, match="A value is required for bind parameter 'at'"):  # mixed keys: SQLAlchemy's path
+        db.insert_many(session, fast, [{"key": "x", "at": datetime(2026, 1, 1, tzinfo=UTC)}, {"key": "y"}])
+    assert session.execute(select(func.count()).select_from(fast)).scalar() == 1200
+
+
 def test_rows_already_there_are_left_alone_and_not_returned(session):
     session, (fast, _) = session
     db.insert_many_unless_exist(session, fast, _rows(3), "key")
