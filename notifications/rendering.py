@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, Template, TemplateError, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -112,16 +112,29 @@ def _packaged(name: str):
     return environment().get_template(name)
 
 
+@lru_cache(maxsize=len(KINDS) * len(LANGUAGES))
+def _packaged_parts(kind: str, lang: str) -> tuple:
+    return tuple(_packaged(f"{lang}/{kind}.{suffix}") for suffix in PARTS.values())
+
+
+def _render_part(template, context: dict) -> str:
+    """`Template.render(**context)` without its two copies of the context (the keyword
+    arguments, then `dict()` of them; `new_context` makes the one the template works on)."""
+    try:
+        return template.environment.concat(template.root_render_func(template.new_context(context)))
+    except Exception:
+        return template.environment.handle_exception()  # raises it, pointing at the template's line
+
+
 def render(kind: str, lang: str, context: dict, overrides: dict[str, str] | None = None) -> Rendered:
     if kind not in KINDS:
         raise ValueError(f"unknown message kind {kind!r}")
-    lang = language_of(lang)
-    parts = {}
-    for part, suffix in PARTS.items():
-        source = (overrides or {}).get(part)
-        template = _override_template(source, part) if source else _packaged(f"{lang}/{kind}.{suffix}")
-        parts[part] = template.render(**context).strip()
-    return Rendered(subject=" ".join(parts["subject"].split()), text=parts["text"], html=parts["html"])
+    templates = _packaged_parts(kind, language_of(lang))
+    if overrides:
+        templates = tuple(_override_template(overrides[part], part) if overrides.get(part) else template
+                          for part, template in zip(PARTS, templates))
+    subject, text, html = (_render_part(template, context).strip() for template in templates)
+    return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
 
 def check_override(kind: str, part: str, source: str, sample: dict) -> str | None:

@@ -110,6 +110,9 @@ class Directory:
         self.secretaries: dict[int, list[Person]] = defaultdict(list)
         self.voters: dict[int, list[Person]] = defaultdict(list)
         self.chairs: dict[int, Person | None] = {}
+        # who each step goes to (`_audience`): a council's entries come from its own people,
+        # loaded with it, so what is kept stays true while the directory only grows
+        self.audiences: dict[tuple, list[Person]] = {}
         self.load(session, council_ids)
 
     def load(self, session: Session, council_ids: set[int]) -> None:
@@ -439,7 +442,25 @@ def record_marks(session: Session, marks: list[tuple], now: datetime, counts: di
 
 
 def _audience(audience: str, item, council: Council, directory: Directory, cooperating_units: list[int]) -> list[Person]:
-    """Who one step of an item's ladder goes to, each person once."""
+    """Who one step of an item's ladder goes to, each person once (not to be changed by the
+    caller: kept per sweep, as items that share a lead unit and responsible person share it)."""
+    if audience == "lead":
+        key: tuple = (audience, item.lead_unit_id, council.id, item.responsible_person)
+    elif audience == "cooperating":
+        key = (audience, *cooperating_units)
+    elif audience == "raiser":
+        key = (audience, item.raised_by_unit_id)
+    elif audience in ("chair", "secretary"):
+        key = (audience, council.id)
+    else:
+        raise ValueError(f"unknown audience {audience!r}")
+    people = directory.audiences.get(key)
+    if people is None:
+        people = directory.audiences[key] = _audience_of(audience, item, council, directory, cooperating_units)
+    return people
+
+
+def _audience_of(audience: str, item, council: Council, directory: Directory, cooperating_units: list[int]) -> list[Person]:
     if audience == "lead":
         people = directory.unit_people([item.lead_unit_id])
         responsible = directory.by_name.get((council.id, item.responsible_person))
@@ -451,10 +472,8 @@ def _audience(audience: str, item, council: Council, directory: Directory, coope
         people = directory.chair(council.id)
     elif audience == "secretary":
         people = directory.secretaries[council.id]
-    elif audience == "raiser":
+    else:  # raiser
         people = directory.unit_people([item.raised_by_unit_id])
-    else:
-        raise ValueError(f"unknown audience {audience!r}")
     return people if len(people) < 2 else _unique(people)
 
 

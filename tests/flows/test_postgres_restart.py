@@ -45,8 +45,8 @@ def test_a_postgres_restart_mid_batch_loses_the_batch_whole_and_the_retry_finish
     write = Outbox.write
     calls = {"n": 0}
 
-    def write_then_restart(self, batch, rendered):
-        written = write(self, batch, rendered)
+    def write_then_restart(self, rows):
+        written = write(self, rows)
         calls["n"] += 1
         if calls["n"] == 2:
             # the second batch's messages and deliveries are written but not committed
