@@ -8,7 +8,8 @@ render in a second process) and `serial` (everything in this process); each mode
 REPEATS times, each mode on its own copy of the database (made before any sweep, with
 SQLite's backup API), and within a mode the due set is put back before every run after the
 first (its messages deleted, its next_reminder_at restored). Prints one JSON line: the runs of each mode
-(seconds, messages) and peak RSS (the sweeper's plus its render worker's)."""
+(seconds, messages), the CPU time each run took in this process and in the sweep's worker, and
+peak RSS (the sweeper's plus its worker's)."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ def main() -> None:
     from models import Delivery, Item, Notification
 
     runs: dict[str, list] = {mode: [] for mode in modes}
+    cpu: dict[str, list] = {mode: [] for mode in modes}  # [the sweeper's, its worker's] CPU seconds, per run
     # deleting 100,000 messages to put the due set back is quadratic in SQLite (the unindexed
     # self-reference notification.digest_id is checked for every deleted row): each mode gets a
     # copy instead (the repeats of the growth figure, at 10,000 due, still delete)
@@ -48,16 +50,25 @@ def main() -> None:
                     session.execute(update(table).where(table.c.id == bindparam("item_id"))
                                     .values(next_reminder_at=bindparam("next")), original)
                     session.commit()
+                cpu_before = cpu_seconds()
                 start = time.perf_counter()
                 result = sweep(session, TICK, render_worker=None if mode == "auto" else False)
                 runs[mode].append((time.perf_counter() - start, sum(result["queued"].values())))
+                cpu[mode].append([round(after - before, 3) for before, after in zip(cpu_before, cpu_seconds())])
                 session.expunge_all()
     # the sweep's render worker (a child process, waited for at the end of each sweep) counts too:
     # both peaks added, as if they had come at the same moment
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"runs": runs[modes[0]], "modes": runs, "peak_mb": own + worker, "sweeper_mb": own,
+    print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "peak_mb": own + worker, "sweeper_mb": own,
                       "worker_mb": worker}))
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process and of its children waited for (the sweep's
+    worker is waited for before the sweep returns)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def copy_of(url: str, mode: str) -> str:

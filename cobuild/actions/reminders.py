@@ -161,7 +161,8 @@ def _unique(people: list[Person]) -> list[Person]:
 
 def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500,
                 directory: Directory | None = None, render_worker: bool | None = None) -> dict:
-    """`render_worker`: render big ticks in a second process (None: when there is a second core).
+    """`render_worker`: work big ticks out and render them in a second process (None: when
+    there is a second core and the database is a SQLite file).
     SQLite only: the overlapping batches share one transaction's commits, which on PostgreSQL
     would release the row locks of the batch read ahead; there, more sweepers use more cores."""
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
