@@ -295,10 +295,14 @@ def plan_in_worker(url: str, now: datetime, items: list[tuple]) -> Planned:
         _planner = ((url, now), session, outbox, Directory(session, set()))
     _, session, outbox, directory = _planner
     try:
-        return plan_batch(session, items, now, outbox, directory)
-    finally:
-        # end the read: a reader held open would keep SQLite from copying its log back
-        session.commit()
+        planned = plan_batch(session, items, now, outbox, directory)
+    except BaseException:
+        # the sweep does this batch itself; the next one starts clean
+        session.rollback()
+        outbox.pending = []
+        raise
+    session.commit()  # end the read: a reader held open would keep SQLite from copying its log back
+    return planned
 
 
 class _Batch:
