@@ -68,8 +68,11 @@ class Outbox:
         self._channels: dict[int, list[tuple[str, str]]] = {}
         self._release: dict[tuple[int, datetime], datetime] = {}
         self._today: dict[tuple[int, datetime], date] = {}
-        # (calendar, policy, date, now) -> computed steps: items that share a deadline share a ladder
+        # (calendar and policy's number, date, now) -> computed steps: items that share a deadline
+        # share a ladder (`for_items`)
         self.ladders: dict[tuple, tuple] = {}
+        self._families: dict[tuple, int] = {}
+        self._for_items: dict[tuple[int, datetime], tuple] = {}
         self.inserted: dict[str, int] = {}
         # batched: `enqueue` only collects; `prepare` + `write` check, render and insert a whole batch at
         # once (one existence query, one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING,
@@ -80,6 +83,19 @@ class Outbox:
         if council.id not in self._calendars:
             self._calendars[council.id] = (calendar_of(council), Policy.of(council))
         return self._calendars[council.id]
+
+    def for_items(self, council: Council, now: datetime) -> tuple[WorkCalendar, Policy, date, int]:
+        """What working out each item of a council needs at `now`, asked once per item: its
+        calendar, policy and local date, and the number of its (calendar, policy) pair among this
+        sweep's — councils with the same pair share ladders (`ladders`) keyed by that number
+        (hashing the policy itself for every item was ~2 % of working a batch out)."""
+        key = (council.id, now)
+        found = self._for_items.get(key)
+        if found is None:
+            cal, policy = self.calendar(council)
+            family = self._families.setdefault((cal.key, policy), len(self._families))
+            found = self._for_items[key] = (cal, policy, self.today(council, now), family)
+        return found
 
     def today(self, council: Council, now: datetime) -> date:
         """The council's local date at `now` (asked once per item: kept per council and time)."""

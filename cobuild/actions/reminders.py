@@ -391,14 +391,14 @@ def _write(session: Session, outbox: Outbox, batch: _Batch, now: datetime, count
 def _remind_item(item, council, directory, cooperating_units, outbox, now, marks: list) -> datetime:
     """Queue the item's due steps; its escalation and overdue marks go to `marks` (`record_marks`).
     Returns when the item is next due."""
-    cal, policy = outbox.calendar(council)
-    today = outbox.today(council, now)
+    cal, policy, today, family = outbox.for_items(council, now)
     if item.status in LADDER_STATES and item.deadline and item.lead_unit_id:
-        key = (cal.key, policy, item.deadline, now)
-        if key not in outbox.ladders:  # pure in these inputs: computed once per deadline and calendar
-            outbox.ladders[key] = (*due_steps(deadline_steps(item.deadline, cal, policy), now),
-                                   cal.workdays_between(today, cal.on_or_before(item.deadline)))
-        steps, following, days_left = outbox.ladders[key]
+        key = (family, item.deadline, now)
+        ladder = outbox.ladders.get(key)
+        if ladder is None:  # pure in these inputs: computed once per deadline and calendar
+            ladder = outbox.ladders[key] = (*due_steps(deadline_steps(item.deadline, cal, policy), now),
+                                            cal.workdays_between(today, cal.on_or_before(item.deadline)))
+        steps, following, days_left = ladder
         if not steps:
             return following or FAR_FUTURE
         basis = item.deadline.isoformat()
