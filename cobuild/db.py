@@ -198,6 +198,16 @@ def update_many(session: Session, table, column: str, values: list[tuple]) -> No
         [(process(value), row_id) for row_id, value in values])
 
 
+def sqlite_file(session: Session) -> str | None:
+    """The path of the session's SQLite database file; None for another database, or SQLite in
+    memory or named by a `file:` URI (which a second connection cannot simply open by path)."""
+    url = session.get_bind().url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
+            or url.database.startswith("file:"):
+        return None
+    return url.database
+
+
 class Checkpoints:
     """SQLite's WAL checkpoints in a thread of their own, while a long run of commits goes on.
 
@@ -218,11 +228,8 @@ class Checkpoints:
 
     @classmethod
     def start(cls, session: Session) -> "Checkpoints | None":
-        url = session.get_bind().url
-        if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:" \
-                or url.database.startswith("file:"):
-            return None
-        return cls(url.database)
+        path = sqlite_file(session)
+        return cls(path) if path else None
 
     def nudge(self) -> None:
         self._wake.set()

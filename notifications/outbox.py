@@ -67,7 +67,6 @@ class Outbox:
         self._override_parts: dict[tuple[int, str, str], dict[str, str] | None] = {}
         self._channels: dict[int, list[tuple[str, str]]] = {}
         self._release: dict[tuple[int, datetime], datetime] = {}
-        self._today: dict[tuple[int, datetime], date] = {}
         # (calendar and policy's number, date, now) -> computed steps: items that share a deadline
         # share a ladder (`for_items`)
         self.ladders: dict[tuple, tuple] = {}
@@ -94,14 +93,8 @@ class Outbox:
         if found is None:
             cal, policy = self.calendar(council)
             family = self._families.setdefault((cal.key, policy), len(self._families))
-            found = self._for_items[key] = (cal, policy, self.today(council, now), family)
+            found = self._for_items[key] = (cal, policy, local_date(now, council.timezone), family)
         return found
-
-    def today(self, council: Council, now: datetime) -> date:
-        """The council's local date at `now` (asked once per item: kept per council and time)."""
-        if (council.id, now) not in self._today:
-            self._today[(council.id, now)] = local_date(now, council.timezone)
-        return self._today[(council.id, now)]
 
     def load_overrides(self, council_ids) -> None:
         """The template overrides of these councils, in one query (the sweep asks per batch: one

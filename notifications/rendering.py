@@ -106,15 +106,10 @@ def _override_template(source: str, part: str):
     return env.from_string(source)
 
 
-@lru_cache(maxsize=len(KINDS) * len(LANGUAGES) * len(PARTS))
-def _packaged(name: str):
-    # get_template checks its own cache and the loader's up-to-date hook on every call
-    return environment().get_template(name)
-
-
 @lru_cache(maxsize=len(KINDS) * len(LANGUAGES))
 def _packaged_parts(kind: str, lang: str) -> tuple:
-    return tuple(_packaged(f"{lang}/{kind}.{suffix}") for suffix in PARTS.values())
+    # get_template checks its own cache and the loader's up-to-date hook on every call
+    return tuple(environment().get_template(f"{lang}/{kind}.{suffix}") for suffix in PARTS.values())
 
 
 def _render_part(template, context: dict) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.actions.common import event_values, local_text, once, once_many, record_many, today_for
-from cobuild.db import Checkpoints, among, update_many
+from cobuild.db import Checkpoints, among, engine_for, sqlite_file, update_many
 from models import (
     VOTING_ROLES,
     AgendaEntry,
@@ -166,8 +166,7 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
     SQLite only: the overlapping batches share one transaction's commits, which on PostgreSQL
     would release the row locks of the batch read ahead; there, more sweepers use more cores."""
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
-    render_worker = (can_help() if render_worker is None else render_worker) \
-        and session.get_bind().dialect.name == "sqlite"
+    render_worker = can_help() if render_worker is None else render_worker
     outbox.pending = []  # batched: each batch's messages are checked, rendered and inserted together
     try:
         with fewer_collections():
@@ -288,8 +287,6 @@ def plan_in_worker(url: str, now: datetime, items: list[tuple]) -> Planned:
     connection, directory and caches, kept for the sweep's batches (a worker serves one sweep)."""
     global _planner
     if _planner is None or _planner[0] != (url, now):
-        from cobuild.db import engine_for
-
         session = Session(engine_for(url), expire_on_commit=False)
         outbox = Outbox(session, batched=True)
         _planner = ((url, now), session, outbox, Directory(session, set()))
@@ -317,12 +314,8 @@ class _Batch:
 
 
 def _worker_url(session: Session) -> str | None:
-    """Where the worker can open the same database: a SQLite file (not one in memory)."""
-    url = session.get_bind().url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:") \
-            or str(url.database).startswith("file:"):
-        return None
-    return url.render_as_string(hide_password=False)
+    """Where the worker can open the same database: a SQLite file (`sqlite_file`)."""
+    return session.get_bind().url.render_as_string(hide_password=False) if sqlite_file(session) else None
 
 
 def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict,
