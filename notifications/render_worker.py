@@ -27,6 +27,7 @@ import sys
 import threading
 from collections import deque
 from concurrent.futures import Future
+from functools import partial
 
 from notifications.rendering import render_jobs
 
@@ -107,9 +108,8 @@ class RenderWorker:
 
     def submit(self, jobs: list[tuple]) -> Answer:
         """Start rendering `jobs`: in the worker once it is up, here (when asked for) until then."""
-        if not jobs:
-            return Answer(lambda: render_jobs(jobs), None)
-        return self.call("render", (jobs,), lambda: render_jobs(jobs))
+        here = partial(render_jobs, jobs)
+        return self.call("render", (jobs,), here) if jobs else Answer(here, None)
 
     def call(self, task: str, args: tuple, here) -> Answer:
         """Start `TASKS[task](*args)` in the worker once it is up; `here()` gives the same answer
