@@ -115,7 +115,7 @@ SPIN = "import sys, time\nt = time.perf_counter()\nx = 0\nfor i in range(int(sys
 
 def measure_core_sharing(quick: bool = False) -> float:
     """How much slower two CPU-bound processes run together than one alone: what a second process
-    (the sweep's render worker) costs the first on this machine's cores."""
+    (the sweep's worker) costs the first on this machine's cores."""
     loops, repeats = ("2000000", 1) if quick else ("10000000", 3)
 
     def spin(n: int) -> float:
@@ -376,8 +376,8 @@ def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
                           f"{sweep_parts(sweep_run['per_second'], ratio)}; floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages; "
                           f"the sweep's other writes alone: its {other['deliveries']:,} deliveries {other['insert']:.2f}s + "
                           f"{other['items']:,} items rescheduled {other['update']:.2f}s, so writing and rendering alone "
-                          f"take {least / floor['seconds']:.2f} × the floor; the sweep works its batches out and renders "
-                          f"them in a second process (two cores): CPU {sum(sweep_run['cpu']):.2f}s in all (the sweeper "
+                          f"take {least / floor['seconds']:.2f} × the floor; the sweep shares its batches with a second "
+                          f"process, which works out, renders and writes those it is handed (two cores): CPU {sum(sweep_run['cpu']):.2f}s in all (the sweeper "
                           f"{sweep_run['cpu'][0]:.2f}s, its worker {sweep_run['cpu'][1]:.2f}s), so no faster than "
                           f"{sum(sweep_run['cpu']) / 2:.2f}s on two cores; with no worker (one core) it took {sweep_run['serial_seconds']:.2f}s = "
                           f"{sweep_run['serial_seconds'] / floor['seconds']:.2f} × the floor; two CPU-bound processes "

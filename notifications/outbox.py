@@ -190,7 +190,7 @@ class Outbox:
 
     def rows(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> list[dict]:
         """A prepared batch with its rendering as the notification rows `write` inserts (plain
-        data: they may be built in another process)."""
+        dicts, one INSERT for the batch)."""
         return [self._row(council, member, kind, now, step, subject_type, subject_id, basis, key, text)[0]
                 for (council, member, kind, now, step, subject_type, subject_id, basis, key), text in zip(
                     batch.messages, rendered, strict=True)]

@@ -161,10 +161,10 @@ def _unique(people: list[Person]) -> list[Person]:
 
 def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500,
                 directory: Directory | None = None, render_worker: bool | None = None) -> dict:
-    """`render_worker`: work big ticks out and render them in a second process (None: when
-    there is a second core and the database is a SQLite file).
-    SQLite only: the overlapping batches share one transaction's commits, which on PostgreSQL
-    would release the row locks of the batch read ahead; there, more sweepers use more cores."""
+    """`render_worker`: share big ticks' batches with a second process, which works them out,
+    renders and writes them itself (None: when there is a second core and the database is a
+    SQLite file, which the worker opens by its path). On PostgreSQL, more sweepers use more
+    cores: each takes the batches no other one holds (row locks)."""
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
     render_worker = can_help() if render_worker is None else render_worker
     outbox.pending = []  # batched: each batch's messages are checked, rendered and inserted together
@@ -214,14 +214,6 @@ SWEPT = (_ITEMS.id, _ITEMS.council_id, _ITEMS.status, _ITEMS.deadline, _ITEMS.cl
          _ITEMS.goal)
 _CLAIMS = Claim.__table__.c  # type: ignore[attr-defined]
 
-# full batches worked here before a render worker is started: a tick this small is over before
-# the worker would be up (~0.1-0.3 s) and pay for itself
-WORKER_AFTER_BATCHES = 4
-# batches handed to the worker and not written yet while the sweep writes the one before them
-# (2 measured no faster than 1: the two processes are then both busy)
-WORKER_AHEAD = 1
-
-
 def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]) -> list:
     """Up to `batch` numbered items whose next reminder is due: first those with a schedule to
     compute (NULL), then those whose time has come. Each is one range of ix_item_next_reminder —
@@ -244,7 +236,7 @@ def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]
 
 
 # an item as the sweep works it out: the fields of SWEPT, by name (a plain tuple: it may be
-# worked out in another process)
+# handed to the worker)
 SweptItem = namedtuple("SweptItem", [c.name for c in SWEPT])  # type: ignore[misc]
 
 
@@ -259,8 +251,8 @@ class Planned:
 
 def plan_batch(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory) -> Planned:
     """Work out a batch of due items: each one's due steps and audience, the messages not in the
-    outbox yet, rendered. Only reads: the sweep (`_write`) does the writing. Runs in the
-    sweep's process or, for a big tick, in its worker (`plan_in_worker`) on a connection of its own."""
+    outbox yet, rendered. Only reads: `_write` then writes the batch. Runs in the sweep's
+    process or, for a big tick, in its worker (`sweep_in_worker`) on a connection of its own."""
     items = [SweptItem._make(item) for item in items]
     councils = {i.council_id for i in items}
     directory.load(session, councils)
@@ -279,31 +271,45 @@ def plan_batch(session: Session, items: list, now: datetime, outbox: Outbox, dir
     return Planned(outbox.rows(prepared, render_jobs(prepared.jobs)), schedule, marks)
 
 
-_planner: tuple | None = None
+_worker_state: tuple | None = None
 
 
-def plan_in_worker(url: str, now: datetime, items: list[tuple]) -> Planned:
-    """`plan_batch` in the sweep's worker process (notifications/render_worker.py): its own
-    connection, directory and caches, kept for the sweep's batches (a worker serves one sweep)."""
-    global _planner
-    if _planner is None or _planner[0] != (url, now):
+def sweep_in_worker(url: str, now: datetime, items: list[tuple]) -> tuple[dict, dict]:
+    """A whole batch in the sweep's worker process (notifications/render_worker.py): worked out
+    (`plan_batch`) and written (`_write`, its own commit) on a connection, directory and caches of
+    its own, kept for the sweep's batches (a worker serves one sweep). Returns the batch's counts
+    and the messages it inserted, by kind."""
+    global _worker_state
+    if _worker_state is None or _worker_state[0] != (url, now):
         session = Session(engine_for(url), expire_on_commit=False)
         outbox = Outbox(session, batched=True)
-        _planner = ((url, now), session, outbox, Directory(session, set()))
-    _, session, outbox, directory = _planner
+        _worker_state = ((url, now), session, outbox, Directory(session, set()))
+    _, session, outbox, directory = _worker_state
+    counts = {"escalations": 0, "overdue_marked": 0}
+    before = dict(outbox.inserted)
     try:
-        planned = plan_batch(session, items, now, outbox, directory)
+        _write(session, outbox, plan_batch(session, items, now, outbox, directory), now, counts)
     except BaseException:
-        # the sweep does this batch itself; the next one starts clean
+        # the sweep does this batch itself (nothing of it was committed); the next starts clean
         session.rollback()
         outbox.pending = []
         raise
-    session.commit()  # end the read: a reader held open would keep SQLite from copying its log back
-    return planned
+    inserted = {kind: n - before.get(kind, 0) for kind, n in outbox.inserted.items() if n != before.get(kind, 0)}
+    return counts, inserted
+
+
+def end_worker() -> None:
+    """The worker's database connection closed, before its process leaves."""
+    global _worker_state
+    if _worker_state is not None:
+        session = _worker_state[1]
+        session.close()
+        session.get_bind().dispose()
+        _worker_state = None
 
 
 class _Batch:
-    """One batch between being read and being written: its plan, here or in the worker."""
+    """One batch handed to the worker and not finished yet (still due in the database)."""
 
     def __init__(self, items: list, answer: Answer):
         self.items, self.answer = items, answer
@@ -318,30 +324,60 @@ def _worker_url(session: Session) -> str | None:
     return session.get_bind().url.render_as_string(hide_password=False) if sqlite_file(session) else None
 
 
+# full batches worked here before a worker is started: a tick this small is over before the
+# worker would be up (~0.5 s) and pay for itself
+WORKER_AFTER_BATCHES = 4
+# batches handed to the worker and not finished: one it works on, one waiting for it, so that
+# it never waits for the sweep
+WORKER_QUEUE = 2
+
+
 def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, counts: dict,
                    directory: Directory, render_worker: bool) -> dict:
-    """Read a batch, have it worked out and rendered (`plan_batch`); then write it and commit.
-    With a worker the batches overlap: while batch n is worked out in the worker, batch n-1 is
-    written and batch n+1 read here. Each commit holds one whole batch's messages, marks and
-    next times, so a crash leaves each item either done or still due."""
+    """Read a batch, work it out (`plan_batch`), write it and commit. With a worker, batches
+    are shared out as they are read: the worker takes one whenever it has fewer than
+    WORKER_QUEUE, and works it out and writes it itself; the sweep does the others. Each commit
+    holds one whole batch's messages, marks and next times, so a crash leaves each item either
+    done or still due."""
     worker: RenderWorker | None = None
     url = _worker_url(session) if render_worker else None
-    in_flight: deque[_Batch] = deque()  # read, not written yet (still due in the database)
+    handed: deque[_Batch] = deque()  # with the worker, not finished (still due in the database)
     full_batches, tried = 0, False
     checkpoints = None
+
+    def here(items: list) -> None:
+        _write(session, outbox, plan_batch(session, items, now, outbox, directory), now, counts)
+
+    def finish(done: _Batch) -> None:
+        answer = done.answer.result()  # a batch the worker failed is done here meanwhile (None)
+        if answer is not None:
+            batch_counts, inserted = answer
+            for key, n in batch_counts.items():
+                counts[key] += n
+            for kind, n in inserted.items():
+                outbox.inserted[kind] = outbox.inserted.get(kind, 0) + n
+
     try:
         while True:
             if checkpoints is not None:
                 checkpoints.nudge()
-            items = _due_batch(session, now, batch, [i for b in in_flight for i in b.item_ids])
+            while handed and handed[0].answer.done:
+                finish(handed.popleft())
+            items = _due_batch(session, now, batch, [i for b in handed for i in b.item_ids])
             counts["items"] += len(items)
             if items:
-                in_flight.append(_plan(session, items, now, outbox, directory, worker, url))
+                answer = None
+                if worker is not None and len(handed) < WORKER_QUEUE:
+                    answer = worker.call("sweep", (url, now, [tuple(item) for item in items]), partial(here, items))
+                if answer is not None and answer.in_worker:
+                    handed.append(_Batch(items, answer))
+                else:
+                    here(items)
             if len(items) < batch:
                 # a short batch was every due item (each one's next step is after `now`): no need
                 # to ask again (on PostgreSQL the rows another sweeper holds are that sweeper's)
-                while in_flight:
-                    _write(session, outbox, in_flight.popleft(), now, counts)
+                while handed:
+                    finish(handed.popleft())
                 return counts
             full_batches += 1
             if url and not tried and full_batches >= WORKER_AFTER_BATCHES:
@@ -351,10 +387,6 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
                 except OSError as error:  # no process to be had (limits, no executable): work here
                     log.warning("could not start the sweep's worker (%s); working in the sweep", error)
                 checkpoints = Checkpoints.start(session)
-            # with a worker, WORKER_AHEAD batches stay with it while the oldest is written (so
-            # that it always has the next one to start on); without, each is written at once
-            while len(in_flight) > (WORKER_AHEAD if worker else 0):
-                _write(session, outbox, in_flight.popleft(), now, counts)
     finally:
         if worker is not None:
             worker.close()
@@ -362,17 +394,7 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
             checkpoints.close()
 
 
-def _plan(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory,
-          worker: RenderWorker | None, url: str | None) -> _Batch:
-    """The batch's plan: from the worker once it is up (here if it is not, or fails)."""
-    here = partial(plan_batch, session, items, now, outbox, directory)
-    if worker is None:
-        return _Batch(items, Answer(here, None))
-    return _Batch(items, worker.call("plan", (url, now, [tuple(item) for item in items]), here))
-
-
-def _write(session: Session, outbox: Outbox, batch: _Batch, now: datetime, counts: dict) -> None:
-    planned: Planned = batch.answer.result()
+def _write(session: Session, outbox: Outbox, planned: Planned, now: datetime, counts: dict) -> None:
     record_marks(session, planned.marks, now, counts)
     outbox.write(planned.rows)
     # one executemany UPDATE of just this column (core, not the ORM: it neither checks nor

@@ -1,7 +1,7 @@
-"""Big ticks are worked out and rendered in a second process (notifications/render_worker.py)
-while the sweep writes the batch before and reads the batch after: what ends up in the outbox
-must be exactly what the sweep queues alone, and a worker that dies or fails costs nothing but
-time."""
+"""Big ticks are shared with a second process (notifications/render_worker.py), which works out,
+renders and writes the batches it is handed while the sweep does the others: what ends up in
+the outbox must be exactly what the sweep queues alone, the audit chain must stay whole with two
+writers, and a worker that dies or fails costs nothing but time."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import select
 
 from cobuild.actions import reminders
+from cobuild.actions.common import verify_audit
 from cobuild.actions.reminders import sweep
 from cobuild.db import session_for
 from models import AuditEvent, Delivery, Item, Notification
@@ -57,6 +58,7 @@ def outbox(session) -> dict:
         "audit": sorted((e.action, e.subject_id) for e in session.exec(select(AuditEvent)).all()
                         if e.action.startswith("item.escalate") or e.action == "item.overdue"),
         "next": sorted((i.id, i.next_reminder_at) for i in session.exec(select(Item)).all()),
+        "audit chain": verify_audit(session)["ok"],
     }
 
 
@@ -86,13 +88,14 @@ def swept(folder, monkeypatch, worker_class=None) -> tuple[dict, dict]:
         return counts, outbox(session)
 
 
-def test_a_big_tick_rendered_in_the_worker_queues_exactly_what_the_sweep_queues_alone(tmp_path, monkeypatch):
+def test_a_big_tick_shared_with_the_worker_queues_exactly_what_the_sweep_queues_alone(tmp_path, monkeypatch):
     alone = swept(tmp_path / "alone", monkeypatch)
     ReadyWorker.used = 0
     worker = swept(tmp_path / "worker", monkeypatch, ReadyWorker)
-    assert ReadyWorker.used > 0, "no batch was rendered in the worker"
+    assert ReadyWorker.used > 0, "no batch was done in the worker"
     assert sum(alone[0]["queued"].values()) >= 20 and alone[1]["audit"], "the data set should reach escalations"
-    assert alone == worker
+    assert alone[1]["audit chain"] is True
+    assert alone == worker  # counts too: the worker's escalations and messages are counted once
 
 
 def test_a_small_tick_never_starts_a_worker(world, monkeypatch):
@@ -157,6 +160,20 @@ def test_a_worker_that_cannot_read_the_database_costs_nothing_but_time(tmp_path,
     ReadyWorker.used = 0
     assert swept(tmp_path / "alone", monkeypatch) == swept(tmp_path / "unreadable", monkeypatch, ReadyWorker)
     assert ReadyWorker.used > 0, "the worker was not asked"
+
+
+def test_a_worker_that_cannot_write_costs_nothing_but_time(tmp_path, monkeypatch, caplog):
+    """The worker writes the batches it is handed; if its write fails (here: the database opened
+    read-only), nothing of that batch is committed and the sweep does the batch itself."""
+    def read_only(session):
+        return f"sqlite:///file:{reminders.sqlite_file(session)}?mode=ro&uri=true"
+
+    monkeypatch.setattr(reminders, "_worker_url", read_only)
+    ReadyWorker.used = 0
+    assert swept(tmp_path / "alone", monkeypatch) == swept(tmp_path / "read-only", monkeypatch, ReadyWorker)
+    assert ReadyWorker.used > 0, "the worker was not asked"
+    failures = [r.getMessage() for r in caplog.records if "could not do a batch" in r.getMessage()]
+    assert failures and all("readonly" in f for f in failures), failures  # it read, then failed to write
 
 
 def test_only_a_database_file_is_opened_by_the_worker():
