@@ -24,25 +24,33 @@ def fresh_url(folder: Path, name: str) -> str:
 
 
 def measure_sweep(folder: Path, councils: int, open_items: int, due: int, repeats: int = 1,
-                  also_serial: bool = False) -> dict:
+                  also_serial: bool = False, pairs: bool = False) -> dict:
     """Build the data here, time the sweep at TICK in a child process (bench/sweep_child.py: its
     peak RSS is the sweep's alone); with repeats > 1 the median run is reported — single runs of
     ~0.1 s swing by 2× on this machine. `also_serial`: time it again in the same child with no
-    render worker (one core)."""
+    worker (one core). `pairs`: each of the `repeats` runs on a copy of its own, followed at once
+    by its floor (`measure_floor`); the pair with the median ratio is reported."""
     from bench.data import build
 
     url = fresh_url(folder, f"sweep-{open_items}-{due}")
     build(url, councils, open_items, due)
     done = subprocess.run([sys.executable, "-m", "bench.sweep_child", url, str(repeats),
-                           "auto,serial" if also_serial else "auto"], cwd=ROOT, capture_output=True, text=True, check=True)
+                           "auto,serial" if also_serial else "auto", *(["--fresh", "--floor"] if pairs else [])],
+                          cwd=ROOT, capture_output=True, text=True, check=True)
     child = json.loads(done.stdout.strip().splitlines()[-1])
     runs = child["runs"]
-    seconds, queued = sorted(runs)[len(runs) // 2]
+    floors = child["floors"]
+    if floors:  # the run whose ratio to its own floor is the median
+        order = sorted(range(len(runs)), key=lambda k: runs[k][0] / floors[k]["seconds"])
+        chosen = order[len(order) // 2]
+    else:
+        chosen = [r[0] for r in runs].index(sorted(runs)[len(runs) // 2][0])
+    seconds, queued = runs[chosen]
     serial = sorted(child["modes"].get("serial", []))
-    # the CPU time (sweeper, worker) of the run reported: the machine's work, whatever the overlap
-    cpu = child["cpu"]["auto"][[r[0] for r in runs].index(seconds)]
     return {"seconds": seconds, "queued": queued, "per_second": queued / seconds if seconds else 0, "url": url,
-            "cpu": cpu,
+            # the CPU time (sweeper, worker) of the run reported: the machine's work, whatever the overlap
+            "cpu": child["cpu"]["auto"][chosen], "floor": floors[chosen] if floors else None,
+            "pairs": [(round(r[0], 3), round(f["seconds"], 3)) for r, f in zip(runs, floors)],
             "runs": [round(r[0], 3) for r in runs], "peak_mb": child["peak_mb"], "sweeper_mb": child["sweeper_mb"],
             "worker_mb": child["worker_mb"], "serial_seconds": serial[len(serial) // 2][0] if serial else None}
 
@@ -260,8 +268,8 @@ def _lane_data(folder: Path, scale: dict, want) -> tuple[list, dict | None]:
     from bench.data import build
 
     results = []
-    sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"], also_serial=True) \
-        if want("sweep") else None
+    sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"], repeats=scale["sweep_pairs"],
+                              also_serial=True, pairs=True) if want("sweep") else None
     if sweep_run:
         record_sweep(results, scale, sweep_run)
     if want("growth"):
@@ -332,9 +340,9 @@ def main() -> None:
 
     # quick: small sizes and fewer repeats, to prove the suite works (figures from it mean little)
     scale = dict(quick=True, councils=20, items=20_000, due=2_000, growth=(5_000, 10_000, 20_000), growth_due=500,
-                 growth_repeats=3, naive=100, web_seconds=3, dispatch=2_000) if args.quick else \
+                 growth_repeats=3, naive=100, web_seconds=3, dispatch=2_000, sweep_pairs=3) if args.quick else \
         dict(quick=False, councils=2_000, items=1_000_000, due=100_000, growth=(100_000, 300_000, 1_000_000),
-             growth_due=10_000, growth_repeats=5, naive=1_000, web_seconds=20, dispatch=20_000)  # the issue's sizes
+             growth_due=10_000, growth_repeats=5, naive=1_000, web_seconds=20, dispatch=20_000, sweep_pairs=3)  # the issue's sizes
     folder = Path(tempfile.mkdtemp(prefix="cobuild-bench-"))
     try:
         results = _measure(folder, scale, want)
@@ -363,9 +371,17 @@ def sweep_parts(per_second: float, ratio: float) -> str:
             f"({'met' if per_second >= 40_000 else 'not met'}: ≥ 40,000/s)")
 
 
+def pairs_note(sweep_run: dict) -> str:
+    pairs = sweep_run["pairs"]
+    if not pairs:
+        return "one run, its floor measured after it"
+    return (f"the median of {len(pairs)} runs, each on a copy of its own and followed at once by its floor "
+            f"(sweep / floor: {', '.join(f'{s:.2f}s / {f:.2f}s = {s / f:.2f} ×' for s, f in pairs)})")
+
+
 def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     peak_mb = sweep_run["peak_mb"]
-    floor = measure_floor(sweep_run["url"], sweep_run["queued"])
+    floor = sweep_run["floor"] or measure_floor(sweep_run["url"], sweep_run["queued"])
     ratio = sweep_run["seconds"] / floor["seconds"]
     other = measure_other_writes(sweep_run["url"])
     least = floor["seconds"] + other["insert"] + other["update"]
@@ -373,7 +389,7 @@ def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     results.append(result("sweep", f"sweep throughput ({scale['items']:,} open, {scale['due']:,} due, {scale['councils']} councils)",
                           "reminders/s", sweep_run["per_second"], SWEEP_TARGET, floor["seconds"],
                           ratio, sweep_run["per_second"] >= 40_000 and ratio <= 1.5,
-                          f"{sweep_parts(sweep_run['per_second'], ratio)}; floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages; "
+                          f"{sweep_parts(sweep_run['per_second'], ratio)}; {pairs_note(sweep_run)}; floor = render {floor['render']:.2f}s + bulk insert {floor['insert']:.2f}s of the same messages; "
                           f"the sweep's other writes alone: its {other['deliveries']:,} deliveries {other['insert']:.2f}s + "
                           f"{other['items']:,} items rescheduled {other['update']:.2f}s, so writing and rendering alone "
                           f"take {least / floor['seconds']:.2f} × the floor; the sweep shares its batches with a second "

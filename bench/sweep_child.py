@@ -1,27 +1,39 @@
 """Timed sweeps in a process of their own, so that the peak RSS is the sweep's and not the
 data set-up's:
 
-    python -m bench.sweep_child URL REPEATS [MODES]
+    python -m bench.sweep_child URL REPEATS [MODES] [--fresh] [--floor]
 
-MODES is a comma-separated list of `auto` (the sweep as it runs in production: big ticks
-render in a second process) and `serial` (everything in this process); each mode runs
+MODES is a comma-separated list of `auto` (the sweep as it runs in production: big ticks are
+shared with a second process) and `serial` (everything in this process); each mode runs
 REPEATS times, each mode on its own copy of the database (made before any sweep, with
 SQLite's backup API), and within a mode the due set is put back before every run after the
-first (its messages deleted, its next_reminder_at restored). Prints one JSON line: the runs of each mode
-(seconds, messages), the CPU time each run took in this process and in the sweep's worker, and
-peak RSS (the sweeper's plus its worker's)."""
+first (its messages deleted, its next_reminder_at restored) — or, with `--fresh`, every run
+has a copy of its own. `--floor`: right after each `auto` run, its floor (bench/__main__.py,
+`measure_floor`: the same number of messages rendered alone and inserted alone, in a process of
+its own) on that run's database, so that each run and its floor are seconds apart on this noisy machine. Prints one
+JSON line: the runs of each mode (seconds, messages), the CPU time each run took in this process
+and in the sweep's worker, the floors, and peak RSS (the sweeper's plus its worker's)."""
 
 from __future__ import annotations
 
 import json
 import resource
+import subprocess
 import sys
 import time
 
 
 def main() -> None:
-    url, repeats = sys.argv[1], int(sys.argv[2])
-    modes = (sys.argv[3] if len(sys.argv) > 3 else "auto").split(",")
+    if sys.argv[1] == "floor":  # python -m bench.sweep_child floor URL MESSAGES
+        from bench.__main__ import measure_floor
+
+        print(json.dumps(measure_floor(sys.argv[2], int(sys.argv[3]))))
+        return
+    flags = {a for a in sys.argv[1:] if a.startswith("--")}
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    url, repeats = args[0], int(args[1])
+    modes = (args[2] if len(args) > 2 else "auto").split(",")
+    fresh = "--fresh" in flags
     from sqlalchemy import bindparam, delete, update
     from sqlmodel import select
 
@@ -35,13 +47,16 @@ def main() -> None:
     # deleting 100,000 messages to put the due set back is quadratic in SQLite (the unindexed
     # self-reference notification.digest_id is checked for every deleted row): each mode gets a
     # copy instead (the repeats of the growth figure, at 10,000 due, still delete)
-    urls = {mode: url if n == 0 else copy_of(url, mode) for n, mode in enumerate(modes)}
-    for mode in modes:
-        with session_for(urls[mode]) as session:
+    runs_of = [(mode, n) for mode in modes for n in range(repeats if fresh else 1)]
+    urls = {run: url if k == 0 else copy_of(url, f"{run[0]}{run[1]}") for k, run in enumerate(runs_of)}
+    floors: list[dict] = []
+    peaks: tuple[float, float] | None = None
+    for mode, first in runs_of:
+        with session_for(urls[(mode, first)]) as session:
             original = [{"item_id": i, "next": at} for i, at in session.exec(
                 select(Item.id, Item.next_reminder_at).where(Item.next_reminder_at <= TICK)).all()]
-            for n in range(repeats):
-                if n:
+            for n in range(first, first + 1) if fresh else range(repeats):
+                if n and not fresh:
                     if not original:
                         raise SystemExit("no due set to restore")
                     session.execute(delete(Delivery))
@@ -56,12 +71,40 @@ def main() -> None:
                 runs[mode].append((time.perf_counter() - start, sum(result["queued"].values())))
                 cpu[mode].append([round(after - before, 3) for before, after in zip(cpu_before, cpu_seconds())])
                 session.expunge_all()
-    # the sweep's render worker (a child process, waited for at the end of each sweep) counts too:
-    # both peaks added, as if they had come at the same moment
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "peak_mb": own + worker, "sweeper_mb": own,
-                      "worker_mb": worker}))
+                if peaks is None:  # the first sweep's peak, before a floor process counts among the children
+                    peaks = peak_mb()
+                if mode == "auto" and "--floor" in flags:
+                    # the sweep's write-ahead log copied back first (not timed), so that the floor's
+                    # insert starts from an empty log, as after the sweep's process has gone; the
+                    # floor in a fresh process, as it was measured before (not in the sweep's heap)
+                    session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                    session.commit()
+                    done = subprocess.run([sys.executable, "-m", "bench.sweep_child", "floor", urls[(mode, first)],
+                                           str(runs[mode][-1][1])], capture_output=True, text=True, check=True)
+                    floors.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        if fresh and urls[(mode, first)] != url:
+            remove(urls[(mode, first)])
+    own, worker = peaks or peak_mb()
+    print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "floors": floors, "peak_mb": own + worker,
+                      "sweeper_mb": own, "worker_mb": worker}))
+
+
+def peak_mb() -> tuple[float, float]:
+    """Peak RSS so far of this process and of the sweep's worker (a child process, waited for at
+    the end of each sweep): reported added, as if both had come at the same moment."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
+def remove(url: str) -> None:
+    import os
+
+    path = url.removeprefix("sqlite:///")
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.remove(path + suffix)
+        except FileNotFoundError:
+            pass
 
 
 def cpu_seconds() -> tuple[float, float]:

@@ -266,6 +266,12 @@ def alembic_config(url: str):
     return config
 
 
+# Alembic runs migrations through module-level proxies (`alembic.context`, `alembic.op`): two
+# threads of one process migrating at once (two databases, e.g. the benchmarks' two lanes) trip
+# over each other ("table alembic_version already exists", KeyError 'script'). One at a time.
+_migrating = threading.Lock()
+
+
 def upgrade(url: str) -> str:
     """Create or upgrade the schema to the newest migration; returns the revision."""
     from alembic import command
@@ -280,7 +286,8 @@ def upgrade(url: str) -> str:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         config = alembic_config(url)
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        with _migrating:
+            command.upgrade(config, "head")
         connection.commit()
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

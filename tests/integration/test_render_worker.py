@@ -23,7 +23,7 @@ from notifications.samples import sample
 from .conftest import World, at, throwaway_database
 
 pytestmark = pytest.mark.skipif(os.environ.get("COBUILD_TEST_DB") == "postgres",
-                                reason="the render worker's overlapping batches are for SQLite only")
+                                reason="the sweep's worker is for SQLite files only")
 
 UNITS = ("school", "hospital", "power", "company")
 
