@@ -373,15 +373,13 @@ def sweep_parts(per_second: float, ratio: float) -> str:
 
 def pairs_note(sweep_run: dict) -> str:
     pairs = sweep_run["pairs"]
-    if not pairs:
-        return "one run, its floor measured after it"
     return (f"the median of {len(pairs)} runs, each on a copy of its own and followed at once by its floor "
             f"(sweep / floor: {', '.join(f'{s:.2f}s / {f:.2f}s = {s / f:.2f} ×' for s, f in pairs)})")
 
 
 def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     peak_mb = sweep_run["peak_mb"]
-    floor = sweep_run["floor"] or measure_floor(sweep_run["url"], sweep_run["queued"])
+    floor = sweep_run["floor"]  # measured right after the run (measure_sweep with pairs)
     ratio = sweep_run["seconds"] / floor["seconds"]
     other = measure_other_writes(sweep_run["url"])
     least = floor["seconds"] + other["insert"] + other["update"]

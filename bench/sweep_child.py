@@ -55,8 +55,8 @@ def main() -> None:
         with session_for(urls[(mode, first)]) as session:
             original = [{"item_id": i, "next": at} for i, at in session.exec(
                 select(Item.id, Item.next_reminder_at).where(Item.next_reminder_at <= TICK)).all()]
-            for n in range(first, first + 1) if fresh else range(repeats):
-                if n and not fresh:
+            for n in [first] if fresh else range(repeats):
+                if n and not fresh:  # the same copy again: the due set put back
                     if not original:
                         raise SystemExit("no due set to restore")
                     session.execute(delete(Delivery))

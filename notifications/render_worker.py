@@ -54,7 +54,7 @@ class WorkerGone(Exception):
 class RenderWorker:
     def __init__(self, planner: bool = False) -> None:
         """`planner`: the worker imports the sweep (and the ORM) before it says it is ready, so
-        that its first `plan` does not wait for them."""
+        that its first `sweep` task does not wait for them."""
         # the worker imports this package from where this process found it, whatever its cwd
         here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [here, os.environ.get("PYTHONPATH")]))}

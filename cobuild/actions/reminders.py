@@ -286,16 +286,15 @@ def sweep_in_worker(url: str, now: datetime, items: list[tuple]) -> tuple[dict, 
         _worker_state = ((url, now), session, outbox, Directory(session, set()))
     _, session, outbox, directory = _worker_state
     counts = {"escalations": 0, "overdue_marked": 0}
-    before = dict(outbox.inserted)
+    outbox.inserted = {}  # this batch's, for the sweep to count
     try:
-        _write(session, outbox, plan_batch(session, items, now, outbox, directory), now, counts)
+        _sweep_batch(session, items, now, outbox, directory, counts)
     except BaseException:
         # the sweep does this batch itself (nothing of it was committed); the next starts clean
         session.rollback()
         outbox.pending = []
         raise
-    inserted = {kind: n - before.get(kind, 0) for kind, n in outbox.inserted.items() if n != before.get(kind, 0)}
-    return counts, inserted
+    return counts, outbox.inserted
 
 
 def end_worker() -> None:
@@ -346,7 +345,7 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
     checkpoints = None
 
     def here(items: list) -> None:
-        _write(session, outbox, plan_batch(session, items, now, outbox, directory), now, counts)
+        _sweep_batch(session, items, now, outbox, directory, counts)
 
     def finish(done: _Batch) -> None:
         answer = done.answer.result()  # a batch the worker failed is done here meanwhile (None)
@@ -392,6 +391,12 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
             worker.close()
         if checkpoints is not None:
             checkpoints.close()
+
+
+def _sweep_batch(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory,
+                 counts: dict) -> None:
+    """One batch, start to commit: worked out, then written — in the sweep or in its worker."""
+    _write(session, outbox, plan_batch(session, items, now, outbox, directory), now, counts)
 
 
 def _write(session: Session, outbox: Outbox, planned: Planned, now: datetime, counts: dict) -> None:
