@@ -50,6 +50,7 @@ def main() -> None:
     runs_of = [(mode, n) for mode in modes for n in range(repeats if fresh else 1)]
     urls = {run: url if k == 0 else copy_of(url, f"{run[0]}{run[1]}") for k, run in enumerate(runs_of)}
     floors: list[dict] = []
+    log_back: list[float] = []  # seconds to copy each `auto` run's log back once it had returned
     peaks: tuple[float, float] | None = None
     for mode, first in runs_of:
         with session_for(urls[(mode, first)]) as session:
@@ -77,15 +78,18 @@ def main() -> None:
                     # the sweep's write-ahead log copied back first (not timed), so that the floor's
                     # insert starts from an empty log, as after the sweep's process has gone; the
                     # floor in a fresh process, as it was measured before (not in the sweep's heap)
+                    # (the sweep left that copying to a thread, after the tick: how long it still took)
+                    start = time.perf_counter()
                     session.connection().exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
                     session.commit()
+                    log_back.append(time.perf_counter() - start)
                     done = subprocess.run([sys.executable, "-m", "bench.sweep_child", "floor", urls[(mode, first)],
                                            str(runs[mode][-1][1])], capture_output=True, text=True, check=True)
                     floors.append(json.loads(done.stdout.strip().splitlines()[-1]))
         if fresh and urls[(mode, first)] != url:
             remove(urls[(mode, first)])
     own, worker = peaks or peak_mb()
-    print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "floors": floors, "peak_mb": own + worker,
+    print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "floors": floors, "log_back": log_back, "peak_mb": own + worker,
                       "sweeper_mb": own, "worker_mb": worker}))
 
 

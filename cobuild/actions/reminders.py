@@ -15,7 +15,7 @@ import gc
 import logging
 import threading
 from collections import defaultdict, deque, namedtuple
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import partial
@@ -26,7 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.actions.common import event_values, local_text, once, once_many, record_many, today_for
-from cobuild.db import Checkpoints, among, engine_for, sqlite_file, update_many
+from cobuild.db import Checkpoints, among, checkpoints_deferred, engine_for, sqlite_file, update_many
 from models import (
     VOTING_ROLES,
     AgendaEntry,
@@ -288,7 +288,8 @@ def sweep_in_worker(url: str, now: datetime, items: list[tuple]) -> tuple[dict, 
     counts = {"escalations": 0, "overdue_marked": 0}
     outbox.inserted = {}  # this batch's, for the sweep to count
     try:
-        _sweep_batch(session, items, now, outbox, directory, counts)
+        with checkpoints_deferred():  # the sweep's Checkpoints thread copies the log back
+            _sweep_batch(session, items, now, outbox, directory, counts)
     except BaseException:
         # the sweep does this batch itself (nothing of it was committed); the next starts clean
         session.rollback()
@@ -343,6 +344,7 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
     handed: deque[_Batch] = deque()  # with the worker, not finished (still due in the database)
     full_batches, tried = 0, False
     checkpoints = None
+    deferral = ExitStack()  # from the worker's start: the log is copied back after the tick (Checkpoints)
 
     def here(items: list) -> None:
         _sweep_batch(session, items, now, outbox, directory, counts)
@@ -386,11 +388,14 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
                 except OSError as error:  # no process to be had (limits, no executable): work here
                     log.warning("could not start the sweep's worker (%s); working in the sweep", error)
                 checkpoints = Checkpoints.start(session)
+                if checkpoints is not None:
+                    deferral.enter_context(checkpoints_deferred())
     finally:
         if worker is not None:
             worker.close()
+        deferral.close()
         if checkpoints is not None:
-            checkpoints.close()
+            checkpoints.close()  # copies the log back beside whatever runs next; not waited for
 
 
 def _sweep_batch(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory,

@@ -109,6 +109,14 @@ def test_update_many_sets_one_column_through_its_conversion(session):
         db.update_many(session, fast, "at", [(2, datetime(2026, 7, 1))])
 
 
+def _wait_for(condition) -> bool:
+    for _ in range(1000):
+        if condition():
+            return True
+        threading.Event().wait(0.01)
+    return False
+
+
 def test_checkpoints_copy_the_log_back_in_their_own_thread(tmp_path):
     path = tmp_path / "c.db"
     engine = db.make_engine(f"sqlite:///{path}")
@@ -117,7 +125,7 @@ def test_checkpoints_copy_the_log_back_in_their_own_thread(tmp_path):
     metadata.create_all(engine)
     assert db.Checkpoints.start(Session(create_engine("sqlite://"))) is None  # no file: nothing to do
     with Session(engine) as session:
-        checkpoints = db.Checkpoints.start(session)
+        checkpoints = db.Checkpoints.start(session, limit=0)  # copy back whenever nudged
         assert checkpoints is not None
         try:
             # a connection that never copies the log back by itself: the database file grows
@@ -129,12 +137,66 @@ def test_checkpoints_copy_the_log_back_in_their_own_thread(tmp_path):
             session.commit()
             assert path.stat().st_size == before
             checkpoints.nudge()
-            for _ in range(500):
-                if path.stat().st_size > before:
-                    break
-                threading.Event().wait(0.01)
-            assert path.stat().st_size > before + 50_000
+            assert _wait_for(lambda: path.stat().st_size > before + 50_000)
         finally:
-            checkpoints.close()
+            checkpoints.close(wait=True)
         assert not checkpoints._thread.is_alive()
         assert session.execute(select(func.count(), func.max(table.c.id))).one() == (2000, 2000)
+
+
+def _big_rows(n: int, start: int = 0) -> list[dict]:
+    return [{"key": f"b{i}", "note": "备注" * 1000} for i in range(start, start + n)]  # ~6 KB: more than a page each
+
+
+def test_a_burst_defers_the_copying_back_until_it_is_over(tmp_path):
+    """In `checkpoints_deferred` a commit past SQLite's 1,000 pages leaves the log alone; the
+    Checkpoints thread copies it back only past its limit, and once when closed; the connection
+    gets SQLite's default back for the next transaction begun outside the burst."""
+    path = tmp_path / "c.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    metadata = MetaData()
+    table = _table(metadata, "t")
+    metadata.create_all(engine)
+    log = tmp_path / "c.db-wal"
+
+    def autocheckpoint(session) -> int:
+        return session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint").scalar()
+
+    with Session(engine) as session:
+        assert autocheckpoint(session) == 1000
+        session.commit()
+        checkpoints = db.Checkpoints.start(session)  # the limit (1 GiB) is never reached here
+        assert checkpoints is not None
+        before = path.stat().st_size
+        with db.checkpoints_deferred():
+            for start in range(0, 1500, 500):
+                db.insert_many_unless_exist(session, table, _big_rows(500, start), "key")
+                assert autocheckpoint(session) == 0
+                session.commit()
+                checkpoints.nudge()
+            assert log.stat().st_size > 1000 * 4096  # past SQLite's own threshold, not copied back
+            assert path.stat().st_size == before
+        assert autocheckpoint(session) == 1000  # outside the burst: SQLite's default again
+        session.commit()
+        assert path.stat().st_size == before
+        checkpoints.close()  # not waited for: the thread copies the log back and ends
+        assert _wait_for(lambda: not checkpoints._thread.is_alive())
+        assert path.stat().st_size > before + 1000 * 4096
+        assert session.execute(select(func.count()).select_from(table)).scalar() == 1500
+
+
+def test_deferring_is_this_threads_alone(tmp_path):
+    """Another thread's transactions (the scheduler's other jobs) keep SQLite's default."""
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    seen = []
+
+    def other() -> None:
+        with engine.connect() as connection:
+            seen.append(connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
+
+    with db.checkpoints_deferred(), engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert seen == [1000]
