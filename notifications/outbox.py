@@ -201,10 +201,11 @@ class Outbox:
         if not rows:
             return 0
         session = self.session
-        ids = insert_many_once(session, rows)
         held = NotificationStatus.held
-        self._prefetch_channels([row["member_id"] for row in rows
-                                 if row["dedupe_key"] in ids and row["status"] != held])
+        # read before the INSERT: on SQLite a batch's first write takes the database's one write
+        # lock, which the sweep's worker waits for, until the commit
+        self._prefetch_channels([row["member_id"] for row in rows if row["status"] != held])
+        ids = insert_many_once(session, rows)
         deliveries, nobody = [], []
         for row in rows:
             notification_id = ids.get(row["dedupe_key"])
