@@ -176,8 +176,22 @@ def among(session: Session, values: list):
     Elsewhere the list itself."""
     if session.get_bind().dialect.name != "sqlite":
         return values
-    return select(literal_column("value")).select_from(
-        func.json_each(bindparam("among", json.dumps(values), unique=True)))
+    return _json_each(bindparam("among", json.dumps(values), unique=True))
+
+
+def among_param(name: str, dialect: str):
+    """`among` for a statement built once and run many times: the list is bound by `name` at
+    each execution, as `among_values` gives it."""
+    return _json_each(bindparam(name)) if dialect == "sqlite" else bindparam(name, expanding=True)
+
+
+def among_values(dialect: str, values: list):
+    """The value to bind to an `among_param`."""
+    return json.dumps(values) if dialect == "sqlite" else values
+
+
+def _json_each(param):
+    return select(literal_column("value")).select_from(func.json_each(param))
 
 
 def update_many(session: Session, table, column: str, values: list[tuple]) -> None:

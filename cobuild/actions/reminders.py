@@ -12,7 +12,6 @@ Three parts, each idempotent and each proportional to what is due, not to what e
 from __future__ import annotations
 
 import gc
-import json
 import logging
 import threading
 from collections import defaultdict, deque, namedtuple
@@ -22,12 +21,13 @@ from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, bindparam, func, literal_column, or_, update
+from sqlalchemy import Select, bindparam, or_, update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.actions.common import event_values, local_text, once, once_many, record_many, today_for
-from cobuild.db import Checkpoints, among, checkpoints_deferred, engine_for, sqlite_file, update_many
+from cobuild.db import (Checkpoints, among, among_param, among_values, checkpoints_deferred, engine_for, sqlite_file,
+                        update_many)
 from models import (
     VOTING_ROLES,
     AgendaEntry,
@@ -225,7 +225,7 @@ def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]
     for part in (0, 1):
         params: dict = {"now": now, "limit": batch - len(items)}
         if in_flight:
-            params["in_flight"] = json.dumps(in_flight) if dialect == "sqlite" else in_flight
+            params["in_flight"] = among_values(dialect, in_flight)
         items += session.execute(_due_query(dialect, part, bool(in_flight)), params).all()
         if len(items) >= batch:
             break
@@ -245,10 +245,7 @@ def _due_query(dialect: str, part: int, excluding: bool) -> Select:
         query = sa_select(*SWEPT).where(_ITEMS.status.in_([s.value for s in SCHEDULED_STATES]),
                                         _ITEMS.number.is_not(None), due)
         if excluding:
-            # on SQLite one JSON text read by json_each (as `among`), elsewhere an expanding list
-            held = sa_select(literal_column("value")).select_from(func.json_each(bindparam("in_flight"))) \
-                if dialect == "sqlite" else bindparam("in_flight", expanding=True)
-            query = query.where(_ITEMS.id.not_in(held))
+            query = query.where(_ITEMS.id.not_in(among_param("in_flight", dialect)))
         if dialect == "postgresql":
             # several sweepers at once each take a batch nobody else holds (row locks until the
             # batch commits); the unique dedupe keys stay the last line of defence
