@@ -4,7 +4,10 @@ data set-up's:
     python -m bench.sweep_child URL REPEATS [MODES] [--fresh] [--floor]
 
 MODES is a comma-separated list of `auto` (the sweep as it runs in production: big ticks are
-shared with a second process) and `serial` (everything in this process); each mode runs
+shared with a second process, here one kept from an earlier big tick, as every big tick of a
+scheduler after its first finds it: started and up before the clock), `cold` (the same, the
+first big tick of a process: the worker is started within the tick, which works alone until it
+is up) and `serial` (everything in this process); each mode runs
 REPEATS times, each mode on its own copy of the database (made before any sweep, with
 SQLite's backup API), and within a mode the due set is put back before every run after the
 first (its messages deleted, its next_reminder_at restored) — or, with `--fresh`, every run
@@ -12,7 +15,8 @@ has a copy of its own. `--floor`: right after each `auto` run, its floor (bench/
 `measure_floor`: the same number of messages rendered alone and inserted alone, in a process of
 its own) on that run's database, so that each run and its floor are seconds apart on this noisy machine. Prints one
 JSON line: the runs of each mode (seconds, messages), the CPU time each run took in this process
-and in the sweep's worker, the floors, and peak RSS (the sweeper's plus its worker's)."""
+and in the sweep's worker (from the worker's start for `cold`, over the tick alone for `auto`),
+the floors, and peak RSS (the sweeper's plus its worker's, of the first sweep)."""
 
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ def main() -> None:
     from cobuild.actions.reminders import sweep
     from cobuild.db import session_for
     from models import Delivery, Item, Notification
+    from notifications import render_worker
 
     runs: dict[str, list] = {mode: [] for mode in modes}
     cpu: dict[str, list] = {mode: [] for mode in modes}  # [the sweeper's, its worker's] CPU seconds, per run
@@ -66,14 +71,25 @@ def main() -> None:
                     session.execute(update(table).where(table.c.id == bindparam("item_id"))
                                     .values(next_reminder_at=bindparam("next")), original)
                     session.commit()
-                cpu_before = cpu_seconds()
+                worker_before = 0.0
+                if mode == "auto":  # kept from an earlier big tick: up before the clock
+                    warm = render_worker.RenderWorker(planner=True)
+                    if not warm.wait_ready(120):
+                        raise SystemExit("the sweep's worker did not start")
+                    render_worker.keep(warm)
+                    worker_before = worker_usage(warm)[0]
+                cpu_before = own_cpu()
                 start = time.perf_counter()
-                result = sweep(session, TICK, render_worker=None if mode == "auto" else False)
+                result = sweep(session, TICK, render_worker=mode != "serial")
                 runs[mode].append((time.perf_counter() - start, sum(result["queued"].values())))
-                cpu[mode].append([round(after - before, 3) for before, after in zip(cpu_before, cpu_seconds())])
+                own = own_cpu() - cpu_before
+                used = render_worker._kept  # the worker the tick used, given back to be kept
+                worker_cpu, worker_peak = worker_usage(used) if used else (worker_before, 0.0)
+                render_worker.close_kept()
+                cpu[mode].append([round(own, 3), round(worker_cpu - worker_before, 3)])
                 session.expunge_all()
-                if peaks is None:  # the first sweep's peak, before a floor process counts among the children
-                    peaks = peak_mb()
+                if peaks is None:  # the first sweep's
+                    peaks = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, worker_peak)
                 if mode == "auto" and "--floor" in flags:
                     # the sweep's write-ahead log copied back first (not timed), so that the floor's
                     # insert starts from an empty log, as after the sweep's process has gone; the
@@ -91,16 +107,23 @@ def main() -> None:
                     floors.append(json.loads(done.stdout.strip().splitlines()[-1]))
         if fresh and urls[(mode, first)] != url:
             remove(urls[(mode, first)])
-    own, worker = peaks or peak_mb()
+    own, worker = peaks or (0.0, 0.0)
     print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "floors": floors, "log_back": log_back, "peak_mb": own + worker,
                       "sweeper_mb": own, "worker_mb": worker}))
 
 
-def peak_mb() -> tuple[float, float]:
-    """Peak RSS so far of this process and of the sweep's worker (a child process, waited for at
-    the end of each sweep): reported added, as if both had come at the same moment."""
-    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+def worker_usage(worker) -> tuple[float, float]:
+    """CPU seconds (user + system) so far and peak RSS (MB) of the sweep's worker, a live child
+    process (Linux: /proc). Its peak is reported added to the sweeper's, as if both had come at
+    the same moment."""
+    import os
+    from pathlib import Path
+
+    pid = worker._process.pid
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()  # from the state on
+    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    hwm = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith("VmHWM:"))
+    return cpu, int(hwm.split()[1]) / 1024
 
 
 def remove(url: str) -> None:
@@ -114,11 +137,10 @@ def remove(url: str) -> None:
             pass
 
 
-def cpu_seconds() -> tuple[float, float]:
-    """CPU time (user + system) of this process and of its children waited for (the sweep's
-    worker is waited for before the sweep returns)."""
-    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+def own_cpu() -> float:
+    """CPU time (user + system) of this process."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
 
 
 def copy_of(url: str, mode: str) -> str:

@@ -6,3 +6,18 @@ import tempfile
 os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="cobuild-prefect-home-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ["COBUILD_LANG"] = "zh"
+
+
+import sys  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_sweep_worker():
+    """A sweep's worker kept after a big tick (notifications/render_worker.py) belongs to the test
+    that started it: the next test's sweep starts its own, or works alone, as that test says."""
+    yield
+    render_worker = sys.modules.get("notifications.render_worker")
+    if render_worker is not None:
+        render_worker.close_kept()

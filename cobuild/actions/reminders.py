@@ -57,7 +57,7 @@ from models import (
 from models.base import aware
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
-from notifications.render_worker import GC_THRESHOLD, Answer, RenderWorker, can_help
+from notifications.render_worker import GC_THRESHOLD, Answer, RenderWorker, borrow, can_help, keep
 from notifications.rendering import render_jobs
 
 log = logging.getLogger(__name__)
@@ -344,7 +344,8 @@ def _worker_url(session: Session) -> str | None:
 
 
 # full batches worked here before a worker is started: a tick this small is over before the
-# worker would be up (~0.5 s) and pay for itself
+# worker would be up (~0.5 s) and pay for itself. A worker kept from an earlier big tick
+# (`borrow`) is up already: it takes batches from the first full one on.
 WORKER_AFTER_BATCHES = 4
 # batches handed to the worker and not finished: one it works on, one waiting for it, so that
 # it never waits for the sweep
@@ -400,21 +401,34 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
                     finish(handed.popleft())
                 return counts
             full_batches += 1
-            if url and not tried and full_batches >= WORKER_AFTER_BATCHES:
-                tried = True  # one try per sweep
-                try:
-                    worker = RenderWorker(planner=True)
-                except OSError as error:  # no process to be had (limits, no executable): work here
-                    log.warning("could not start the sweep's worker (%s); working in the sweep", error)
-                checkpoints = Checkpoints.start(session)
-                if checkpoints is not None:
-                    deferral.enter_context(checkpoints_deferred())
+            if url and not tried and full_batches in (1, WORKER_AFTER_BATCHES):
+                # after the first full batch, the worker kept from an earlier big tick if it is up;
+                # else one of our own once the tick has shown it is big (one try per sweep)
+                worker = borrow() if full_batches == 1 else None
+                if worker is None and full_batches >= WORKER_AFTER_BATCHES:
+                    worker = _start_worker()
+                tried = worker is not None or full_batches >= WORKER_AFTER_BATCHES
+                if tried:
+                    checkpoints = Checkpoints.start(session)
+                    if checkpoints is not None:
+                        deferral.enter_context(checkpoints_deferred())
     finally:
         if worker is not None:
-            worker.close()
+            # the worker lets go of this sweep's connection and caches, and is kept for the next
+            # big tick (notifications/render_worker.py, `keep`)
+            worker.call("sweep_over", (), lambda: None)
+            keep(worker)
         deferral.close()
         if checkpoints is not None:
             checkpoints.close()  # copies the log back beside whatever runs next; not waited for
+
+
+def _start_worker() -> RenderWorker | None:
+    try:
+        return RenderWorker(planner=True)
+    except OSError as error:  # no process to be had (limits, no executable): work here
+        log.warning("could not start the sweep's worker (%s); working in the sweep", error)
+        return None
 
 
 def _sweep_batch(session: Session, items: list, now: datetime, outbox: Outbox, directory: Directory,

@@ -72,7 +72,7 @@ class ReadyWorker(RenderWorker):
 
     def call(self, task, args, here):
         answer = super().call(task, args, here)
-        ReadyWorker.used += answer.in_worker
+        ReadyWorker.used += answer.in_worker and task == "sweep"  # batches, not the word that the sweep is over
         return answer
 
 
@@ -186,3 +186,60 @@ def test_only_a_database_file_is_opened_by_the_worker():
 
     assert url_of("sqlite:///some/where.db") == "sqlite:///some/where.db"
     assert url_of("sqlite://") is None and url_of("sqlite:///:memory:") is None
+
+
+def test_the_worker_of_a_big_tick_is_kept_and_shares_the_next_big_tick_from_its_first_batch(tmp_path, monkeypatch):
+    """Kept, it serves the next tick (here of another database) without a start-up of its own:
+    from the first full batch, and with the same outbox as the sweep alone."""
+    import notifications.render_worker as render_worker
+
+    alone = swept(tmp_path / "alone", monkeypatch)
+    assert swept(tmp_path / "first", monkeypatch, ReadyWorker) == alone
+    kept = render_worker._kept
+    assert kept is not None and kept.alive, "the worker was not kept"
+
+    class NotAgain(ReadyWorker):
+        def __init__(self, planner=False):
+            raise AssertionError("a second worker was started: the kept one was not used")
+
+    monkeypatch.setattr(reminders, "WORKER_AFTER_BATCHES", 10**6)  # only a kept worker can take part
+    ReadyWorker.used = 0
+    assert swept(tmp_path / "second", monkeypatch, NotAgain) == alone
+    assert ReadyWorker.used > 0, "the kept worker was not asked"
+    assert render_worker._kept is kept  # given back for the tick after
+
+
+def test_a_kept_worker_that_died_is_not_lent_and_the_tick_goes_on(tmp_path, monkeypatch):
+    import notifications.render_worker as render_worker
+
+    alone = swept(tmp_path / "alone", monkeypatch)
+    swept(tmp_path / "first", monkeypatch, ReadyWorker)
+    kept = render_worker._kept
+    kept._process.kill()
+    kept._process.wait()
+    ReadyWorker.used = 0
+    assert swept(tmp_path / "second", monkeypatch, ReadyWorker) == alone  # a new worker of its own
+    assert ReadyWorker.used > 0
+    assert render_worker._kept is not kept and render_worker._kept.alive
+
+
+def test_a_kept_worker_is_closed_when_no_big_tick_comes(monkeypatch):
+    import notifications.render_worker as render_worker
+
+    monkeypatch.setattr(render_worker, "KEEP_SECONDS", 0.2)
+    worker = ReadyWorker(planner=False)
+    render_worker.keep(worker)
+    worker._process.wait(timeout=30)  # closed by its timer: it was told to leave and did
+    assert worker._process.returncode == 0
+    assert render_worker.borrow() is None
+
+
+def test_only_one_worker_is_kept(monkeypatch):
+    import notifications.render_worker as render_worker
+
+    first, second = ReadyWorker(), ReadyWorker()
+    render_worker.keep(first)
+    render_worker.keep(second)  # another sweep's, given back while the first is kept: closed
+    assert second._process.wait(timeout=30) == 0
+    assert render_worker.borrow() is first and render_worker.borrow() is None
+    first.close()
