@@ -37,6 +37,7 @@ from notifications.rendering import language_of, render_jobs
 # command per row, measured ~40 % of the sweep's delivery insert)
 DELIVERIES = Delivery.__table__
 _KEY = Notification.__table__.c.dedupe_key  # type: ignore[attr-defined]
+_CHANNEL = ContactChannel.__table__.c  # type: ignore[attr-defined]
 
 # what never waits for a digest: the digests themselves
 UNHELD = frozenset({"daily_digest", "weekly_digest"})
@@ -227,10 +228,12 @@ class Outbox:
         for start in range(0, len(missing), 500):
             chunk = missing[start:start + 500]
             found: dict[int, list[tuple[str, str]]] = {m: [] for m in chunk}
-            for row in self.session.exec(select(ContactChannel).where(ContactChannel.member_id.in_(chunk),  # type: ignore[attr-defined]
-                                                                      ContactChannel.enabled == True)  # noqa: E712
-                                         .order_by(ContactChannel.id)).all():
-                found[row.member_id].append((str(row.kind), row.address))
+            # plain rows (ORM objects were half of this read)
+            for member_id, kind, address in self.session.execute(
+                    sa_select(_CHANNEL.member_id, _CHANNEL.kind, _CHANNEL.address).where(
+                        _CHANNEL.member_id.in_(among(self.session, chunk)), _CHANNEL.enabled == True)  # noqa: E712
+                    .order_by(_CHANNEL.id)).all():
+                found[member_id].append((kind, address))
             self._channels.update(found)
 
 

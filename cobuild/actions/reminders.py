@@ -96,6 +96,7 @@ class UnitName:
 
 _PERSON = [Member.__table__.c[f] for f in Person.__slots__]  # type: ignore[attr-defined]
 _UNIT = [Unit.__table__.c[f] for f in UnitName.__slots__]  # type: ignore[attr-defined]
+_TERM = Term.__table__.c  # type: ignore[attr-defined]
 
 
 class Directory:
@@ -135,9 +136,9 @@ class Directory:
             if m.votes:
                 self.voters[m.council_id].append(m)
             self.by_name[(m.council_id, m.name)] = m
-        terms = session.exec(select(Term).where(Term.council_id.in_(ids),  # type: ignore[attr-defined]
-                                                Term.status.in_([TermStatus.active, TermStatus.evaluating]))).all()  # type: ignore[attr-defined]
-        self.chairs.update({t.council_id: self.members.get(t.chair_member_id) for t in terms})
+        terms = session.execute(sa_select(_TERM.council_id, _TERM.chair_member_id).where(
+            _TERM.council_id.in_(ids), _TERM.status.in_([TermStatus.active.value, TermStatus.evaluating.value]))).all()
+        self.chairs.update({council_id: self.members.get(chair_id) for council_id, chair_id in terms})
 
     def chair(self, council_id: int) -> list[Person]:
         chair = self.chairs.get(council_id)
