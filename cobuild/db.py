@@ -131,11 +131,14 @@ class _Flat:
     @classmethod
     def of(cls, session: Session, table, rows: list[dict]) -> "_Flat | None":
         """None for rows with different keys or a left-out column whose default must be called."""
-        names = list(rows[0])
         keys = rows[0].keys()
         if any(row.keys() != keys for row in rows):
             return None
-        dialect = session.get_bind().dialect
+        return cls.for_names(session.get_bind().dialect, table, tuple(keys))
+
+    @classmethod
+    @lru_cache(maxsize=64)
+    def for_names(cls, dialect, table, names: tuple[str, ...]) -> "_Flat | None":
         defaults = []
         for column in table.c:
             if column.name in names or column.primary_key:
@@ -144,12 +147,24 @@ class _Flat:
                 if not column.default.is_scalar:
                     return None
                 defaults.append((column.name, column.default.arg))
-        columns = names + [name for name, _ in defaults]
+        columns = list(names) + [name for name, _ in defaults]
         quote = dialect.identifier_preparer.quote
         head = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
                 f"({', '.join(quote(name) for name in columns)}) VALUES ")
-        return cls(head, names, [value for _, value in defaults],
+        return cls(head, list(names), [value for _, value in defaults],
                    [_bind_conversion(table, name, dialect) for name in columns])
+
+    def tuples(self, rows: list[tuple]) -> list[tuple]:
+        """Rows given as tuples in the order of `names`, as the driver takes them: converted column
+        by column, the left-out columns' defaults added."""
+        width = len(self.names)
+        columns: list = list(zip(*rows))
+        for position, process in enumerate(self.convert[:width]):
+            if process is not None:
+                columns[position] = map(process, columns[position])
+        defaults = [value if process is None else process(value)
+                    for value, process in zip(self.default_values, self.convert[width:])]
+        return list(zip(*columns, *([value] * len(rows) for value in defaults)))
 
     def values(self, rows: list[dict]) -> list:
         names, default_values, width = self.names, self.default_values, self.width
@@ -161,6 +176,20 @@ class _Flat:
             if process is not None:
                 flat[position::width] = map(process, flat[position::width])
         return flat
+
+
+def insert_tuples(session: Session, table, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """`insert_many` for rows given as tuples in the order of `names`: no dict to build per row
+    (the sweep builds its deliveries before it takes SQLite's write lock, and inserts them while
+    it holds it)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    flat = _Flat.for_names(dialect, table, names) if dialect.name == "sqlite" else None
+    if flat is None:
+        session.execute(table.insert(), [dict(zip(names, row)) for row in rows])
+        return
+    session.connection().exec_driver_sql(flat.head + "(" + ", ".join("?" * flat.width) + ")", flat.tuples(rows))
 
 
 def _bind_conversion(table, column: str, dialect):

@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from cobuild.db import among, insert_many, insert_many_unless_exist, insert_unless_exists
+from cobuild.db import among, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
 
 from models import (
     ContactChannel,
@@ -38,6 +38,9 @@ from notifications.rendering import language_of, render_jobs
 DELIVERIES = Delivery.__table__
 _KEY = Notification.__table__.c.dedupe_key  # type: ignore[attr-defined]
 _CHANNEL = ContactChannel.__table__.c  # type: ignore[attr-defined]
+
+# a delivery as the sweep inserts it (`write`), the other columns their defaults
+DELIVERY_COLUMNS = ("notification_id", "channel", "address", "status", "attempts", "next_attempt_at")
 
 # what never waits for a digest: the digests themselves
 UNHELD = frozenset({"daily_digest", "weekly_digest"})
@@ -129,10 +132,12 @@ class Outbox:
         return self.session.exec(select(Notification.id).where(Notification.dedupe_key == key)).first() is not None
 
     def release(self, council: Council, now: datetime) -> datetime:
-        if (council.id, now) not in self._release:
+        key = (council.id, now)
+        found = self._release.get(key)
+        if found is None:
             cal, policy = self.calendar(council)
-            self._release[(council.id, now)] = release_time(now, cal, policy)
-        return self._release[(council.id, now)]
+            found = self._release[key] = release_time(now, cal, policy)
+        return found
 
     def _job(self, council: Council, member: Member, kind: str, context: dict, step: str) -> tuple:
         """What `render_jobs` needs for one message (plain data: it may be rendered in another process)."""
@@ -141,10 +146,11 @@ class Outbox:
                 self.overrides(council.id, kind, lang))
 
     def _row(self, council: Council, member: Member, kind: str, now: datetime, step: str, subject_type: str,
-             subject_id: int | None, basis: str, key: str, rendered: tuple[str, str, str]) -> tuple[dict, bool]:
+             subject_id: int | None, basis: str, key: str, rendered: tuple[str, str, str], lang: str) -> tuple[dict, bool]:
+        """`lang`: the language the message was rendered in (`_job`)."""
         held = member.delivery == "digest" and kind not in UNHELD
         row = dict(council_id=council.id, member_id=member.id, kind=kind, step=step, dedupe_key=key,
-                   subject_type=subject_type, subject_id=subject_id, basis=basis, language=language_of(member.language),
+                   subject_type=subject_type, subject_id=subject_id, basis=basis, language=lang,
                    subject=rendered[0], body_text=rendered[1], body_html=rendered[2],
                    status=NotificationStatus.held if held else NotificationStatus.pending,
                    not_before=self.release(council, now), created_at=now)
@@ -160,8 +166,9 @@ class Outbox:
             return None
         if self.exists(key):
             return None
+        job = self._job(council, member, kind, context, step)
         row, held = self._row(council, member, kind, now, step, subject_type, subject_id, basis, key,
-                              render_jobs([self._job(council, member, kind, context, step)])[0])
+                              render_jobs([job])[0], job[1])
         notification_id = insert_once(self.session, row)
         if notification_id is None:
             return None  # another sweeper won the race; its row stands
@@ -192,9 +199,9 @@ class Outbox:
     def rows(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> list[dict]:
         """A prepared batch with its rendering as the notification rows `write` inserts (plain
         dicts, one INSERT for the batch)."""
-        return [self._row(council, member, kind, now, step, subject_type, subject_id, basis, key, text)[0]
-                for (council, member, kind, now, step, subject_type, subject_id, basis, key), text in zip(
-                    batch.messages, rendered, strict=True)]
+        return [self._row(council, member, kind, now, step, subject_type, subject_id, basis, key, text, job[1])[0]
+                for (council, member, kind, now, step, subject_type, subject_id, basis, key), job, text in zip(
+                    batch.messages, batch.jobs, rendered, strict=True)]
 
     def write(self, rows: list[dict]) -> int:
         """Insert a batch's notification rows (`rows`): the database drops any another sweeper
@@ -203,23 +210,25 @@ class Outbox:
             return 0
         session = self.session
         held = NotificationStatus.held
-        # read before the INSERT: on SQLite a batch's first write takes the database's one write
-        # lock, which the sweep's worker waits for, until the commit
+        # everything but the new ids worked out before the INSERT: on SQLite a batch's first write
+        # takes the database's one write lock, which the sweep's worker waits for, until the commit
         self._prefetch_channels([row["member_id"] for row in rows if row["status"] != held])
+        channels_of = self._channels
+        plans = [(row["dedupe_key"], row["kind"], row["status"] == held, row["not_before"],
+                  () if row["status"] == held else channels_of[row["member_id"]]) for row in rows]
         ids = insert_many_once(session, rows)
         deliveries, nobody = [], []
-        for row in rows:
-            notification_id = ids.get(row["dedupe_key"])
+        for key, kind, is_held, at, channels in plans:
+            notification_id = ids.get(key)
             if notification_id is None:
                 continue  # another sweeper won the race; its row stands
-            self.inserted[row["kind"]] = self.inserted.get(row["kind"], 0) + 1
-            if row["status"] == held:
+            self.inserted[kind] = self.inserted.get(kind, 0) + 1
+            if is_held:
                 continue
-            channels = self._channels[row["member_id"]]
             if not channels:
-                nobody.append((notification_id, row["not_before"]))
-            deliveries += delivery_rows(notification_id, channels, row["not_before"])
-        insert_many(session, DELIVERIES, deliveries)
+                nobody.append((notification_id, at))
+            deliveries += delivery_tuples(notification_id, channels, at)
+        insert_tuples(session, DELIVERIES, DELIVERY_COLUMNS, deliveries)
         undeliverable(session, nobody)  # the batch's together: two statements a message were most of an escalation tick
         return len(ids)
 
@@ -253,7 +262,7 @@ def add_deliveries(session: Session, notification_id: int, channels: list[tuple[
     if not channels:
         undeliverable(session, [(notification_id, at)])
         return
-    session.execute(insert(DELIVERIES), delivery_rows(notification_id, channels, at))
+    insert_tuples(session, DELIVERIES, DELIVERY_COLUMNS, delivery_tuples(notification_id, channels, at))
 
 
 def undeliverable(session: Session, messages: list[tuple[int, datetime]]) -> None:
@@ -271,11 +280,9 @@ def undeliverable(session: Session, messages: list[tuple[int, datetime]]) -> Non
                         .values(status=NotificationStatus.failed))
 
 
-def delivery_rows(notification_id: int, channels: list[tuple[str, str]], at: datetime) -> list[dict]:
-    """One pending delivery per channel of the person, due at `at`."""
-    return [{"notification_id": notification_id, "channel": kind, "address": address,
-             "status": DeliveryStatus.pending.value, "attempts": 0, "next_attempt_at": at}
-            for kind, address in channels]
+def delivery_tuples(notification_id: int, channels: list[tuple[str, str]], at: datetime) -> list[tuple]:
+    """One pending delivery per channel of the person, due at `at` (DELIVERY_COLUMNS)."""
+    return [(notification_id, kind, address, DeliveryStatus.pending.value, 0, at) for kind, address in channels]
 
 
 def drop_pending(session: Session, notification_ids: list[int]) -> int:

@@ -509,13 +509,13 @@ def _audience(audience: str, item, council: Council, directory: Directory, coope
     """Who one step of an item's ladder goes to, each person once (not to be changed by the
     caller: kept per sweep, as items that share a lead unit and responsible person share it)."""
     if audience == "lead":
-        key: tuple = (audience, item.lead_unit_id, council.id, item.responsible_person)
+        key: tuple = (audience, item.lead_unit_id, item.council_id, item.responsible_person)
     elif audience == "cooperating":
         key = (audience, *cooperating_units)
     elif audience == "raiser":
         key = (audience, item.raised_by_unit_id)
     elif audience in ("chair", "secretary"):
-        key = (audience, council.id)
+        key = (audience, item.council_id)
     else:
         raise ValueError(f"unknown audience {audience!r}")
     people = directory.audiences.get(key)
