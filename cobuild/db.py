@@ -198,19 +198,12 @@ def _bind_conversion(table, column: str, dialect):
     return table.c[column].type._cached_bind_processor(dialect)
 
 
-def among(session: Session, values: list):
-    """What to put in `column.in_(…)` / `column.not_in(…)` for a long list of ids or keys. On
-    SQLite, one JSON text read by `json_each`: SQLAlchemy expands a list into one bound value
-    each on every execution (a sweep's batch asks with 500 several times: ~4 % of a big sweep).
-    Elsewhere the list itself."""
-    if session.get_bind().dialect.name != "sqlite":
-        return values
-    return _json_each(bindparam("among", json.dumps(values), unique=True))
-
-
 def among_param(name: str, dialect: str):
-    """`among` for a statement built once and run many times: the list is bound by `name` at
-    each execution, as `among_values` gives it."""
+    """What to put in `column.in_(…)` / `column.not_in(…)` for a long list of ids or keys, in a
+    statement built once and run many times: the list is bound by `name` at each execution, as
+    `among_values` gives it. On SQLite, one JSON text read by `json_each`: SQLAlchemy expands a
+    list into one bound value each on every execution (a sweep's batch asks with 500 several
+    times: ~4 % of a big sweep). Elsewhere an expanding list."""
     return _json_each(bindparam(name)) if dialect == "sqlite" else bindparam(name, expanding=True)
 
 

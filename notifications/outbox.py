@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import update
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from cobuild.db import among, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
+from cobuild.db import (among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples,
+                        insert_unless_exists)
 
 from models import (
     ContactChannel,
@@ -185,8 +187,10 @@ class Outbox:
         pending, self.pending = self.pending or [], []
         keys = list(dict.fromkeys(p[-1] for p in pending))
         existing: set[str] = set()
+        dialect = self.session.get_bind().dialect.name
         for start in range(0, len(keys), 500):
-            existing.update(self.session.execute(sa_select(_KEY).where(_KEY.in_(among(self.session, keys[start:start + 500])))).scalars())
+            existing.update(self.session.execute(_queued_of(dialect), {"keys": among_values(dialect, keys[start:start + 500])})
+                            .scalars())
         batch = PreparedBatch([], [])
         for council, member, kind, now, context, step, subject_type, subject_id, basis, key in pending:
             if key in existing:
@@ -237,13 +241,27 @@ class Outbox:
         for start in range(0, len(missing), 500):
             chunk = missing[start:start + 500]
             found: dict[int, list[tuple[str, str]]] = {m: [] for m in chunk}
-            # plain rows (ORM objects were half of this read)
+            dialect = self.session.get_bind().dialect.name
             for member_id, kind, address in self.session.execute(
-                    sa_select(_CHANNEL.member_id, _CHANNEL.kind, _CHANNEL.address).where(
-                        _CHANNEL.member_id.in_(among(self.session, chunk)), _CHANNEL.enabled == True)  # noqa: E712
-                    .order_by(_CHANNEL.id)).all():
+                    _channels_of(dialect), {"members": among_values(dialect, chunk)}).all():
                 found[member_id].append((kind, address))
             self._channels.update(found)
+
+
+# statements the sweep runs for every batch, built once with bound values (building one again, its
+# coercions and cache key, cost about as much as running it)
+
+@lru_cache(maxsize=4)
+def _queued_of(dialect: str):
+    """Which of some dedupe keys are in the outbox already."""
+    return sa_select(_KEY).where(_KEY.in_(among_param("keys", dialect)))
+
+
+@lru_cache(maxsize=4)
+def _channels_of(dialect: str):
+    """Some people's enabled channels, as plain rows (ORM objects were half of this read)."""
+    return sa_select(_CHANNEL.member_id, _CHANNEL.kind, _CHANNEL.address).where(
+        _CHANNEL.member_id.in_(among_param("members", dialect)), _CHANNEL.enabled == True).order_by(_CHANNEL.id)  # noqa: E712
 
 
 def insert_many_once(session: Session, rows: list[dict]) -> dict[str, int]:

@@ -18,7 +18,7 @@ from collections import defaultdict, deque, namedtuple
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
-from functools import partial
+from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, or_, update
@@ -26,7 +26,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.actions.common import event_values, local_text, once, once_many, record_many, today_for
-from cobuild.db import (Checkpoints, among, among_param, among_values, checkpoints_deferred, engine_for, sqlite_file,
+from cobuild.db import (Checkpoints, among_param, among_values, checkpoints_deferred, engine_for, sqlite_file,
                         update_many)
 from models import (
     VOTING_ROLES,
@@ -216,20 +216,25 @@ SWEPT = (_ITEMS.id, _ITEMS.council_id, _ITEMS.status, _ITEMS.deadline, _ITEMS.cl
          _ITEMS.goal)
 _CLAIMS = Claim.__table__.c  # type: ignore[attr-defined]
 
-def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]) -> list:
+def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int], parts: list[int]) -> list:
     """Up to `batch` numbered items whose next reminder is due: first those with a schedule to
     compute (NULL), then those whose time has come. Each is one range of ix_item_next_reminder —
     no sort and no scan of the open items that are not due, however many there are. `in_flight`:
-    the batches with the worker, not written yet (still due in the database)."""
+    the batches with the worker, not written yet (still due in the database). `parts`: the parts
+    still asked for in this tick (the caller's, changed here): once the NULLs run out, they are
+    not asked for again — an item a change resets meanwhile waits for the next tick, as it would
+    had the change come a moment later (a read less per batch, ~0.4 ms)."""
     dialect = session.get_bind().dialect.name
     items: list = []
-    for part in (0, 1):
+    for part in list(parts):
         params: dict = {"now": now, "limit": batch - len(items)}
         if in_flight:
             params["in_flight"] = among_values(dialect, in_flight)
         items += session.execute(_due_query(dialect, part, bool(in_flight)), params).all()
         if len(items) >= batch:
             break
+        if part == 0:
+            parts.remove(0)  # fewer than asked for: every NULL of the tick is read
     return items
 
 
@@ -255,6 +260,14 @@ def _due_query(dialect: str, part: int, excluding: bool) -> Select:
     return query
 
 
+@lru_cache(maxsize=4)
+def _cooperating_of(dialect: str) -> Select:
+    """Some items' confirmed cooperating units, built once with bound values (as `_due_query`)."""
+    return sa_select(_CLAIMS.item_id, _CLAIMS.unit_id).where(
+        _CLAIMS.item_id.in_(among_param("items", dialect)), _CLAIMS.role == ClaimRole.cooperating.value,
+        _CLAIMS.status == ClaimStatus.confirmed.value)
+
+
 # an item as the sweep works it out: the fields of SWEPT, by name (a plain tuple: it may be
 # handed to the worker)
 SweptItem = namedtuple("SweptItem", [c.name for c in SWEPT])  # type: ignore[misc]
@@ -278,9 +291,8 @@ def plan_batch(session: Session, items: list, now: datetime, outbox: Outbox, dir
     directory.load(session, councils)
     outbox.load_overrides(councils)
     cooperating: dict[int, list[int]] = defaultdict(list)
-    for item_id, unit_id in session.execute(sa_select(_CLAIMS.item_id, _CLAIMS.unit_id).where(
-            _CLAIMS.item_id.in_(among(session, [i.id for i in items])), _CLAIMS.role == ClaimRole.cooperating.value,
-            _CLAIMS.status == ClaimStatus.confirmed.value)).all():
+    dialect = session.get_bind().dialect.name
+    for item_id, unit_id in session.execute(_cooperating_of(dialect), {"items": among_values(dialect, [i.id for i in items])}).all():
         cooperating[item_id].append(unit_id)
     schedule: list[tuple[int, datetime]] = []
     marks: list[tuple] = []
@@ -364,6 +376,7 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
     url = _worker_url(session) if render_worker else None
     handed: deque[_Batch] = deque()  # with the worker, not finished (still due in the database)
     full_batches, tried = 0, False
+    parts = [0, 1]  # what `_due_batch` still asks for
     checkpoints = None
     deferral = ExitStack()  # from the worker's start: the log is copied back after the tick (Checkpoints)
 
@@ -385,7 +398,7 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
                 checkpoints.nudge()
             while handed and handed[0].answer.done:
                 finish(handed.popleft())
-            items = _due_batch(session, now, batch, [i for b in handed for i in b.item_ids])
+            items = _due_batch(session, now, batch, [i for b in handed for i in b.item_ids], parts)
             counts["items"] += len(items)
             if items:
                 answer = None

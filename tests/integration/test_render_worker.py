@@ -243,3 +243,16 @@ def test_only_one_worker_is_kept(monkeypatch):
     assert second._process.wait(timeout=30) == 0
     assert render_worker.borrow() is first and render_worker.borrow() is None
     first.close()
+
+
+def test_every_item_whose_schedule_is_to_be_computed_is_swept_however_many_batches_they_fill(tmp_path):
+    """The NULLs (a schedule to compute) are read first, batch after batch, until a read finds
+    fewer than asked for; only then does the tick stop asking for them."""
+    with throwaway_database(tmp_path) as url, session_for(url) as session:
+        many_items(World(session, items_max_per_unit=20))
+        numbered = select(Item).where(Item.number.is_not(None))
+        assert len([i for i in session.exec(numbered).all() if i.next_reminder_at is None]) == 26
+        counts = sweep(session, TICK, batch=3, render_worker=False)  # eight full batches of NULLs, then two
+        session.expire_all()
+        assert counts["items"] == 26
+        assert all(i.next_reminder_at is not None for i in session.exec(numbered).all())

@@ -84,18 +84,23 @@ def test_a_naive_datetime_is_refused(session):
     assert session.execute(select(fast.c.id)).all() == []
 
 
-def test_among_finds_the_same_rows_as_a_list(session):
+def test_among_param_finds_the_same_rows_as_a_list(session):
     session, (fast, _) = session
     db.insert_many_unless_exist(session, fast, _rows(10), "key")
+    dialect = session.get_bind().dialect.name
     wanted = ["k1", "k4", "k9", "不在"]
-    assert db.among(session, wanted) is not wanted  # SQLite: one JSON text, not the list
-    by_json = session.execute(select(fast.c.key).where(fast.c.key.in_(db.among(session, wanted))).order_by(fast.c.id)).scalars().all()
-    assert by_json == ["k1", "k4", "k9"]
-    others = session.execute(select(fast.c.id).where(fast.c.id.not_in(db.among(session, [1, 2, 3])))).scalars().all()
-    assert others == list(range(4, 11))
-    assert session.execute(select(fast.c.id).where(fast.c.id.in_(db.among(session, [])))).all() == []
-    both = select(fast.c.id).where(fast.c.id.in_(db.among(session, [1, 2, 3])), fast.c.key.not_in(db.among(session, ["k2"])))
-    assert session.execute(both).scalars().all() == [1, 2]  # two lists in one statement keep their own values
+    assert db.among_values(dialect, wanted) is not wanted  # SQLite: one JSON text, not the list
+    keys = select(fast.c.key).where(fast.c.key.in_(db.among_param("keys", dialect))).order_by(fast.c.id)
+    assert session.execute(keys, {"keys": db.among_values(dialect, wanted)}).scalars().all() == ["k1", "k4", "k9"]
+    ids = select(fast.c.id).where(fast.c.id.in_(db.among_param("ids", dialect)))
+    assert session.execute(ids, {"ids": db.among_values(dialect, [])}).all() == []
+    others = select(fast.c.id).where(fast.c.id.not_in(db.among_param("ids", dialect)))
+    assert session.execute(others, {"ids": db.among_values(dialect, [1, 2, 3])}).scalars().all() == list(range(4, 11))
+    both = select(fast.c.id).where(fast.c.id.in_(db.among_param("ids", dialect)),
+                                   fast.c.key.not_in(db.among_param("keys", dialect)))
+    # two lists in one statement keep their own values
+    assert session.execute(both, {"ids": db.among_values(dialect, [1, 2, 3]),
+                                  "keys": db.among_values(dialect, ["k2"])}).scalars().all() == [1, 2]
 
 
 def test_update_many_sets_one_column_through_its_conversion(session):
