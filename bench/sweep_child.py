@@ -4,10 +4,11 @@ data set-up's:
     python -m bench.sweep_child URL REPEATS [MODES] [--fresh] [--floor]
 
 MODES is a comma-separated list of `auto` (the sweep as it runs in production: big ticks are
-shared with a second process, here one kept from an earlier big tick, as every big tick of a
-scheduler after its first finds it: started and up before the clock), `cold` (the same, the
-first big tick of a process: the worker is started within the tick, which works alone until it
-is up) and `serial` (everything in this process); each mode runs
+shared with a second process, kept from an earlier big tick, as every big tick of a scheduler
+after its first finds it: the one the run before used, or one started and up before the clock),
+`cold` (the same, the first big tick of a process: the worker is started within the tick, which
+works alone until it is up; give it first, so that this process has swept nothing before) and
+`serial` (everything in this process); each mode runs
 REPEATS times, each mode on its own copy of the database (made before any sweep, with
 SQLite's backup API), and within a mode the due set is put back before every run after the
 first (its messages deleted, its next_reminder_at restored) — or, with `--fresh`, every run
@@ -71,21 +72,22 @@ def main() -> None:
                     session.execute(update(table).where(table.c.id == bindparam("item_id"))
                                     .values(next_reminder_at=bindparam("next")), original)
                     session.commit()
-                worker_before = 0.0
-                if mode == "auto":  # kept from an earlier big tick: up before the clock
-                    warm = render_worker.RenderWorker(planner=True)
-                    if not warm.wait_ready(120):
+                if mode == "cold":  # this process's first big tick, as far as the worker goes
+                    render_worker.close_kept()
+                kept = render_worker._kept
+                if mode == "auto" and kept is None:  # as if kept from an earlier big tick: up before the clock
+                    kept = render_worker.RenderWorker(planner=True)
+                    if not kept.wait_ready(120):
                         raise SystemExit("the sweep's worker did not start")
-                    render_worker.keep(warm)
-                    worker_before = worker_usage(warm)[0]
+                    render_worker.keep(kept)
+                worker_before = worker_usage(kept)[0] if kept is not None and mode != "cold" else 0.0
                 cpu_before = own_cpu()
                 start = time.perf_counter()
                 result = sweep(session, TICK, render_worker=mode != "serial")
                 runs[mode].append((time.perf_counter() - start, sum(result["queued"].values())))
                 own = own_cpu() - cpu_before
-                used = render_worker._kept  # the worker the tick used, given back to be kept
-                worker_cpu, worker_peak = worker_usage(used) if used else (worker_before, 0.0)
-                render_worker.close_kept()
+                used = render_worker._kept  # the worker the tick used, given back to be kept for the next
+                worker_cpu, worker_peak = worker_usage(used) if used and mode != "serial" else (worker_before, 0.0)
                 cpu[mode].append([round(own, 3), round(worker_cpu - worker_before, 3)])
                 session.expunge_all()
                 if peaks is None:  # the first sweep's
@@ -107,6 +109,7 @@ def main() -> None:
                     floors.append(json.loads(done.stdout.strip().splitlines()[-1]))
         if fresh and urls[(mode, first)] != url:
             remove(urls[(mode, first)])
+    render_worker.close_kept()
     own, worker = peaks or (0.0, 0.0)
     print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "floors": floors, "log_back": log_back, "peak_mb": own + worker,
                       "sweeper_mb": own, "worker_mb": worker}))
