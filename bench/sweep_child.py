@@ -39,20 +39,18 @@ def main() -> None:
     url, repeats = args[0], int(args[1])
     modes = (args[2] if len(args) > 2 else "auto").split(",")
     fresh = "--fresh" in flags
-    from sqlalchemy import bindparam, delete, update
     from sqlmodel import select
 
     from bench.data import TICK
     from cobuild.actions.reminders import sweep
     from cobuild.db import session_for
-    from models import Delivery, Item, Notification
+    from models import Item
     from notifications import render_worker
 
     runs: dict[str, list] = {mode: [] for mode in modes}
     cpu: dict[str, list] = {mode: [] for mode in modes}  # [the sweeper's, its worker's] CPU seconds, per run
-    # deleting 100,000 messages to put the due set back is quadratic in SQLite (the unindexed
-    # self-reference notification.digest_id is checked for every deleted row): each mode gets a
-    # copy instead (the repeats of the growth figure, at 10,000 due, still delete)
+    # with --fresh each run gets a copy of its own (the sweep figure's 100,000 messages); the
+    # repeats of the growth figure, at 10,000 due, delete theirs (`put_back`)
     runs_of = [(mode, n) for mode in modes for n in range(repeats if fresh else 1)]
     urls = {run: url if k == 0 else copy_of(url, f"{run[0]}{run[1]}") for k, run in enumerate(runs_of)}
     floors: list[dict] = []
@@ -64,14 +62,7 @@ def main() -> None:
                 select(Item.id, Item.next_reminder_at).where(Item.next_reminder_at <= TICK)).all()]
             for n in [first] if fresh else range(repeats):
                 if n and not fresh:  # the same copy again: the due set put back
-                    if not original:
-                        raise SystemExit("no due set to restore")
-                    session.execute(delete(Delivery))
-                    session.execute(delete(Notification))
-                    table = Item.__table__
-                    session.execute(update(table).where(table.c.id == bindparam("item_id"))
-                                    .values(next_reminder_at=bindparam("next")), original)
-                    session.commit()
+                    put_back(session, original)
                 if mode == "cold":  # this process's first big tick, as far as the worker goes
                     render_worker.close_kept()
                 kept = render_worker._kept
@@ -107,12 +98,41 @@ def main() -> None:
                     done = subprocess.run([sys.executable, "-m", "bench.sweep_child", "floor", urls[(mode, first)],
                                            str(runs[mode][-1][1])], capture_output=True, text=True, check=True)
                     floors.append(json.loads(done.stdout.strip().splitlines()[-1]))
+            if not fresh:  # as it was, for the next child (bench/__main__.py, measure_growth)
+                put_back(session, original)
         if fresh and urls[(mode, first)] != url:
             remove(urls[(mode, first)])
     render_worker.close_kept()
     own, worker = peaks or (0.0, 0.0)
     print(json.dumps({"runs": runs[modes[0]], "modes": runs, "cpu": cpu, "floors": floors, "log_back": log_back, "peak_mb": own + worker,
                       "sweeper_mb": own, "worker_mb": worker}))
+
+
+def put_back(session, original: list[dict]) -> None:
+    """The due set as it was before the sweep: its messages deleted, its next times restored.
+    The messages are deleted on a connection of its own without foreign-key checks: with them,
+    SQLite looks for rows pointing at each deleted one through the unindexed self-reference
+    `notification.digest_id` (a scan per row: ~40 s for 10,000 messages); nothing points at
+    them from outside the two tables deleted."""
+    import sqlite3
+    from contextlib import closing
+
+    from sqlalchemy import bindparam, update
+
+    from models import Item
+
+    if not original:
+        raise SystemExit("no due set to restore")
+    session.commit()
+    with closing(sqlite3.connect(session.get_bind().url.database, timeout=60)) as plain:
+        plain.execute("PRAGMA foreign_keys=OFF")
+        plain.execute("DELETE FROM delivery")
+        plain.execute("DELETE FROM notification")
+        plain.commit()
+    table = Item.__table__
+    session.execute(update(table).where(table.c.id == bindparam("item_id")).values(next_reminder_at=bindparam("next")),
+                    original)
+    session.commit()
 
 
 def worker_usage(worker) -> tuple[float, float]:
