@@ -11,8 +11,8 @@ works alone until it is up; give it first, so that this process has swept nothin
 `serial` (everything in this process); each mode runs
 REPEATS times, each mode on its own copy of the database (made before any sweep, with
 SQLite's backup API), and within a mode the due set is put back before every run after the
-first (its messages deleted, its next_reminder_at restored) — or, with `--fresh`, every run
-has a copy of its own. `--floor`: right after each `auto` run, its floor (bench/__main__.py,
+first and after the last (its messages deleted, its next_reminder_at restored: `put_back`, so
+that the next child finds it due again) — or, with `--fresh`, every run has a copy of its own. `--floor`: right after each `auto` run, its floor (bench/__main__.py,
 `measure_floor`: the same number of messages rendered alone and inserted alone, in a process of
 its own) on that run's database, so that each run and its floor are seconds apart on this noisy machine. Prints one
 JSON line: the runs of each mode (seconds, messages), the CPU time each run took in this process
