@@ -2,41 +2,35 @@
 flow is in the middle of a batch. The batch in flight is lost whole (never half-written), the
 task's retries reconnect, and every due reminder ends up queued exactly once.
 
-Needs the machine's local PostgreSQL and the right to restart it (root with pg_ctlcluster, as on
-the CI machines); skipped otherwise."""
+The server restarted is one of the test's own (tests/own_postgres.py), never the machine's
+PostgreSQL service; skipped where the PostgreSQL server binaries are missing."""
 
 from __future__ import annotations
-
-import os
-import shutil
-import subprocess
-from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.integration.test_migrations import pg_url  # noqa: F401 — the throw-away PostgreSQL database fixture
+from tests.own_postgres import own_postgres
 
 DUE = 1_500  # three batches of the sweep's 500
 
 
-def _cluster() -> list[str]:
-    if shutil.which("pg_ctlcluster") is None or os.geteuid() != 0 or not Path("/etc/postgresql").is_dir():
-        pytest.skip("restarting PostgreSQL needs root and pg_ctlcluster")
-    versions = sorted(p.name for p in Path("/etc/postgresql").iterdir())
-    if not versions:
-        pytest.skip("no PostgreSQL cluster configured")
-    return ["pg_ctlcluster", "--skip-systemctl-redirect", versions[0], "main"]
+@pytest.fixture
+def restartable():
+    with own_postgres() as server:
+        admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text('CREATE DATABASE "cobuild_restart"'))
+        admin.dispose()
+        yield server
+        from cobuild.db import engine_for
 
-
-def _restart(cluster: list[str]) -> None:
-    # -m fast: every connection is cut, open transactions are rolled back by the server
-    subprocess.run([*cluster, "restart", "-m", "fast"], check=True, capture_output=True, timeout=120)
+        engine_for.cache_clear()
 
 
 def test_a_postgres_restart_mid_batch_loses_the_batch_whole_and_the_retry_finishes_the_sweep(
-        pg_url, monkeypatch, tmp_path):  # noqa: F811
-    cluster = _cluster()
+        restartable, monkeypatch):
+    pg_url = restartable.url("cobuild_restart")
     from bench.data import TICK, build
     from flows.reminders import reminder_sweep
     from notifications.outbox import Outbox
@@ -50,14 +44,11 @@ def test_a_postgres_restart_mid_batch_loses_the_batch_whole_and_the_retry_finish
         calls["n"] += 1
         if calls["n"] == 2:
             # the second batch's messages and deliveries are written but not committed
-            _restart(cluster)
+            restartable.restart()
         return written
 
     monkeypatch.setattr(Outbox, "write", write_then_restart)
-    try:
-        result = reminder_sweep(pg_url, TICK.isoformat())
-    finally:
-        subprocess.run([*cluster, "start"], capture_output=True, timeout=120)  # whatever happened above
+    result = reminder_sweep(pg_url, TICK.isoformat())
 
     # the first batch (500) was committed before the restart; the retried task did the rest,
     # including the whole of the batch that was in flight
