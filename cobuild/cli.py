@@ -84,7 +84,7 @@ def demo(
     """Simulate one year (2026) of a council through the Prefect flows and print what happened."""
     from flows.local_api import start_early
 
-    server = start_early()  # boots while this process imports Prefect and sets the council up
+    server = start_early()  # boots while this process imports Prefect and sets the council up (None: shared one up)
     try:
         from cobuild.demo import print_summary, run_demo
 
@@ -93,10 +93,12 @@ def demo(
     except Exception as exc:  # noqa: BLE001
         from models import DomainError
 
-        server.stop()
+        if server is not None:
+            server.stop()
         s.fail(exc.message(s.lang()) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}")
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
     s.emit(summary, json_out, lambda: print_summary(summary, console))
 
 
@@ -1175,7 +1177,13 @@ def scheduler(db: DbOpt = None) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        build_scheduler(url, background=False).start()
+        jobs = build_scheduler(url, background=False)
+        from cobuild.lifeline import exit_on_sigterm
+        from flows.local_api import start_shared_in_background
+
+        exit_on_sigterm()
+        start_shared_in_background()
+        jobs.start()
     except SchedulerRefused as exc:
         s.fail(str(exc))
     except (KeyboardInterrupt, SystemExit):

@@ -1,7 +1,8 @@
 """The embedded scheduler: APScheduler 3.x in this process, calling the Prefect flows.
 
-Prefect's temporary local server records the runs but does not run schedules, so on one
-machine APScheduler does the timing. When a Prefect API URL is configured (distributed mode)
+A local Prefect server records the runs but does not run schedules, so on one machine
+APScheduler does the timing; the runs go to the shared local server of this Prefect home, which
+the process running the scheduler starts and owns (flows.local_api). When a Prefect API URL is configured (distributed mode)
 Prefect server runs the same schedules from deployment.yaml and this scheduler refuses to
 start, so that no schedule ever runs twice. Each process has its own in-memory job store —
 a job store is never shared by two schedulers.
@@ -43,9 +44,14 @@ def load_flow(schedule: Schedule):
 
 
 def run_job(schedule_id: str, db_url: str) -> None:
+    """One scheduled run, against the shared local Prefect server (flows.local_api): it waits
+    while the server starts, and starts it again if it has gone."""
+    from flows.local_api import local_api
+
     schedule = next(s for s in SCHEDULES if s.id == schedule_id)
     try:
-        result = load_flow(schedule)(db_url, datetime.now(UTC).isoformat())
+        with local_api(shared=True):
+            result = load_flow(schedule)(db_url, datetime.now(UTC).isoformat())
         log.info("%s: %s", schedule.id, result)
     except Exception:  # noqa: BLE001 — a failed run is logged; the next tick tries again
         log.exception("%s failed", schedule.id)

@@ -52,7 +52,16 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
         jobs = build_scheduler(db_url)
     app = make_app(db_url, secret_key=key, secure_cookies=settings.secure_cookies, demo=demo, scheduler=jobs)
     if jobs:
+        from flows.local_api import start_shared_in_background
+
+        start_shared_in_background()  # the scheduled runs' Prefect server; the web does not wait for it
         jobs.start()
+    # uvicorn stops on SIGTERM, then raises it again with the handler found before it started:
+    # let that be an exit, so that the scheduler and the shared Prefect server stop cleanly
+    # (flows.local_api) instead of the process being killed by the default action
+    from cobuild.lifeline import exit_on_sigterm
+
+    exit_on_sigterm()
     logging.getLogger("cobuild").info("cobuild serving on http://%s:%s/ (API docs /api/docs; scheduler %s)", host, port,
                                       "on" if jobs else "off")
     try:

@@ -6,20 +6,13 @@ its current state (see cobuild/actions/cycles.py).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from cobuild.actions import cycles
 from cobuild.db import session_for
-
-
-def _at(now: str | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC)
-    moment = datetime.fromisoformat(now)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+from flows import runs
+from flows.runs import run_name
 
 
 # Retries cover the database being briefly unavailable; domain refusals are reported in the
@@ -27,32 +20,32 @@ def _at(now: str | None) -> datetime:
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="chair pass {now}")
 def chair_pass(db_url: str, now: str) -> dict:
     with session_for(db_url) as session:
-        return cycles.chair_cycle(session, _at(now))
+        return cycles.chair_cycle(session, runs.at(now))
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="conference pass {now}")
 def conference_pass(db_url: str, now: str) -> dict:
     with session_for(db_url) as session:
-        return cycles.conference_cycle(session, _at(now))
+        return cycles.conference_cycle(session, runs.at(now))
 
 
-@flow(name="chair-cycle", flow_run_name="chair cycle {now}")
+@flow(name="chair-cycle", flow_run_name=run_name("chair cycle"))
 def chair_cycle(db_url: str, now: str | None = None) -> dict:
     """Open evaluations, publish term reports, open/close elections, start terms."""
-    return chair_pass(db_url, now or _at(None).isoformat())
+    return chair_pass(db_url, now or runs.at(None).isoformat())
 
 
-@flow(name="conference-cycle", flow_run_name="conference cycle {now}")
+@flow(name="conference-cycle", flow_run_name=run_name("conference cycle"))
 def conference_cycle(db_url: str, now: str | None = None) -> dict:
     """Open submission windows, lock agendas with carry-over."""
-    return conference_pass(db_url, now or _at(None).isoformat())
+    return conference_pass(db_url, now or runs.at(None).isoformat())
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="advance {now}")
 def advance_pass(db_url: str, now: str) -> dict:
     """Both passes in one task: chair first, so that a term starts before its conferences move."""
     with session_for(db_url) as session:
-        return cycles.advance(session, _at(now))
+        return cycles.advance(session, runs.at(now))
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="report cards {now}")
@@ -64,10 +57,10 @@ def cards_pass(db_url: str, now: str) -> int:
         return refresh_kept_cards(session)
 
 
-@flow(name="advance", flow_run_name="advance {now}")
+@flow(name="advance", flow_run_name=run_name("advance"))
 def advance(db_url: str, now: str | None = None) -> dict:
     """The chair cycle and the conference cycle in one run, then the kept report cards, so that
     a report finds only the last few minutes' changes to count."""
-    now = now or _at(None).isoformat()
+    now = now or runs.at(None).isoformat()
     result = advance_pass(db_url, now)
     return {**result, "cards_refreshed": cards_pass(db_url, now)}

@@ -17,7 +17,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from cobuild.db import session_for
-from flows.cycles import _at
+from flows import runs
 
 
 def scheduler_tick(db_url: str, now: str) -> dict:
@@ -26,7 +26,7 @@ def scheduler_tick(db_url: str, now: str) -> dict:
     from cobuild.actions.reminders import sweep
     from notifications.dispatch import dispatch
 
-    at = _at(now)
+    at = runs.at(now)
     with session_for(db_url) as session:
         result = advance(session, at)
         swept = sweep(session, at)

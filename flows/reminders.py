@@ -9,7 +9,8 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from cobuild.db import session_for
-from flows.cycles import _at
+from flows import runs
+from flows.runs import run_name
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="sweep {now}")
@@ -17,7 +18,7 @@ def sweep_pass(db_url: str, now: str) -> dict:
     from cobuild.actions.reminders import sweep
 
     with session_for(db_url) as session:
-        return sweep(session, _at(now))
+        return sweep(session, runs.at(now))
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="dispatch {now}")
@@ -25,16 +26,16 @@ def dispatch_pass(db_url: str, now: str) -> dict:
     from notifications.dispatch import dispatch
 
     with session_for(db_url) as session:
-        return dispatch(session, _at(now))
+        return dispatch(session, runs.at(now))
 
 
-@flow(name="reminder-sweep", flow_run_name="reminder sweep {now}")
+@flow(name="reminder-sweep", flow_run_name=run_name("reminder sweep"))
 def reminder_sweep(db_url: str, now: str | None = None) -> dict:
     """Queue due reminders and escalations, council messages and digests."""
-    return sweep_pass(db_url, now or _at(None).isoformat())
+    return sweep_pass(db_url, now or runs.at(None).isoformat())
 
 
-@flow(name="dispatch-notifications", flow_run_name="dispatch {now}")
+@flow(name="dispatch-notifications", flow_run_name=run_name("dispatch"))
 def dispatch_notifications(db_url: str, now: str | None = None) -> dict:
     """Send what is due in the outbox through each person's channels, with retries."""
-    return dispatch_pass(db_url, now or _at(None).isoformat())
+    return dispatch_pass(db_url, now or runs.at(None).isoformat())

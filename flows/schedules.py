@@ -43,7 +43,7 @@ HEADER = """\
 def deployment_document() -> dict:
     return {
         "name": "cobuild",
-        "prefect-version": "3.8.8",
+        "prefect-version": "3.9.1",
         "build": None,
         "push": None,
         "pull": [{"prefect.deployments.steps.set_working_directory": {"directory": "{{ $COBUILD_HOME }}"}}],

@@ -53,9 +53,13 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def worker(host: str, port: int) -> None:
-    """One worker process: its own listening socket, the app, uvicorn."""
+def worker(host: str, port: int, parent_pid: int) -> None:
+    """One worker process: its own listening socket, the app, uvicorn; gone with its parent."""
     import uvicorn
+
+    from cobuild.lifeline import die_with_parent
+
+    die_with_parent(parent_pid)
 
     try:
         sock = listen(host, port)
@@ -91,7 +95,7 @@ def supervise(workers: int, host: str, port: int) -> None:
     stop = threading.Event()
 
     def start():
-        process = context.Process(target=worker, args=(host, port), daemon=True)
+        process = context.Process(target=worker, args=(host, port, os.getpid()), daemon=True)
         process.start()
         return process
 

@@ -7,7 +7,11 @@ import pytest
 @pytest.fixture(autouse=True, scope="session")
 def prefect_server():
     import flows  # noqa: F401  (quiet defaults before Prefect is imported)
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    # as against cobuild's local server (flows.local_api): no heartbeat thread to wait for at the
+    # end of every flow run
+    with prefect_test_harness(server_startup_timeout=120), \
+            temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield

@@ -44,3 +44,24 @@ def test_the_cli_runs_one_sweep_and_one_dispatch_and_lists_what_happened(db_url,
     assert listed[0]["kind"] == "overdue" and listed[0]["deliveries"][0]["status"] == "sent"
     with session_for(url) as session:
         assert session.exec(select(Notification)).one().status == "sent"
+
+
+def test_a_run_started_without_now_is_named_after_its_moment_not_none(db_url):
+    """A deployment's schedule starts the flows without `now`: the run's name carries the time."""
+    import asyncio
+
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.cycles import advance
+
+    state = advance(db_url, return_state=True)
+    assert state.is_completed()
+
+    async def name_of(run_id):
+        async with get_client() as client:
+            (run,) = await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+            return run.name
+
+    name = asyncio.run(name_of(state.state_details.flow_run_id))
+    assert name.startswith("advance 20") and "None" not in name, name
