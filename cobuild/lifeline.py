@@ -18,7 +18,6 @@ import os
 import signal
 import sys
 import threading
-from typing import BinaryIO
 
 PR_SET_PDEATHSIG = 1
 
@@ -36,16 +35,18 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
 
-def exit_at_end_of(stream: BinaryIO, grace_seconds: float = 10.0) -> None:
-    """A daemon thread that ends this process when `stream` reaches end-of-file (the parent holding
-    its other end is gone): SIGTERM to itself first, for a clean shutdown, then a hard exit if that
-    has not ended the process within `grace_seconds`."""
+def exit_at_end_of(fd: int, grace_seconds: float = 10.0) -> None:
+    """A daemon thread that ends this process when file descriptor `fd` reaches end-of-file (the
+    parent holding the pipe's other end is gone): SIGTERM to itself first, for a clean shutdown,
+    then a hard exit if that has not ended the process within `grace_seconds`. It reads the raw
+    descriptor: a daemon thread blocked in a buffered stream's read holds that stream's lock, and
+    the interpreter aborts when it exits meanwhile."""
 
     def watch() -> None:
         try:
-            while stream.read(4096):
+            while os.read(fd, 4096):
                 pass
-        except (OSError, ValueError):
+        except OSError:
             pass
         os.kill(os.getpid(), signal.SIGTERM)
         threading.Event().wait(grace_seconds)

@@ -340,7 +340,7 @@ def _serve(port: int, parent_pid: int, pdeathsig: bool) -> int:
 
     if pdeathsig:
         die_with_parent(parent_pid)
-    exit_at_end_of(sys.stdin.buffer)
+    exit_at_end_of(sys.stdin.fileno())
     from prefect.settings import get_current_settings
 
     if get_current_settings().api.url:

@@ -77,11 +77,15 @@ def home(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), COBUILD_DELIVERY="file",
                COBUILD_OUTBOX_DIR=str(tmp_path / "outbox"), COBUILD_SECRET_KEY="k" * 40)
-    return {"url": url, "env": env, "folder": tmp_path}
+    # serve and the scheduler get a database of their own: their start-up runs (at today's date)
+    # must not take the test database's reminder before the test's own sweep
+    scheduled = f"sqlite:///{tmp_path}/scheduled.db"
+    upgrade(scheduled)
+    return {"url": url, "scheduled_url": scheduled, "env": env, "folder": tmp_path}
 
 
-def start(command: list[str], home: dict) -> subprocess.Popen:
-    return subprocess.Popen([*CLI, *command, "--db", home["url"]], env=home["env"], cwd=home["folder"],
+def start(command: list[str], home: dict, db: str | None = None) -> subprocess.Popen:
+    return subprocess.Popen([*CLI, *command, "--db", db or home["url"]], env=home["env"], cwd=home["folder"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
@@ -138,7 +142,7 @@ def test_a_one_shot_command_killed_with_sigkill_takes_its_prefect_server_with_it
 
 
 def _serve(home: dict, command: tuple[str, ...] = ("serve", "--port", "0")) -> subprocess.Popen:
-    return start(list(command), home)
+    return start(list(command), home, db=home["scheduled_url"])
 
 
 def _shared_port(home: dict) -> int:
