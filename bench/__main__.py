@@ -284,8 +284,9 @@ def measure_naive(folder: Path, n: int) -> dict:
 RUN = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 OLD_ROWS = (("sweep", "sweep throughput"), ("memory", "sweep memory"), ("growth", "sweep growth"), ("idle", "idle sweep"),
             ("reports", "reports"), ("demo", "demo"), ("cli", "CLI"), ("naive", "naive"), ("dispatch", "dispatch"),
-            ("pg", "Postgres"), ("web", "web under"), ("contested", "contested"))
-GROUPS = ("sweep", "growth", "reports", "demo", "naive", "dispatch", "pg", "web")  # --only takes these
+            ("pg", "Postgres"), ("web", "web under"), ("contested", "contested"), ("cycle", "cobuild cycle"),
+            ("serve_memory", "cobuild serve idle"))
+GROUPS = ("sweep", "growth", "reports", "demo", "naive", "dispatch", "pg", "web", "local")  # --only takes these
 
 
 def result(key, figure, unit, measured, target, baseline=None, ratio=None, met=None, note=""):
@@ -335,8 +336,11 @@ def _lane_data(folder: Path, scale: dict, want) -> tuple[list, dict | None]:
 def _lane_prefect(folder: Path, scale: dict, want) -> tuple[list, dict | None]:
     """The demo and the CLI on its database, then the naive baseline on the Prefect home the demo made."""
     results = []
+    demo = measure_demo(folder, quick=scale["quick"]) if want("demo") or want("local") else None
     if want("demo"):
-        record_demo(results, measure_demo(folder, quick=scale["quick"]))
+        record_demo(results, demo)
+    if want("local"):
+        record_local(results, folder, demo["db"], scale["quick"])
     return results, measure_naive(folder, scale["naive"]) if want("naive") else None
 
 
@@ -574,6 +578,23 @@ def record_web(results: list, scale: dict, folder: Path) -> None:
                           statuses.get("201", 0), "exactly 1 succeeds, 49 get 409, one audit event", None, None,
                           statuses == {"201": 1, "409": 49} and contested["audit_events"] == 1,
                           f"answers {statuses}; claim rows {contested['claims']}, audit events {contested['audit_events']}"))
+
+
+def record_local(results: list, folder: Path, demo_db: str, quick: bool) -> None:
+    from bench.local_server import measure_local
+
+    local = measure_local(folder, demo_db, quick)
+    results.append(result("cycle", "`cobuild cycle` by hand on the demo database, the shared Prefect server up "
+                          "(`cobuild serve` running)", "s (median)", local["shared"], "≤ 2 s", local["private"],
+                          local["shared"] / local["private"], local["shared"] <= 2,
+                          f"runs {', '.join(f'{t:.2f}' for t in local['shared_runs'])} s; baseline: no server up, the "
+                          f"command starts and stops a private one: {', '.join(f'{t:.2f}' for t in local['private_runs'])} s"
+                          f" (its server's database made before); `cobuild serve`'s shared server answered "
+                          f"{local['server_up_after']:.1f} s after it started"))
+    parts = "; ".join(f"{name} {mb:.0f} MB" for name, mb in local["parts"])
+    results.append(result("serve_memory", "`cobuild serve` idle with its Prefect server: resident memory of both",
+                          "MB", local["idle_mb"], "≤ 400 MB together", None, None, local["idle_mb"] <= 400,
+                          f"{parts}; every process of its session (VmRSS), after its start-up runs"))
 
 
 def write_markdown(results: list[dict], quick: bool) -> None:
