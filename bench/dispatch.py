@@ -69,7 +69,7 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
     now = NOW
     with session_for(url) as session:
         for _ in range(6):  # the first pass, then the retries as their back-off comes due
-            for k, v in dispatch(session, now, Channels()).items():
+            for k, v in dispatch(session, now, Channels(allow_private=True)).items():
                 counts[k] = counts.get(k, 0) + v
             now += timedelta(minutes=31)
     seconds = time.perf_counter() - start
@@ -88,7 +88,7 @@ def send_alone(folder: Path, n: int, batch: int = 500) -> dict:
     from notifications.channels import Outgoing, WebhookChannel
 
     receiver, port, _ = _receiver(folder, 0, "received-alone.json")
-    channel, url = WebhookChannel(), f"http://127.0.0.1:{port}/hook"
+    channel, url = WebhookChannel(allow_private=True), f"http://127.0.0.1:{port}/hook"
     messages = [Outgoing(subject=f"提醒 {i}", text="今天到期", html="<p>今天到期</p>", dedupe_key=f"alone|{i}",
                          recipient="派送书记") for i in range(n)]
     start = time.perf_counter()

@@ -816,9 +816,10 @@ def item_claim(council: C, key: Key, role: Annotated[str, typer.Option(help="lea
                as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
     """A unit claims an item as lead or cooperating unit (认领)."""
     from cobuild.actions.items import claim
+    from models import Unit
 
     def act(session, c, row, by, at):
-        claim(session, row, s.unit(session, c, unit) if unit else session.get(s.Unit, by.unit_id), role, by=by, now=at)
+        claim(session, row, s.unit(session, c, unit) if unit else session.get(Unit, by.unit_id), role, by=by, now=at)
 
     _item_action(act, "已认领,待主席确认 claimed, awaiting the chair")(council, key, as_, db, json_out, now)
 

@@ -69,6 +69,19 @@ def ledger_rows(session: Session, council: Council, today: date) -> list[dict]:
     return rows
 
 
+# what a spreadsheet reads as the start of a formula (OWASP, "CSV Injection")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _as_text(cells) -> None:
+    """Text that looks like a formula (an item titled `=HYPERLINK(…)`) stays text: stored as a
+    string with Excel's quote prefix, never evaluated, shown as typed."""
+    for cell in cells:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def write_ledger(session: Session, council: Council, now: datetime, path, progress: Callable[[int, int], None] | None = None):
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -92,6 +105,7 @@ def write_ledger(session: Session, council: Council, now: datetime, path, progre
     header(sheet, COLUMNS)
     for n, row in enumerate(rows, start=1):
         sheet.append([row[key] for _, _, key in COLUMNS])
+        _as_text(sheet[sheet.max_row])
         if progress:
             progress(n, len(rows))
     for index, (_, _, key) in enumerate(COLUMNS, start=1):
@@ -104,6 +118,7 @@ def write_ledger(session: Session, council: Council, now: datetime, path, progre
     header(summary, SUMMARY)
     for row in item_stats(session, council, today, "unit"):
         summary.append([row[key] for _, _, key in SUMMARY])
+        _as_text(summary[summary.max_row])
     for column in ("H", "I"):
         for cell in summary[column][1:]:
             cell.number_format = "0.0%"

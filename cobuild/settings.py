@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     # an Apprise URL of an SMS gateway with {phone} where the number goes
     sms_url: str | None = None
     channel_timeout: float = 10.0
+    # the group robots' webhooks, `{token}` where the key or access token goes (defaults: the
+    # services' own, notifications/channels.py ROBOT_URLS): for a proxy, or a test's stand-in
+    wecom_url: str | None = None
+    dingtalk_url: str | None = None
+    feishu_url: str | None = None
+    # webhooks (and robot webhooks given as whole URLs) may point at loopback, private and
+    # link-local addresses: off, so that no member can make the dispatcher post into this network
+    allow_private_webhooks: bool = False
     # a delivery is retried with back-off and dead-lettered after this many attempts
     max_attempts: int = 5
     # the web app: signs session cookies; must be set (>= 32 characters) outside demo mode

@@ -100,3 +100,17 @@ def add_months(day: date, months: int) -> date:
 
 def quarter_of(day: date) -> int:
     return (day.month - 1) // 3 + 1
+
+
+def plain_text(value: object, multiline: bool = False) -> object:
+    """Text as people type it: trimmed, and refused if it holds control characters (NUL, escape
+    sequences …; line breaks and tabs only where `multiline`), which no one types and which break
+    the exports. Non-strings are left to the schema's own type check."""
+    if not isinstance(value, str):
+        return value
+    allowed = "\n\r\t" if multiline else ""
+    for char in value:
+        code = ord(char)
+        if (code < 32 or 127 <= code < 160 or code in (0x2028, 0x2029)) and char not in allowed:
+            raise ValueError(f"control character U+{code:04X} is not allowed")
+    return value.strip()

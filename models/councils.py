@@ -101,6 +101,16 @@ class CouncilSettings(SQLModel):
             raise ValueError(f"expected HH:MM, got {value!r}")
         return f"{int(hours):02d}:{int(minutes):02d}"
 
+    @field_validator("extra_holidays", "extra_workdays")
+    @classmethod
+    def _real_dates(cls, value: list[str]) -> list[str]:
+        from models.workdays import parse_days
+
+        try:
+            return parse_days(value)
+        except ValueError as exc:
+            raise ValueError(f"not a real date (YYYY-MM-DD): {exc}") from None
+
     @field_validator("categories")
     @classmethod
     def _categories(cls, value: list[str]) -> list[str]:

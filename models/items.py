@@ -9,7 +9,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import Column, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime
+from models.base import JSONType, UTCDateTime, plain_text
 from models.lifecycle import WORKING_STATES, ItemStatus
 
 
@@ -28,10 +28,15 @@ class ItemSubmit(SQLModel):
     asks: AskKind = AskKind.any
     asks_unit_id: int | None = None
 
-    @field_validator("title", "description", "category")
+    @field_validator("title", "category", mode="before")
     @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
+    def _one_line(cls, value: object) -> object:
+        return plain_text(value)  # before the length checks: "   " is empty, not 3 characters
+
+    @field_validator("description", mode="before")
+    @classmethod
+    def _lines(cls, value: object) -> object:
+        return plain_text(value, multiline=True)
 
     @model_validator(mode="after")
     def _target(self):
@@ -45,6 +50,9 @@ class ItemSubmit(SQLModel):
 # optimistic concurrency: SQLAlchemy adds "AND version = <the version read>" to every UPDATE of
 # an item, and `touch` bumps it on every change; a writer that read a stale item is refused
 # (StaleDataError → Conflict 409) instead of overwriting someone else's change
+# a deadline this far after its conference is a typing mistake (9999-12-31), not a plan
+MAX_DEADLINE_YEARS = 3
+
 _ITEM_VERSION = Column("version", Integer, nullable=False, default=1)
 
 

@@ -101,6 +101,28 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "appoint": ("任命首任主席", "appoint the first chair"),
 }
 
+KIND_NAMES: dict[str, tuple[str, str]] = {
+    "deadline_approaching": ("临期提醒", "deadline approaching"),
+    "deadline_due": ("到期提醒", "deadline today"),
+    "overdue": ("逾期提醒", "overdue"),
+    "escalation": ("督办", "escalation"),
+    "verify_request": ("验收提醒", "verification request"),
+    "verify_escalation": ("验收督办", "verification escalation"),
+    "window_open": ("征集开始", "call for items"),
+    "submission_reminder": ("提交提醒", "submission reminder"),
+    "agenda": ("会议议程", "agenda"),
+    "election_open": ("选举开始", "election open"),
+    "election_reminder": ("投票提醒", "voting reminder"),
+    "election_result": ("选举结果", "election result"),
+    "handover": ("主席交接", "hand-over"),
+    "evaluation_open": ("测评开始", "evaluation open"),
+    "evaluation_reminder": ("测评提醒", "evaluation reminder"),
+    "term_report": ("任期通报", "term report"),
+    "weekly_digest": ("每周汇总", "weekly digest"),
+    "daily_digest": ("每日汇总", "daily digest"),
+    "council_problem": ("系统提示", "notice of a problem"),
+}
+
 MESSAGES: dict[str, tuple[str, str]] = {
     "illegal_transition": (
         "{subject}当前状态为「{state}」,不能{action};此状态下允许:{allowed}",
@@ -197,6 +219,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "文件「{name}」类型不允许;允许:{allowed}",
         "The file {name} is not an allowed type; allowed: {allowed}",
     ),
+    "bad_date": (
+        "「{field}」中有无效日期:{value}(应为 YYYY-MM-DD 格式、{first}—{last} 年间的真实日期)",
+        "{field}: {value} is not a real date (YYYY-MM-DD, between {first} and {last})",
+    ),
+    "deadline_too_far": (
+        "截止日期 {deadline} 距会议({held_on})超过 {years} 年,请核对",
+        "The deadline {deadline} is more than {years} years after the conference ({held_on}); check it",
+    ),
     "stale": (
         "该{subject}刚被他人修改,请刷新后重试",
         "The {subject} was changed by someone else just now; reload and try again",
@@ -211,6 +241,18 @@ def lang_index(lang: str) -> int:
 def state_name(state: str, lang: str = "zh") -> str:
     names = STATE_NAMES.get(str(state))
     return names[lang_index(lang)] if names else str(state)
+
+
+FIELD_NAMES: dict[str, tuple[str, str]] = {
+    "extra_holidays": ("额外休息日", "extra holidays"),
+    "extra_workdays": ("调休上班日", "extra working days"),
+    "deadline": ("截止日期", "deadline"),
+}
+
+
+def kind_name(kind: str, lang: str = "zh") -> str:
+    names = KIND_NAMES.get(kind)
+    return names[lang_index(lang)] if names else kind
 
 
 def subject_name(subject: str, lang: str = "zh") -> str:
@@ -234,6 +276,9 @@ def render(code: str, lang: str = "zh", /, **params: object) -> str:
             shown[key] = sep.join(state_name(str(s), lang) for s in sorted(states)) or none
         elif key == "subject":
             shown[key] = subject_name(str(value), lang)
+        elif key == "field":
+            names = FIELD_NAMES.get(str(value))
+            shown[key] = names[i] if names else value
         elif key == "action":
             names = ACTION_NAMES.get(str(value))
             shown[key] = names[i] if names else value

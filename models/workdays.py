@@ -14,6 +14,27 @@ from functools import lru_cache
 log = logging.getLogger("cobuild.workdays")
 _warned_years: set[int] = set()
 
+# dates a council may name (its own holidays and working days, deadlines): real dates of years a
+# calendar can work with, so that nothing stored can stop the date arithmetic of a sweep
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def parse_day(value: object) -> date:
+    """A real date (YYYY-MM-DD) between FIRST_YEAR and LAST_YEAR; ValueError otherwise."""
+    text = str(value).strip()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(text) from None
+    if len(text) != 10 or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValueError(text)
+    return day
+
+
+def parse_days(values) -> list[str]:
+    """Each a real date (`parse_day`), as sorted unique ISO strings."""
+    return sorted({parse_day(value).isoformat() for value in values})
+
 
 @lru_cache(maxsize=4096)
 def official_workday(day: date) -> bool:

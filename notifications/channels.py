@@ -1,5 +1,6 @@
-"""Channels: where a delivery goes. Apprise speaks email, WeCom/DingTalk/Feishu robots, SMS
-gateways and JSON webhooks; the file channel writes JSON lines for demos and tests.
+"""Channels: where a delivery goes. Apprise speaks email and SMS gateways; WeCom/DingTalk/Feishu
+robots and JSON webhooks are posted here (a robot's refusal is in its answer's body, which
+Apprise does not read); the file channel writes JSON lines for demos and tests.
 
 Secrets never live in the database: a contact address for a robot or a private webhook is a
 secret's *name* (`secret:school_group`), resolved from the environment
@@ -163,8 +164,31 @@ class WebhookChannel:
     in_flight = 32
     _sessions: dict[float, object] = {}  # per timeout; created in the loop's thread, used only there
 
-    def __init__(self, timeout: float = 10.0):
+    def __init__(self, timeout: float = 10.0, allow_private: bool = False):
         self.timeout = timeout
+        # loopback, private, link-local and reserved addresses are refused unless the deployment
+        # allows them (COBUILD_ALLOW_PRIVATE_WEBHOOKS): a council member must not be able to make
+        # the dispatcher POST into the machine's own network
+        self.allow_private = allow_private
+
+    async def _check_target(self, url: str, secrets: list[str]) -> None:
+        import ipaddress
+        from urllib.parse import urlsplit
+
+        if self.allow_private:
+            return
+        host = urlsplit(url).hostname or ""
+        try:
+            addresses = {ipaddress.ip_address(host)}
+        except ValueError:
+            try:
+                found = await asyncio.get_running_loop().getaddrinfo(host, None)
+            except OSError as exc:
+                raise DeliveryError(scrub(f"{self.kind}: cannot resolve the address's host: {exc}", secrets + [url])) from None
+            addresses = {ipaddress.ip_address(info[4][0]) for info in found}
+        if any(not address.is_global for address in addresses):
+            raise DeliveryError(f"{self.kind}: the address points into a private network (not allowed here)",
+                                permanent=True)
 
     def _session(self):
         import aiohttp
@@ -189,24 +213,29 @@ class WebhookChannel:
         cls._sessions.clear()
 
     async def post(self, message: Outgoing, address: str) -> None:
-        import aiohttp
-
         url, secrets = _resolve(address)
         if not url.startswith(("http://", "https://")):
             raise DeliveryError("webhook: the address is not an http(s) URL", permanent=True)
-        body = json.dumps({"version": "1.0", "title": message.subject, "message": message.text, "type": "info"},
-                          ensure_ascii=False).encode("utf-8")
+        body = {"version": "1.0", "title": message.subject, "message": message.text, "type": "info"}
+        # the dedupe key lets a receiver drop a message it already has, after a crash between send and commit
+        await self._post_json(url, body, secrets, {"X-Cobuild-Dedupe-Key": message.dedupe_key})
+
+    async def _post_json(self, url: str, body: dict, secrets: list[str], headers: dict | None = None) -> bytes:
+        """POST `body` as JSON; the answer's body, or DeliveryError for no answer or a status >= 300."""
+        import aiohttp
+
+        await self._check_target(url, secrets)
+        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         try:
-            async with self._session().post(url, data=body, allow_redirects=False, headers={
-                    "Content-Type": "application/json; charset=utf-8",
-                    # lets a receiver drop a message it already has, after a crash between send and commit
-                    "X-Cobuild-Dedupe-Key": message.dedupe_key}) as response:
-                await response.read()
+            async with self._session().post(url, data=data, allow_redirects=False, headers={
+                    "Content-Type": "application/json; charset=utf-8", **(headers or {})}) as response:
+                answer = await response.read()
                 status, reason = response.status, response.reason
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-            raise DeliveryError(scrub(f"webhook: {type(exc).__name__}: {exc}".strip(), secrets + [url])) from None
+            raise DeliveryError(scrub(f"{self.kind}: {type(exc).__name__}: {exc}".strip(), secrets + [url])) from None
         if status >= 300:
-            raise DeliveryError(scrub(f"webhook: HTTP {status} {reason or ''}".strip(), secrets + [url]))
+            raise DeliveryError(scrub(f"{self.kind}: HTTP {status} {reason or ''}".strip(), secrets + [url]))
+        return answer
 
     def send_many(self, sends: list[tuple[Outgoing, str]]) -> list[BaseException | None]:
         """Post every (message, address) at once, `in_flight` at a time; each one's error or None."""
@@ -234,8 +263,80 @@ class WebhookChannel:
             raise error
 
 
+# each robot's webhook, `{token}` where the robot's key or access token goes (COBUILD_WECOM_URL …
+# point them elsewhere: a proxy, or a test's stand-in)
+ROBOT_URLS = {"wecom": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={token}",
+              "dingtalk": "https://oapi.dingtalk.com/robot/send?access_token={token}",
+              "feishu": "https://open.feishu.cn/open-apis/bot/v2/hook/{token}"}
+ROBOT_TEXT_LIMIT = 2000  # characters of a text message (WeCom takes 2,048 bytes of UTF-8 at most)
+
+
+class RobotChannel(WebhookChannel):
+    """A group robot of WeCom (企业微信), DingTalk (钉钉) or Feishu (飞书): a text message posted to
+    its webhook. The address is the robot's key or access token, `secret@token` for a DingTalk or
+    Feishu robot that signs its messages, or the whole webhook URL (each may be a `secret:NAME`).
+
+    A robot answers a refused message with HTTP 200 and an error code in its body (`errcode` of
+    WeCom and DingTalk, `code` of Feishu, e.g. a wrong key, a blocked keyword, too many messages):
+    that is a failed attempt, retried and dead-lettered like any other, never a message sent."""
+
+    def __init__(self, kind: str, timeout: float = 10.0, url: str | None = None, allow_private: bool = False):
+        # the service's own host, or one the deployment chose (COBUILD_WECOM_URL …): trusted; a whole
+        # webhook URL given as a member's address is checked like any webhook
+        super().__init__(timeout, allow_private)
+        self.kind = kind
+        self.url_template = url or ROBOT_URLS[kind]
+
+    async def _check_target(self, url: str, secrets: list[str]) -> None:
+        if not url.startswith(self.url_template.split("{token}")[0]):
+            await super()._check_target(url, secrets)
+
+    def target(self, message: Outgoing, address: str, now: float | None = None) -> tuple[str, dict, list[str]]:
+        """The URL to post to, the JSON body and the secrets to scrub from errors."""
+        import base64
+        import hashlib
+        import hmac
+        import time
+        from urllib.parse import quote_plus
+
+        value, secrets = _resolve(address)
+        signing, _, token = value.rpartition("@") if not value.startswith(("http://", "https://")) else ("", "", value)
+        url = token if token.startswith(("http://", "https://")) else self.url_template.format(token=token)
+        secrets = secrets + [token, signing]
+        text = f"{message.subject}\n{message.text}"
+        if len(text) > ROBOT_TEXT_LIMIT:
+            text = text[:ROBOT_TEXT_LIMIT - 1] + "…"
+        stamp = now if now is not None else time.time()
+        if self.kind == "feishu":
+            body: dict = {"msg_type": "text", "content": {"text": text}}
+            if signing:
+                seconds = str(int(stamp))
+                digest = hmac.new(f"{seconds}\n{signing}".encode(), b"", hashlib.sha256).digest()
+                body.update(timestamp=seconds, sign=base64.b64encode(digest).decode())
+            return url, body, secrets
+        body = {"msgtype": "text", "text": {"content": text}}
+        if self.kind == "dingtalk" and signing:
+            millis = str(int(stamp * 1000))
+            digest = hmac.new(signing.encode(), f"{millis}\n{signing}".encode(), hashlib.sha256).digest()
+            url += f"{'&' if '?' in url else '?'}timestamp={millis}&sign={quote_plus(base64.b64encode(digest))}"
+        return url, body, secrets
+
+    async def post(self, message: Outgoing, address: str) -> None:
+        url, body, secrets = self.target(message, address)
+        answer = await self._post_json(url, body, secrets)
+        try:
+            reply = json.loads(answer or b"{}")
+        except ValueError:
+            raise DeliveryError(f"{self.kind}: the robot's answer is not JSON") from None
+        code = reply.get("errcode", reply.get("code", reply.get("StatusCode", 0))) if isinstance(reply, dict) else 0
+        if code not in (0, "0", None):
+            reason = str(reply.get("errmsg") or reply.get("msg") or reply.get("StatusMessage") or "")[:200]
+            raise DeliveryError(scrub(f"{self.kind}: the robot refused the message (code {code}) {reason}".strip(),
+                                      secrets + [url]))
+
+
 class AppriseChannel:
-    """One of email, sms, wecom, dingtalk, feishu, webhook, through Apprise."""
+    """Email and SMS gateways, through Apprise."""
 
     # apprise.LogCapture (how a failure's reason is read) is process-wide: one send at a time
     def __init__(self, kind: str, smtp_url: str | None = None, sms_url: str | None = None, timeout: float = 10.0):
@@ -256,12 +357,6 @@ class AppriseChannel:
             if not self.sms_url:
                 raise DeliveryError("no SMS gateway configured (COBUILD_SMS_URL)", permanent=True)
             return self.sms_url.replace("{phone}", value), secrets + _url_secrets(self.sms_url)
-        if self.kind == "wecom":
-            return f"wecombot://{value}?{timeouts}", secrets
-        if self.kind == "dingtalk":
-            return f"dingtalk://{value}?{timeouts}", secrets
-        if self.kind == "feishu":
-            return f"feishu://{value}?{timeouts}", secrets
         if self.kind == "webhook":
             url = value
             if url.startswith("http://"):
@@ -308,19 +403,27 @@ class Channels:
     to the file channel instead of leaving the machine."""
 
     def __init__(self, outbox_dir: str | Path = "cobuild-outbox", file_only: bool = False,
-                 smtp_url: str | None = None, sms_url: str | None = None, timeout: float = 10.0):
+                 smtp_url: str | None = None, sms_url: str | None = None, timeout: float = 10.0,
+                 robot_urls: dict[str, str | None] | None = None, allow_private: bool | None = None):
         self.file = FileChannel(outbox_dir)
         self.file_only = file_only
-        self.by_kind = {kind: AppriseChannel(kind, smtp_url, sms_url, timeout)
-                        for kind in ("email", "sms", "wecom", "dingtalk", "feishu")}
-        self.by_kind["webhook"] = WebhookChannel(timeout)
+        if allow_private is None:
+            from cobuild.settings import get_settings
+
+            allow_private = get_settings().allow_private_webhooks
+        self.by_kind = {kind: AppriseChannel(kind, smtp_url, sms_url, timeout) for kind in ("email", "sms")}
+        self.by_kind.update({kind: RobotChannel(kind, timeout, (robot_urls or {}).get(kind), allow_private)
+                             for kind in ROBOT_URLS})
+        self.by_kind["webhook"] = WebhookChannel(timeout, allow_private)
 
     @classmethod
     def from_settings(cls) -> "Channels":
         from cobuild.settings import get_settings
 
         s = get_settings()
-        return cls(s.outbox_dir, s.delivery == "file", s.smtp_url, s.sms_url, s.channel_timeout)
+        return cls(s.outbox_dir, s.delivery == "file", s.smtp_url, s.sms_url, s.channel_timeout,
+                   {"wecom": s.wecom_url, "dingtalk": s.dingtalk_url, "feishu": s.feishu_url},
+                   s.allow_private_webhooks)
 
     def send(self, channel: str, address: str, message: Outgoing) -> None:
         if self.file_only or channel == "file":

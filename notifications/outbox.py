@@ -79,6 +79,9 @@ class Outbox:
         self._families: dict[tuple, int] = {}
         self._for_items: dict[tuple[int, datetime], tuple] = {}
         self.inserted: dict[str, int] = {}
+        # (council id, kind, reason) of each council wording that failed in `enqueue` and gave way
+        # to the packaged wording: the sweep tells the council's secretary
+        self.template_failures: list[tuple[int, str, str]] = []
         # batched: `enqueue` only collects; `prepare` + `write` check, render and insert a whole batch at
         # once (one existence query, one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING,
         # one delivery INSERT) — the sweep's path. Unbatched: one message at a time.
@@ -137,8 +140,12 @@ class Outbox:
         key = (council.id, now)
         found = self._release.get(key)
         if found is None:
-            cal, policy = self.calendar(council)
-            found = self._release[key] = release_time(now, cal, policy)
+            try:
+                cal, policy = self.calendar(council)
+                found = release_time(now, cal, policy)
+            except (ValueError, OverflowError):  # a council calendar that cannot be read holds nothing back
+                found = now
+            self._release[key] = found
         return found
 
     def _job(self, council: Council, member: Member, kind: str, context: dict, step: str) -> tuple:
@@ -169,8 +176,10 @@ class Outbox:
         if self.exists(key):
             return None
         job = self._job(council, member, kind, context, step)
-        row, held = self._row(council, member, kind, now, step, subject_type, subject_id, basis, key,
-                              render_jobs([job])[0], job[1])
+        failed: list[tuple[int, str]] = []
+        rendered = render_jobs([job], failed)[0]
+        self.template_failures += [(council.id, kind, reason) for _, reason in failed]
+        row, held = self._row(council, member, kind, now, step, subject_type, subject_id, basis, key, rendered, job[1])
         notification_id = insert_once(self.session, row)
         if notification_id is None:
             return None  # another sweeper won the race; its row stands

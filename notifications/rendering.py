@@ -8,12 +8,14 @@ rendered in Jinja2's sandbox.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 from jinja2.runtime import new_context
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 LANGUAGES = ("zh", "en")
 PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html"}
@@ -21,6 +23,7 @@ KINDS = (
     "deadline_approaching", "deadline_due", "overdue", "escalation", "verify_request", "verify_escalation",
     "window_open", "submission_reminder", "agenda", "election_open", "election_reminder", "election_result",
     "handover", "evaluation_open", "evaluation_reminder", "term_report", "weekly_digest", "daily_digest",
+    "council_problem",
 )
 
 
@@ -72,8 +75,52 @@ class _Environment(_Lookups, Environment):
     template_class = _Template
 
 
+# A council's own wording renders within these, in the sweep as in the trial at save time: a
+# template that loops or repeats its way past them fails (and the message falls back to the
+# packaged wording) instead of holding up the sweep of every council.
+LOOP_BUDGET = 10_000  # elements that all `range()`s of one render may make together
+SEQUENCE_LIMIT = 10_000  # characters or elements a `*` may make
+OUTPUT_LIMIT = 100_000  # characters one part may write
+RENDER_SECONDS = 1.0  # one part's render
+
+_limits = threading.local()
+
+
+class RenderLimitExceeded(SecurityError):
+    pass
+
+
+def _spend(elements: int) -> None:
+    left = getattr(_limits, "left", None)
+    if left is None:
+        return
+    _limits.left = left - elements
+    if _limits.left < 0:
+        raise RenderLimitExceeded(f"the template loops over more than {LOOP_BUDGET:,} elements")
+    if time.monotonic() > _limits.deadline:
+        raise RenderLimitExceeded(f"the template took longer than {RENDER_SECONDS:g} s")
+
+
+def _counted_range(*args: int) -> range:
+    numbers = range(*args)
+    _spend(len(numbers))
+    return numbers
+
+
 class _Sandbox(_Lookups, SandboxedEnvironment):
     template_class = _Template
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context, operator, left, right):
+        if operator == "**":
+            if isinstance(right, (int, float)) and abs(right) > 64:
+                raise RenderLimitExceeded("the template raises a number to too high a power")
+            return left ** right
+        for sequence, times in ((left, right), (right, left)):
+            if isinstance(sequence, (str, list, tuple)) and isinstance(times, int) \
+                    and len(sequence) * times > SEQUENCE_LIMIT:
+                raise RenderLimitExceeded(f"the template repeats text past {SEQUENCE_LIMIT:,} characters")
+        return left * right
 
 
 def _options() -> dict:
@@ -90,7 +137,9 @@ def environment() -> Environment:
 
 @lru_cache(maxsize=1)
 def sandbox() -> SandboxedEnvironment:
-    return _Sandbox(**_options())
+    env = _Sandbox(**_options())
+    env.globals["range"] = _counted_range
+    return env
 
 
 def language_of(lang: str | None) -> str:
@@ -115,10 +164,32 @@ def _packaged_parts(kind: str, lang: str) -> tuple:
 def _render_part(template, context: dict) -> str:
     """`Template.render(**context)` without its two copies of the context (the keyword
     arguments, then `dict()` of them; `new_context` makes the one the template works on)."""
+    if template.environment is not environment():
+        return _render_limited(template, context)
     try:
         return template.environment.concat(template.root_render_func(template.new_context(context)))
     except Exception:
         return template.environment.handle_exception()  # raises it, pointing at the template's line
+
+
+def _render_limited(template, context: dict) -> str:
+    """A council's own template, within LOOP_BUDGET, OUTPUT_LIMIT and RENDER_SECONDS."""
+    _limits.left, _limits.deadline = LOOP_BUDGET, time.monotonic() + RENDER_SECONDS
+    try:
+        pieces, written = [], 0
+        for piece in template.root_render_func(template.new_context(context)):
+            written += len(piece)
+            if written > OUTPUT_LIMIT:
+                raise RenderLimitExceeded(f"the template writes more than {OUTPUT_LIMIT:,} characters")
+            pieces.append(piece)
+            _spend(0)
+        return "".join(pieces)
+    except RenderLimitExceeded:
+        raise
+    except Exception:
+        return template.environment.handle_exception()
+    finally:
+        _limits.left = None
 
 
 def render(kind: str, lang: str, context: dict, overrides: dict[str, str] | None = None) -> Rendered:
@@ -147,9 +218,11 @@ TRIAL_OUTPUT = 100_000
 
 def _trial(source: str, part: str, sample: dict, answer) -> None:
     try:
-        output = _override_template(source, part).render(**sample)
+        output = _render_part(_override_template(source, part), dict(sample))
         answer.send(None if len(output) <= TRIAL_OUTPUT else
                     f"the template writes {len(output):,} characters; {TRIAL_OUTPUT:,} at most")
+    except RenderLimitExceeded as exc:
+        answer.send(str(exc))
     except Exception as exc:  # noqa: BLE001 — a council's template must never crash a sweep
         answer.send(f"{type(exc).__name__}: {exc}")
 
@@ -179,11 +252,22 @@ def _trial_render(source: str, part: str, sample: dict) -> str | None:
         receive.close()
 
 
-def render_jobs(jobs: list[tuple]) -> list[tuple[str, str, str]]:
+def render_jobs(jobs: list[tuple], failed: list[tuple[int, str]] | None = None) -> list[tuple[str, str, str]]:
     """(kind, language, context, overrides) for each message -> (subject, text, html): a whole
-    batch at once, in plain data, so that the sweep can have it done in another process."""
+    batch at once, in plain data, so that the sweep can have it done in another process.
+
+    A council's own wording that fails for a message (a variable this recipient's context lacks,
+    a limit above) gives way to the packaged wording for that message; (its index, the reason)
+    goes to `failed`, so that the council's secretary can be told."""
     out = []
-    for kind, lang, context, overrides in jobs:
-        rendered = render(kind, lang, context, overrides)
+    for index, (kind, lang, context, overrides) in enumerate(jobs):
+        try:
+            rendered = render(kind, lang, context, overrides)
+        except Exception as error:  # noqa: BLE001 — one council's wording must not stop a batch
+            if not overrides:
+                raise  # our own templates: a bug to see, not to hide
+            if failed is not None:
+                failed.append((index, str(error)[:300] or type(error).__name__))
+            rendered = render(kind, lang, context)
         out.append((rendered.subject, rendered.text, rendered.html))
     return out

@@ -35,6 +35,9 @@ SAMPLES: dict[str, dict] = {
                     "commitments": 3, "commitments_kept": 2, "completion": "75.0%", "on_time": "66.7%", "evaluations": 9},
     "weekly_digest": {"totals": _TOTALS, "completion": "75.0%", "week": "2026-W26", "overdue": [_ROW],
                       "due_soon": [_ROW], "waiting": [_ROW]},
+    "council_problem": {"problem": {"code": "template", "kind_label": "逾期提醒", "kind_label_en": "overdue",
+                                    "item": "2026-Q2-03", "what": "会议通知", "what_en": "Conference notices",
+                                    "detail": "'dict object' has no attribute 'phone'"}},
     "daily_digest": {"count": 1, "messages": [{"subject": "【逾期提醒】2026-Q2-03 已逾期 4 天", "text": "请尽快办结。"}]},
 }
 

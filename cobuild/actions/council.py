@@ -33,6 +33,7 @@ from models import (
     UnitKind,
 )
 from models.base import add_months
+from models.workdays import FIRST_YEAR, LAST_YEAR, parse_day
 from models.terms import ChairSource
 
 
@@ -67,6 +68,14 @@ def update_settings(session: Session, council: Council, *, by: Member | None, no
     unknown = set(changes) - known
     if unknown:
         raise invalid(f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    for field in ("extra_holidays", "extra_workdays"):  # named in the user's language, before the schema's check
+        values = changes.get(field)
+        for value in values if isinstance(values, (list, tuple)) else []:
+            try:
+                parse_day(value)
+            except ValueError:
+                raise InvalidInput("bad_date", field=field, value=str(value)[:40], first=FIRST_YEAR,
+                                   last=LAST_YEAR) from None
     current = {name: getattr(council, name) for name in known}
     merged = validated(CouncilSettings, **{**current, **changes})
     before = {k: current[k] for k in changes}
@@ -173,6 +182,8 @@ def add_channel(
         raise invalid(f"unknown channel {kind!r}; known: {', '.join(k.value for k in ChannelKind)}") from None
     if not address.strip():
         raise invalid("the channel needs an address")
+    if kind == ChannelKind.webhook and not address.strip().startswith(("http://", "https://", "secret:")):
+        raise invalid("a webhook address is an http:// or https:// URL (or secret:NAME)")
     channel = ContactChannel(member_id=member.id, kind=kind, address=address.strip())
     session.add(channel)
     session.flush()

@@ -46,7 +46,7 @@ from models import (
     require_state,
     require_transition,
 )
-from models.items import within_reopen_window
+from models.items import MAX_DEADLINE_YEARS, within_reopen_window
 
 TRACKED = ("status", "lead_unit_id", "deadline", "latest_percent")
 
@@ -189,6 +189,7 @@ def assign(session: Session, item: Item, *, by: Member | None, now: datetime, go
         conference = get(session, Conference, item.resolution_conference_id, "conference")
         if deadline < conference.held_on:
             raise invalid(f"the deadline {deadline} is before the conference ({conference.held_on})")
+        _not_too_far(deadline, conference)
         item.deadline = deadline
     if lead_unit_id is not None:
         set_lead(session, council, item, _unit(session, council, lead_unit_id), by, now)
@@ -311,6 +312,18 @@ def post_progress(session: Session, item: Item, *, by: Member | None, now: datet
     return report
 
 
+def _not_too_far(deadline: date, conference: Conference) -> None:
+    """At most MAX_DEADLINE_YEARS after the conference that decided the item."""
+    held_on = conference.held_on
+    try:
+        latest = held_on.replace(year=held_on.year + MAX_DEADLINE_YEARS)
+    except ValueError:  # 29 February
+        latest = held_on.replace(year=held_on.year + MAX_DEADLINE_YEARS, day=28)
+    if deadline > latest:
+        raise InvalidInput("deadline_too_far", deadline=deadline.isoformat(), held_on=held_on.isoformat(),
+                           years=MAX_DEADLINE_YEARS)
+
+
 @use_case
 def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Member | None, now: datetime,
                     reason: str) -> DeadlineExtension:
@@ -322,6 +335,7 @@ def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Mem
     reason = required_text(reason, "an extension needs a reason")
     if new_deadline <= item.deadline:
         raise invalid(f"the new deadline must be after the current one ({item.deadline})")
+    _not_too_far(new_deadline, get(session, Conference, item.resolution_conference_id, "conference"))
     extension = DeadlineExtension(item_id=item.id, old_deadline=item.deadline, new_deadline=new_deadline,
                                   reason=reason, by=by.id, at=now)
     before = snapshot(item, "deadline", "extensions")

@@ -22,6 +22,7 @@ from functools import lru_cache, partial
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, or_, update
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
@@ -55,6 +56,7 @@ from models import (
     Unit,
 )
 from models.base import aware
+from models.messages import kind_name
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
 from notifications.render_worker import GC_THRESHOLD, Answer, RenderWorker, borrow, can_help, keep
@@ -273,6 +275,50 @@ def _cooperating_of(dialect: str) -> Select:
 SweptItem = namedtuple("SweptItem", [c.name for c in SWEPT])  # type: ignore[misc]
 
 
+# an item whose reminders could not be worked out is tried again after this (the next tick)
+PROBLEM_RETRY = timedelta(minutes=5)
+# the database itself failing is no council's problem: raised, for the flow task's retries
+DATABASE_DOWN = (OperationalError, InterfaceError)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One council's part of a tick that failed (its data, its own wording): logged with the
+    council and the cause, and told to the council's secretaries once a day (`report_problems`)
+    while every other council's part goes on."""
+    council_id: int
+    code: str  # "item", "template" or "council"
+    key: str  # what failed: an item number, a message kind, a conference code …
+    context: dict
+
+    @classmethod
+    def of(cls, council_id: int, code: str, key: str, error: BaseException, **context) -> "Problem":
+        text = str(error).strip()
+        detail = text.splitlines()[0][:300] if text else "unexpected error"
+        return cls(council_id, code, key, {"code": code, "detail": detail, **context})
+
+    @classmethod
+    def template(cls, council_id: int, kind: str, detail: str) -> "Problem":
+        return cls(council_id, "template", kind, {"code": "template", "detail": detail,
+                                                  "kind_label": kind_name(kind, "zh"),
+                                                  "kind_label_en": kind_name(kind, "en")})
+
+
+def report_problems(outbox: Outbox, directory: Directory, problems: list[Problem], now: datetime) -> None:
+    """Log each problem; queue a `council_problem` message to its council's secretaries, once per
+    problem and local day (the dedupe key carries both)."""
+    for problem in {(p.council_id, p.code, p.key): p for p in problems}.values():
+        log.warning("council %s: %s %s failed: %s", problem.council_id, problem.code, problem.key,
+                    problem.context["detail"])
+        council = directory.councils.get(problem.council_id)
+        if council is None:
+            continue
+        day = now.astimezone(ZoneInfo(council.timezone)).date().isoformat()
+        for person in directory.secretaries.get(council.id, []):
+            outbox.enqueue(council, person, "council_problem", now=now, context={"problem": problem.context},
+                           subject_type="council", subject_id=council.id, basis=f"{problem.code}|{problem.key}|{day}")
+
+
 @dataclass(slots=True)
 class Planned:
     """One batch worked out (`plan_batch`): its new messages as notification rows, rendered;
@@ -296,11 +342,29 @@ def plan_batch(session: Session, items: list, now: datetime, outbox: Outbox, dir
         cooperating[item_id].append(unit_id)
     schedule: list[tuple[int, datetime]] = []
     marks: list[tuple] = []
+    problems: list[Problem] = []
     for item in items:
         council = directory.councils[item.council_id]
-        schedule.append((item.id, _remind_item(item, council, directory, cooperating[item.id], outbox, now, marks)))
+        queued, marked = len(outbox.pending), len(marks)
+        try:
+            following = _remind_item(item, council, directory, cooperating[item.id], outbox, now, marks)
+        except DATABASE_DOWN:
+            raise
+        except Exception as error:  # noqa: BLE001 — one council's data must not stop the others' reminders
+            del outbox.pending[queued:], marks[marked:]  # nothing half-done of this item
+            problems.append(Problem.of(council.id, "item", item.number or f"#{item.id}", error, item=item.number))
+            following = now + PROBLEM_RETRY  # tried again next tick, not again in this one
+        schedule.append((item.id, following))
     prepared = outbox.prepare()
-    return Planned(outbox.rows(prepared, render_jobs(prepared.jobs)), schedule, marks)
+    failed: list[tuple[int, str]] = []
+    rows = outbox.rows(prepared, render_jobs(prepared.jobs, failed))
+    problems += [Problem.template(prepared.messages[index][0].id, prepared.messages[index][2], detail)
+                 for index, detail in failed]
+    if problems:
+        report_problems(outbox, directory, problems, now)
+        notices = outbox.prepare()
+        rows += outbox.rows(notices, render_jobs(notices.jobs))
+    return Planned(rows, schedule, marks)
 
 
 _worker_state: tuple | None = None
@@ -572,14 +636,50 @@ def sweep_council_events(session: Session, now: datetime, outbox: Outbox, direct
         return dict(counts)
     directory = directory or Directory(session, set())
     directory.load(session, council_ids)
+    problems: list[Problem] = []
     for conference in conferences:
-        _conference_events(session, conference, directory, outbox, now, counts)
+        _isolated(session, problems, conference.council_id, ("会议 " + conference.code + " 的通知",
+                                                              f"The notices of conference {conference.code}"),
+                  partial(_conference_events, session, conference, directory, outbox, now, counts))
     for election in elections:
-        _election_events(session, election, directory, outbox, now, counts)
+        _isolated(session, problems, election.council_id, ("选举通知", "The election notices"),
+                  partial(_election_events, session, election, directory, outbox, now, counts))
     for term in terms:
-        _term_events(session, term, directory, outbox, now, counts)
-    session.commit()
+        _isolated(session, problems, term.council_id, ("任期通知", "The term notices"),
+                  partial(_term_events, session, term, directory, outbox, now, counts))
+    _report(session, outbox, directory, problems, now)
     return dict(counts)
+
+
+def _isolated(session: Session, problems: list[Problem], council_id: int, what: tuple[str, str], work) -> None:
+    """One council's part of a pass, committed on its own; if it fails, it alone is rolled back
+    and reported (`_report`), and tried again next tick. The database going away is not a
+    council's problem: that is raised, for the task's retries."""
+    try:
+        work()
+        session.commit()
+    except DATABASE_DOWN:
+        raise
+    except Exception as error:  # noqa: BLE001 — one council's data must not stop the others'
+        session.rollback()
+        problems.append(Problem.of(council_id, "council", what[1], error, what=what[0], what_en=what[1]))
+
+
+def _report(session: Session, outbox: Outbox, directory: Directory, problems: list[Problem], now: datetime) -> None:
+    """Report a pass's problems, and the council wordings that failed in it (`Outbox.template_failures`)."""
+    problems = problems + [Problem.template(*failure) for failure in outbox.template_failures]
+    outbox.template_failures.clear()
+    if not problems:
+        return
+    try:
+        directory.load(session, {p.council_id for p in problems})
+        report_problems(outbox, directory, problems, now)
+        session.commit()
+    except DATABASE_DOWN:
+        raise
+    except Exception:  # noqa: BLE001 — the problems are logged; telling the secretary waits for the next tick
+        session.rollback()
+        log.exception("could not tell the councils' secretaries of their problems")
 
 
 def _send(outbox, council, people, kind, now, context, subject_type, subject_id, counts) -> None:
@@ -708,12 +808,13 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
     needed = {council_id for _, council_id in held_by} | set(weekly)
     councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(list(needed)))).all()} \
         if needed else {}  # type: ignore[attr-defined]
-    for member_id, council_id in held_by:
-        council = councils[council_id]
+    problems: list[Problem] = []
+
+    def daily(member_id: int, council: Council) -> None:
         cal, policy = outbox.calendar(council)
         local = now.astimezone(ZoneInfo(council.timezone))
         if not cal.is_workday(local.date()) or local.time() < policy.morning:
-            continue
+            return
         member = session.get(Member, member_id)
         held = session.exec(select(Notification).where(Notification.member_id == member_id,
                                                        Notification.status == NotificationStatus.held)
@@ -723,24 +824,32 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
                                    context={"count": len(held),
                                             "messages": [{"subject": n.subject, "text": n.body_text} for n in held]})
         if digest_id is None:
-            continue  # today's digest is out; what was held since waits for tomorrow's
+            return  # today's digest is out; what was held since waits for tomorrow's
         session.execute(update(Notification).where(Notification.id.in_([n.id for n in held]))  # type: ignore[attr-defined]
                         .values(status=NotificationStatus.digested, digest_id=digest_id))
         counts["daily_digest"] += 1
-    for council_id, week_text in weekly.items():
-        council = councils[council_id]
-        directory = directory or Directory(session, set())
+
+    def weekly_digest(council: Council, week_text: str) -> None:
         directory.load(session, {council.id})
         people = directory.chair(council.id) + [m for m in directory.members.values()
                                                 if m.council_id == council.id and m.delivery == "digest"]
         if not people or not once(session, council.id, _weekly_key(council.id, week_text), now):
-            continue
+            return
         context = weekly_context(session, council, directory, now) | {"week": week_text}
         for person in _unique(people):
             outbox.enqueue(council, person, "weekly_digest", now=now, step=week_text, subject_type="council",
                            subject_id=council.id, context=context)
         counts["weekly_digest"] += 1
+
+    directory = directory or Directory(session, set())
+    for member_id, council_id in held_by:
+        _isolated(session, problems, council_id, ("每日汇总", "The daily digest"),
+                  partial(daily, member_id, councils[council_id]))
+    for council_id, week_text in weekly.items():
+        _isolated(session, problems, council_id, ("每周汇总", "The weekly digest"),
+                  partial(weekly_digest, councils[council_id], week_text))
     session.commit()
+    _report(session, outbox, directory, problems, now)
     return counts
 
 

@@ -57,9 +57,20 @@ class GuardHeaders:
             return await self.app(scope, receive, send)
         length = dict(scope["headers"]).get(b"content-length", b"")
         if length.isdigit() and int(length) > MAX_BODY:
-            response = JSONResponse({"error": "too_large", "message": "请求过大 / The request is too large"},
-                                    status_code=413)
+            response = JSONResponse({"error": "too_large", "message": TOO_LARGE}, status_code=413)
             return await response(scope, receive, send)
+        received = 0
+
+        async def counted_receive():
+            # a body without a length (Transfer-Encoding: chunked) is counted as it arrives, and
+            # refused at the first piece past the limit: nothing more of it is read
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > MAX_BODY:
+                    raise BodyTooLarge()
+            return message
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
@@ -67,7 +78,18 @@ class GuardHeaders:
                 message["headers"] = list(message["headers"]) + self.HEADERS
             await send(message)
 
-        await self.app(scope, receive, send_with_headers)
+        await self.app(scope, counted_receive, send_with_headers)
+
+
+TOO_LARGE = f"请求过大(上限 {MAX_BODY // 2**20} MB)/ The request is too large ({MAX_BODY // 2**20} MB at most)"
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from a request's body as it is read: an HTTP error (413), which FastAPI's body parsing
+    passes on as it is rather than turning it into a 400."""
+
+    def __init__(self) -> None:
+        super().__init__(413, TOO_LARGE)
 
 
 def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | None = None,

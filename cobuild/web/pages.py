@@ -378,9 +378,13 @@ def settings_page(request: Request, cid: int):
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
+        # contact details and webhook addresses (robot keys, private URLs): the secretary sees
+        # everyone's, everyone else only their own — as the API shows them
+        query = select(ContactChannel).join(Member, Member.id == ContactChannel.member_id).where(Member.council_id == cid)
+        if not queries.roles(ctx)["secretary"]:
+            query = query.where(ContactChannel.member_id == (ctx.member.id if ctx.member else -1))
         channels = {}
-        for ch in session.exec(select(ContactChannel).join(Member, Member.id == ContactChannel.member_id)
-                               .where(Member.council_id == cid)).all():
+        for ch in session.exec(query).all():
             channels.setdefault(ch.member_id, []).append(ch)
         overrides = session.exec(select(TemplateOverride).where(TemplateOverride.council_id == cid)).all()
         return render(request, "settings.html", people=queries.people(ctx), channels=channels, overrides=overrides,

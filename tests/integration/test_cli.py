@@ -79,6 +79,10 @@ def test_the_readme_session_runs_from_set_up_to_close_out(db):
     assert published["items"] == 1
     resolution = cli_json(db, "conference", "resolution", "1", "2026-Q1")
     assert resolution["items"][0]["number"] == "2026-Q1-01" and resolution["items"][0]["lead_unit"] == "牡丹社区"
+    # a liaison claims for their own unit without naming it (--unit defaults to the acting liaison's)
+    claimed = cli(db, "item", "claim", "1", "2026-Q1-01", "--role", "cooperating", "--as", "吴海涛",
+                  "--now", "2026-02-16T10:00")
+    assert "Error" not in claimed.output and "认领" in claimed.stdout
     cli(db, "item", "progress", "1", "2026-Q1-01", "--percent", "60", "--note", "已安排志愿者", "--as", "王丽华",
         "--now", "2026-03-01T10:00")
     cli(db, "item", "request-close", "1", "2026-Q1-01", "--note", "已完成", "--evidence", "photo.jpg", "--as", "王丽华",

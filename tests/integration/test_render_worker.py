@@ -135,15 +135,18 @@ def test_a_worker_that_cannot_be_started_costs_nothing_but_time(tmp_path, monkey
 
 def test_the_worker_renders_as_this_process_does_and_a_batch_it_fails_is_rendered_here():
     jobs = [("deadline_approaching", lang, sample("deadline_approaching"), None) for lang in ("zh", "en")]
-    broken = [("deadline_approaching", "zh", sample("deadline_approaching"), {"subject": "{{ 1 // 0 }}"})]
+    # a council's wording that fails gives way to the packaged wording, in the worker as here
+    overridden = [("deadline_approaching", "zh", sample("deadline_approaching"), {"subject": "{{ 1 // 0 }}"})]
+    broken = [("no_such_kind", "zh", sample("deadline_approaching"), None)]
     worker = RenderWorker()
     try:
         assert worker.wait_ready(60)
         first = worker.submit(jobs)
         assert first.in_worker and first.result() == render_jobs(jobs)
+        assert worker.submit(overridden).result() == render_jobs(overridden) == render_jobs(jobs[:1])
         failing = worker.submit(broken)
         assert failing.in_worker
-        with pytest.raises(ZeroDivisionError):  # rendered here again: the real error, as without a worker
+        with pytest.raises(ValueError, match="unknown message kind"):  # rendered here again: the real error
             failing.result()
         assert worker.submit(jobs).result() == render_jobs(jobs)  # and the worker is still there
     finally:

@@ -366,3 +366,45 @@ def test_an_item_with_a_long_history_shows_the_latest_and_says_how_many_there_ar
     assert "第9次巡查" not in page and "第59次巡查" in page and 'href="?history=all"' in page
     full = web.browser("power-liaison").get(f"/c/{web.cid}/items/{item.id}?history=all").text
     assert "第0次巡查" in full and 'href="?history=all"' not in full
+
+
+def test_a_chunked_body_past_the_limit_is_refused_as_it_arrives_without_signing_in(web):
+    """A body with no Content-Length (Transfer-Encoding: chunked), sent to a live server over a
+    socket: counted as it is read, answered 413 once past 25 MB; the app reads no more of it (uvicorn
+drains and drops the rest)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    from tests.web.browser import live_server
+
+    chunk, read = b"x" * 2**20, {"bytes": 0}
+
+    async def counting(scope, receive, send):  # what the app took of the body
+        async def counted():
+            message = await receive()
+            read["bytes"] += len(message.get("body", b""))
+            return message
+
+        await web.app(scope, counted, send)
+
+    with live_server(counting) as base:
+        address = urlsplit(base)
+        with socket.create_connection((address.hostname, address.port), timeout=10) as sock:
+            sock.sendall(b"POST /api/v1/tokens HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                         b"Transfer-Encoding: chunked\r\n\r\n")
+            sent = 0
+            try:
+                for _ in range(60):  # 60 MB offered
+                    sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    sent += 1
+            except OSError:  # the server answered and closed: the rest is not read
+                pass
+            answer = b""
+            try:
+                while data := sock.recv(65536):
+                    answer += data
+            except OSError:
+                pass
+    assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
+    assert "25 MB".encode() in answer
+    assert read["bytes"] <= 26 * 2**20 < sent * len(chunk)  # the app stopped reading at the limit
