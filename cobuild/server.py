@@ -77,12 +77,14 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
                 supervise(workers, host, port)
             else:
                 uvicorn.run("cobuild.web.asgi:create", factory=True, workers=workers, host=host, port=port,
+                            forwarded_allow_ips=settings.forwarded_allow_ips,
                             log_level="warning", access_log=False)
         else:
             from cobuild.web.asgi import freeze_startup_objects
 
             freeze_startup_objects()
-            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+            uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                        forwarded_allow_ips=settings.forwarded_allow_ips)
     finally:
         if jobs:
             jobs.shutdown(wait=False)

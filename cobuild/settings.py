@@ -40,8 +40,14 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     # evidence files uploaded with progress reports
     upload_dir: str = "cobuild-uploads"
+    # what one council's evidence files may take on disk together
+    upload_quota_mb: int = 2048
     # cookies only over HTTPS (set when served behind a TLS proxy)
     secure_cookies: bool = False
+    # the proxies whose X-Forwarded-For / -Proto are believed (uvicorn's forwarded_allow_ips: addresses
+    # or networks, comma separated; "*" for any): set it to your proxy's address behind nginx, or
+    # every user has the proxy's address and the sign-in limiter counts them all as one
+    forwarded_allow_ips: str = "127.0.0.1"
 
 
 def get_settings() -> Settings:

@@ -19,6 +19,18 @@ def normal_login(value: str) -> str:
     return (value or "").strip().lower()
 
 
+TOKEN_DAYS = 180  # an API token's life; make a new one before it ends
+
+# the commonest passwords (and what people here type when asked for 8 characters): refused
+COMMON_PASSWORDS = frozenset("""
+12345678 123456789 1234567890 87654321 11111111 00000000 88888888 66666666 12341234 11223344 123123123
+password password1 password123 passw0rd qwerty123 qwertyui qwertyuiop asdfghjk asdfasdf zxcvbnm1 1qaz2wsx
+1q2w3e4r abc12345 abcd1234 a1234567 a12345678 aa123456 iloveyou 5201314520 woaini1314 woaini520 admin123
+admin1234 administrator welcome1 letmein1 changeme sunshine football baseball 123qweasd qweasdzxc 147258369
+1234qwer q1w2e3r4 password!
+""".split())
+
+
 class AccountCreate(SQLModel):
     login: str = Field(min_length=3, max_length=200)
     password: str = Field(min_length=8, max_length=200)
@@ -31,6 +43,13 @@ class AccountCreate(SQLModel):
             raise ValueError("a sign-in name has no spaces")
         return value
 
+    @field_validator("password")
+    @classmethod
+    def _not_common(cls, value: str) -> str:
+        if value.strip().lower() in COMMON_PASSWORDS or len(set(value)) < 3:
+            raise ValueError("this password is one of the commonest; choose another")
+        return value
+
 
 class Account(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -39,6 +58,9 @@ class Account(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     active: bool = True
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # carried in the session cookie; bumped by sign-out, a new password and disabling the account,
+    # which so end every session of the account at once (a copied cookie included)
+    session_version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ApiToken(SQLModel, table=True):
@@ -50,3 +72,5 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     last_used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked: bool = False
+    # after this a token is refused (TOKEN_DAYS after it was made; None: made before tokens expired)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -215,10 +215,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "not_member": ("您不是该大党委的成员", "You are not a member of this council"),
     "csrf": ("表单已过期,请刷新页面后重试", "The form has expired; reload the page and try again"),
     "upload_too_large": ("文件「{name}」超过 {limit} MB 上限", "The file {name} is larger than {limit} MB"),
+    "upload_quota": (
+        "本大党委的佐证材料已达 {limit} MB 上限,请联系管理员",
+        "This council's evidence files have reached their {limit} MB limit; ask the administrator",
+    ),
     "upload_type": (
         "文件「{name}」类型不允许;允许:{allowed}",
         "The file {name} is not an allowed type; allowed: {allowed}",
     ),
+    "wrong_password": ("当前密码不正确,未作任何更改", "The current password is wrong; nothing was changed"),
+    "no_account": ("{person}没有登录账号", "{person} has no sign-in account"),
     "bad_date": (
         "「{field}」中有无效日期:{value}(应为 YYYY-MM-DD 格式、{first}—{last} 年间的真实日期)",
         "{field}: {value} is not a real date (YYYY-MM-DD, between {first} and {last})",

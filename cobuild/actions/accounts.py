@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -23,10 +23,12 @@ from models import (
     ApiToken,
     Conflict,
     Council,
+    InvalidInput,
     Member,
     NotAuthenticated,
     normal_login,
 )
+from models.accounts import TOKEN_DAYS
 
 _hasher = PasswordHasher()
 # verified against when the sign-in name is unknown, so both failures take the same time
@@ -70,11 +72,53 @@ def link_member(session: Session, council: Council, member: Member, account: Acc
 
 @use_case
 def set_password(session: Session, account: Account, password: str, *, now: datetime) -> Account:
+    """A new password; every session of the account ends (signed in elsewhere, a copied cookie)."""
     data = validated(AccountCreate, login=account.login, password=password)
     account.password_hash = hash_password(data.password)
+    account.session_version += 1
     session.add(account)
     record(session, council_id=None, by=None, action="account.password", subject=account, now=now)
     return account
+
+
+@use_case
+def change_password(session: Session, account: Account, current: str, new: str, *, now: datetime) -> Account:
+    """The person's own change: the current password first."""
+    try:
+        _hasher.verify(account.password_hash, current or "")
+    except (VerificationError, InvalidHashError):
+        raise InvalidInput("wrong_password") from None
+    return set_password(session, account, new, now=now)
+
+
+@use_case
+def end_sessions(session: Session, account: Account, *, now: datetime) -> Account:
+    """Sign-out: every session of the account ends, not only this browser's cookie."""
+    account.session_version += 1
+    session.add(account)
+    return account
+
+
+@use_case
+def set_account_active(session: Session, council: Council, member: Member, active: bool, *, by: Member | None,
+                       now: datetime) -> Account:
+    """The secretary stops (or allows again) a member's sign-in: their sessions and tokens stop at once."""
+    require_secretary(council, by, "administer")
+    if member.council_id != council.id or member.account_id is None:
+        raise InvalidInput("no_account", person=member.name)
+    account = session.get(Account, member.account_id)
+    before = {"active": account.active}
+    account.active = active
+    account.session_version += 1
+    session.add(account)
+    record(session, council_id=council.id, by=by, action="account.enable" if active else "account.disable",
+           subject=member, now=now, before=before, after={"active": active})
+    return account
+
+
+def session_valid(account: Account | None, version: object) -> bool:
+    """Does a session cookie made at `version` still stand for this account?"""
+    return account is not None and account.active and version == account.session_version
 
 
 def authenticate(session: Session, login: str, password: str) -> Account:
@@ -101,7 +145,7 @@ def _digest(token: str) -> str:
 def issue_token(session: Session, account: Account, name: str, *, now: datetime) -> tuple[str, ApiToken]:
     token = "cb_" + secrets.token_urlsafe(32)
     row = ApiToken(account_id=account.id, name=(name or "api").strip()[:100] or "api", digest=_digest(token),
-                   created_at=now)
+                   created_at=now, expires_at=now + timedelta(days=TOKEN_DAYS))
     session.add(row)
     session.flush()
     record(session, council_id=None, by=None, action="token.issue", subject=row, now=now,
@@ -133,7 +177,7 @@ def account_for_token(session: Session, token: str, now: datetime) -> Account:
     if found is None:
         raise NotAuthenticated("bad_token")
     row, account = found
-    if row.revoked or not account.active:
+    if row.revoked or not account.active or (row.expires_at is not None and row.expires_at <= now):
         raise NotAuthenticated("bad_token")
     # last use to the minute: enough for "is this token still used?" without a write per request
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:

@@ -112,7 +112,7 @@ def withdraw_item(session: Session, item: Item, *, by: Member | None, now: datet
 
 def _check_can_lead(council: Council, item: Item, unit: Unit) -> None:
     if council.raiser_cannot_lead and unit.id == item.raised_by_unit_id:
-        raise InvalidInput("raiser_cannot_lead", unit=unit.name)
+        raise Conflict("raiser_cannot_lead", unit=unit.name)
 
 
 def set_lead(session: Session, council: Council, item: Item, unit: Unit, by: Member | None, now: datetime) -> None:
@@ -179,7 +179,7 @@ def assign(session: Session, item: Item, *, by: Member | None, now: datetime, go
         if goal is not None or deadline is not None or cooperating_unit_ids is not None \
                 or (lead_unit_id is not None and item.lead_unit_id is not None) \
                 or (responsible_person is not None and item.responsible_person):
-            raise InvalidInput("resolution_published", code=item.number.rsplit("-", 1)[0])
+            raise IllegalTransition("resolution_published", code=item.number.rsplit("-", 1)[0])
     before = snapshot(item, "goal", "lead_unit_id", "responsible_person", "deadline", "status")
     if goal is not None:
         if not goal.strip():

@@ -184,12 +184,18 @@ def notification_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
 @router.post("/councils/{cid}/uploads", status_code=201, tags=["actions"],
              summary="上传佐证材料 Upload an evidence file (≤ 10 MB; jpg, png, pdf, docx, xlsx, txt)")
 async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()], account: ACCOUNT) -> dict:
+    from starlette.concurrency import run_in_threadpool
+
     from cobuild.db import session_for
 
-    with session_for(request.app.state.db_url) as session:
-        ctx_for(request, session, account, cid)
     data = await file.read(uploads.MAX_BYTES + 1)
-    return {"ref": uploads.save(cid, file.filename or "file", data)}
+
+    def save() -> str:  # the database and the disk, in the thread pool
+        with session_for(request.app.state.db_url) as session:
+            ctx_for(request, session, account, cid)
+        return uploads.save(cid, file.filename or "file", data)
+
+    return {"ref": await run_in_threadpool(save)}
 
 
 @router.get("/councils/{cid}/files/{ref}", tags=["read"], summary="佐证材料 An evidence file")

@@ -66,7 +66,10 @@ def worker(host: str, port: int, parent_pid: int) -> None:
     except OSError as exc:
         print(f"cobuild serve: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         sys.exit(BIND_FAILED)
-    config = uvicorn.Config(create, factory=True, log_level="warning", access_log=False)
+    from cobuild.settings import get_settings
+
+    config = uvicorn.Config(create, factory=True, log_level="warning", access_log=False,
+                            forwarded_allow_ips=get_settings().forwarded_allow_ips)
     config.load()  # builds the app (imports it all) before the objects are frozen
     freeze_startup_objects()
     uvicorn.Server(config).run(sockets=[sock])

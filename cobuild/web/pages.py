@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ValidationError
@@ -73,7 +74,9 @@ def flash(request: Request, kind: str, message: str) -> None:
 def signed_in(request: Request, session: Session) -> Account:
     account_id = request.session.get("account_id")
     account = session.get(Account, account_id) if account_id else None
-    if account is None or not account.active:
+    # the cookie's version must be the account's: sign-out, a new password or a disabled account
+    # ends every session at once, a copied cookie included
+    if not accounts.session_valid(account, request.session.get("v")):
         raise NotAuthenticated("not_signed_in")
     return account
 
@@ -145,14 +148,17 @@ async def signin(request: Request):
         return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
     limiter = request.app.state.limiter
     client = request.client.host if request.client else "?"
-    try:
-        limiter.check(client, login)
+    def authenticate():  # hashing and the database, in the thread pool: the event loop serves others meanwhile
         with session_for(request.app.state.db_url) as session:
             try:
-                account = accounts.authenticate(session, login, password)
+                return accounts.authenticate(session, login, password)
             except NotAuthenticated:
                 limiter.failed(client, login)
                 raise
+
+    try:
+        limiter.check(client, login)
+        account = await run_in_threadpool(authenticate)
     except DomainError as exc:
         flash(request, "error", exc.message(language(request)))
         return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
@@ -160,6 +166,7 @@ async def signin(request: Request):
     lang = request.cookies.get("lang")
     request.session.clear()  # a new session id on sign-in: no fixation
     request.session["account_id"] = account.id
+    request.session["v"] = account.session_version
     response = RedirectResponse(target, status_code=303)
     if lang:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="lax", httponly=True)
@@ -170,8 +177,51 @@ async def signin(request: Request):
 async def signout(request: Request):
     form = await request.form()
     if csrf_ok(request.session, str(form.get("csrf", ""))):
+        await run_in_threadpool(_end_sessions, request)
         request.session.clear()
     return RedirectResponse("/signin", status_code=303)
+
+
+def _end_sessions(request: Request) -> None:
+    with session_for(request.app.state.db_url) as session:
+        try:
+            account = signed_in(request, session)
+        except NotAuthenticated:
+            return
+        accounts.end_sessions(session, account, now=request.app.state.clock())
+
+
+@router.post("/account/password")
+async def account_password(request: Request):
+    form = await request.form()
+    lang = language(request)
+    if not csrf_ok(request.session, str(form.get("csrf", ""))):
+        flash(request, "error", DomainError("csrf").message(lang))
+        return RedirectResponse("/account", status_code=303)
+    new, repeated = str(form.get("new", "")), str(form.get("repeat", ""))
+
+    def change():
+        with session_for(request.app.state.db_url) as session:
+            account = signed_in(request, session)
+            accounts.change_password(session, account, str(form.get("current", "")), new,
+                                     now=request.app.state.clock())
+            return account.session_version
+
+    if new != repeated:
+        flash(request, "error", "两次输入的新密码不一致,未作任何更改" if lang == "zh" else
+              "The two new passwords differ; nothing was changed")
+        return RedirectResponse("/account", status_code=303)
+    try:
+        version = await run_in_threadpool(change)
+    except NotAuthenticated:
+        return RedirectResponse("/signin?next=/account", status_code=303)
+    except DomainError as exc:
+        flash(request, "error", exc.message(lang))
+        return RedirectResponse("/account", status_code=303)
+    request.session["v"] = version  # this browser stays signed in; every other session has ended
+    flash(request, "ok", "密码已修改,其他设备上的登录已退出" if lang == "zh" else
+          "Password changed; you are signed out everywhere else")
+    return RedirectResponse("/account", status_code=303)
 
 
 @router.get("/lang/{code}")
@@ -208,6 +258,11 @@ def account_page(request: Request):
 @router.post("/account/tokens")
 async def account_token(request: Request):
     form = await request.form()
+    await run_in_threadpool(_account_token, request, form)
+    return RedirectResponse("/account", status_code=303)
+
+
+def _account_token(request: Request, form) -> None:
     with session_for(request.app.state.db_url) as session:
         account = signed_in(request, session)
         if not csrf_ok(request.session, str(form.get("csrf", ""))):
@@ -223,7 +278,6 @@ async def account_token(request: Request):
         else:
             token, _ = accounts.issue_token(session, account, str(form.get("name", "api")), now=request.app.state.clock())
             request.session["new_token"] = token
-    return RedirectResponse("/account", status_code=303)
 
 
 # ---- council pages --------------------------------------------------------------------------
@@ -475,16 +529,21 @@ def _form_handler(op: Operation):
         if not csrf_ok(request.session, str(form.get("csrf", ""))):
             flash(request, "error", DomainError("csrf").message(lang))
             return RedirectResponse(back(request, fallback), status_code=303)
-        try:
+        files = [(f.filename, await f.read(uploads.MAX_BYTES + 1))
+                 for f in form.getlist("evidence_files") if getattr(f, "filename", "")]
+
+        def work():  # the database (and its locks) and the files, in the thread pool: never on the event loop
             with session_for(request.app.state.db_url) as session:
                 ctx = page_ctx(request, session, cid)
-                files = [f for f in form.getlist("evidence_files") if getattr(f, "filename", "")]
                 body = form_body(op.body, form) if op.body is not Empty else Empty()
                 if files and hasattr(body, "evidence"):
                     row_of(ctx, op.subject[0], oid, op.subject[1])  # refuse before writing files
-                    refs = [uploads.save(cid, f.filename, await f.read(uploads.MAX_BYTES + 1)) for f in files]
+                    refs = [uploads.save(cid, name, data) for name, data in files]
                     body = body.model_copy(update={"evidence": [*body.evidence, *refs]})
-                result = perform(ctx, op, oid, body)
+                return perform(ctx, op, oid, body)
+
+        try:
+            result = await run_in_threadpool(work)
         except NotAuthenticated:
             return RedirectResponse(f"/signin?next={quote(back(request, fallback))}", status_code=303)
         except DomainError as exc:

@@ -30,6 +30,11 @@ def secret_key(configured: str | None, demo: bool) -> str:
         "python -c \"import secrets; print(secrets.token_urlsafe(48))\" (or run with --demo)")
 
 
+def _name(login: str) -> str:
+    """A sign-in name as sign-in reads it (trimmed, any case): " unit7-head" is "unit7-head"."""
+    return login.strip().casefold()
+
+
 class SignInLimiter:
     """At most `attempts` failed sign-ins per (client, name) and per client in `window` seconds.
 
@@ -50,7 +55,7 @@ class SignInLimiter:
     def check(self, client: str, login: str) -> None:
         now = time.monotonic()
         with self._lock:
-            for key, cap in (((client, login.lower()), self.attempts), ((client,), self.per_client)):
+            for key, cap in (((client, _name(login)), self.attempts), ((client,), self.per_client)):
                 q = self._recent(key, now)
                 if len(q) >= cap:
                     raise TooManyAttempts("too_many_attempts", seconds=int(q[0] + self.window - now) + 1)
@@ -58,12 +63,12 @@ class SignInLimiter:
     def failed(self, client: str, login: str) -> None:
         now = time.monotonic()
         with self._lock:
-            self._failures[(client, login.lower())].append(now)
+            self._failures[(client, _name(login))].append(now)
             self._failures[(client,)].append(now)
 
     def succeeded(self, client: str, login: str) -> None:
         with self._lock:
-            self._failures.pop((client, login.lower()), None)
+            self._failures.pop((client, _name(login)), None)
 
 
 def csrf_token(session: dict) -> str:

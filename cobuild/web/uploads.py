@@ -8,6 +8,7 @@ the same council.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 from pathlib import Path
@@ -21,7 +22,27 @@ TYPES: dict[str, tuple[bytes, ...] | None] = {
     ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",), ".png": (b"\x89PNG\r\n\x1a\n",),
     ".pdf": (b"%PDF-",), ".docx": (b"PK\x03\x04",), ".xlsx": (b"PK\x03\x04",), ".txt": None,
 }
+# an Office file is a ZIP with these parts; any other ZIP renamed .docx / .xlsx is refused
+OOXML_PARTS = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
 _REF = re.compile(r"^[0-9a-f]{16}-[\w.\-]{1,120}$")
+
+
+def quota_bytes() -> int:
+    from cobuild.settings import get_settings
+
+    return get_settings().upload_quota_mb * 1024 * 1024
+
+
+def _is_ooxml(data: bytes, ext: str) -> bool:
+    import io
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return False
+    return "[Content_Types].xml" in names and OOXML_PARTS[ext] in names
 
 
 def root() -> Path:
@@ -50,11 +71,14 @@ def save(council_id: int, filename: str, data: bytes) -> str:
             data.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput("upload_type", name=name, allowed=allowed) from None
-    elif not any(data.startswith(m) for m in magic):
+    elif not any(data.startswith(m) for m in magic) or (ext in OOXML_PARTS and not _is_ooxml(data, ext)):
         raise InvalidInput("upload_type", name=name, allowed=allowed)
     ref = f"{secrets.token_hex(8)}-{name}"
     folder = root() / str(council_id)
     folder.mkdir(parents=True, exist_ok=True)
+    used = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
+    if used + len(data) > quota_bytes():
+        raise InvalidInput("upload_quota", limit=quota_bytes() // (1024 * 1024))
     (folder / ref).write_bytes(data)
     return ref
 

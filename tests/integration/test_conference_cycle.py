@@ -166,7 +166,7 @@ def test_the_resolution_numbers_items_in_rotation_order_and_freezes_them(world):
     assert resolution.content["items"][0]["lead_unit"] == "供电所"
     assert len(resolution.content_sha256) == 64
     assert world.reload(world.conference()).status == "resolved"
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(IllegalTransition) as caught:
         it.assign(world.session, items[0], by=world.chair, now=at("2026-02-20"), goal="改目标")
     assert "修正案" in caught.value.message("zh")
     with pytest.raises(IllegalTransition):

@@ -40,7 +40,7 @@ def test_the_raising_unit_cannot_lead_by_default(world, count_rows):
     item = world.submit("hospital")
     world.hold()
     before = count_rows()
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(Conflict) as caught:  # 409: the rule does not allow it
         world.accept(item, lead="hospital")
     assert "不能牵头" in caught.value.message("zh")
     assert world.reload(item).status == "accepted"  # the accept committed, the assignment did not
@@ -77,7 +77,7 @@ def test_the_chair_assigns_a_lead_directly_after_publication(world):
     item = _claimable(world)
     it.assign(world.session, item, by=world.chair, now=at("2026-02-16"), lead_unit_id=world.units["company"].id)
     assert world.reload(item).status == "claimed"
-    with pytest.raises(InvalidInput):  # changing an existing lead is an amendment
+    with pytest.raises(IllegalTransition):  # changing an existing lead is an amendment (409)
         it.assign(world.session, item, by=world.chair, now=at("2026-02-17"), lead_unit_id=world.units["power"].id)
 
 

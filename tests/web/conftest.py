@@ -6,7 +6,7 @@ open, a conference held), exactly as the use-case tests pass `now`.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -47,7 +47,9 @@ class Web:
         for login, member in people.items():
             account = create_account(s, login=login, password=PASSWORD, now=now)
             link_member(s, world.council, member, account, by=None, now=now)
-            self.tokens[login] = issue_token(s, account, "test", now=now)[0]
+            # made now, on the real clock: a separate server process (cobuild serve) checks a token's
+            # expiry against it, while this app's clock is moved about in 2026
+            self.tokens[login] = issue_token(s, account, "test", now=datetime.now(UTC))[0]
 
     def api(self, login: str | None = None, lang: str = "zh") -> TestClient:
         client = TestClient(self.app, raise_server_exceptions=False)

@@ -41,6 +41,14 @@ def test_a_wrong_password_and_an_unknown_name_get_the_same_answer_and_guessing_i
     assert limited.status_code == 429 and "秒后再试" in limited.json()["message"]
 
 
+def test_spaces_or_capitals_around_a_name_do_not_buy_more_guesses(web):
+    client = web.api()
+    for login in ("chair", " chair", "chair ", "CHAIR", " Chair "):
+        assert client.post("/api/v1/tokens", json={"login": login, "password": "nope"}).status_code == 401
+    limited = client.post("/api/v1/tokens", json={"login": "\tchair", "password": PASSWORD})
+    assert limited.status_code == 429
+
+
 def test_no_token_a_bad_token_and_another_council(web):
     assert web.api().get(_council(web)).status_code == 401
     bad = web.api()
@@ -153,11 +161,24 @@ def test_an_item_from_submission_to_close_out_over_the_api(web):
     assert dashboard["totals"]["closed"] == 1 and dashboard["chair"]["name"] == w.chair.name
 
 
+def _zip(parts: dict[str, bytes]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for part, data in parts.items():
+            archive.writestr(part, data)
+    return buffer.getvalue()
+
+
 @pytest.mark.parametrize("name,data,message", [
     ("tool.exe", b"MZ\x90\x00", "类型不允许"),
     ("photo.png", b"GIF89a not a png", "类型不允许"),
     ("notes.txt", b"\xff\xfe\x00bad", "类型不允许"),
     ("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), "超过 10 MB"),
+    ("report.docx", _zip({"run.sh": b"#!/bin/sh\nrm -rf /"}), "类型不允许"),  # any ZIP renamed .docx
+    ("sheet.xlsx", b"PK\x03\x04 not a zip at all", "类型不允许"),
 ])
 def test_uploads_are_limited_by_type_content_and_size(web, name, data, message):
     response = web.api("power-liaison").post(_council(web, "/uploads"), files={"file": (name, data)})
@@ -408,3 +429,90 @@ drains and drops the rest)."""
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
     assert "25 MB".encode() in answer
     assert read["bytes"] <= 26 * 2**20 < sent * len(chunk)  # the app stopped reading at the limit
+
+
+# ---- sessions end when they should (issue 27) -------------------------------------------------
+
+def _copied(web, client) -> "TestClient":
+    """Another client with the same cookies: a stolen or copied session."""
+    from fastapi.testclient import TestClient
+
+    copy = TestClient(web.app, raise_server_exceptions=False)
+    copy.cookies.update(dict(client.cookies))
+    return copy
+
+
+def test_signing_out_ends_the_session_a_copied_cookie_included(web):
+    browser = web.browser("power-liaison")
+    copy = _copied(web, browser)
+    assert copy.get(f"/c/{web.cid}", follow_redirects=False).status_code == 200
+    browser.post("/signout", data={"csrf": web.csrf(browser, f"/c/{web.cid}")})
+    answer = copy.get(f"/c/{web.cid}", follow_redirects=False)
+    assert answer.status_code == 303 and "/signin" in answer.headers["location"]
+
+
+def test_a_new_password_signs_out_every_other_session_and_keeps_this_one(web):
+    browser, elsewhere = web.browser("power-liaison"), web.browser("power-liaison")
+    csrf = web.csrf(browser, "/account")
+    for current, new, message in (("wrong password", "a fresh passphrase", "当前密码不正确"),
+                                  (PASSWORD, "12345678", "commonest")):
+        page = browser.post("/account/password", data={"csrf": csrf, "current": current, "new": new, "repeat": new})
+        assert message in page.text
+    browser.post("/account/password", data={"csrf": csrf, "current": PASSWORD, "new": "a fresh passphrase",
+                                            "repeat": "a fresh passphrase"})
+    assert browser.get(f"/c/{web.cid}", follow_redirects=False).status_code == 200
+    assert elsewhere.get(f"/c/{web.cid}", follow_redirects=False).status_code == 303
+    assert web.api().post("/api/v1/tokens", json={"login": "power-liaison", "password": "a fresh passphrase"}).status_code == 201
+
+
+def test_the_secretary_can_stop_and_allow_a_members_sign_in(web):
+    from typer.testing import CliRunner
+
+    from cobuild.cli import app
+
+    browser = web.browser("power-liaison")
+    runner = CliRunner()
+    name = web.member("power-liaison").name
+    refused = runner.invoke(app, ["account", "disable", str(web.cid), "--member", name, "--as", web.member("chair").name,
+                                  "--db", web.db_url])
+    assert refused.exit_code == 2 and "社区书记" in refused.output
+    stopped = runner.invoke(app, ["account", "disable", str(web.cid), "--member", name, "--as",
+                                  web.member("secretary").name, "--db", web.db_url])
+    assert stopped.exit_code == 0, stopped.output
+    assert browser.get(f"/c/{web.cid}", follow_redirects=False).status_code == 303
+    assert web.api("power-liaison").get(f"/api/v1/councils/{web.cid}").status_code == 401
+    runner.invoke(app, ["account", "enable", str(web.cid), "--member", name, "--as", web.member("secretary").name,
+                        "--db", web.db_url])
+    assert web.api("power-liaison").get(f"/api/v1/councils/{web.cid}").status_code == 200
+
+
+def test_an_api_token_expires(web):
+    from sqlmodel import select
+
+    from models import ApiToken
+    from models.accounts import TOKEN_DAYS
+
+    assert web.api("power-liaison").get(f"/api/v1/councils/{web.cid}").status_code == 200
+    token = web.world.session.exec(select(ApiToken).order_by(ApiToken.id.desc())).first()
+    assert token.expires_at - token.created_at == timedelta(days=TOKEN_DAYS)
+    web.clock.moment = token.expires_at + timedelta(minutes=1)
+    answer = web.api("power-liaison").get(f"/api/v1/councils/{web.cid}")
+    assert answer.status_code == 401 and answer.json()["message"]
+
+
+def test_a_real_office_file_is_taken_and_a_council_past_its_quota_is_refused(web, monkeypatch):
+    docx = _zip({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
+    power = web.api("power-liaison")
+    assert power.post(_council(web, "/uploads"), files={"file": ("报告.docx", docx)}).status_code == 201
+    monkeypatch.setenv("COBUILD_UPLOAD_QUOTA_MB", "0")
+    refused = power.post(_council(web, "/uploads"), files={"file": ("报告.docx", docx)})
+    assert refused.status_code == 422 and "上限" in refused.json()["message"]
+
+
+def test_a_state_or_rule_that_does_not_allow_the_action_is_409_as_the_readme_says(web):
+    item = web.world.published_item(raiser="company", lead=None)
+    web.clock.moment = at("2026-03-01")
+    own_lead = web.api("company-liaison").post(_council(web, f"/items/{item.id}/claims"), json={"role": "lead"})
+    assert own_lead.status_code == 409 and "不能牵头" in own_lead.json()["message"]
+    edit = web.api("chair").post(_council(web, f"/items/{item.id}/assignment"), json={"goal": "改写目标"})
+    assert edit.status_code == 409 and "修正案" in edit.json()["message"]

@@ -12,7 +12,7 @@ from cobuild.actions import items as it
 from cobuild.db import session_for
 from models import AuditEvent, Claim, Conflict, Item
 from tests.web.browser import live_server
-from tests.web.conftest import at
+from tests.web.conftest import PASSWORD, at
 
 
 def test_fifty_simultaneous_lead_claims_one_succeeds_and_one_audit_event(web):
@@ -163,3 +163,48 @@ def test_web_writes_while_sweeps_and_dispatches_run_never_meet_a_locked_database
         queued = s.exec(select(Notification).where(Notification.subject_type == "item")).all()
         assert len({n.subject_id for n in queued}) >= 4_000
         assert not s.exec(select(Delivery).where(Delivery.status == "pending")).all()
+
+
+def test_a_page_form_waiting_for_the_write_lock_does_not_hold_up_other_requests(web):
+    """Another connection holds SQLite's write lock for 2.5 s while a liaison posts progress through
+    the page form: the form waits (in the thread pool), and other requests are answered meanwhile."""
+    import re
+    import sqlite3
+    import threading
+    import time
+
+    import pytest
+
+    if not web.db_url.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock")
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    with live_server(web.app) as site, httpx.Client(base_url=site, timeout=60) as liaison, \
+            httpx.Client(base_url=site, timeout=60) as other:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', liaison.get("/signin").text).group(1)
+        liaison.post("/signin", data={"login": "power-liaison", "password": PASSWORD, "csrf": csrf, "next": "/"})
+        page = liaison.get(f"/c/{web.cid}/items/{item.id}").text
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+        holder = sqlite3.connect(web.db_url.removeprefix("sqlite:///"), timeout=30)
+        holder.execute("BEGIN IMMEDIATE")
+        posted = {}
+        form = threading.Thread(target=lambda: posted.setdefault("answer", liaison.post(
+            f"/c/{web.cid}/items/{item.id}/progress", data={"csrf": csrf, "note": "锁等待中的进展", "percent": "40"})))
+        try:
+            form.start()
+            time.sleep(0.5)  # the form is now waiting for the lock
+            started = time.monotonic()
+            assert other.get("/healthz").status_code == 200
+            waited = time.monotonic() - started
+        finally:
+            time.sleep(max(0.0, 2.5 - 0.5))
+            holder.rollback()
+            holder.close()
+        form.join(30)
+    # before, the form held the event loop until the lock came free (30 s: the busy timeout)
+    assert waited < 0.5, f"another request waited {waited:.2f} s behind the form"
+    assert posted["answer"].status_code in (200, 303)
+    with session_for(web.db_url) as session:
+        from models import ProgressReport
+
+        assert session.exec(select(ProgressReport).where(ProgressReport.note == "锁等待中的进展")).one()
