@@ -28,7 +28,7 @@ item_app = typer.Typer(help="共建事项 items: submit, decide, assign, claim, 
 reminders_app = typer.Typer(help="提醒 reminders: one sweep by hand", no_args_is_help=True)
 notifications_app = typer.Typer(help="消息 the outbox: dispatch, list, retry", no_args_is_help=True)
 template_app = typer.Typer(help="消息模板 a council's own message wording", no_args_is_help=True)
-audit_app = typer.Typer(help="审计日志 the audit log: list, verify the hash chain", no_args_is_help=True)
+audit_app = typer.Typer(help="审计日志 the audit log: list, verify the hash chain, anchor its heads", no_args_is_help=True)
 account_app = typer.Typer(help="登录账号 sign-in accounts and API tokens for the web app", no_args_is_help=True)
 report_app = typer.Typer(help="报表与导出 points, ranking, resolution and term report (HTML/PDF), ledger (xlsx), calendar (ics)",
                          no_args_is_help=True)
@@ -68,8 +68,11 @@ def init(db: DbOpt = None, json_out: JsonOpt = False) -> None:
     try:
         revision = upgrade(url)
     except Exception as exc:  # noqa: BLE001
-        s.fail(f"cannot initialise {url}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    done({"db": url, "revision": revision}, json_out, f"数据库已就绪 database ready: {url} (revision {revision})")
+        cause = str(getattr(exc, "orig", None) or exc).strip()  # the driver's words, not SQLAlchemy's wrapper
+        s.fail(f"无法初始化数据库 cannot initialise {s.shown_url(url)}: {cause.splitlines()[0] if cause else ''}",
+               "database")
+    done({"db": s.shown_url(url), "revision": revision}, json_out,
+         f"数据库已就绪 database ready: {s.shown_url(url)} (revision {revision})")
 
 
 @app.command()
@@ -95,7 +98,7 @@ def demo(
 
         if server is not None:
             server.stop()
-        s.fail(exc.message(s.lang()) if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}")
+        s.fail(exc.message(s.lang()) if isinstance(exc, DomainError) else f"演示未能完成 the demo failed: {exc}")
     finally:
         if server is not None:
             server.stop()
@@ -995,16 +998,47 @@ def audit(council: C, limit: Annotated[int, typer.Option()] = 50, db: DbOpt = No
 
 @audit_app.command("verify")
 def audit_verify(council: Annotated[Optional[str], typer.Argument(help="council id or name; default: all")] = None,
+                 anchors: Annotated[Optional[str], typer.Option(help="also check the signed heads in this file (cobuild audit anchor)")] = None,
                  db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    """Check the audit log's hash chain; reports the first broken link (exit 1 when broken)."""
+    """Check the audit log's hash chain (and, with --anchors, that no anchored event was removed or
+    re-hashed); reports the first broken link (exit 1 when broken)."""
     from cobuild.actions.common import verify_audit
+    from cobuild.anchors import AnchorError, check_anchors
 
-    result = s.run(db, lambda session: verify_audit(session, s.council(session, council).id if council else None))
+    def body(session):
+        council_id = s.council(session, council).id if council else None
+        result = verify_audit(session, council_id)
+        if result["ok"] and anchors:
+            try:
+                broken = check_anchors(session, anchors, council_id)
+            except AnchorError as error:
+                s.fail(str(error))
+            if broken:
+                result = {**result, "ok": False, **broken}
+        return result
+
+    result = s.run(db, body)
     s.emit(result, json_out, (f"✓ 审计日志完整 audit log intact: {result['checked']} events" if result["ok"] else
                               f"✗ 审计日志在事件 #{result['broken_at']} 处断开 broken at event #{result['broken_at']}: "
                               f"{result['reason']}"))
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(file: Annotated[str, typer.Option(help="the anchor file (appended to); keep it outside the database's reach")] = "cobuild-audit-anchors.jsonl",
+                 db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Sign each council's audit-chain head with COBUILD_AUDIT_KEY and append it to FILE."""
+    from cobuild.anchors import AnchorError, write_anchors
+
+    def body(session):
+        try:
+            return write_anchors(session, file, s.parse_now(now))
+        except (AnchorError, OSError) as error:
+            s.fail(str(error))
+
+    written = s.run(db, body)
+    done({"file": file, "anchors": written}, json_out, f"已签名 {len(written)} 条审计链头 anchored {len(written)} chain head(s) in {file}")
 
 
 @app.command()
@@ -1014,14 +1048,17 @@ def cycle(db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> No
     at = s.parse_now(now)
     s.run(db, lambda session: None)  # refuses an uninitialised database before Prefect starts
 
+    from flows import runs
     from flows.cycles import chair_cycle, conference_cycle
     from flows.local_api import local_api
 
     try:
         with local_api():
-            result = {"chair": chair_cycle(url, at.isoformat()), "conference": conference_cycle(url, at.isoformat())}
+            recorded = runs.masked(url)  # the Prefect server keeps flow parameters: no password there
+            result = {"chair": chair_cycle(recorded, at.isoformat()), "conference": conference_cycle(recorded, at.isoformat())}
     except Exception as exc:  # noqa: BLE001
-        s.fail(f"flow failed: {type(exc).__name__}: {exc}")
+        s.fail(f"流程运行失败,未完成的部分下次重试 the flow run failed (what is not done is tried again next time): {exc}",
+               "flow_failed")
     s.emit(result, json_out)
 
 
@@ -1033,13 +1070,15 @@ def _run_flow(db: str | None, flow_name: str, now: str | None, json_out: bool) -
     at = s.parse_now(now)
     s.run(db, lambda session: None)  # refuses an uninitialised database before Prefect starts
     import flows.reminders as reminder_flows
+    from flows import runs
     from flows.local_api import local_api
 
     try:
         with local_api():
-            result = getattr(reminder_flows, flow_name)(url, at.isoformat())
+            result = getattr(reminder_flows, flow_name)(runs.masked(url), at.isoformat())
     except Exception as exc:  # noqa: BLE001
-        s.fail(f"flow failed: {type(exc).__name__}: {exc}")
+        s.fail(f"流程运行失败,未完成的部分下次重试 the flow run failed (what is not done is tried again next time): {exc}",
+               "flow_failed")
     s.emit(result, json_out)
 
 
@@ -1317,6 +1356,53 @@ def account_token(login: Annotated[str, typer.Argument()], name: Annotated[str, 
 
     data = s.run(db, body)
     s.emit(data, json_out, data["token"])
+
+
+@account_app.command("password")
+def account_password(login: Annotated[str, typer.Argument()],
+                     password_file: Annotated[Optional[str], typer.Option(help="read the new password from this file")] = None,
+                     db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Set a new password (the operator's reset); every session of the account ends."""
+    from cobuild.actions.accounts import find_account, set_password
+    from models import NotFound
+
+    password = _password(password_file)
+
+    def body(session):
+        account = find_account(session, login)
+        if account is None:
+            raise NotFound("not_found", subject="account", key=login)
+        set_password(session, account, password, now=s.parse_now(now))
+        return {"login": account.login}
+
+    done(s.run(db, body), json_out, f"已修改密码 password changed: {login}")
+
+
+def _account_active(council: str, member: str, as_: str | None, db, json_out, now, active: bool) -> None:
+    from cobuild.actions.accounts import set_account_active
+
+    def body(session):
+        c = s.council(session, council)
+        m = s.member(session, c, member)
+        set_account_active(session, c, m, active, by=s.actor(session, c, as_), now=s.parse_now(now))
+        return {"member_id": m.id, "active": active}
+
+    done(s.run(db, body), json_out, (f"已恢复登录 sign-in allowed again: {member}" if active else
+                                     f"已停用登录 sign-in stopped: {member}"))
+
+
+@account_app.command("disable")
+def account_disable(council: C, member: Annotated[str, typer.Option(help="member id or name")], as_: AsOpt = None,
+                    db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Stop a member's sign-in (secretary): their sessions and API tokens stop at once."""
+    _account_active(council, member, as_, db, json_out, now, False)
+
+
+@account_app.command("enable")
+def account_enable(council: C, member: Annotated[str, typer.Option(help="member id or name")], as_: AsOpt = None,
+                   db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Allow a member's sign-in again (secretary)."""
+    _account_active(council, member, as_, db, json_out, now, True)
 
 
 # ---- reports and exports ------------------------------------------------------------------

@@ -30,7 +30,16 @@ def get_settings():
 
 
 DbOpt = Annotated[Optional[str], typer.Option("--db", help="Database URL (default: sqlite:///cobuild.db, or $COBUILD_DB_URL)")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout")]
+_json_mode = False  # this command's --json (set as its options are read): `fail` answers in JSON too
+
+
+def _remember_json(value: bool) -> bool:
+    global _json_mode
+    _json_mode = bool(value)
+    return value
+
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable JSON on stdout", callback=_remember_json)]
 NowOpt = Annotated[Optional[str], typer.Option("--now", help="Simulated clock, ISO-8601 (no offset: $COBUILD_TIMEZONE, default Asia/Shanghai)")]
 AsOpt = Annotated[Optional[str], typer.Option("--as", help="Who acts: member id or name")]
 
@@ -77,9 +86,25 @@ def emit(data: Any, json_out: bool, human: Callable[[], None] | str | None = Non
         typer.echo(json.dumps(data, ensure_ascii=False, default=str, indent=2))
 
 
-def fail(message: str) -> None:
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed: its password as ***."""
+    if "@" not in url:
+        return url
+    from cobuild.db import shown_url as hidden
+
+    return hidden(url)
+
+
+def fail(message: str, code: str = "refused") -> None:
+    """One line on stderr and exit 2; with --json also `{"error", "message"}` on stdout, as the API."""
+    if _json_requested():
+        typer.echo(json.dumps({"error": code, "message": message}, ensure_ascii=False))
     typer.echo(f"错误 error: {message}" if lang() == "zh" else f"error: {message}", err=True)
     raise typer.Exit(2)
+
+
+def _json_requested() -> bool:
+    return _json_mode
 
 
 def run(db: str | None, body: Callable[[Session], Any], *, need_schema: bool = True) -> Any:
@@ -92,21 +117,23 @@ def run(db: str | None, body: Callable[[Session], Any], *, need_schema: bool = T
     url = db_url(db)
     try:
         if need_schema and current_revision(url) is None:
-            fail(f"数据库未初始化,请先运行 cobuild init --db {url} / database not initialised: run `cobuild init --db {url}`")
+            shown = shown_url(url)
+            fail(f"数据库未初始化,请先运行 cobuild init --db {shown} / database not initialised: run `cobuild init --db {shown}`")
         with session_for(url) as session:
             return body(session)
     except DomainError as exc:
-        fail(exc.message(lang()))
+        fail(exc.message(lang()), exc.code)
     except Usage as exc:
-        fail(str(exc))
+        fail(str(exc), "invalid")
     except OperationalError as exc:
-        fail(f"database error: {str(exc.orig).splitlines()[0] if exc.orig else exc}")
+        fail(f"数据库错误 database error: {str(exc.orig).splitlines()[0] if exc.orig else exc}", "database")
     except SQLAlchemyError as exc:
-        fail(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-    except Exception as exc:  # noqa: BLE001 — a user never sees a traceback
+        fail(f"数据库错误 database error: {str(exc).splitlines()[0]}", "database")
+    except Exception as exc:  # noqa: BLE001 — a user never sees a traceback, nor an exception's name
         if isinstance(exc, (typer.Exit, typer.Abort, SystemExit, KeyboardInterrupt)):
             raise
-        fail(f"{type(exc).__name__}: {exc}")
+        fail(f"意外错误,未作任何更改 unexpected error, nothing changed: {str(exc).splitlines()[0] if str(exc) else ''}",
+             "unexpected")
 
 
 # ---- look-ups by id or by name ------------------------------------------------------------
@@ -118,7 +145,7 @@ def _by_key(session: Session, model, key: str, subject: str, name_column, **scop
     query = select(model)
     for column, value in scope.items():
         query = query.where(getattr(model, column) == value)
-    if key.isdigit():
+    if key.isdigit() and int(key) < 2**63:  # a number no database id can be is looked up as a name
         row = session.get(model, int(key))
         if row is not None and all(getattr(row, c) == v for c, v in scope.items()):
             return row

@@ -37,6 +37,18 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def shown_url(url: str) -> str:
+    """A database URL as it may be printed or recorded: its password as ***."""
+    if "@" not in url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 — not a URL SQLAlchemy reads: show nothing of it
+        return "***"
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     return make_engine(url)

@@ -47,11 +47,12 @@ def run_job(schedule_id: str, db_url: str) -> None:
     """One scheduled run, against the shared local Prefect server (flows.local_api): it waits
     while the server starts, and starts it again if it has gone."""
     from flows.local_api import local_api
+    from flows.runs import masked
 
     schedule = next(s for s in SCHEDULES if s.id == schedule_id)
     try:
         with local_api(shared=True):
-            result = load_flow(schedule)(db_url, datetime.now(UTC).isoformat())
+            result = load_flow(schedule)(masked(db_url), datetime.now(UTC).isoformat())
         log.info("%s: %s", schedule.id, result)
     except Exception:  # noqa: BLE001 — a failed run is logged; the next tick tries again
         log.exception("%s failed", schedule.id)

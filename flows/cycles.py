@@ -19,24 +19,24 @@ from flows.runs import run_name
 # result, not raised, so they never trigger a retry.
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="chair pass {now}")
 def chair_pass(db_url: str, now: str) -> dict:
-    with session_for(db_url) as session:
+    with session_for(runs.database(db_url)) as session:
         return cycles.chair_cycle(session, runs.at(now))
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="conference pass {now}")
 def conference_pass(db_url: str, now: str) -> dict:
-    with session_for(db_url) as session:
+    with session_for(runs.database(db_url)) as session:
         return cycles.conference_cycle(session, runs.at(now))
 
 
 @flow(name="chair-cycle", flow_run_name=run_name("chair cycle"))
-def chair_cycle(db_url: str, now: str | None = None) -> dict:
+def chair_cycle(db_url: str | None = None, now: str | None = None) -> dict:
     """Open evaluations, publish term reports, open/close elections, start terms."""
     return chair_pass(db_url, now or runs.at(None).isoformat())
 
 
 @flow(name="conference-cycle", flow_run_name=run_name("conference cycle"))
-def conference_cycle(db_url: str, now: str | None = None) -> dict:
+def conference_cycle(db_url: str | None = None, now: str | None = None) -> dict:
     """Open submission windows, lock agendas with carry-over."""
     return conference_pass(db_url, now or runs.at(None).isoformat())
 
@@ -44,7 +44,7 @@ def conference_cycle(db_url: str, now: str | None = None) -> dict:
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="advance {now}")
 def advance_pass(db_url: str, now: str) -> dict:
     """Both passes in one task: chair first, so that a term starts before its conferences move."""
-    with session_for(db_url) as session:
+    with session_for(runs.database(db_url)) as session:
         return cycles.advance(session, runs.at(now))
 
 
@@ -53,12 +53,12 @@ def cards_pass(db_url: str, now: str) -> int:
     """The kept report cards of units whose items changed since the last tick (cobuild.tracking)."""
     from cobuild.tracking import refresh_kept_cards
 
-    with session_for(db_url) as session:
+    with session_for(runs.database(db_url)) as session:
         return refresh_kept_cards(session)
 
 
 @flow(name="advance", flow_run_name=run_name("advance"))
-def advance(db_url: str, now: str | None = None) -> dict:
+def advance(db_url: str | None = None, now: str | None = None) -> dict:
     """The chair cycle and the conference cycle in one run, then the kept report cards, so that
     a report finds only the last few minutes' changes to count."""
     now = now or runs.at(None).isoformat()

@@ -27,7 +27,7 @@ def scheduler_tick(db_url: str, now: str) -> dict:
     from notifications.dispatch import dispatch
 
     at = runs.at(now)
-    with session_for(db_url) as session:
+    with session_for(runs.database(db_url)) as session:
         result = advance(session, at)
         swept = sweep(session, at)
         sent = dispatch(session, at)

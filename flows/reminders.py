@@ -17,7 +17,7 @@ from flows.runs import run_name
 def sweep_pass(db_url: str, now: str) -> dict:
     from cobuild.actions.reminders import sweep
 
-    with session_for(db_url) as session:
+    with session_for(runs.database(db_url)) as session:
         return sweep(session, runs.at(now))
 
 
@@ -25,17 +25,17 @@ def sweep_pass(db_url: str, now: str) -> dict:
 def dispatch_pass(db_url: str, now: str) -> dict:
     from notifications.dispatch import dispatch
 
-    with session_for(db_url) as session:
+    with session_for(runs.database(db_url)) as session:
         return dispatch(session, runs.at(now))
 
 
 @flow(name="reminder-sweep", flow_run_name=run_name("reminder sweep"))
-def reminder_sweep(db_url: str, now: str | None = None) -> dict:
+def reminder_sweep(db_url: str | None = None, now: str | None = None) -> dict:
     """Queue due reminders and escalations, council messages and digests."""
     return sweep_pass(db_url, now or runs.at(None).isoformat())
 
 
 @flow(name="dispatch-notifications", flow_run_name=run_name("dispatch"))
-def dispatch_notifications(db_url: str, now: str | None = None) -> dict:
+def dispatch_notifications(db_url: str | None = None, now: str | None = None) -> dict:
     """Send what is due in the outbox through each person's channels, with retries."""
     return dispatch_pass(db_url, now or runs.at(None).isoformat())

@@ -49,7 +49,9 @@ def deployment_document() -> dict:
         "pull": [{"prefect.deployments.steps.set_working_directory": {"directory": "{{ $COBUILD_HOME }}"}}],
         "deployments": [
             {"name": s.id, "description": s.description, "entrypoint": s.entrypoint,
-             "parameters": {"db_url": "{{ $COBUILD_DB_URL }}"},
+             # none: the flows read COBUILD_DB_URL in the worker's environment, so that the
+             # database password is never kept in the Prefect server's deployment parameters
+             "parameters": {},
              "schedules": [{"interval": s.every_seconds, "timezone": "UTC"}],
              "work_pool": {"name": WORK_POOL}}
             for s in SCHEDULES

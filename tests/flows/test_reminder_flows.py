@@ -65,3 +65,32 @@ def test_a_run_started_without_now_is_named_after_its_moment_not_none(db_url):
 
     name = asyncio.run(name_of(state.state_details.flow_run_id))
     assert name.startswith("advance 20") and "None" not in name, name
+
+
+def test_a_flow_run_records_the_database_without_its_password():
+    """The Prefect server keeps a run's parameters (its UI and API show them)."""
+    import asyncio
+
+    import pytest
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from cobuild.db import upgrade
+    from flows import runs
+    from tests.integration.conftest import postgres_databases, postgres_reachable
+
+    if not postgres_reachable():
+        pytest.skip("needs the local PostgreSQL")
+    with postgres_databases("cobuild_pw") as (name,):
+        url = f"postgresql+psycopg://postgres:TopSecret42@127.0.0.1:5432/{name}"  # trust auth: any password
+        upgrade(url)
+        state = reminder_sweep(runs.masked(url), at("2026-03-18", 9).isoformat(), return_state=True)
+        assert state.is_completed()
+
+        async def parameters(run_id):
+            async with get_client() as client:
+                (run,) = await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+                return run.parameters
+
+        recorded = asyncio.run(parameters(state.state_details.flow_run_id))
+        assert "TopSecret42" not in json.dumps(recorded) and recorded["db_url"].endswith(name)

@@ -89,3 +89,85 @@ def test_a_deleted_audit_event_breaks_the_chain_at_the_next_one(world, db_url):
     world.session.expire_all()
     result = verify_audit(world.session)
     assert not result["ok"] and result["broken_at"] == ids[4] and "removed" in result["reason"]
+
+
+@pytest.fixture
+def anchored(world, db_url, tmp_path, monkeypatch):
+    """A published item's events, their council's head anchored to a file with the key set."""
+    from typer.testing import CliRunner
+
+    from cobuild.cli import app
+
+    monkeypatch.setenv("COBUILD_AUDIT_KEY", "a" * 40)
+    world.published_item()
+    runner, anchors = CliRunner(), str(tmp_path / "anchors.jsonl")
+    written = runner.invoke(app, ["audit", "anchor", "--file", anchors, "--db", db_url, "--now", "2026-03-01T10:00", "--json"])
+    assert written.exit_code == 0, written.output
+
+    def verify():
+        result = runner.invoke(app, ["audit", "verify", "--anchors", anchors, "--db", db_url, "--json"])
+        return result.exit_code, json.loads(result.stdout)
+
+    assert verify() == (0, verify()[1]) and verify()[1]["ok"]
+    return verify, anchors
+
+
+def _behind_the_orms_back(db_url, *statements):
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.begin() as connection:
+        for sql, params in statements:
+            connection.execute(text(sql), params)
+    engine.dispose()
+
+
+def test_removing_the_newest_events_is_found_against_the_anchor(world, db_url, anchored):
+    from cobuild.actions.common import verify_audit
+
+    verify, _ = anchored
+    _behind_the_orms_back(db_url, ("DELETE FROM auditevent WHERE id IN (SELECT id FROM auditevent WHERE council_id = :c "
+                                   "ORDER BY id DESC LIMIT 3)", {"c": world.council.id}))
+    world.session.expire_all()
+    assert verify_audit(world.session)["ok"]  # the chain alone is whole, only shorter
+    code, result = verify()
+    assert code == 1 and "removed" in result["reason"]
+
+
+def test_a_rehashed_chain_is_found_against_the_anchor(world, db_url, anchored):
+    from cobuild.actions.common import event_hash, verify_audit
+
+    verify, _ = anchored
+    # someone who can write the database edits an event and re-hashes everything after it
+    events = world.session.exec(select(AuditEvent).where(AuditEvent.council_id == world.council.id)
+                                .order_by(AuditEvent.id)).all()
+    statements, previous = [], None
+    for n, event in enumerate(events):
+        if n == 5:
+            event.action = "item.reject"
+        new_hash = event_hash(event, previous)
+        statements.append(("UPDATE auditevent SET action = :a, prev_hash = :p, hash = :h WHERE id = :i",
+                           {"a": event.action, "p": previous, "h": new_hash, "i": event.id}))
+        previous = new_hash
+    world.session.expunge_all()
+    _behind_the_orms_back(db_url, *statements)
+    assert verify_audit(world.session)["ok"]  # the chain alone cannot tell
+    code, result = verify()
+    assert code == 1 and "re-hashed" in result["reason"]
+
+
+def test_an_edited_anchor_file_or_no_key_is_said_plainly(world, db_url, anchored, monkeypatch):
+    from typer.testing import CliRunner
+
+    from cobuild.cli import app
+
+    verify, anchors = anchored
+    with open(anchors, encoding="utf-8") as f:
+        line = json.loads(f.readline())
+    with open(anchors, "w", encoding="utf-8") as f:
+        f.write(json.dumps({**line, "count": line["count"] - 3}) + "\n")
+    code, result = verify()
+    assert code == 1 and "signature" in result["reason"]
+    monkeypatch.delenv("COBUILD_AUDIT_KEY")
+    refused = CliRunner().invoke(app, ["audit", "anchor", "--file", anchors, "--db", db_url])
+    assert refused.exit_code == 2 and "COBUILD_AUDIT_KEY" in refused.output and "Traceback" not in refused.output

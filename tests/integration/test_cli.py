@@ -35,7 +35,7 @@ def cli_json(db, *args):
 
 def test_init_creates_and_then_upgrades_idempotently(db):
     again = json.loads(runner.invoke(app, ["init", "--db", db, "--json"]).stdout)
-    assert again["revision"] == "0009"
+    assert again["revision"] == "0010"
 
 
 def test_a_command_on_an_uninitialised_database_says_what_to_do(tmp_path):
@@ -104,6 +104,20 @@ def test_the_readme_session_runs_from_set_up_to_close_out(db):
     assert len(cli_json(db, "audit", "list", "1")) > 10
     human = cli(db, "track", "1", "--by", "quarter", "--now", "2026-03-12T10:00").stdout
     assert "2026-Q1" in human and "100%" in human
+
+
+def test_a_refusal_with_json_is_json_on_stdout_too(db):
+    _set_up(db)
+    result = cli(db, "unit", "add", "1", "--name", "越权单位", "--as", "李春燕", "--json", ok=False)
+    assert result.exit_code == 2
+    answer = json.loads(result.stdout)
+    assert answer["error"] == "not_secretary" and "社区书记" in answer["message"]
+
+
+def test_init_never_prints_a_database_password():
+    result = runner.invoke(app, ["init", "--db", "postgresql+psycopg://u:TopSecret42@127.0.0.1:9/none"])
+    assert result.exit_code == 2 and "TopSecret42" not in result.output and "***" in result.output
+    assert "Error" not in result.output  # no exception's name either
 
 
 def test_a_refused_action_prints_one_line_and_exits_2(db):
