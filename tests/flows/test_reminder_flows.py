@@ -46,34 +46,35 @@ def test_the_cli_runs_one_sweep_and_one_dispatch_and_lists_what_happened(db_url,
         assert session.exec(select(Notification)).one().status == "sent"
 
 
-def test_a_run_started_without_now_is_named_after_its_moment_not_none(db_url):
-    """A deployment's schedule starts the flows without `now`: the run's name carries the time."""
+def _flow_run(state):
+    """The flow run a state belongs to, as the Prefect server keeps it."""
     import asyncio
 
     from prefect import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
+    async def read():
+        async with get_client() as client:
+            (run,) = await client.read_flow_runs(flow_run_filter=FlowRunFilter(
+                id=FlowRunFilterId(any_=[state.state_details.flow_run_id])))
+            return run
+
+    return asyncio.run(read())
+
+
+def test_a_run_started_without_now_is_named_after_its_moment_not_none(db_url):
+    """A deployment's schedule starts the flows without `now`: the run's name carries the time."""
     from flows.cycles import advance
 
     state = advance(db_url, return_state=True)
     assert state.is_completed()
-
-    async def name_of(run_id):
-        async with get_client() as client:
-            (run,) = await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
-            return run.name
-
-    name = asyncio.run(name_of(state.state_details.flow_run_id))
+    name = _flow_run(state).name
     assert name.startswith("advance 20") and "None" not in name, name
 
 
 def test_a_flow_run_records_the_database_without_its_password():
     """The Prefect server keeps a run's parameters (its UI and API show them)."""
-    import asyncio
-
     import pytest
-    from prefect import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
     from cobuild.db import upgrade
     from flows import runs
@@ -86,11 +87,5 @@ def test_a_flow_run_records_the_database_without_its_password():
         upgrade(url)
         state = reminder_sweep(runs.masked(url), at("2026-03-18", 9).isoformat(), return_state=True)
         assert state.is_completed()
-
-        async def parameters(run_id):
-            async with get_client() as client:
-                (run,) = await client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
-                return run.parameters
-
-        recorded = asyncio.run(parameters(state.state_details.flow_run_id))
+        recorded = _flow_run(state).parameters
         assert "TopSecret42" not in json.dumps(recorded) and recorded["db_url"].endswith(name)
