@@ -64,3 +64,17 @@ def advance(db_url: str | None = None, now: str | None = None) -> dict:
     now = now or runs.at(None).isoformat()
     result = advance_pass(db_url, now)
     return {**result, "cards_refreshed": cards_pass(db_url, now)}
+
+
+@task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="prune uploads {now}")
+def prune_pass(db_url: str | None, now: str) -> int:
+    from cobuild.web.uploads import prune_unused
+
+    with session_for(runs.database(db_url)) as session:
+        return prune_unused(session, runs.at(now))
+
+
+@flow(name="prune-uploads", flow_run_name=run_name("prune uploads"))
+def prune_uploads(db_url: str | None = None, now: str | None = None) -> dict:
+    """Remove evidence files no report names, a week after they were uploaded."""
+    return {"removed": prune_pass(db_url, now or runs.at(None).isoformat())}

@@ -25,6 +25,8 @@ SCHEDULES: tuple[Schedule, ...] = (
              "Due reminders and escalations, council messages, daily and weekly digests."),
     Schedule("dispatch-notifications", "flows/reminders.py:dispatch_notifications", 60,
              "Send the outbox through each person's channels, with retries and dead letters."),
+    Schedule("prune-uploads", "flows/cycles.py:prune_uploads", 86400,
+             "Remove evidence files no report names, a week after they were uploaded."),
 )
 
 WORK_POOL = "cobuild"

@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from models import InvalidInput, NotFound
 
 MAX_BYTES = 10 * 1024 * 1024
+# a file uploaded for a report that was never sent is removed after this (`prune_unused`)
+PRUNE_AFTER = timedelta(days=7)
 MAX_MB = MAX_BYTES // (1024 * 1024)
 # extension -> accepted leading bytes (None: plain text, checked by decoding)
 TYPES: dict[str, tuple[bytes, ...] | None] = {
@@ -96,3 +99,32 @@ def path_of(council_id: int, ref: str) -> Path:
     if not path.is_file():
         raise NotFound("not_found", subject="file", key=ref)
     return path
+
+
+def prune_unused(session, now: datetime, grace: timedelta = PRUNE_AFTER) -> int:
+    """Remove evidence files that no progress report or close-out names and that are older than
+    `grace` (uploaded, then the report never sent); returns how many were removed."""
+    from sqlmodel import select
+
+    from models import CloseOut, Item, ProgressReport
+
+    base = root()
+    if not base.is_dir():
+        return 0
+    removed = 0
+    cutoff = (now - grace).timestamp()
+    for folder in base.iterdir():
+        if not (folder.is_dir() and folder.name.isdigit()):
+            continue
+        council_id = int(folder.name)
+        named: set[str] = set()
+        for table in (ProgressReport, CloseOut):
+            for evidence in session.exec(select(table.evidence).join(Item, Item.id == table.item_id)
+                                         .where(Item.council_id == council_id)).all():
+                named.update(evidence or [])
+        for entry in os.scandir(folder):
+            if entry.is_file() and _REF.match(entry.name) and entry.name not in named \
+                    and entry.stat().st_mtime < cutoff:
+                os.unlink(entry.path)
+                removed += 1
+    return removed

@@ -57,3 +57,10 @@ def test_the_cycle_command_runs_both_flows(db_url):
     result = CliRunner().invoke(app, ["cycle", "--db", url, "--now", "2026-02-14T00:05+08:00", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["conference"]["agendas_locked"] == 1
+
+
+def test_the_prune_flow_runs_and_counts(db_url, tmp_path, monkeypatch):
+    from flows.cycles import prune_uploads
+
+    monkeypatch.setenv("COBUILD_UPLOAD_DIR", str(tmp_path / "uploads"))
+    assert prune_uploads(_world(db_url)) == {"removed": 0}

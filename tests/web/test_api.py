@@ -516,3 +516,26 @@ def test_a_state_or_rule_that_does_not_allow_the_action_is_409_as_the_readme_say
     assert own_lead.status_code == 409 and "不能牵头" in own_lead.json()["message"]
     edit = web.api("chair").post(_council(web, f"/items/{item.id}/assignment"), json={"goal": "改写目标"})
     assert edit.status_code == 409 and "修正案" in edit.json()["message"]
+
+
+def test_evidence_no_report_names_is_removed_a_week_after_upload(web):
+    import os
+
+    from cobuild.db import session_for
+    from cobuild.web import uploads
+
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    power = web.api("power-liaison")
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 10
+    used, unused, recent = (power.post(_council(web, "/uploads"), files={"file": (name, png)}).json()["ref"]
+                            for name in ("used.png", "unused.png", "recent.png"))
+    assert power.post(_council(web, f"/items/{item.id}/progress"), json={"note": "照片", "percent": 30, "evidence": [used]}).status_code == 201
+    folder = uploads.root() / str(web.cid)
+    week_ago = at("2026-03-01").timestamp() - 8 * 86400
+    for ref in (used, unused):
+        os.utime(folder / ref, (week_ago, week_ago))
+    os.utime(folder / recent, (at("2026-03-01").timestamp(),) * 2)
+    with session_for(web.db_url) as session:
+        assert uploads.prune_unused(session, at("2026-03-01")) == 1
+    assert sorted(p.name for p in folder.iterdir()) == sorted([used, recent])
