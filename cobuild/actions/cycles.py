@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, select
 
 from cobuild.actions import conferences as conference_actions
@@ -25,14 +26,21 @@ from models.base import aware
 log = logging.getLogger(__name__)
 
 
-def _run(result: dict, key: str, fn, *args, **kwargs) -> None:
+def _run(result: dict, key: str, fn, session: Session, *args, **kwargs) -> None:
+    """One council's step: refused or failed, it is reported and rolled back, and the others go on
+    (the database itself going away is raised, for the flow task's retries)."""
     try:
-        fn(*args, **kwargs)
+        fn(session, *args, **kwargs)
         result[key] = result.get(key, 0) + 1
     except DomainError as exc:
-        # one council's bad state never stops the others; the error is reported, not raised
         result.setdefault("errors", []).append(f"{key}: {exc.message('en')}")
         log.warning("%s skipped: %s", key, exc.message("en"))
+    except (OperationalError, InterfaceError):
+        raise
+    except Exception as exc:  # noqa: BLE001 — one council's data must not stop every council's cycle
+        session.rollback()
+        result.setdefault("errors", []).append(f"{key}: {exc}")
+        log.exception("%s failed; tried again next tick", key)
 
 
 def conference_cycle(session: Session, now: datetime) -> dict:

@@ -199,3 +199,25 @@ def test_a_webhook_that_is_not_http_is_refused_when_added(world, address):
     with pytest.raises(InvalidInput):
         add_channel(world.session, world.council, world.liaisons["power"], "webhook", address, by=world.secretary,
                     now=at("2026-01-02"))
+
+
+def test_a_cycle_step_that_fails_for_one_council_does_not_stop_the_others(session, monkeypatch):
+    from cobuild.actions import conferences as conference_actions
+    from cobuild.actions.cycles import conference_cycle
+    from models import Conference
+
+    first = World(session)
+    second = World(session, name="第二社区大党委", community_name="第二社区", secretary_name="赵书记")
+    opened = conference_actions.open_window
+
+    def broken_for_the_first(session, conference, **kwargs):
+        if conference.council_id == first.council.id:
+            raise ValueError("a council's data the window cannot work with")
+        return opened(session, conference, **kwargs)
+
+    monkeypatch.setattr(conference_actions, "open_window", broken_for_the_first)
+    result = conference_cycle(session, first.conference().window_opens_at)
+    assert result["windows_opened"] == 1 and "cannot work with" in " ".join(result["errors"])
+    session.expire_all()
+    assert session.get(Conference, second.conference().id).status == "collecting"
+    assert session.get(Conference, first.conference().id).status == "planned"  # tried again next tick
