@@ -114,3 +114,13 @@ def plain_text(value: object, multiline: bool = False) -> object:
         if (code < 32 or 127 <= code < 160 or code in (0x2028, 0x2029)) and char not in allowed:
             raise ValueError(f"control character U+{code:04X} is not allowed")
     return value.strip()
+
+
+@classmethod  # type: ignore[misc]
+def numbers_not_booleans(cls, value, info):
+    """A before-validator for every field: JSON's true or false where a number (int) is expected
+    is refused, not read as 1 or 0 (a percent, a limit of items …)."""
+    annotation = cls.model_fields[info.field_name].annotation
+    if isinstance(value, bool) and annotation in (int, int | None):
+        raise ValueError("a number is expected, not true or false")
+    return value

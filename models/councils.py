@@ -10,7 +10,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime
+from models.base import JSONType, UTCDateTime, numbers_not_booleans
 
 DEFAULT_CATEGORIES = ["环境卫生", "绿化美化", "治安联防", "党员教育管理", "基础设施建设", "其他"]
 
@@ -83,6 +83,8 @@ class CouncilSettings(SQLModel):
     extra_holidays: list[str] = Field(default_factory=list, sa_type=JSONType)
     extra_workdays: list[str] = Field(default_factory=list, sa_type=JSONType)
     points_rules: dict[str, int] = Field(default_factory=lambda: dict(DEFAULT_POINTS), sa_type=JSONType)
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
 
     @field_validator("timezone")
     @classmethod

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Callable, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import Session, select
 
 from cobuild.actions import conferences as conf
@@ -37,6 +37,7 @@ from models import (
     Term,
     Unit,
 )
+from models.base import numbers_not_booleans
 
 
 @dataclass
@@ -127,6 +128,8 @@ class ProgressBody(BaseModel):
     percent: int | None = Field(default=None, ge=0, le=100)
     evidence: list[str] = Field(default_factory=list, description="file ids from POST …/uploads")
 
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
 
 class CloseOutBody(BaseModel):
     note: str = Field(default="", max_length=4000)
@@ -180,7 +183,8 @@ def _settings_body() -> type[BaseModel]:
     from models import CouncilSettings
 
     fields = {name: (f.annotation | None, None) for name, f in CouncilSettings.model_fields.items()}
-    return create_model("SettingsBody", __config__=ConfigDict(extra="forbid"), **fields)
+    return create_model("SettingsBody", __config__=ConfigDict(extra="forbid"), **fields,
+                        __validators__={"numbers_not_booleans": field_validator("*", mode="before")(numbers_not_booleans)})
 
 
 SettingsBody = _settings_body()

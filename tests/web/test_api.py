@@ -539,3 +539,13 @@ def test_evidence_no_report_names_is_removed_a_week_after_upload(web):
     with session_for(web.db_url) as session:
         assert uploads.prune_unused(session, at("2026-03-01")) == 1
     assert sorted(p.name for p in folder.iterdir()) == sorted([used, recent])
+
+
+def test_true_is_not_a_percent_nor_a_limit(web, count_rows):
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    before = count_rows()
+    progress = web.api("power-liaison").post(_council(web, f"/items/{item.id}/progress"), json={"note": "x", "percent": True})
+    settings = web.api("secretary").patch(_council(web, "/settings"), json={"items_max_per_unit": True})
+    assert progress.status_code == settings.status_code == 422
+    assert count_rows() == before
