@@ -46,7 +46,7 @@ def use_case(fn: F) -> F:
 
     @wraps(fn)
     def wrapper(session: Session, *args, **kwargs):
-        from sqlalchemy.exc import IntegrityError, OperationalError
+        from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
         from sqlalchemy.orm.exc import StaleDataError
 
         if "now" in kwargs and kwargs["now"] is not None:
@@ -60,9 +60,14 @@ def use_case(fn: F) -> F:
             session.rollback()
             log.info("%s refused by the database (%s): %s", fn.__name__, type(exc).__name__, str(exc).splitlines()[0])
             raise Conflict("concurrent") from None
-        except OperationalError as exc:
-            session.rollback()
-            if "locked" in str(exc) or "busy" in str(exc):
+        except (OperationalError, InterfaceError) as exc:
+            try:
+                session.rollback()
+            except (OperationalError, InterfaceError):  # the connection is gone: nothing to roll back
+                pass
+            # a lock held too long, or the database connection cut mid-write: nothing was written,
+            # and trying again is the answer (503), not an internal error (500)
+            if exc.connection_invalidated or "locked" in str(exc) or "busy" in str(exc):
                 raise Busy("busy") from None
             raise
         except BaseException:

@@ -549,3 +549,21 @@ def test_true_is_not_a_percent_nor_a_limit(web, count_rows):
     settings = web.api("secretary").patch(_council(web, "/settings"), json={"items_max_per_unit": True})
     assert progress.status_code == settings.status_code == 422
     assert count_rows() == before
+
+
+def test_a_write_whose_database_connection_is_cut_answers_try_again_not_an_internal_error(web, monkeypatch, count_rows):
+    from sqlalchemy.exc import OperationalError
+
+    from cobuild.actions import items
+
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    def cut(*args, **kwargs):  # the connection goes in the middle of the use case's writes
+        raise OperationalError("UPDATE item …", {}, Exception("server closed the connection unexpectedly"),
+                               connection_invalidated=True)
+
+    monkeypatch.setattr(items, "touch", cut)
+    before = count_rows()
+    answer = web.api("power-liaison").post(_council(web, f"/items/{item.id}/progress"), json={"note": "x", "percent": 5})
+    assert answer.status_code == 503 and "稍后重试" in answer.json()["message"]
+    assert count_rows() == before
