@@ -433,7 +433,7 @@ drains and drops the rest)."""
 
 # ---- sessions end when they should (issue 27) -------------------------------------------------
 
-def _copied(web, client) -> "TestClient":
+def _copied(web, client):
     """Another client with the same cookies: a stolen or copied session."""
     from fastapi.testclient import TestClient
 
