@@ -97,14 +97,10 @@ def shown_url(url: str) -> str:
 
 def fail(message: str, code: str = "refused") -> None:
     """One line on stderr and exit 2; with --json also `{"error", "message"}` on stdout, as the API."""
-    if _json_requested():
+    if _json_mode:
         typer.echo(json.dumps({"error": code, "message": message}, ensure_ascii=False))
     typer.echo(f"错误 error: {message}" if lang() == "zh" else f"error: {message}", err=True)
     raise typer.Exit(2)
-
-
-def _json_requested() -> bool:
-    return _json_mode
 
 
 def run(db: str | None, body: Callable[[Session], Any], *, need_schema: bool = True) -> Any:

@@ -55,7 +55,7 @@ from models import (
     TermStatus,
     Unit,
 )
-from models.base import aware
+from models.base import aware, local_date
 from models.messages import kind_name
 from models.reminders import deadline_steps, due_steps, verify_steps
 from notifications.outbox import Outbox
@@ -313,7 +313,7 @@ def report_problems(outbox: Outbox, directory: Directory, problems: list[Problem
         council = directory.councils.get(problem.council_id)
         if council is None:
             continue
-        day = now.astimezone(ZoneInfo(council.timezone)).date().isoformat()
+        day = local_date(now, council.timezone).isoformat()
         for person in directory.secretaries.get(council.id, []):
             outbox.enqueue(council, person, "council_problem", now=now, context={"problem": problem.context},
                            subject_type="council", subject_id=council.id, basis=f"{problem.code}|{problem.key}|{day}")
@@ -848,7 +848,6 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
     for council_id, week_text in weekly.items():
         _isolated(session, problems, council_id, ("每周汇总", "The weekly digest"),
                   partial(weekly_digest, councils[council_id], week_text))
-    session.commit()
     _report(session, outbox, directory, problems, now)
     return counts
 

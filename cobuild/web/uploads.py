@@ -79,9 +79,9 @@ def save(council_id: int, filename: str, data: bytes) -> str:
     ref = f"{secrets.token_hex(8)}-{name}"
     folder = root() / str(council_id)
     folder.mkdir(parents=True, exist_ok=True)
-    used = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file())
-    if used + len(data) > quota_bytes():
-        raise InvalidInput("upload_quota", limit=quota_bytes() // (1024 * 1024))
+    used, quota = sum(entry.stat().st_size for entry in os.scandir(folder) if entry.is_file()), quota_bytes()
+    if used + len(data) > quota:
+        raise InvalidInput("upload_quota", limit=quota // (1024 * 1024))
     (folder / ref).write_bytes(data)
     return ref
 
