@@ -31,7 +31,7 @@ def measure_sweep(folder: Path, councils: int, open_items: int, due: int, repeat
     process's first big tick (`cold`: its worker started within the tick) and with no worker
     (`serial`: one core). `pairs`: each of the `repeats` runs on a copy of its own, followed at once
     by its floor (`measure_floor`); the pair with the median ratio is reported."""
-    from bench.data import build
+    from tests.support.worlds import build
 
     url = fresh_url(folder, f"sweep-{open_items}-{due}")
     build(url, councils, open_items, due)
@@ -63,7 +63,7 @@ def measure_growth(folder: Path, councils: int, sizes: tuple, due: int, rounds: 
     times, `repeats` sweeps each time, in a child process (bench/sweep_child.py, which puts the due
     set back after its sweeps). Runs of ~0.5 s swing by ±20 % on this machine within minutes; in
     turn, a drift falls on every size alike instead of on the last one built. Each size's runs."""
-    from bench.data import build
+    from tests.support.worlds import build
 
     urls = []
     for n in sizes:
@@ -103,9 +103,9 @@ def _insert_raw(session, table: str, columns: list[str], rows: list[tuple]) -> f
 def measure_floor(url: str, limit: int) -> dict:
     """Render the same messages alone + insert the same outbox rows alone, the cheapest way
     (the driver's executemany, `_insert_raw`)."""
-    from cobuild.db import session_for
-    from notifications.rendering import render
-    from notifications.samples import sample
+    from cobuild.notifications.rendering import render
+    from cobuild.notifications.samples import sample
+    from cobuild.platform.db import session_for
 
     context = sample("deadline_approaching")
     start = time.perf_counter()
@@ -131,7 +131,7 @@ def measure_other_writes(url: str) -> dict:
     written back with the values the sweep gave them (one executemany UPDATE on the driver's
     cursor). Render + notifications (the floor) + these is what any sweep must do before it has
     read anything."""
-    from cobuild.db import session_for
+    from cobuild.platform.db import session_for
 
     with session_for(url) as session:
         last = session.connection().exec_driver_sql("SELECT max(id) FROM delivery").scalar() or 0
@@ -169,9 +169,9 @@ def measure_core_sharing(quick: bool = False) -> float:
 
 def measure_idle(url: str, runs: int = 21) -> dict:
     """Sweeps of the database the throughput figure swept: every item rescheduled, nothing due."""
-    from bench.data import TICK
-    from cobuild.actions.reminders import sweep
-    from cobuild.db import session_for
+    from cobuild.platform.db import session_for
+    from cobuild.sweep.run import sweep
+    from tests.support.worlds import TICK
 
     times = []
     with session_for(url) as session:
@@ -216,9 +216,9 @@ def measure_reports(url: str, items: int) -> dict:
     the items. Also measured: nothing changed, and a whole working day's changes with no tick."""
     from sqlalchemy import text
 
-    from bench.data import close_items, mix_for_reports
-    from cobuild.db import session_for
-    from cobuild.tracking import scorecards
+    from cobuild.platform.db import session_for
+    from cobuild.reports.tracking import scorecards
+    from tests.support.worlds import close_items, mix_for_reports
 
     # 1M items a year, ~6 counted changes each (raised, accepted, numbered, claimed, asked to
     # close, closed), over 250 working days of 8 hours: ~250 changes in 5 minutes, 24,000 a day
@@ -267,7 +267,7 @@ def measure_demo(folder: Path, quick: bool = False) -> dict:
 
 def measure_naive(folder: Path, n: int) -> dict:
     """One Prefect task per reminder, in its own process (Prefect stays out of this one)."""
-    from bench.data import build
+    from tests.support.worlds import build
 
     url = fresh_url(folder, "naive")
     build(url, 5, n * 2, n)
@@ -297,7 +297,7 @@ def result(key, figure, unit, measured, target, baseline=None, ratio=None, met=N
 
 def _lane_data(folder: Path, scale: dict, want) -> tuple[list, dict | None]:
     """The sweep and what reads its database (idle, reports), growth, dispatch, PostgreSQL, web."""
-    from bench.data import build
+    from tests.support.worlds import build
 
     results = []
     sweep_run = measure_sweep(folder, scale["councils"], scale["items"], scale["due"], repeats=scale["sweep_pairs"],
@@ -426,7 +426,8 @@ def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
     results.append(result("sweep", f"sweep throughput ({scale['items']:,} open, {scale['due']:,} due, {scale['councils']} councils)",
                           "reminders/s", sweep_run["per_second"], SWEEP_TARGET, floor["seconds"],
                           ratio, sweep_run["per_second"] >= 40_000 and ratio <= 1.5,
-                          f"{sweep_parts(sweep_run['per_second'], ratio)}; {pairs_note(sweep_run)}; floor = render {floor['render']:.2f}s + insert {floor['insert']:.2f}s of the same messages (the driver's executemany, one commit); "
+                          f"{sweep_parts(sweep_run['per_second'], ratio)}; {pairs_note(sweep_run)}; floor = render {floor['render']:.2f}s + "
+                          f"insert {floor['insert']:.2f}s of the same messages (the driver's executemany, one commit); "
                           f"the sweep's other writes alone, the same way: its {other['deliveries']:,} deliveries {other['insert']:.2f}s + "
                           f"{other['items']:,} items rescheduled {other['update']:.2f}s, so writing and rendering alone "
                           f"take {least / floor['seconds']:.2f} × the floor; the sweep shares its batches with a second "

@@ -23,8 +23,8 @@ NOW = datetime(2026, 6, 2, 1, 0, tzinfo=UTC)
 def build(url: str, n: int, hook: str) -> None:
     """One council, one person with a webhook channel, N queued messages (bulk insert)."""
     from cobuild.actions.council import add_channel, create_council
-    from cobuild.db import session_for, upgrade
-    from models import Delivery, Notification
+    from cobuild.models import Delivery, Notification
+    from cobuild.platform.db import session_for, upgrade
 
     upgrade(url)
     with session_for(url) as session:
@@ -57,9 +57,9 @@ def _receiver(folder: Path, fail_percent: int, name: str) -> tuple[subprocess.Po
 
 
 def run(folder: Path, n: int, fail_percent: int) -> dict:
-    from cobuild.db import session_for
-    from notifications.channels import Channels
-    from notifications.dispatch import dispatch
+    from cobuild.notifications.channels import Channels
+    from cobuild.notifications.dispatch import dispatch
+    from cobuild.platform.db import session_for
 
     receiver, port, out = _receiver(folder, fail_percent, f"received-{fail_percent}.json")
     url = f"sqlite:///{folder}/dispatch-{fail_percent}.db"
@@ -85,7 +85,7 @@ def run(folder: Path, n: int, fail_percent: int) -> dict:
 def send_alone(folder: Path, n: int, batch: int = 500) -> dict:
     """The baseline: the same N webhook POSTs to the same kind of receiver through the same
     channel code, in the dispatcher's batches — no database, no leases, no bookkeeping."""
-    from notifications.channels import Outgoing, WebhookChannel
+    from cobuild.notifications.channels import Outgoing, WebhookChannel
 
     receiver, port, _ = _receiver(folder, 0, "received-alone.json")
     channel, url = WebhookChannel(allow_private=True), f"http://127.0.0.1:{port}/hook"

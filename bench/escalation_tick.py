@@ -21,9 +21,9 @@ from pathlib import Path
 
 def main() -> None:
     councils, open_items, due, days = (int(a) for a in (sys.argv[1:5] if len(sys.argv) > 4 else (400, 200_000, 20_000, 40)))
-    from bench.data import TICK, build
-    from cobuild.actions.reminders import sweep
-    from cobuild.db import session_for
+    from cobuild.platform.db import session_for
+    from cobuild.sweep.run import sweep
+    from tests.support.worlds import TICK, build
 
     folder = Path(tempfile.mkdtemp(prefix="cobuild-escalation-"))
     try:

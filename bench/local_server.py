@@ -36,12 +36,12 @@ def _session_rss_mb(sid: int) -> tuple[float, list[tuple[str, float]]]:
         except (ProcessLookupError, FileNotFoundError, PermissionError):
             continue
         rss = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0) / 1024
-        parts.append(("prefect server" if "flows.local_api" in cmdline else "cobuild serve", rss))
+        parts.append(("prefect server" if "cobuild.flows.local_api" in cmdline else "cobuild serve", rss))
     return sum(rss for _, rss in parts), parts
 
 
 def _wait_for_shared(home: Path, seconds: float = 180) -> int:
-    from flows.local_api import _answers
+    from cobuild.flows.local_api import _answers
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -15,12 +15,12 @@ import time
 from prefect import flow, task
 from sqlmodel import select
 
-from bench.data import TICK
-from cobuild.actions.reminders import Directory, _remind_item, record_marks
-from cobuild.db import session_for
-from flows.local_api import local_api
-from models import Claim, ClaimRole, ClaimStatus, Item, Notification
-from notifications.outbox import Outbox
+from cobuild.flows.local_api import local_api
+from cobuild.models import Claim, ClaimRole, ClaimStatus, Item, Notification
+from cobuild.notifications.outbox import Outbox
+from cobuild.platform.db import session_for
+from cobuild.sweep.run import Directory, _remind_item, record_marks
+from tests.support.worlds import TICK
 
 
 @task

@@ -23,10 +23,10 @@ ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 
 
 def child(url: str) -> None:
-    from bench.data import TICK
-    from cobuild.actions.reminders import sweep_items
-    from cobuild.db import session_for
-    from notifications.outbox import Outbox
+    from cobuild.notifications.outbox import Outbox
+    from cobuild.platform.db import session_for
+    from cobuild.sweep.run import sweep_items
+    from tests.support.worlds import TICK
 
     with session_for(url) as session:
         session.exec(text("SELECT 1"))
@@ -63,7 +63,7 @@ def _drop(admin, name: str) -> None:
 
 def run(admin, template: str, sweepers: int) -> dict:
     """`sweepers` processes sweep a fresh copy of the template database at once."""
-    from cobuild.db import engine_for
+    from cobuild.platform.db import engine_for
 
     name = f"{template}_{sweepers}"
     url = _database(admin, name, template)
@@ -103,8 +103,8 @@ def run(admin, template: str, sweepers: int) -> dict:
 
 
 def measure(councils: int, items: int, due: int) -> dict:
-    from bench.data import build
-    from cobuild.db import engine_for
+    from cobuild.platform.db import engine_for
+    from tests.support.worlds import build
 
     admin = create_engine(ADMIN, isolation_level="AUTOCOMMIT")
     template = f"cobuild_bench_{uuid.uuid4().hex[:8]}"

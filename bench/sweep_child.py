@@ -12,7 +12,8 @@ works alone until it is up; give it first, so that this process has swept nothin
 REPEATS times, each mode on its own copy of the database (made before any sweep, with
 SQLite's backup API), and within a mode the due set is put back before every run after the
 first and after the last (its messages deleted, its next_reminder_at restored: `put_back`, so
-that the next child finds it due again) — or, with `--fresh`, every run has a copy of its own. `--floor`: right after each `auto` run, its floor (bench/__main__.py,
+that the next child finds it due again) — or, with `--fresh`, every run has a copy of its own.
+`--floor`: right after each `auto` run, its floor (bench/__main__.py,
 `measure_floor`: the same number of messages rendered alone and inserted alone, in a process of
 its own) on that run's database, so that each run and its floor are seconds apart on this noisy machine. Prints one
 JSON line: the runs of each mode (seconds, messages), the CPU time each run took in this process
@@ -41,11 +42,11 @@ def main() -> None:
     fresh = "--fresh" in flags
     from sqlmodel import select
 
-    from bench.data import TICK
-    from cobuild.actions.reminders import sweep
-    from cobuild.db import session_for
-    from models import Item
-    from notifications import render_worker
+    from cobuild.models import Item
+    from cobuild.notifications import render_worker
+    from cobuild.platform.db import session_for
+    from cobuild.sweep.run import sweep
+    from tests.support.worlds import TICK
 
     runs: dict[str, list] = {mode: [] for mode in modes}
     cpu: dict[str, list] = {mode: [] for mode in modes}  # [the sweeper's, its worker's] CPU seconds, per run
@@ -119,7 +120,7 @@ def put_back(session, original: list[dict]) -> None:
 
     from sqlalchemy import bindparam, update
 
-    from models import Item
+    from cobuild.models import Item
 
     if not original:
         raise SystemExit("no due set to restore")

@@ -4,16 +4,13 @@ real `cobuild serve --no-scheduler` process on loopback with SQLite."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
-from bench import free_port
+from tests.support.server import Server, free_port  # noqa: F401 — Server: the bench starts it too
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +21,7 @@ def build(url: str, items_per_conference: int = 3) -> dict:
     unit's liaison, published items led by the power station, and one item without a lead."""
     sys.path.insert(0, str(ROOT))
     from cobuild.actions.accounts import create_account, issue_token, link_member
-    from cobuild.db import session_for, upgrade
+    from cobuild.platform.db import session_for, upgrade
     from tests.integration.conftest import World
 
     upgrade(url)
@@ -46,42 +43,6 @@ def build(url: str, items_per_conference: int = 3) -> dict:
         world.accept(open_item, lead=None)
         world.publish()
         return {"council": world.council.id, "tokens": tokens, "led": [i.id for i in led], "open": open_item.id}
-
-
-class Server:
-    """`cobuild serve --no-scheduler` in a process of its own, started and waited for (/healthz)."""
-
-    def __init__(self, url: str, workers: int = 1, env: dict[str, str] | None = None) -> None:
-        import tempfile
-
-        self.port = free_port()
-        env = {**os.environ, "COBUILD_SECRET_KEY": "b" * 48, "COBUILD_DELIVERY": "file", **(env or {})}
-        env.pop("PREFECT_API_URL", None)
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cobuild", "serve", "--no-scheduler", "--host", "127.0.0.1", "--port", str(self.port),
-             "--db", url, "--workers", str(workers)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
-        self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.close()
-                self.log.seek(0)
-                raise RuntimeError(f"cobuild serve did not start: {self.log.read()[-2000:].decode(errors='replace')}")
-            time.sleep(0.1)
-
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 def _generator(plan: dict, folder: Path) -> dict:
@@ -127,8 +88,8 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
             server.close()
     from sqlmodel import select
 
-    from cobuild.db import session_for
-    from models import AuditEvent, Claim
+    from cobuild.models import AuditEvent, Claim
+    from cobuild.platform.db import session_for
 
     with session_for(url) as session:
         claims = session.exec(select(Claim).where(Claim.item_id == data["open"])).all()

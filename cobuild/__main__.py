@@ -1,3 +1,3 @@
-from cobuild.cli import main
+from cobuild.cli.main import main
 
 main()

@@ -7,7 +7,6 @@ random but reproducible: each is drawn from a generator seeded by (seed, day, su
 
 from __future__ import annotations
 
-import os
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -27,8 +26,7 @@ from cobuild.actions.council import (
     create_council,
     set_preferences,
 )
-from cobuild.db import engine_for, session_for, upgrade
-from models import (
+from cobuild.models import (
     GRADES,
     AgendaEntry,
     AgendaKind,
@@ -58,6 +56,7 @@ from models import (
     Unit,
     UnitKind,
 )
+from cobuild.platform.db import session_for
 
 TZ = "Asia/Shanghai"
 YEAR = 2026
@@ -128,48 +127,12 @@ def set_up(session: Session, now: datetime) -> Council:
     return council
 
 
-def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: bool = True,
-             outbox_dir: str = "cobuild-demo-outbox", output_dir: str | None = "cobuild-demo-output",
-             pdf: bool = False, server=None) -> dict:
-    """The demo year; `server` is a flows.local_api.start_early() server already booting."""
-    # the demo's messages go to a file, never to real mailboxes or chat groups
-    os.environ["COBUILD_DELIVERY"] = "file"
-    os.environ["COBUILD_OUTBOX_DIR"] = outbox_dir
-    if fresh and db_url.startswith("sqlite:///"):
-        path = Path(db_url.removeprefix("sqlite:///"))
-        # a pooled connection to the old file would keep reading it after the unlink, while
-        # new connections open a new, empty file: close them first
-        engine_for(db_url).dispose()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        (Path(outbox_dir) / "outbox.jsonl").unlink(missing_ok=True)
-    upgrade(db_url)
-    with session_for(db_url) as session:
-        council = session.exec(select(Council).where(Council.name == "牡丹社区大党委")).first()
-        if council is None:
-            council = set_up(session, _at(date(YEAR, 1, 1), 0, 1))
-    from flows.demo import demo_year
-    from flows.local_api import local_api
-
-    with local_api(early=server):
-        totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
-    with session_for(db_url) as session:
-        accounts = demo_accounts(session, session.get(Council, council.id))
-        summary = summarise(session, session.get(Council, council.id), totals, db_url)
-        summary["accounts"] = accounts
-        summary["password"] = DEMO_PASSWORD
-        if output_dir:
-            summary["files"] = write_documents(session, session.get(Council, council.id), Path(output_dir), pdf)
-    summary["outbox_file"] = str(Path(outbox_dir) / "outbox.jsonl")
-    return summary
-
-
 def write_documents(session: Session, council: Council, folder: Path, pdf: bool = False) -> dict[str, str]:
     """What a council hands on at year end: both term reports, the last resolution, the
     ledger and the calendar. PDFs only when asked: ~3-4 s of layout each here."""
-    from cobuild.calendar_feed import feed
-    from cobuild.documents import resolution_html, term_report_html, to_pdfs
-    from cobuild.ledger import write_ledger
+    from cobuild.reports.calendar_feed import feed
+    from cobuild.reports.documents import resolution_html, term_report_html, to_pdfs
+    from cobuild.reports.ledger import write_ledger
 
     folder.mkdir(parents=True, exist_ok=True)
     year_end = _at(date(YEAR, 12, 31), 18)
@@ -437,13 +400,14 @@ def demo_accounts(session: Session, council: Council) -> list[dict]:
     (One Argon2 hash is computed and shared: the same password, and ~1 s saved.)"""
     from cobuild.actions.accounts import hash_password
     from cobuild.actions.common import current_term
-    from models import Account
+    from cobuild.models import Account
 
     password_hash = hash_password(DEMO_PASSWORD)
     now = _at(date(YEAR, 12, 31), 23, 0)
     term = current_term(session, council.id)
     units = {u.id: u for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
-    rows, seen = [], {}
+    rows: list = []
+    seen: dict = {}
     for member in session.exec(select(Member).where(Member.council_id == council.id).order_by(Member.id)).all():
         unit = units[member.unit_id]
         if member.role == MemberRole.secretary:
@@ -471,8 +435,8 @@ def demo_accounts(session: Session, council: Council) -> list[dict]:
 
 
 def summarise(session: Session, council: Council, totals: dict, db_url: str) -> dict:
-    from cobuild.tracking import item_stats, status_counts
-    from cobuild.views import election_row, term_row
+    from cobuild.reports.tracking import item_stats, status_counts
+    from cobuild.reports.views import election_row, term_row
 
     today = date(YEAR, 12, 31)
     whole = item_stats(session, council, today, "council")[0]
@@ -514,58 +478,3 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
         "deliveries": dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()),
         "actions": totals,
     }
-
-
-def print_summary(summary: dict, console) -> None:
-    from rich.table import Table
-
-    from cobuild.cli import _stats_table
-
-    console.print(f"[bold]{summary['council']}[/bold] · 2026 模拟一年 one simulated year · {summary['units']} 个单位 units · {summary['members']} 名人员 members")
-    terms = Table(title="轮值主席任期 chair terms")
-    for column in ("届", "任期 term", "主席 chair", "产生方式 how", "状态 status", "承诺兑现 kept", "测评票 evaluations"):
-        terms.add_column(column)
-    for t in summary["terms"]:
-        terms.add_row(str(t["number"]), f"{t['from']} ~ {t['to']}", t["chair"] or "-", t["chair_source"] or "-",
-                      t["status"], f"{t['commitments_kept']}/{t['commitments']}", str(t["evaluations"]))
-    console.print(terms)
-    elections = Table(title="选举 elections")
-    for column in ("#", "轮 round", "状态 status", "当选 winner", "方式 how", "票数 ballots"):
-        elections.add_column(column)
-    for e in summary["elections"]:
-        elections.add_row(str(e["id"]), str(e["round"]), e["status"], e["winner"] or "-", e["decided_by"] or "-", str(e["ballots"]))
-    console.print(elections)
-    _stats_table("按季度 by quarter", summary["by_quarter"])
-    _stats_table("按单位 by unit (牵头 lead)", summary["by_unit"])
-    status = Table(title="事项状态 items by status")
-    status.add_column("状态 status")
-    status.add_column("数量 count")
-    for key, value in summary["items"].items():
-        status.add_row(key, str(value))
-    console.print(status)
-
-    def pct(v):
-        return "-" if v is None else f"{v:.1%}"
-
-    console.print(f"办结率 completion rate {pct(summary['completion_rate'])} · 按期办结率 on-time rate {pct(summary['on_time_rate'])} · "
-                  f"年末逾期 overdue at year end {summary['overdue_at_year_end']} · 延期 extensions {summary['extensions']} · "
-                  f"审计事件 audit events {summary['audit_events']}")
-    reminders = Table(title="自动提醒与消息 reminders and messages")
-    reminders.add_column("类型 kind")
-    reminders.add_column("数量 count")
-    for key, value in summary["reminders"].items():
-        reminders.add_row(key, str(value))
-    console.print(reminders)
-    console.print(f"督办 escalations {summary['escalations']} · 投递 deliveries {summary['deliveries']} · "
-                  f"消息文件 messages written to {summary['outbox_file']}")
-    if summary.get("files"):
-        console.print("文件 files: " + "  ".join(summary["files"].values()))
-    console.print(f"数据库 database: {summary['db']}  —  试试 try: cobuild item list 1 --db {summary['db']}")
-    if summary.get("accounts"):
-        accounts = Table(title=f"演示账号 demo accounts — 密码 password: {summary['password']}")
-        for column in ("login", "姓名 name", "单位 unit", "身份 role"):
-            accounts.add_column(column)
-        for a in summary["accounts"]:
-            accounts.add_row(a["login"], a["name"], a["unit"], a["role"])
-        console.print(accounts)
-        console.print(f"网页 web: cobuild serve --demo --db {summary['db']}  →  http://127.0.0.1:8000/")

@@ -16,7 +16,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flows.schedules import SCHEDULES, Schedule
+from cobuild.flows.schedules import SCHEDULES, Schedule
 
 log = logging.getLogger("cobuild.scheduler")
 
@@ -46,8 +46,8 @@ def load_flow(schedule: Schedule):
 def run_job(schedule_id: str, db_url: str) -> None:
     """One scheduled run, against the shared local Prefect server (flows.local_api): it waits
     while the server starts, and starts it again if it has gone."""
-    from flows.local_api import local_api
-    from flows.runs import masked
+    from cobuild.flows.local_api import local_api
+    from cobuild.flows.runs import masked
 
     schedule = next(s for s in SCHEDULES if s.id == schedule_id)
     try:

@@ -6,23 +6,6 @@ for a proxy's health check and for an operator to see that reminders are flowing
 
 from __future__ import annotations
 
-from sqlmodel import func, select
-
-
-def health(db_url: str, scheduler) -> dict:
-    from cobuild.db import session_for
-    from models import Delivery, Notification
-
-    with session_for(db_url) as session:
-        notifications = dict(session.exec(select(Notification.status, func.count()).group_by(Notification.status)).all())
-        deliveries = dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all())
-    jobs = []
-    for job in scheduler.get_jobs() if scheduler else []:
-        next_run = getattr(job, "next_run_time", None)  # absent until the scheduler has started
-        jobs.append({"id": job.id, "next_run": next_run.isoformat() if next_run else None})
-    return {"status": "ok", "scheduler": "embedded" if scheduler else "off", "jobs": jobs,
-            "notifications": notifications, "deliveries": deliveries}
-
 
 def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, demo: bool = False,
                   workers: int = 1) -> None:
@@ -32,7 +15,7 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
 
     import uvicorn
 
-    from cobuild.settings import get_settings
+    from cobuild.platform.settings import get_settings
     from cobuild.web.app import make_app
     from cobuild.web.security import secret_key
 
@@ -52,14 +35,14 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
         jobs = build_scheduler(db_url)
     app = make_app(db_url, secret_key=key, secure_cookies=settings.secure_cookies, demo=demo, scheduler=jobs)
     if jobs:
-        from flows.local_api import start_shared_in_background
+        from cobuild.flows.local_api import start_shared_in_background
 
         start_shared_in_background()  # the scheduled runs' Prefect server; the web does not wait for it
         jobs.start()
     # uvicorn stops on SIGTERM, then raises it again with the handler found before it started:
     # let that be an exit, so that the scheduler and the shared Prefect server stop cleanly
     # (flows.local_api) instead of the process being killed by the default action
-    from cobuild.lifeline import exit_on_sigterm
+    from cobuild.platform.lifeline import exit_on_sigterm
 
     exit_on_sigterm()
     logging.getLogger("cobuild").info("cobuild serving on http://%s:%s/ (API docs /api/docs; scheduler %s)", host, port,

@@ -10,9 +10,9 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
 from cobuild.actions import cycles
-from cobuild.db import session_for
-from flows import runs
-from flows.runs import run_name
+from cobuild.flows import runs
+from cobuild.flows.runs import run_name
+from cobuild.platform.db import session_for
 
 
 # Retries cover the database being briefly unavailable; domain refusals are reported in the
@@ -51,7 +51,7 @@ def advance_pass(db_url: str, now: str) -> dict:
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="report cards {now}")
 def cards_pass(db_url: str, now: str) -> int:
     """The kept report cards of units whose items changed since the last tick (cobuild.tracking)."""
-    from cobuild.tracking import refresh_kept_cards
+    from cobuild.reports.tracking import refresh_kept_cards
 
     with session_for(runs.database(db_url)) as session:
         return refresh_kept_cards(session)
@@ -68,7 +68,7 @@ def advance(db_url: str | None = None, now: str | None = None) -> dict:
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="prune uploads {now}")
 def prune_pass(db_url: str | None, now: str) -> int:
-    from cobuild.web.uploads import prune_unused
+    from cobuild.platform.uploads import prune_unused
 
     with session_for(runs.database(db_url)) as session:
         return prune_unused(session, runs.at(now))

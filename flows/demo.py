@@ -16,15 +16,15 @@ from zoneinfo import ZoneInfo
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from cobuild.db import session_for
-from flows import runs
+from cobuild.flows import runs
+from cobuild.platform.db import session_for
 
 
 def scheduler_tick(db_url: str, now: str) -> dict:
     """What the embedded scheduler does at `now`: advance, sweep, dispatch."""
     from cobuild.actions.cycles import advance
-    from cobuild.actions.reminders import sweep
-    from notifications.dispatch import dispatch
+    from cobuild.notifications.dispatch import dispatch
+    from cobuild.sweep.run import sweep
 
     at = runs.at(now)
     with session_for(runs.database(db_url)) as session:

@@ -87,11 +87,11 @@ class LocalServer:
     only this process holds: when this process is gone, the server sees end-of-file and leaves."""
 
     def __init__(self, home: Path, env: dict[str, str]):
-        from cobuild.lifeline import started_from_main_thread
+        from cobuild.platform.lifeline import started_from_main_thread
 
         self.port, self.log_path = _free_port(), home / LOG_FILE
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "flows.local_api", str(self.port), str(os.getpid())]
+        command = [sys.executable, "-m", "cobuild.flows.local_api", str(self.port), str(os.getpid())]
         if started_from_main_thread():
             command.append("--pdeathsig")
         lifeline_in, self._lifeline = os.pipe()
@@ -336,7 +336,7 @@ def _drain() -> None:
 def _serve(port: int, parent_pid: int, pdeathsig: bool) -> int:
     """The server's process: gone with its parent; exit 3 if Prefect has an API URL configured,
     else serve until SIGTERM."""
-    from cobuild.lifeline import die_with_parent, exit_at_end_of
+    from cobuild.platform.lifeline import die_with_parent, exit_at_end_of
 
     if pdeathsig:
         die_with_parent(parent_pid)

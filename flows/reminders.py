@@ -8,14 +8,14 @@ from __future__ import annotations
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 
-from cobuild.db import session_for
-from flows import runs
-from flows.runs import run_name
+from cobuild.flows import runs
+from cobuild.flows.runs import run_name
+from cobuild.platform.db import session_for
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="sweep {now}")
 def sweep_pass(db_url: str, now: str) -> dict:
-    from cobuild.actions.reminders import sweep
+    from cobuild.sweep.run import sweep
 
     with session_for(runs.database(db_url)) as session:
         return sweep(session, runs.at(now))
@@ -23,7 +23,7 @@ def sweep_pass(db_url: str, now: str) -> dict:
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="dispatch {now}")
 def dispatch_pass(db_url: str, now: str) -> dict:
-    from notifications.dispatch import dispatch
+    from cobuild.notifications.dispatch import dispatch
 
     with session_for(runs.database(db_url)) as session:
         return dispatch(session, runs.at(now))

@@ -28,7 +28,7 @@ _PASSWORDS: dict[str, str] = {}  # masked URL -> the URL it was made from, in th
 
 def masked(url: str) -> str:
     """The database URL a flow run records: without its password, which this process keeps."""
-    from cobuild.db import shown_url
+    from cobuild.platform.db import shown_url
 
     shown = shown_url(url)
     if shown != url:
@@ -38,8 +38,8 @@ def masked(url: str) -> str:
 
 def database(url: str | None) -> str:
     """The database a flow works on: `url` as passed (masked or not), or COBUILD_DB_URL."""
-    from cobuild.db import shown_url
-    from cobuild.settings import get_settings
+    from cobuild.platform.db import shown_url
+    from cobuild.platform.settings import get_settings
 
     configured = get_settings().db_url
     if url is None:

@@ -7,10 +7,10 @@ from sqlmodel import SQLModel
 # most of which validates nothing). Set before any model class exists.
 SQLModel.model_config["defer_build"] = True
 
-from models.accounts import Account, AccountCreate, ApiToken, normal_login
-from models.audit import AuditEvent, AuditLogIsAppendOnly
-from models.base import UTCDateTime, add_months, day_end, local_date, local_start, quarter_of
-from models.conferences import (
+from cobuild.models.accounts import Account, AccountCreate, ApiToken, normal_login
+from cobuild.models.audit import AuditEvent, AuditLogIsAppendOnly
+from cobuild.models.base import UTCDateTime, add_months, day_end, local_date, local_start, quarter_of
+from cobuild.models.conferences import (
     AgendaEntry,
     AgendaKind,
     Amendment,
@@ -19,7 +19,7 @@ from models.conferences import (
     Conference,
     Resolution,
 )
-from models.councils import (
+from cobuild.models.councils import (
     DEFAULT_CATEGORIES,
     VOTING_ROLES,
     ChannelKind,
@@ -35,7 +35,7 @@ from models.councils import (
     UnitCreate,
     UnitKind,
 )
-from models.errors import (
+from cobuild.models.errors import (
     Busy,
     Conflict,
     DomainError,
@@ -46,7 +46,7 @@ from models.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
-from models.items import (
+from cobuild.models.items import (
     AskKind,
     Claim,
     ClaimRole,
@@ -60,15 +60,7 @@ from models.items import (
     days_overdue,
     is_overdue,
 )
-from models.notifications import (
-    CouncilEvent,
-    Delivery,
-    DeliveryStatus,
-    Notification,
-    NotificationStatus,
-    TemplateOverride,
-)
-from models.lifecycle import (
+from cobuild.models.lifecycle import (
     FINAL_STATES,
     OPEN_STATES,
     WORKING_STATES,
@@ -79,8 +71,16 @@ from models.lifecycle import (
     require_state,
     require_transition,
 )
-from models.reports import UnitCard, UnitCardStale
-from models.terms import (
+from cobuild.models.notifications import (
+    CouncilEvent,
+    Delivery,
+    DeliveryStatus,
+    Notification,
+    NotificationStatus,
+    TemplateOverride,
+)
+from cobuild.models.reports import UnitCard, UnitCardStale
+from cobuild.models.terms import (
     GRADES,
     Ballot,
     Candidate,

@@ -12,7 +12,7 @@ from datetime import datetime
 from pydantic import field_validator
 from sqlmodel import Field, SQLModel
 
-from models.base import UTCDateTime
+from cobuild.models.base import UTCDateTime
 
 
 def normal_login(value: str) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import Index, event
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime
+from cobuild.models.base import JSONType, UTCDateTime
 
 
 class AuditEvent(SQLModel, table=True):

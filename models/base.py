@@ -7,6 +7,8 @@ has no timezone type and would otherwise hand back naive values.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from enum import Enum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import JSON, DateTime
@@ -124,3 +126,20 @@ def numbers_not_booleans(cls, value, info):
     if isinstance(value, bool) and annotation in (int, int | None):
         raise ValueError("a number is expected, not true or false")
     return value
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def today_for(council, now: datetime) -> date:
+    """The council's own calendar day at `now`."""
+    return local_date(now, council.timezone)

@@ -8,8 +8,8 @@ from enum import StrEnum
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime
-from models.lifecycle import ConferenceStatus
+from cobuild.models.base import JSONType, UTCDateTime
+from cobuild.models.lifecycle import ConferenceStatus
 
 
 class Conference(SQLModel, table=True):

@@ -10,7 +10,7 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import Index, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime, numbers_not_booleans
+from cobuild.models.base import JSONType, UTCDateTime, numbers_not_booleans
 
 DEFAULT_CATEGORIES = ["环境卫生", "绿化美化", "治安联防", "党员教育管理", "基础设施建设", "其他"]
 
@@ -106,7 +106,7 @@ class CouncilSettings(SQLModel):
     @field_validator("extra_holidays", "extra_workdays")
     @classmethod
     def _real_dates(cls, value: list[str]) -> list[str]:
-        from models.workdays import parse_days
+        from cobuild.models.workdays import parse_days
 
         try:
             return parse_days(value)

@@ -7,7 +7,7 @@ request; the CLI maps every DomainError to exit code 2, the API to a 4xx status.
 
 from __future__ import annotations
 
-from models.messages import render
+from cobuild.models.messages import render
 
 
 class DomainError(Exception):

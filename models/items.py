@@ -9,8 +9,8 @@ from pydantic import field_validator, model_validator
 from sqlalchemy import Column, Index, Integer, String, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime, plain_text
-from models.lifecycle import WORKING_STATES, ItemStatus
+from cobuild.models.base import JSONType, UTCDateTime, plain_text
+from cobuild.models.lifecycle import WORKING_STATES, ItemStatus
 
 
 class AskKind(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from models.errors import IllegalTransition
+from cobuild.models.errors import IllegalTransition
 
 
 class ItemStatus(StrEnum):

@@ -6,6 +6,8 @@ pair of `str.format` templates. State names are translated through STATE_NAMES.
 
 from __future__ import annotations
 
+from cobuild.models.kinds import KINDS
+
 STATE_NAMES: dict[str, tuple[str, str]] = {
     # items
     "submitted": ("已提交", "submitted"),
@@ -101,27 +103,8 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "appoint": ("任命首任主席", "appoint the first chair"),
 }
 
-KIND_NAMES: dict[str, tuple[str, str]] = {
-    "deadline_approaching": ("临期提醒", "deadline approaching"),
-    "deadline_due": ("到期提醒", "deadline today"),
-    "overdue": ("逾期提醒", "overdue"),
-    "escalation": ("督办", "escalation"),
-    "verify_request": ("验收提醒", "verification request"),
-    "verify_escalation": ("验收督办", "verification escalation"),
-    "window_open": ("征集开始", "call for items"),
-    "submission_reminder": ("提交提醒", "submission reminder"),
-    "agenda": ("会议议程", "agenda"),
-    "election_open": ("选举开始", "election open"),
-    "election_reminder": ("投票提醒", "voting reminder"),
-    "election_result": ("选举结果", "election result"),
-    "handover": ("主席交接", "hand-over"),
-    "evaluation_open": ("测评开始", "evaluation open"),
-    "evaluation_reminder": ("测评提醒", "evaluation reminder"),
-    "term_report": ("任期通报", "term report"),
-    "weekly_digest": ("每周汇总", "weekly digest"),
-    "daily_digest": ("每日汇总", "daily digest"),
-    "council_problem": ("系统提示", "notice of a problem"),
-}
+# a message kind's shown name, from the one list of kinds (models/kinds.py)
+KIND_NAMES: dict[str, tuple[str, str]] = {kind.name: (kind.zh, kind.en) for kind in KINDS.values()}
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "illegal_transition": (

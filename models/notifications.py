@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime
+from cobuild.models.base import JSONType, UTCDateTime
 
 
 class NotificationStatus(StrEnum):

@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from models.workdays import WorkCalendar
+from cobuild.models.workdays import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Integer
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType
+from cobuild.models.base import JSONType
 
 
 class UnitCard(SQLModel, table=True):

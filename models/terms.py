@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import JSONType, UTCDateTime
-from models.lifecycle import ElectionStatus, TermStatus
+from cobuild.models.base import JSONType, UTCDateTime, day_end, local_start
+from cobuild.models.lifecycle import ElectionStatus, TermStatus
+
+if TYPE_CHECKING:
+    from cobuild.models.councils import Council
 
 
 class ChairSource(StrEnum):
@@ -175,3 +179,16 @@ def summarise_evaluation(grades: list[str | None], scores: list[int | None]) -> 
         else None,
         "average_score": round(sum(given_scores) / len(given_scores), 1) if given_scores else None,
     }
+
+
+# a term's moments in its council's time zone
+def term_start_at(council: Council, term: Term) -> datetime:
+    return local_start(term.starts_on, council.timezone)
+
+
+def term_end_at(council: Council, term: Term) -> datetime:
+    return day_end(term.ends_on, council.timezone)
+
+
+def evaluation_opens_at(council: Council, term: Term) -> datetime:
+    return local_start(term.ends_on + timedelta(days=1 - council.evaluation_days_before_end), council.timezone)

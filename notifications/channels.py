@@ -408,7 +408,7 @@ class Channels:
         self.file = FileChannel(outbox_dir)
         self.file_only = file_only
         if allow_private is None:
-            from cobuild.settings import get_settings
+            from cobuild.platform.settings import get_settings
 
             allow_private = get_settings().allow_private_webhooks
         self.by_kind = {kind: AppriseChannel(kind, smtp_url, sms_url, timeout) for kind in ("email", "sms")}
@@ -418,7 +418,7 @@ class Channels:
 
     @classmethod
     def from_settings(cls) -> "Channels":
-        from cobuild.settings import get_settings
+        from cobuild.platform.settings import get_settings
 
         s = get_settings()
         return cls(s.outbox_dir, s.delivery == "file", s.smtp_url, s.sms_url, s.channel_timeout,

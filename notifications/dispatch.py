@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import Session, select
 
-from models import (
+from cobuild.models import (
     WORKING_STATES,
     Delivery,
     DeliveryStatus,
@@ -25,15 +25,14 @@ from models import (
     Notification,
     NotificationStatus,
 )
-from models.base import aware
-from notifications.channels import Channels, DeliveryError, Outgoing
+from cobuild.models.base import aware
+from cobuild.models.kinds import VERIFY_KINDS, can_go_stale
+from cobuild.notifications.channels import Channels, DeliveryError, Outgoing
 
 log = logging.getLogger("cobuild.dispatch")
 
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=6))
 LEASE = timedelta(minutes=5)
-DEADLINE_KINDS = frozenset({"deadline_approaching", "deadline_due", "overdue", "escalation"})
-VERIFY_KINDS = frozenset({"verify_request", "verify_escalation"})
 
 
 def backoff(attempts: int) -> timedelta:
@@ -42,7 +41,7 @@ def backoff(attempts: int) -> timedelta:
 
 def is_stale(session: Session, notification: Notification) -> bool:
     """A reminder computed from a deadline (or a close-out request) that no longer holds."""
-    if notification.subject_type != "item" or notification.kind not in DEADLINE_KINDS | VERIFY_KINDS:
+    if not _checks_item(notification.subject_type, notification.kind):
         return False
     return _stale(notification.kind, notification.basis, session.get(Item, notification.subject_id))
 
@@ -168,7 +167,7 @@ def _record(session: Session, outcome: dict[int, dict]) -> None:
 
 
 def _checks_item(subject_type: str, kind: str) -> bool:
-    return subject_type == "item" and kind in DEADLINE_KINDS | VERIFY_KINDS
+    return subject_type == "item" and can_go_stale(kind)
 
 
 def _items_of(session: Session, rows) -> dict:
@@ -202,7 +201,7 @@ def _settle_all(session: Session, outcome: dict[int, dict], rows: dict, now: dat
 def dispatch(session: Session, now: datetime, channels: Channels | None = None, batch: int = 500,
              max_attempts: int | None = None) -> dict:
     """Send everything due at `now`, a leased batch at a time. Counts by outcome."""
-    from cobuild.settings import get_settings
+    from cobuild.platform.settings import get_settings
 
     now = aware(now)
     channels = channels or Channels.from_settings()
@@ -222,7 +221,7 @@ def retry_dead(session: Session, delivery_id: int, now: datetime) -> Delivery:
     """An operator puts a dead delivery back in the queue (after fixing an address, say)."""
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.dead or delivery.channel == "none":
-        from models import InvalidInput
+        from cobuild.models import InvalidInput
 
         raise InvalidInput("invalid", detail=f"delivery #{delivery_id} is not a dead delivery that can be retried")
     delivery.status = DeliveryStatus.retry

@@ -13,14 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import update
 from sqlalchemy import select as sa_select
+from sqlalchemy import update
 from sqlmodel import Session, select
 
-from cobuild.db import (among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples,
-                        insert_unless_exists)
-
-from models import (
+from cobuild.models import (
     ContactChannel,
     Council,
     Delivery,
@@ -30,10 +27,11 @@ from models import (
     NotificationStatus,
     TemplateOverride,
 )
-from models.base import local_date
-from models.reminders import Policy, release_time
-from models.workdays import WorkCalendar
-from notifications.rendering import language_of, render_jobs
+from cobuild.models.base import local_date
+from cobuild.models.reminders import Policy, release_time
+from cobuild.models.workdays import WorkCalendar
+from cobuild.notifications.rendering import language_of, render_jobs
+from cobuild.platform.db import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
 
 # deliveries go in through the table (a core INSERT: the ORM's bulk path builds its own
 # command per row, measured ~40 % of the sweep's delivery insert)
@@ -121,8 +119,8 @@ class Outbox:
             self.load_overrides([council_id])
         # asked once per message: the answer is kept per (council, kind, language)
         if (council_id, kind, lang) not in self._override_parts:
-            found = {part: source for (k, l, part), source in self._overrides[council_id].items()
-                     if k == kind and l == lang}
+            found = {part: source for (k, language, part), source in self._overrides[council_id].items()
+                     if k == kind and language == lang}
             self._override_parts[(council_id, kind, lang)] = found or None
         return self._override_parts[(council_id, kind, lang)]
 

@@ -124,7 +124,7 @@ class _Sandbox(_Lookups, SandboxedEnvironment):
 
 
 def _options() -> dict:
-    return dict(loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape(["html"]),
+    return dict(loader=PackageLoader("cobuild.notifications", "templates"), autoescape=select_autoescape(["html"]),
                 undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                 # the packaged templates do not change while a process runs: no stat() per render
                 auto_reload=False)

@@ -17,9 +17,9 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _no_kept_sweep_worker():
-    """A sweep's worker kept after a big tick (notifications/render_worker.py) belongs to the test
+    """A sweep's worker kept after a big tick (cobuild/sweep/executor.py) belongs to the test
     that started it: the next test's sweep starts its own, or works alone, as that test says."""
     yield
-    render_worker = sys.modules.get("notifications.render_worker")
+    render_worker = sys.modules.get("cobuild.sweep.executor")
     if render_worker is not None:
         render_worker.close_kept()

@@ -17,7 +17,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from cobuild.actions.common import record, require_secretary, use_case, validated
-from models import (
+from cobuild.models import (
     Account,
     AccountCreate,
     ApiToken,
@@ -28,7 +28,7 @@ from models import (
     NotAuthenticated,
     normal_login,
 )
-from models.accounts import TOKEN_DAYS
+from cobuild.models.accounts import TOKEN_DAYS
 
 _hasher = PasswordHasher()
 # verified against when the sign-in name is unknown, so both failures take the same time
@@ -157,7 +157,7 @@ def issue_token(session: Session, account: Account, name: str, *, now: datetime)
 def revoke_token(session: Session, account: Account, token_id: int, *, now: datetime) -> ApiToken:
     row = session.get(ApiToken, token_id)
     if row is None or row.account_id != account.id:
-        from models import NotFound
+        from cobuild.models import NotFound
 
         raise NotFound("not_found", subject="token", key=token_id)
     row.revoked = True

@@ -8,15 +8,14 @@ per change of state and commits. A DomainError rolls everything back.
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
-from enum import Enum
+from datetime import datetime
 from functools import wraps
 from types import SimpleNamespace
 from typing import Any, Callable, TypeVar
 
 from sqlmodel import Session, SQLModel, select
 
-from models import (
+from cobuild.models import (
     AuditEvent,
     Busy,
     Conflict,
@@ -31,11 +30,11 @@ from models import (
     TermStatus,
     Unit,
 )
-from models.audit import event_hash
-from models.base import aware, local_date
-from models.notifications import Notification, NotificationStatus
-from notifications.dispatch import is_stale
-from notifications.outbox import drop_pending
+from cobuild.models.audit import event_hash
+from cobuild.models.base import aware, jsonable
+from cobuild.models.notifications import Notification, NotificationStatus
+from cobuild.notifications.dispatch import is_stale
+from cobuild.notifications.outbox import drop_pending
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("cobuild.actions")
@@ -82,18 +81,6 @@ def get(session: Session, model: type[SQLModel], key: int | None, subject: str):
     if row is None:
         raise NotFound("not_found", subject=subject, key=key)
     return row
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    return value
 
 
 def snapshot(row: SQLModel, *fields: str) -> dict:
@@ -190,8 +177,8 @@ def touch(session: Session, item, now: datetime) -> None:
 def once(session: Session, council_id: int, key: str, now: datetime, detail: dict | None = None) -> bool:
     """True the first time `key` is claimed, ever: the database's unique key decides, so two
     sweepers at once, a re-run or a restart never do a council-level send twice."""
-    from cobuild.db import insert_unless_exists
-    from models import CouncilEvent
+    from cobuild.models import CouncilEvent
+    from cobuild.platform.db import insert_unless_exists
 
     values = {"council_id": council_id, "key": key, "at": now, "detail": detail}
     return insert_unless_exists(session, CouncilEvent.__table__, values, "key") is not None
@@ -199,16 +186,12 @@ def once(session: Session, council_id: int, key: str, now: datetime, detail: dic
 
 def once_many(session: Session, keys: list[tuple[int, str]], now: datetime) -> set[str]:
     """`once` for many (council id, key) pairs in one statement: the keys claimed now, the first time."""
-    from cobuild.db import insert_many_unless_exist
-    from models import CouncilEvent
+    from cobuild.models import CouncilEvent
+    from cobuild.platform.db import insert_many_unless_exist
 
     rows = [{"council_id": council_id, "key": key, "at": now, "detail": None}
             for council_id, key in dict.fromkeys(keys)]
     return set(insert_many_unless_exist(session, CouncilEvent.__table__, rows, "key"))
-
-
-def today_for(council: Council, now: datetime) -> date:
-    return local_date(now, council.timezone)
 
 
 def current_term(session: Session, council_id: int) -> Term | None:

@@ -8,19 +8,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session, func, select
 
-from cobuild.actions.common import (
-    get,
-    invalid,
-    jsonable,
-    record,
-    require_chair,
-    require_chair_or_system,
-    required_text,
-    snapshot,
-    touch,
-    use_case,
-)
-from models import (
+from cobuild.actions.common import get, invalid, record, require_chair, require_chair_or_system, required_text, snapshot, touch, use_case
+from cobuild.models import (
     WORKING_STATES,
     AgendaEntry,
     AgendaKind,
@@ -44,7 +33,7 @@ from models import (
     require_state,
     require_transition,
 )
-from models.base import add_months, local_start, quarter_of
+from cobuild.models.base import add_months, jsonable, local_start, quarter_of
 
 
 def conference_times(council: Council, day: date) -> dict:

@@ -15,7 +15,7 @@ from cobuild.actions.common import (
     use_case,
     validated,
 )
-from models import (
+from cobuild.models import (
     ChannelKind,
     ContactChannel,
     Council,
@@ -32,9 +32,9 @@ from models import (
     UnitCreate,
     UnitKind,
 )
-from models.base import add_months
-from models.workdays import FIRST_YEAR, LAST_YEAR, parse_day
-from models.terms import ChairSource
+from cobuild.models.base import add_months
+from cobuild.models.terms import ChairSource
+from cobuild.models.workdays import FIRST_YEAR, LAST_YEAR, parse_day
 
 
 @use_case
@@ -118,7 +118,7 @@ def set_rotation(session: Session, council: Council, order: list[int], *, by: Me
         units[unit_id].rotation_position = position
         session.add(units[unit_id])
     record(session, council_id=council.id, by=by, action="unit.rotation", subject=council, now=now,
-           before={"order": sorted(before, key=before.get)}, after={"order": order})
+           before={"order": sorted(before, key=lambda unit: before[unit])}, after={"order": order})
     return [units[i] for i in order]
 
 
@@ -237,8 +237,8 @@ def set_preferences(session: Session, council: Council, member: Member, *, by: M
 def set_template(session: Session, council: Council, kind: str, part: str, language: str, source: str | None, *,
                  by: Member | None, now: datetime) -> TemplateOverride | None:
     """Save (or with None remove) a council's wording, refused unless it renders in the sandbox."""
-    from notifications.rendering import check_override
-    from notifications.samples import SAMPLES, sample
+    from cobuild.notifications.rendering import check_override
+    from cobuild.notifications.samples import SAMPLES, sample
 
     require_secretary(council, by)
     if kind not in SAMPLES or part not in ("subject", "text", "html") or language not in ("zh", "en"):

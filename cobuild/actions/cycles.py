@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 
 from cobuild.actions import conferences as conference_actions
 from cobuild.actions import terms as term_actions
-from models import (
+from cobuild.models import (
     Conference,
     ConferenceStatus,
     Council,
@@ -21,7 +21,7 @@ from models import (
     Term,
     TermStatus,
 )
-from models.base import aware
+from cobuild.models.base import aware
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,11 @@ from cobuild.actions.common import (
     require_liaison,
     required_text,
     snapshot,
-    today_for,
     touch,
     use_case,
     validated,
 )
-from models import (
+from cobuild.models import (
     WORKING_STATES,
     AskKind,
     Claim,
@@ -46,7 +45,8 @@ from models import (
     require_state,
     require_transition,
 )
-from models.items import MAX_DEADLINE_YEARS, within_reopen_window
+from cobuild.models.base import today_for
+from cobuild.models.items import MAX_DEADLINE_YEARS, within_reopen_window
 
 TRACKED = ("status", "lead_unit_id", "deadline", "latest_percent")
 

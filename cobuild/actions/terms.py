@@ -6,19 +6,8 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
-from cobuild.actions.common import (
-    current_term,
-    get,
-    invalid,
-    local_text,
-    record,
-    require_voter,
-    required_text,
-    snapshot,
-    today_for,
-    use_case,
-)
-from models import (
+from cobuild.actions.common import current_term, get, invalid, local_text, record, require_voter, required_text, snapshot, use_case
+from cobuild.models import (
     GRADES,
     Ballot,
     Candidate,
@@ -42,20 +31,16 @@ from models import (
     require_state,
     require_transition,
 )
-from models.base import add_months, day_end, local_start
-from models.terms import least_recently_chaired, next_in_rotation, summarise_evaluation, tally
-
-
-def term_start_at(council: Council, term: Term) -> datetime:
-    return local_start(term.starts_on, council.timezone)
-
-
-def term_end_at(council: Council, term: Term) -> datetime:
-    return day_end(term.ends_on, council.timezone)
-
-
-def evaluation_opens_at(council: Council, term: Term) -> datetime:
-    return local_start(term.ends_on + timedelta(days=1 - council.evaluation_days_before_end), council.timezone)
+from cobuild.models.base import add_months, today_for
+from cobuild.models.terms import (
+    evaluation_opens_at,
+    least_recently_chaired,
+    next_in_rotation,
+    tally,
+    term_end_at,
+    term_start_at,
+)
+from cobuild.reports.tracking import term_report_data
 
 
 def next_term(session: Session, council: Council, after: Term) -> Term:
@@ -367,7 +352,6 @@ def publish_term_report(session: Session, term: Term, *, now: datetime, by: Memb
         _require_term_chair(term, by, "report")
     elif now < term_end_at(council, term):
         raise IllegalTransition("too_early", action="report", when=local_text(council, term_end_at(council, term)))
-    from cobuild.tracking import term_report_data
 
     term.report = term_report_data(session, council, term, today_for(council, now))
     term.status = TermStatus.reported
@@ -378,7 +362,3 @@ def publish_term_report(session: Session, term: Term, *, now: datetime, by: Memb
     return term
 
 
-def evaluation_summary(session: Session, term: Term) -> dict:
-    rows = session.exec(select(EvaluationBallot.grade, EvaluationBallot.score)
-                        .where(EvaluationBallot.term_id == term.id)).all()
-    return summarise_evaluation([r[0] for r in rows], [r[1] for r in rows])

@@ -18,11 +18,11 @@ from sqlmodel import Session
 
 from cobuild.actions import accounts
 from cobuild.actions.common import get
-from cobuild.web import queries, uploads
-from cobuild.web.app import language
-from cobuild.web.deps import council_ctx, db, now
+from cobuild.models import Account, Conference, Council, Election, Item, NotAuthenticated, Term
+from cobuild.platform import uploads
+from cobuild.web import queries
+from cobuild.web.deps import council_ctx, db, language, now
 from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
-from models import Account, Conference, Council, Election, Item, NotAuthenticated, Term
 
 router = APIRouter(prefix="/api/v1")
 bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/tokens")
@@ -119,7 +119,7 @@ def item_page(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUN
               history: int = Query(default=50, ge=0, le=100_000, description=(
                   "the latest N progress reports and timeline events (0: all); "
                   "progress_total and timeline_total count them all"))) -> dict:
-    from cobuild.views import item_detail
+    from cobuild.reports.views import item_detail
 
     ctx = ctx_for(request, session, account, cid)
     return item_detail(session, ctx.council, row_of(ctx, Item, oid, "item"), ctx.now, history=history or None)
@@ -132,7 +132,7 @@ def conference_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -
 
 @router.get("/councils/{cid}/conferences/{oid}", tags=["read"], summary="会议详情 Conference: window, submitters, agenda")
 def conference(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
-    from cobuild.views import conference_detail
+    from cobuild.reports.views import conference_detail
 
     ctx = ctx_for(request, session, account, cid)
     return conference_detail(session, ctx.council, row_of(ctx, Conference, oid, "conference"))
@@ -145,7 +145,7 @@ def election_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> 
 
 @router.get("/councils/{cid}/elections/{oid}", tags=["read"], summary="选举详情 Election: candidates, result")
 def election(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
-    from cobuild.views import election_row
+    from cobuild.reports.views import election_row
 
     ctx = ctx_for(request, session, account, cid)
     return election_row(session, row_of(ctx, Election, oid, "election"))
@@ -158,7 +158,7 @@ def term_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list
 
 @router.get("/councils/{cid}/terms/{oid}", tags=["read"], summary="任期详情 Term: statement, commitments, report")
 def term(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
-    from cobuild.views import term_row
+    from cobuild.reports.views import term_row
 
     ctx = ctx_for(request, session, account, cid)
     return term_row(session, row_of(ctx, Term, oid, "term"))
@@ -186,7 +186,7 @@ def notification_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
 async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()], account: ACCOUNT) -> dict:
     from starlette.concurrency import run_in_threadpool
 
-    from cobuild.db import session_for
+    from cobuild.platform.db import session_for
 
     data = await file.read(uploads.MAX_BYTES + 1)
 

@@ -20,26 +20,13 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
+from cobuild.models import DomainError
+from cobuild.web.deps import is_api, language
 from cobuild.web.security import SignInLimiter
-from models import DomainError
 
 log = logging.getLogger("cobuild.web")
 HERE = Path(__file__).parent
 MAX_BODY = 25 * 1024 * 1024  # a few evidence files of 10 MB each at most
-
-
-def language(request: Request) -> str:
-    chosen = request.query_params.get("lang") or request.cookies.get("lang")
-    if chosen in ("zh", "en"):
-        return chosen
-    if request.url.path.startswith("/api/"):
-        accept = request.headers.get("accept-language", "")
-        return "en" if accept.lower().startswith("en") else "zh"
-    return "zh"
-
-
-def is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
 
 
 class GuardHeaders:
@@ -163,7 +150,7 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
 
     @app.get("/healthz", include_in_schema=False)
     def healthz():
-        from cobuild.server import health
+        from cobuild.reports.health import health
 
         try:
             return health(db_url, app.state.scheduler)

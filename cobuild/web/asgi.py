@@ -57,7 +57,7 @@ def worker(host: str, port: int, parent_pid: int) -> None:
     """One worker process: its own listening socket, the app, uvicorn; gone with its parent."""
     import uvicorn
 
-    from cobuild.lifeline import die_with_parent
+    from cobuild.platform.lifeline import die_with_parent
 
     die_with_parent(parent_pid)
 
@@ -66,7 +66,7 @@ def worker(host: str, port: int, parent_pid: int) -> None:
     except OSError as exc:
         print(f"cobuild serve: cannot listen on {host}:{port}: {exc}", file=sys.stderr)
         sys.exit(BIND_FAILED)
-    from cobuild.settings import get_settings
+    from cobuild.platform.settings import get_settings
 
     config = uvicorn.Config(create, factory=True, log_level="warning", access_log=False,
                             forwarded_allow_ips=get_settings().forwarded_allow_ips)

@@ -9,9 +9,9 @@ from fastapi import Request
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
-from cobuild.db import session_for
+from cobuild.models import Account, Council, Member, NotFound, PermissionDenied
+from cobuild.platform.db import session_for
 from cobuild.web.operations import Ctx
-from models import Account, Council, Member, NotFound, PermissionDenied
 
 
 async def db(request: Request) -> AsyncIterator[Session]:
@@ -44,3 +44,17 @@ def council_ctx(request: Request, session: Session, account: Account, cid: int, 
         raise PermissionDenied("not_member")
     member, council = found
     return Ctx(session=session, council=council, member=member, now=now(request), lang=lang)
+
+
+def language(request: Request) -> str:
+    chosen = request.query_params.get("lang") or request.cookies.get("lang")
+    if chosen in ("zh", "en"):
+        return chosen
+    if request.url.path.startswith("/api/"):
+        accept = request.headers.get("accept-language", "")
+        return "en" if accept.lower().startswith("en") else "zh"
+    return "zh"
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")

@@ -20,9 +20,7 @@ from cobuild.actions import conferences as conf
 from cobuild.actions import council as cc
 from cobuild.actions import items as it
 from cobuild.actions import terms as tm
-from cobuild.actions.common import jsonable
-from cobuild.views import conference_detail, election_row, term_row
-from models import (
+from cobuild.models import (
     Claim,
     Commitment,
     Conference,
@@ -37,7 +35,8 @@ from models import (
     Term,
     Unit,
 )
-from models.base import numbers_not_booleans
+from cobuild.models.base import jsonable, numbers_not_booleans
+from cobuild.reports.views import conference_detail, election_row, term_row
 
 
 @dataclass
@@ -180,10 +179,10 @@ def _settings_body() -> type[BaseModel]:
     ones change, and the use case validates the result as a whole."""
     from pydantic import ConfigDict, create_model
 
-    from models import CouncilSettings
+    from cobuild.models import CouncilSettings
 
     fields = {name: (f.annotation | None, None) for name, f in CouncilSettings.model_fields.items()}
-    return create_model("SettingsBody", __config__=ConfigDict(extra="forbid"), **fields,
+    return create_model("SettingsBody", __config__=ConfigDict(extra="forbid"), **fields,  # type: ignore[call-overload]
                         __validators__={"numbers_not_booleans": field_validator("*", mode="before")(numbers_not_booleans)})
 
 
@@ -248,8 +247,8 @@ class Operation:
 def _item(ctx: Ctx, item: Item) -> dict:
     """An action's answer: the item's row as it is now (GET …/items/{id} has the timeline —
     returning the whole history after every action made a busy item's updates grow slower)."""
-    from cobuild.actions.common import today_for
-    from cobuild.views import item_row, unit_names
+    from cobuild.models.base import today_for
+    from cobuild.reports.views import item_row, unit_names
 
     ctx.session.refresh(item)
     row = item_row(item, unit_names(ctx.session, ctx.council.id), today_for(ctx.council, ctx.now))
@@ -313,7 +312,7 @@ def progress(ctx: Ctx, item: Item, b: ProgressBody):
 
 
 def _evidence(ctx: Ctx, ids: list[str]) -> list[str] | None:
-    from cobuild.web.uploads import check_reference
+    from cobuild.platform.uploads import check_reference
 
     return [check_reference(ctx.council.id, ref) for ref in ids] or None
 
@@ -407,7 +406,7 @@ def evaluate(ctx: Ctx, term: Term, b: EvaluationBody):
 
 
 def settings(ctx: Ctx, _, b):
-    from models import CouncilSettings
+    from cobuild.models import CouncilSettings
 
     council = cc.update_settings(ctx.session, ctx.council, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True))
     return jsonable({"id": council.id, "name": council.name,

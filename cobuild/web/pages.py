@@ -12,21 +12,15 @@ from pathlib import Path
 from urllib.parse import quote, urlparse
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from cobuild.actions import accounts
-from cobuild.actions.common import today_for
-from cobuild.db import session_for
-from cobuild.web import queries, uploads
-from cobuild.web.app import language
-from cobuild.web.deps import council_ctx
-from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
-from cobuild.web.security import csrf_ok, csrf_token
-from models import (
+from cobuild.models import (
     Account,
     Claim,
     Commitment,
@@ -40,7 +34,14 @@ from models import (
     Term,
     Unit,
 )
-from models.messages import state_name
+from cobuild.models.base import today_for
+from cobuild.models.messages import state_name
+from cobuild.platform import uploads
+from cobuild.platform.db import session_for
+from cobuild.web import queries
+from cobuild.web.deps import council_ctx, language
+from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
+from cobuild.web.security import csrf_ok, csrf_token
 
 router = APIRouter(include_in_schema=False)
 env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
@@ -246,7 +247,7 @@ def home(request: Request):
 
 @router.get("/account")
 def account_page(request: Request):
-    from models import ApiToken
+    from cobuild.models import ApiToken
 
     with session_for(request.app.state.db_url) as session:
         account = signed_in(request, session)
@@ -284,7 +285,7 @@ def _account_token(request: Request, form) -> None:
 
 @router.get("/c/{cid}")
 def dashboard(request: Request, cid: int):
-    from cobuild.charts import completion_by_quarter
+    from cobuild.reports.charts import completion_by_quarter
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -302,8 +303,8 @@ def conference_list(request: Request, cid: int):
 
 @router.get("/c/{cid}/conferences/{oid}")
 def conference_page(request: Request, cid: int, oid: int):
-    from cobuild.views import conference_detail
-    from models import Attendance
+    from cobuild.models import Attendance
+    from cobuild.reports.views import conference_detail
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -313,7 +314,7 @@ def conference_page(request: Request, cid: int, oid: int):
         submitted = session.exec(select(Item).where(Item.raised_conference_id == conference.id).order_by(Item.id)).all()
         voters = [m for m in session.exec(select(Member).where(Member.council_id == cid).order_by(Member.id)).all() if m.votes]
         present = {a.member_id for a in session.exec(select(Attendance).where(Attendance.conference_id == oid)).all()}
-        cooperating = {}
+        cooperating: dict = {}
         for c in session.exec(select(Claim).where(Claim.item_id.in_([i.id for i in items] or [-1]))).all():  # type: ignore[attr-defined]
             if c.role == "cooperating" and c.status in ("pending", "confirmed"):
                 cooperating.setdefault(c.item_id, set()).add(c.unit_id)
@@ -340,8 +341,8 @@ def item_list(request: Request, cid: int, status: str | None = None, unit: str |
 
 @router.get("/c/{cid}/items/{oid}")
 def item_page(request: Request, cid: int, oid: int):
-    from cobuild.views import HISTORY, item_detail
-    from models import CloseOut
+    from cobuild.models import CloseOut
+    from cobuild.reports.views import HISTORY, item_detail
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -357,7 +358,7 @@ def item_page(request: Request, cid: int, oid: int):
 
 @router.get("/c/{cid}/submit")
 def submit_page(request: Request, cid: int):
-    from models import ConferenceStatus, ItemStatus
+    from cobuild.models import ConferenceStatus, ItemStatus
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -365,7 +366,7 @@ def submit_page(request: Request, cid: int):
                                                            Conference.status == ConferenceStatus.collecting)
                                   .order_by(Conference.id)).first()
         used = 0
-        mine = []
+        mine: typing.Sequence = []
         if conference and ctx.member:
             mine = session.exec(select(Item).where(Item.raised_conference_id == conference.id,
                                                    Item.raised_by_unit_id == ctx.member.unit_id,
@@ -386,9 +387,9 @@ def term_list(request: Request, cid: int):
 
 @router.get("/c/{cid}/terms/{oid}")
 def term_page(request: Request, cid: int, oid: int):
-    from cobuild.views import term_row
-    from models import EvaluationBallot, TermStatus
-    from models.terms import GRADES, GRADES_EN
+    from cobuild.models import EvaluationBallot, TermStatus
+    from cobuild.models.terms import GRADES, GRADES_EN
+    from cobuild.reports.views import term_row
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -403,7 +404,7 @@ def term_page(request: Request, cid: int, oid: int):
 
 @router.get("/c/{cid}/terms/{oid}/report")
 def term_report(request: Request, cid: int, oid: int):
-    from cobuild.documents import term_report_html
+    from cobuild.reports.documents import term_report_html
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -413,8 +414,8 @@ def term_report(request: Request, cid: int, oid: int):
 
 @router.get("/c/{cid}/elections/{oid}")
 def election_page(request: Request, cid: int, oid: int):
-    from cobuild.views import election_row
-    from models import Ballot
+    from cobuild.models import Ballot
+    from cobuild.reports.views import election_row
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -427,8 +428,8 @@ def election_page(request: Request, cid: int, oid: int):
 
 @router.get("/c/{cid}/settings")
 def settings_page(request: Request, cid: int):
-    from models import ContactChannel, TemplateOverride
-    from notifications.rendering import KINDS
+    from cobuild.models import ContactChannel, TemplateOverride
+    from cobuild.notifications.rendering import KINDS
 
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
@@ -437,7 +438,7 @@ def settings_page(request: Request, cid: int):
         query = select(ContactChannel).join(Member, Member.id == ContactChannel.member_id).where(Member.council_id == cid)
         if not queries.roles(ctx)["secretary"]:
             query = query.where(ContactChannel.member_id == (ctx.member.id if ctx.member else -1))
-        channels = {}
+        channels: dict = {}
         for ch in session.exec(query).all():
             channels.setdefault(ch.member_id, []).append(ch)
         overrides = session.exec(select(TemplateOverride).where(TemplateOverride.council_id == cid)).all()
@@ -446,7 +447,7 @@ def settings_page(request: Request, cid: int):
 
 
 def setting_fields(council: Council) -> list[tuple[str, str, object]]:
-    from models import CouncilSettings
+    from cobuild.models import CouncilSettings
 
     out = []
     for name, field in CouncilSettings.model_fields.items():
@@ -529,15 +530,16 @@ def _form_handler(op: Operation):
         if not csrf_ok(request.session, str(form.get("csrf", ""))):
             flash(request, "error", DomainError("csrf").message(lang))
             return RedirectResponse(back(request, fallback), status_code=303)
-        files = [(f.filename, await f.read(uploads.MAX_BYTES + 1))
-                 for f in form.getlist("evidence_files") if getattr(f, "filename", "")]
+        files = [(str(f.filename), await f.read(uploads.MAX_BYTES + 1))
+                 for f in form.getlist("evidence_files") if isinstance(f, UploadFile) and f.filename]
 
         def work():  # the database (and its locks) and the files, in the thread pool: never on the event loop
             with session_for(request.app.state.db_url) as session:
                 ctx = page_ctx(request, session, cid)
                 body = form_body(op.body, form) if op.body is not Empty else Empty()
                 if files and hasattr(body, "evidence"):
-                    row_of(ctx, op.subject[0], oid, op.subject[1])  # refuse before writing files
+                    if op.subject:  # refuse before writing files
+                        row_of(ctx, op.subject[0], oid, op.subject[1])
                     refs = [uploads.save(cid, name, data) for name, data in files]
                     body = body.model_copy(update={"evidence": [*body.evidence, *refs]})
                 return perform(ctx, op, oid, body)

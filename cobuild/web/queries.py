@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-
 from sqlalchemy import func, or_
 from sqlmodel import select
 
-from cobuild.actions.common import current_term, jsonable, today_for
-from cobuild.tracking import item_stats, status_counts
-from cobuild.views import item_row, unit_names
-from cobuild.web.operations import Ctx
-from models import (
+from cobuild.actions.common import current_term
+from cobuild.models import (
+    OPEN_STATES,
     Conference,
     ConferenceStatus,
     Delivery,
@@ -19,12 +16,15 @@ from models import (
     Member,
     MemberRole,
     Notification,
-    OPEN_STATES,
     Term,
     Unit,
     is_overdue,
 )
-from models.messages import state_name
+from cobuild.models.base import jsonable, today_for
+from cobuild.models.messages import state_name
+from cobuild.reports.tracking import item_stats, status_counts
+from cobuild.reports.views import item_row, unit_names
+from cobuild.web.operations import Ctx
 
 
 def roles(ctx: Ctx) -> dict:

@@ -8,7 +8,7 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from models import TooManyAttempts
+from cobuild.models import TooManyAttempts
 
 DEFAULT_SECRETS = {"", "change-me", "changeme", "secret", "cobuild"}
 

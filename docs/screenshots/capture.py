@@ -29,9 +29,9 @@ def main() -> None:
 
     from sqlmodel import select
 
-    from cobuild.db import session_for
+    from cobuild.models import Conference, Election, Item
+    from cobuild.platform.db import session_for
     from cobuild.web.app import make_app
-    from models import Conference, Election, Item
 
     with session_for(args.db) as session:
         conference = session.exec(select(Conference).where(Conference.status == "resolved")
@@ -67,7 +67,7 @@ def main() -> None:
 
 
 def _position(session, unit_id: int) -> int:
-    from models import Unit
+    from cobuild.models import Unit
 
     return session.get(Unit, unit_id).rotation_position
 

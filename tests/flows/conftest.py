@@ -6,9 +6,10 @@ import pytest
 
 @pytest.fixture(autouse=True, scope="session")
 def prefect_server():
-    import flows  # noqa: F401  (quiet defaults before Prefect is imported)
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
+
+    import cobuild.flows  # noqa: F401  (quiet defaults before Prefect is imported)
 
     # as against cobuild's local server (flows.local_api): no heartbeat thread to wait for at the
     # end of every flow run

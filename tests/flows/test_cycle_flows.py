@@ -3,10 +3,10 @@ import json
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cobuild.cli import app
-from cobuild.db import session_for
-from flows.cycles import advance, chair_cycle, conference_cycle
-from models import Conference, Term
+from cobuild.cli.main import app
+from cobuild.flows.cycles import advance, chair_cycle, conference_cycle
+from cobuild.models import Conference, Term
+from cobuild.platform.db import session_for
 from tests.integration.conftest import World, at, db_url  # noqa: F401 — SQLite, or PostgreSQL in the second pass
 
 
@@ -60,7 +60,7 @@ def test_the_cycle_command_runs_both_flows(db_url):
 
 
 def test_the_prune_flow_runs_and_counts(db_url, tmp_path, monkeypatch):
-    from flows.cycles import prune_uploads
+    from cobuild.flows.cycles import prune_uploads
 
     monkeypatch.setenv("COBUILD_UPLOAD_DIR", str(tmp_path / "uploads"))
     assert prune_uploads(_world(db_url)) == {"removed": 0}

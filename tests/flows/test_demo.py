@@ -5,10 +5,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from cobuild.db import session_for
-from cobuild.demo import run_demo
-from cobuild.tracking import item_stats
-from models import AuditEvent, Council
+from cobuild.cli.demo import run_demo
+from cobuild.models import AuditEvent, Council
+from cobuild.platform.db import session_for
+from cobuild.reports.tracking import item_stats
 from tests.integration.conftest import throwaway_database
 
 
@@ -36,7 +36,7 @@ def test_the_demo_items_flow_in_both_directions_and_some_are_overdue_at_year_end
     assert summary["extensions"] > 0
     assert sum(r["send_backs"] for r in summary["by_quarter"]) > 0
     with session_for(url) as session:
-        from models import Item, Unit
+        from cobuild.models import Item, Unit
 
         community = session.exec(select(Unit).where(Unit.kind == "community")).one()
         raised = session.exec(select(Item.raised_by_unit_id)).all()
@@ -77,7 +77,7 @@ def test_the_demo_writes_the_documents_a_council_hands_on(demo):
 def test_a_retried_week_resumes_at_the_day_that_failed(tmp_path, monkeypatch):
     """The demo runs a task a week; a retry must not simulate the days already done twice."""
     import cobuild.demo as demo_module
-    import flows.demo as demo_flows
+    import cobuild.flows.demo as demo_flows
 
     done: list[str] = []
     failed: list[str] = []

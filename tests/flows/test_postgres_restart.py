@@ -23,7 +23,7 @@ def restartable():
             connection.execute(text('CREATE DATABASE "cobuild_restart"'))
         admin.dispose()
         yield server
-        from cobuild.db import engine_for
+        from cobuild.platform.db import engine_for
 
         engine_for.cache_clear()
 
@@ -31,9 +31,9 @@ def restartable():
 def test_a_postgres_restart_mid_batch_loses_the_batch_whole_and_the_retry_finishes_the_sweep(
         restartable, monkeypatch):
     pg_url = restartable.url("cobuild_restart")
-    from bench.data import TICK, build
-    from flows.reminders import reminder_sweep
-    from notifications.outbox import Outbox
+    from cobuild.flows.reminders import reminder_sweep
+    from cobuild.notifications.outbox import Outbox
+    from tests.support.worlds import TICK, build
 
     build(pg_url, councils=3, open_items=3_000, due=DUE)
     write = Outbox.write

@@ -3,10 +3,10 @@ import json
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from cobuild.cli import app
-from cobuild.db import session_for
-from flows.reminders import dispatch_notifications, reminder_sweep
-from models import Notification
+from cobuild.cli.main import app
+from cobuild.flows.reminders import dispatch_notifications, reminder_sweep
+from cobuild.models import Notification
+from cobuild.platform.db import session_for
 from tests.integration.conftest import World, at, db_url  # noqa: F401 — SQLite, or PostgreSQL in the second pass
 
 
@@ -64,7 +64,7 @@ def _flow_run(state):
 
 def test_a_run_started_without_now_is_named_after_its_moment_not_none(db_url):
     """A deployment's schedule starts the flows without `now`: the run's name carries the time."""
-    from flows.cycles import advance
+    from cobuild.flows.cycles import advance
 
     state = advance(db_url, return_state=True)
     assert state.is_completed()
@@ -76,8 +76,8 @@ def test_a_flow_run_records_the_database_without_its_password():
     """The Prefect server keeps a run's parameters (its UI and API show them)."""
     import pytest
 
-    from cobuild.db import upgrade
-    from flows import runs
+    from cobuild.flows import runs
+    from cobuild.platform.db import upgrade
     from tests.integration.conftest import postgres_databases, postgres_reachable
 
     if not postgres_reachable():

@@ -14,8 +14,8 @@ from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
 from cobuild.actions.council import add_channel, add_member, add_unit, appoint_first_chair, create_council
 from cobuild.actions.cycles import advance
-from cobuild.db import session_for, upgrade
-from models import Conference, Item, MemberRole, Term, Unit, UnitKind
+from cobuild.models import Conference, Item, MemberRole, Term, Unit, UnitKind
+from cobuild.platform.db import session_for, upgrade
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -139,7 +139,7 @@ def postgres_databases(*prefixes: str) -> Iterator[list[str]]:
 
     from sqlalchemy import create_engine, text
 
-    from cobuild.db import engine_for
+    from cobuild.platform.db import engine_for
 
     admin = create_engine(f"{PG_SERVER}/postgres", isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     names = [f"{prefix}_{uuid.uuid4().hex[:10]}" for prefix in prefixes]

@@ -5,7 +5,7 @@ from sqlalchemy import delete
 from sqlmodel import select
 
 from cobuild.actions import items as it
-from models import AuditEvent, AuditLogIsAppendOnly, DomainError
+from cobuild.models import AuditEvent, AuditLogIsAppendOnly, DomainError
 
 from .conftest import at
 
@@ -55,7 +55,7 @@ def test_the_audit_log_is_a_hash_chain_and_verify_finds_the_first_broken_link(wo
     from sqlalchemy import create_engine, text
     from typer.testing import CliRunner
 
-    from cobuild.cli import app
+    from cobuild.cli.main import app
 
     world.published_item()
     runner = CliRunner()
@@ -96,7 +96,7 @@ def anchored(world, db_url, tmp_path, monkeypatch):
     """A published item's events, their council's head anchored to a file with the key set."""
     from typer.testing import CliRunner
 
-    from cobuild.cli import app
+    from cobuild.cli.main import app
 
     monkeypatch.setenv("COBUILD_AUDIT_KEY", "a" * 40)
     world.published_item()
@@ -159,7 +159,7 @@ def test_a_rehashed_chain_is_found_against_the_anchor(world, db_url, anchored):
 def test_an_edited_anchor_file_or_no_key_is_said_plainly(world, db_url, anchored, monkeypatch):
     from typer.testing import CliRunner
 
-    from cobuild.cli import app
+    from cobuild.cli.main import app
 
     verify, anchors = anchored
     with open(anchors, encoding="utf-8") as f:

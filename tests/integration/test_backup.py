@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
-from cobuild.cli import app
-from cobuild.db import session_for, upgrade
+from cobuild.cli.main import app
+from cobuild.platform.db import session_for, upgrade
 
 from .conftest import World
 from .test_migrations import pg_url  # noqa: F401 — the throw-away PostgreSQL database fixture

@@ -9,7 +9,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from cobuild.cli import app
+from cobuild.cli.main import app
 
 runner = CliRunner()
 
@@ -56,8 +56,8 @@ def _set_up(db):
 def test_the_readme_session_runs_from_set_up_to_close_out(db):
     _set_up(db)
     from cobuild.actions.cycles import advance
-    from cobuild.cli_support import parse_now
-    from cobuild.db import session_for
+    from cobuild.cli.support import parse_now
+    from cobuild.platform.db import session_for
 
     def tick(when):
         with session_for(db) as session:
@@ -151,7 +151,7 @@ def test_bad_input_is_one_clear_line(db):
 
 
 def test_commands_that_run_no_flow_never_import_prefect(db):
-    code = ("import sys; from typer.testing import CliRunner; from cobuild.cli import app; "
+    code = ("import sys; from typer.testing import CliRunner; from cobuild.cli.main import app; "
             f"r = CliRunner().invoke(app, ['council', 'list', '--db', {db!r}]); "
             "assert r.exit_code == 0, r.output; print('prefect' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -160,9 +160,9 @@ def test_commands_that_run_no_flow_never_import_prefect(db):
 
 def test_help_imports_neither_the_orm_nor_the_models():
     """`cobuild --help` starts in a fraction of the time a database command needs (issue 6)."""
-    code = ("import sys; from typer.testing import CliRunner; from cobuild.cli import app; "
+    code = ("import sys; from typer.testing import CliRunner; from cobuild.cli.main import app; "
             "r = CliRunner().invoke(app, ['--help']); assert r.exit_code == 0, r.output; "
-            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'models', 'prefect', 'pydantic_settings') if m in sys.modules))")
+            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'cobuild.models', 'prefect', 'pydantic_settings') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -173,7 +173,7 @@ def test_help_imports_neither_the_orm_nor_the_models():
 def test_main_building_only_the_group_asked_for_answers_as_the_whole_app(db, args, monkeypatch, capsys):
     """`main()` builds only the named group's commands (start-up time): the same output, exit
     code and usage lines as the whole app."""
-    from cobuild.cli import main
+    from cobuild.cli.main import main
 
     args = [a.replace("{db}", db) for a in args]
     whole = runner.invoke(app, args, prog_name="cobuild")
@@ -195,8 +195,8 @@ def test_help_lists_the_command_groups():
 def test_the_report_commands_print_and_write_files(db, tmp_path):
     _set_up(db)
     from cobuild.actions.cycles import advance
-    from cobuild.cli_support import parse_now
-    from cobuild.db import session_for
+    from cobuild.cli.support import parse_now
+    from cobuild.platform.db import session_for
 
     with session_for(db) as session:
         advance(session, parse_now("2026-01-01T00:05"))

@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cobuild.cli import app
+from cobuild.cli.main import app
 
 # commands that start a server or a Prefect flow run: covered by their own tests
 LONG_RUNNING = {"serve", "scheduler", "demo", "cycle", "sweep", "dispatch"}

@@ -4,7 +4,7 @@ from datetime import date
 
 import time_machine
 
-from cobuild.tracking import item_stats
+from cobuild.reports.tracking import item_stats
 
 from .conftest import World
 
@@ -17,7 +17,7 @@ def _run(session) -> tuple:
 
 
 def test_outcomes_are_the_same_whatever_the_real_clock_says(tmp_path):
-    from cobuild.db import session_for, upgrade
+    from cobuild.platform.db import session_for, upgrade
 
     results = []
     for n, real_now in enumerate(("1999-12-31T23:59:00+00:00", "2031-07-01T12:00:00+00:00")):

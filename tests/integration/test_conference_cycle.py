@@ -5,7 +5,7 @@ from sqlmodel import select
 
 from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
-from models import (
+from cobuild.models import (
     AgendaEntry,
     Amendment,
     Conflict,

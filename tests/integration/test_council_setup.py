@@ -3,7 +3,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from cobuild.actions.council import add_member, add_unit, create_council, set_rotation, update_member, update_settings
-from models import InvalidInput, Member, PermissionDenied, Unit, UnitKind
+from cobuild.models import InvalidInput, Member, PermissionDenied, Unit, UnitKind
 
 from .conftest import at
 

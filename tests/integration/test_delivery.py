@@ -11,10 +11,10 @@ from aiosmtpd.controller import Controller
 from sqlmodel import select
 
 from cobuild.actions.council import add_channel
-from cobuild.actions.reminders import sweep
-from notifications.channels import Channels
-from notifications.dispatch import claim, dispatch, retry_dead
-from models import ContactChannel, Delivery, Notification
+from cobuild.models import ContactChannel, Delivery, Notification
+from cobuild.notifications.channels import Channels
+from cobuild.notifications.dispatch import claim, dispatch, retry_dead
+from cobuild.sweep.run import sweep
 
 from .conftest import at
 

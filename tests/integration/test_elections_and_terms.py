@@ -4,8 +4,7 @@ import pytest
 from sqlmodel import select
 
 from cobuild.actions import terms as tm
-from cobuild.views import election_row
-from models import (
+from cobuild.models import (
     AuditEvent,
     Candidate,
     Conference,
@@ -16,6 +15,8 @@ from models import (
     PermissionDenied,
     Term,
 )
+from cobuild.reports.tracking import evaluation_summary
+from cobuild.reports.views import election_row
 
 from .conftest import SH, World, at
 
@@ -175,7 +176,7 @@ def test_evaluation_opens_ten_days_before_the_end_and_the_chair_cannot_rate_them
     with pytest.raises(Conflict):
         tm.cast_evaluation(world.session, world.term, by=world.member, now=at("2026-06-22"), grade="称职")
     tm.cast_evaluation(world.session, world.term, by=world.heads["power"], now=at("2026-06-23"), grade="称职")
-    assert tm.evaluation_summary(world.session, world.term)["grades"]["优秀"] == 1
+    assert evaluation_summary(world.session, world.term)["grades"]["优秀"] == 1
 
 
 def test_a_council_may_rate_with_a_score(session):
@@ -185,7 +186,7 @@ def test_a_council_may_rate_with_a_score(session):
         tm.cast_evaluation(world.session, world.term, by=world.member, now=at("2026-06-22"), score=101)
     tm.cast_evaluation(world.session, world.term, by=world.member, now=at("2026-06-22"), score=88)
     tm.cast_evaluation(world.session, world.term, by=world.secretary, now=at("2026-06-22"), score=93)
-    assert tm.evaluation_summary(world.session, world.term)["average_score"] == 90.5
+    assert evaluation_summary(world.session, world.term)["average_score"] == 90.5
 
 
 def test_the_term_report_is_published_at_the_end_with_commitments_work_and_evaluation(world):

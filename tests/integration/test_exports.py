@@ -10,10 +10,11 @@ import pytest
 from sqlmodel import select
 
 from cobuild.actions import items as it
-from cobuild.calendar_feed import feed
-from cobuild.documents import resolution_html, term_report_html, to_pdf
-from cobuild.ledger import COLUMNS, import_ledger, write_ledger
-from models import InvalidInput, Item
+from cobuild.actions.ledger import import_ledger
+from cobuild.models import InvalidInput, Item
+from cobuild.reports.calendar_feed import feed
+from cobuild.reports.documents import resolution_html, term_report_html, to_pdf
+from cobuild.reports.ledger import COLUMNS, write_ledger
 
 from .conftest import at
 

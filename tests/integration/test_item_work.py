@@ -4,7 +4,7 @@ import pytest
 from sqlmodel import select
 
 from cobuild.actions import items as it
-from models import Claim, Conflict, DeadlineExtension, IllegalTransition, InvalidInput, PermissionDenied
+from cobuild.models import Claim, Conflict, DeadlineExtension, IllegalTransition, InvalidInput, PermissionDenied
 
 from .conftest import World, at
 
@@ -185,8 +185,8 @@ def test_a_closed_item_accepts_no_more_work(world):
 
 def test_a_stale_item_cannot_be_claimed_twice_in_parallel_sessions(db_url, world):
     """Two sessions read the same item; the second lead confirmation is refused."""
-    from cobuild.db import session_for
-    from models import Item
+    from cobuild.models import Item
+    from cobuild.platform.db import session_for
 
     item = _claimable(world)
     a = it.claim(world.session, item, world.units["hospital"], "lead", by=world.liaisons["hospital"], now=at("2026-02-16"))

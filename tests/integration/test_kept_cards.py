@@ -6,10 +6,10 @@ from datetime import date
 import pytest
 from sqlalchemy import text
 
-from cobuild import tracking
 from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
-from cobuild.tracking import item_stats, ranking, scorecards
+from cobuild.reports import tracking
+from cobuild.reports.tracking import item_stats, ranking, scorecards
 
 from .conftest import World, at
 

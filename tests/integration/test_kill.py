@@ -42,7 +42,7 @@ def _kill_when(child: subprocess.Popen, ready, timeout: float = 120) -> None:
 
 def test_a_killed_sweeper_restarted_loses_nothing_and_queues_nothing_twice(tmp_path):
     sys.path.insert(0, str(ROOT))
-    from bench.data import build
+    from tests.support.worlds import build
 
     url = f"sqlite:///{tmp_path}/kill.db"
     build(url, councils=3, open_items=6_000, due=3_000)
@@ -59,7 +59,7 @@ def test_a_killed_sweeper_restarted_loses_nothing_and_queues_nothing_twice(tmp_p
 
 def test_a_killed_dispatcher_restarted_delivers_everything(tmp_path):
     sys.path.insert(0, str(ROOT))
-    from bench.data import build
+    from tests.support.worlds import build
 
     url = f"sqlite:///{tmp_path}/kill.db"
     build(url, councils=3, open_items=3_000, due=1_500)

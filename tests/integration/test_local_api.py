@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from cobuild.db import session_for
+from cobuild.platform.db import session_for
 from tests.integration.conftest import World
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,7 +57,7 @@ def server_of(sid: int) -> list[int]:
     servers = []
     for pid in session_members(sid):
         try:
-            if "flows.local_api" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+            if "cobuild.flows.local_api" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
                 servers.append(pid)
         except FileNotFoundError:
             continue
@@ -68,7 +68,7 @@ def server_of(sid: int) -> list[int]:
 def home(tmp_path):
     """A database with one overdue item, and the environment of a machine where Prefect has never
     run (no API URL, a fresh PREFECT_HOME)."""
-    from cobuild.db import upgrade
+    from cobuild.platform.db import upgrade
 
     url = f"sqlite:///{tmp_path}/c.db"
     upgrade(url)
@@ -149,7 +149,7 @@ def _shared_port(home: dict) -> int:
     state = home["folder"] / "prefect-home" / "cobuild-server.json"
 
     def answering():
-        from flows.local_api import _answers
+        from cobuild.flows.local_api import _answers
 
         try:
             port = json.loads(state.read_text())["port"]
@@ -202,7 +202,7 @@ def test_serve_and_the_scheduler_stopped_in_any_way_stop_their_prefect_server(ho
 def test_the_early_server_leaves_at_once_where_an_api_url_is_configured(tmp_path):
     """`cobuild demo` starts the server before it imports Prefect; the child checks Prefect's
     settings itself and exits (code 3) when the command will use a configured server."""
-    from flows.local_api import CONFIGURED, start_early
+    from cobuild.flows.local_api import CONFIGURED, start_early
 
     env_before = dict(os.environ)
     os.environ.update(PREFECT_HOME=str(tmp_path / "home"), PREFECT_API_URL="http://127.0.0.1:9/api")

@@ -8,8 +8,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlmodel import SQLModel, select
 
-import models  # noqa: F401
-from cobuild.db import engine_for, upgrade
+import cobuild.models  # noqa: F401
+from cobuild.platform.db import engine_for, upgrade
 
 
 def _differences(url: str) -> list:
@@ -42,8 +42,8 @@ def test_postgres_migrations_match_the_models(pg_url):
 
 
 def test_the_use_cases_run_on_postgres(pg_url):
-    from cobuild.db import session_for
-    from cobuild.tracking import item_stats
+    from cobuild.platform.db import session_for
+    from cobuild.reports.tracking import item_stats
 
     from .conftest import World
 
@@ -56,7 +56,7 @@ def test_the_use_cases_run_on_postgres(pg_url):
         assert world.reload(item).number == "2026-Q1-01"
         # date arithmetic and window functions differ most between the two databases
         from cobuild.actions import items as it
-        from cobuild.tracking import points, ranking
+        from cobuild.reports.tracking import points, ranking
 
         from .conftest import at
 
@@ -75,8 +75,8 @@ def test_the_use_cases_run_on_postgres(pg_url):
 def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(tmp_path):
     from alembic import command
 
-    from cobuild.db import alembic_config, session_for
-    from models import Member
+    from cobuild.models import Member
+    from cobuild.platform.db import alembic_config, session_for
 
     url = f"sqlite:///{tmp_path}/old.db"
     with engine_for(url).begin() as connection:

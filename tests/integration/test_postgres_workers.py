@@ -30,7 +30,7 @@ def _together(role: str, url: str, folder: Path, n: int = 4) -> None:
 
 def test_four_sweepers_and_four_dispatchers_queue_and_deliver_each_reminder_once(pg_url, tmp_path):  # noqa: F811
     sys.path.insert(0, str(ROOT))
-    from bench.data import build
+    from tests.support.worlds import build
 
     build(pg_url, councils=3, open_items=2_000, due=600)
     _together("sweep", pg_url, tmp_path)

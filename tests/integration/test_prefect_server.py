@@ -53,7 +53,7 @@ def test_a_scheduled_sweep_runs_on_a_prefect_server_worker_from_deployment_yaml(
     if shutil.which("prefect") is None:
         pytest.skip("the prefect command is not installed")
     sys.path.insert(0, str(ROOT))
-    from bench.data import build
+    from tests.support.worlds import build
 
     db_url, prefect_db = databases
     build(db_url, councils=1, open_items=60, due=30)

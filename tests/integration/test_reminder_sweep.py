@@ -10,9 +10,9 @@ from sqlmodel import select
 from cobuild.actions import items as it
 from cobuild.actions import terms as tm
 from cobuild.actions.council import add_channel, set_template
-from cobuild.actions.reminders import FAR_FUTURE, sweep
-from cobuild.db import session_for
-from models import AuditEvent, Delivery, Notification
+from cobuild.models import AuditEvent, Delivery, Notification
+from cobuild.platform.db import session_for
+from cobuild.sweep.run import FAR_FUTURE, sweep
 
 from .conftest import SH, at
 
@@ -76,7 +76,7 @@ def test_a_batch_of_escalations_is_audited_once_each_and_the_chain_holds(world, 
 
     from typer.testing import CliRunner
 
-    from cobuild.cli import app
+    from cobuild.cli.main import app
 
     world.open_window()
     items = [world.submit(unit) for unit in ("community", "company", "school")]
@@ -212,7 +212,7 @@ def test_election_and_term_messages(world):
     world.advance("2026-06-17")
     sweep(world.session, at("2026-06-17", 9))
     assert len(queued(world, kind="election_open")) == len(world.voters)
-    election = world.session.exec(select(__import__("models").Election)).one()
+    election = world.session.exec(select(__import__("cobuild.models", fromlist=["Election"]).Election)).one()
     tm.cast_vote(world.session, election, world.heads["power"], by=world.member, now=at("2026-06-18"))
     sweep(world.session, at("2026-06-22", 9))
     reminded = {n.member_id for n in queued(world, kind="election_reminder")}
@@ -255,7 +255,7 @@ def test_the_chair_gets_a_weekly_digest_on_monday_morning(world):
 
 
 def test_a_person_without_a_channel_shows_up_as_a_failed_delivery(world):
-    from models import ContactChannel
+    from cobuild.models import ContactChannel
 
     for channel in world.session.exec(select(ContactChannel).where(ContactChannel.member_id == world.liaisons["power"].id)):
         world.session.delete(channel)

@@ -1,4 +1,4 @@
-"""Big ticks are shared with a second process (notifications/render_worker.py), which works out,
+"""Big ticks are shared with a second process (cobuild/sweep/executor.py), which works out,
 renders and writes the batches it is handed while the sweep does the others: what ends up in
 the outbox must be exactly what the sweep queues alone, the audit chain must stay whole with two
 writers, and a worker that dies or fails costs nothing but time."""
@@ -11,14 +11,14 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from cobuild.actions import reminders
 from cobuild.actions.common import verify_audit
-from cobuild.actions.reminders import sweep
-from cobuild.db import session_for
-from models import AuditEvent, Delivery, Item, Notification
-from notifications.render_worker import RenderWorker
-from notifications.rendering import render_jobs
-from notifications.samples import sample
+from cobuild.models import AuditEvent, Delivery, Item, Notification
+from cobuild.notifications.rendering import render_jobs
+from cobuild.notifications.samples import sample
+from cobuild.platform.db import session_for
+from cobuild.sweep import run as reminders
+from cobuild.sweep.executor import RenderWorker
+from cobuild.sweep.run import sweep
 
 from .conftest import World, at, throwaway_database
 
@@ -119,7 +119,7 @@ def test_the_sweep_goes_on_when_its_worker_dies(tmp_path, monkeypatch):
 
 
 def test_a_worker_that_cannot_be_started_costs_nothing_but_time(tmp_path, monkeypatch):
-    import notifications.render_worker as render_worker
+    import cobuild.sweep.executor as render_worker
 
     class NoProcesses(ReadyWorker):
         def __init__(self, planner=False):
@@ -194,7 +194,7 @@ def test_only_a_database_file_is_opened_by_the_worker():
 def test_the_worker_of_a_big_tick_is_kept_and_shares_the_next_big_tick_from_its_first_batch(tmp_path, monkeypatch):
     """Kept, it serves the next tick (here of another database) without a start-up of its own:
     from the first full batch, and with the same outbox as the sweep alone."""
-    import notifications.render_worker as render_worker
+    import cobuild.sweep.executor as render_worker
 
     alone = swept(tmp_path / "alone", monkeypatch)
     assert swept(tmp_path / "first", monkeypatch, ReadyWorker) == alone
@@ -213,7 +213,7 @@ def test_the_worker_of_a_big_tick_is_kept_and_shares_the_next_big_tick_from_its_
 
 
 def test_a_kept_worker_that_died_is_not_lent_and_the_tick_goes_on(tmp_path, monkeypatch):
-    import notifications.render_worker as render_worker
+    import cobuild.sweep.executor as render_worker
 
     alone = swept(tmp_path / "alone", monkeypatch)
     swept(tmp_path / "first", monkeypatch, ReadyWorker)
@@ -227,7 +227,7 @@ def test_a_kept_worker_that_died_is_not_lent_and_the_tick_goes_on(tmp_path, monk
 
 
 def test_a_kept_worker_is_closed_when_no_big_tick_comes(monkeypatch):
-    import notifications.render_worker as render_worker
+    import cobuild.sweep.executor as render_worker
 
     monkeypatch.setattr(render_worker, "KEEP_SECONDS", 0.2)
     worker = ReadyWorker(planner=False)
@@ -238,7 +238,7 @@ def test_a_kept_worker_is_closed_when_no_big_tick_comes(monkeypatch):
 
 
 def test_only_one_worker_is_kept(monkeypatch):
-    import notifications.render_worker as render_worker
+    import cobuild.sweep.executor as render_worker
 
     first, second = ReadyWorker(), ReadyWorker()
     render_worker.keep(first)

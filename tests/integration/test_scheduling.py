@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from cobuild.flows.schedules import SCHEDULES, deployment_document, render_deployment_yaml
 from cobuild.scheduler import MISFIRE_GRACE_SECONDS, SchedulerRefused, build_scheduler, load_flow
-from flows.schedules import SCHEDULES, deployment_document, render_deployment_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_with_a_prefect_api_url_the_embedded_scheduler_refuses(monkeypatch, tmp_
 def test_the_serve_health_endpoint_reports_jobs_and_outbox(no_prefect_server, tmp_path):
     from fastapi.testclient import TestClient
 
-    from cobuild.db import upgrade
+    from cobuild.platform.db import upgrade
     from cobuild.web.app import make_app
 
     url = f"sqlite:///{tmp_path}/h.db"

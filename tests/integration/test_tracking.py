@@ -6,7 +6,7 @@ import pytest
 
 from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
-from cobuild.tracking import item_stats, status_counts
+from cobuild.reports.tracking import item_stats, status_counts
 
 from .conftest import at
 
@@ -78,7 +78,7 @@ def test_quarter_and_term_groupings_agree_with_the_council_total(ledger):
 def test_a_reopened_item_no_longer_counts_as_closed(ledger):
     from sqlmodel import select
 
-    from models import Item
+    from cobuild.models import Item
 
     a = ledger.session.exec(select(Item).where(Item.title == "事项A")).one()
     it.reopen(ledger.session, a, by=ledger.secretary, now=at("2026-03-20"), reason="复发")
@@ -89,7 +89,7 @@ def test_a_reopened_item_no_longer_counts_as_closed(ledger):
 def test_a_deferred_item_counts_where_it_was_raised_and_where_it_was_confirmed(ledger):
     from sqlmodel import select
 
-    from models import Item
+    from cobuild.models import Item
 
     world = ledger
     g = world.session.exec(select(Item).where(Item.title == "事项G")).one()
@@ -123,7 +123,7 @@ def test_p90_days_to_close_is_the_nearest_rank(ledger):
 
 
 def test_points_follow_the_rule_table_with_a_breakdown(ledger):
-    from cobuild.tracking import points
+    from cobuild.reports.tracking import points
 
     scores = {r["unit"]: r for r in points(ledger.session, ledger.council, TODAY)}
     power, company, hospital, community = scores["供电所"], scores["华信公司"], scores["人民医院"], scores["测试社区"]
@@ -141,7 +141,7 @@ def test_points_follow_the_rule_table_with_a_breakdown(ledger):
 
 def test_a_council_may_change_the_rules(ledger):
     from cobuild.actions.council import update_settings
-    from cobuild.tracking import points
+    from cobuild.reports.tracking import points
 
     update_settings(ledger.session, ledger.council, by=ledger.secretary, now=at("2026-03-20"),
                     points_rules={"lead_closed_on_time": 20})
@@ -152,8 +152,8 @@ def test_a_council_may_change_the_rules(ledger):
 def test_declining_an_assignment_costs_points_and_hands_the_item_back(ledger):
     from sqlmodel import select
 
-    from cobuild.tracking import points
-    from models import Item
+    from cobuild.models import Item
+    from cobuild.reports.tracking import points
 
     d = ledger.session.exec(select(Item).where(Item.title == "事项D")).one()
     it.decline_assignment(ledger.session, d, by=ledger.liaisons["company"], now=at("2026-03-20"), reason="无施工力量")
@@ -163,7 +163,7 @@ def test_declining_an_assignment_costs_points_and_hands_the_item_back(ledger):
 
 
 def test_the_ranking_board_orders_by_points_and_shares_ranks_on_ties(ledger):
-    from cobuild.tracking import ranking
+    from cobuild.reports.tracking import ranking
 
     board = ranking(ledger.session, ledger.council, TODAY, conference_code="2026-Q1")
     ranks = [(r["unit"], r["points"], r["rank"]) for r in board["rows"]]
@@ -177,7 +177,7 @@ def test_scorecards_for_all_councils_at_once_are_each_councils_own(ledger, world
     """A city's view: per-unit rows and points for every council in one query set equal what
     each council's own report says — a second council with its own work and its own rules."""
     from cobuild.actions.council import update_settings
-    from cobuild.tracking import points, scorecards
+    from cobuild.reports.tracking import points, scorecards
 
     from .conftest import World
 

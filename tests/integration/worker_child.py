@@ -22,12 +22,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=20)
     args = parser.parse_args()
 
-    from bench.data import TICK
-    from cobuild.actions.reminders import sweep_items
-    from cobuild.db import session_for
-    from notifications.channels import Channels
-    from notifications.dispatch import dispatch
-    from notifications.outbox import Outbox
+    from cobuild.notifications.channels import Channels
+    from cobuild.notifications.dispatch import dispatch
+    from cobuild.notifications.outbox import Outbox
+    from cobuild.platform.db import session_for
+    from cobuild.sweep.run import sweep_items
+    from tests.support.worlds import TICK
 
     with session_for(args.url) as session:
         time.sleep(max(0.0, args.start - time.time()))

@@ -1,4 +1,4 @@
-"""cobuild.db's SQLite helpers: each stores and finds what SQLAlchemy's own path would."""
+"""cobuild.platform.db's SQLite helpers: each stores and finds what SQLAlchemy's own path would."""
 
 import threading
 from datetime import UTC, datetime, timedelta, timezone
@@ -8,8 +8,8 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, create_engine, 
 from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
-from cobuild import db
-from models.base import UTCDateTime
+from cobuild.models.base import UTCDateTime
+from cobuild.platform import db
 
 
 def _table(metadata: MetaData, name: str) -> Table:

@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[2]
-OURS = {"cobuild", "models", "flows", "notifications", "tests", "bench"}
+OURS = {"cobuild", "tests", "bench"}
 RUNTIME_FOLDERS = ("cobuild", "models", "flows", "notifications")
 
 

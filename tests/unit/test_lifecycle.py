@@ -1,7 +1,7 @@
 import pytest
 
-from models import IllegalTransition, ItemStatus
-from models.lifecycle import (
+from cobuild.models import IllegalTransition, ItemStatus
+from cobuild.models.lifecycle import (
     CONFERENCE_TRANSITIONS,
     ELECTION_TRANSITIONS,
     ITEM_TRANSITIONS,

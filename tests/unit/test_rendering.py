@@ -1,8 +1,8 @@
 import pytest
 from jinja2 import UndefinedError
 
-from notifications.rendering import KINDS, check_override, render
-from notifications.samples import SAMPLES, sample
+from cobuild.notifications.rendering import KINDS, check_override, render
+from cobuild.notifications.samples import SAMPLES, sample
 
 
 def test_every_kind_has_a_sample():
@@ -78,13 +78,13 @@ def _stock(sandboxed: bool):
     from jinja2.sandbox import SandboxedEnvironment
 
     return (SandboxedEnvironment if sandboxed else Environment)(
-        loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape(["html"]),
+        loader=PackageLoader("cobuild.notifications", "templates"), autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, auto_reload=False)
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_every_packaged_template_renders_exactly_as_stock_jinja_renders_it(lang):
-    from notifications.rendering import PARTS, environment
+    from cobuild.notifications.rendering import PARTS, environment
 
     stock = _stock(False)
     for kind in KINDS:
@@ -105,7 +105,7 @@ OVERRIDES = [
 
 @pytest.mark.parametrize("source", OVERRIDES)
 def test_an_override_renders_exactly_as_in_the_stock_sandbox(source):
-    from notifications.rendering import sandbox
+    from cobuild.notifications.rendering import sandbox
 
     context = {**sample("deadline_due"), "rows": [{"n": 1}, {"n": 2}]}
     context["item"] = {**context["item"], "items": "a key named like a method", "get": "another"}
@@ -115,7 +115,7 @@ def test_an_override_renders_exactly_as_in_the_stock_sandbox(source):
 def test_the_faster_lookups_keep_strict_undefined_and_the_sandbox_rules():
     from jinja2.exceptions import SecurityError
 
-    from notifications.rendering import environment, sandbox
+    from cobuild.notifications.rendering import environment, sandbox
 
     with pytest.raises(UndefinedError):
         environment().from_string("{{ item.nope }}").render(item={"number": 1})

@@ -3,11 +3,11 @@ from datetime import date
 import pytest
 from pydantic import ValidationError
 
-from models import CouncilSettings, ItemSubmit, days_overdue, is_overdue
-from models.base import add_months, quarter_of
-from models.items import within_reopen_window
-from models.messages import render
-from models.terms import least_recently_chaired, next_in_rotation, summarise_evaluation, tally
+from cobuild.models import CouncilSettings, ItemSubmit, days_overdue, is_overdue
+from cobuild.models.base import add_months, quarter_of
+from cobuild.models.items import within_reopen_window
+from cobuild.models.messages import render
+from cobuild.models.terms import least_recently_chaired, next_in_rotation, summarise_evaluation, tally
 
 
 def test_plurality_winner_is_the_single_leader():

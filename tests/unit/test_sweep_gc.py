@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from cobuild.actions.reminders import SWEEP_GC_THRESHOLD, fewer_collections
+from cobuild.sweep.run import SWEEP_GC_THRESHOLD, fewer_collections
 
 
 @pytest.fixture()

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select
 
-from models.base import UTCDateTime
+from cobuild.models.base import UTCDateTime
 
 
 @pytest.fixture()

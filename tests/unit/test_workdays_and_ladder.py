@@ -4,8 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from models.reminders import Policy, deadline_steps, due_steps, release_time, verify_steps
-from models.workdays import WorkCalendar
+from cobuild.models.reminders import Policy, deadline_steps, due_steps, release_time, verify_steps
+from cobuild.models.workdays import WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
 CAL = WorkCalendar()
@@ -33,7 +33,7 @@ def test_counting_working_days_across_the_spring_festival():
 
 
 def test_an_unknown_year_falls_back_to_monday_to_friday_and_warns_once(caplog):
-    from models import workdays
+    from cobuild.models import workdays
 
     workdays._warned_years.discard(2027)
     workdays.official_workday.cache_clear()

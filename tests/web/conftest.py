@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from cobuild.actions.accounts import create_account, issue_token, link_member
-from models import Member
+from cobuild.models import Member
 from tests.integration.conftest import World, at, count_rows, db_url, session, world  # noqa: F401 — shared fixtures
 
 PASSWORD = "correct horse battery"

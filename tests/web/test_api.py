@@ -195,7 +195,7 @@ def test_evidence_must_be_an_uploaded_file_of_this_council(web, count_rows):
 
 
 def test_members_see_their_own_messages_and_the_secretary_sees_all(web):
-    from cobuild.actions.reminders import sweep
+    from cobuild.sweep.run import sweep
 
     web.world.published_item(deadline="2026-03-10")
     sweep(web.world.session, at("2026-03-02", 9))
@@ -290,9 +290,8 @@ def test_the_server_refuses_a_default_secret_outside_demo_mode():
 def test_cobuild_serve_without_a_secret_says_so_and_exits(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from cobuild.cli import app
-
-    from cobuild.db import upgrade
+    from cobuild.cli.main import app
+    from cobuild.platform.db import upgrade
 
     upgrade(f"sqlite:///{tmp_path}/s.db")
     monkeypatch.delenv("COBUILD_SECRET_KEY", raising=False)
@@ -468,7 +467,7 @@ def test_a_new_password_signs_out_every_other_session_and_keeps_this_one(web):
 def test_the_secretary_can_stop_and_allow_a_members_sign_in(web):
     from typer.testing import CliRunner
 
-    from cobuild.cli import app
+    from cobuild.cli.main import app
 
     browser = web.browser("power-liaison")
     runner = CliRunner()
@@ -489,8 +488,8 @@ def test_the_secretary_can_stop_and_allow_a_members_sign_in(web):
 def test_an_api_token_expires(web):
     from sqlmodel import select
 
-    from models import ApiToken
-    from models.accounts import TOKEN_DAYS
+    from cobuild.models import ApiToken
+    from cobuild.models.accounts import TOKEN_DAYS
 
     assert web.api("power-liaison").get(f"/api/v1/councils/{web.cid}").status_code == 200
     token = web.world.session.exec(select(ApiToken).order_by(ApiToken.id.desc())).first()
@@ -521,8 +520,8 @@ def test_a_state_or_rule_that_does_not_allow_the_action_is_409_as_the_readme_say
 def test_evidence_no_report_names_is_removed_a_week_after_upload(web):
     import os
 
-    from cobuild.db import session_for
-    from cobuild.web import uploads
+    from cobuild.platform import uploads
+    from cobuild.platform.db import session_for
 
     item = web.world.published_item()
     web.clock.moment = at("2026-03-01")

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from models import Election, Item
+from cobuild.models import Election, Item
 from tests.integration.conftest import SH
 from tests.web.browser import chromium, chromium_path, live_server
 from tests.web.conftest import PASSWORD, at
@@ -157,7 +157,7 @@ def test_a_member_votes(web, site, browser, viewport):
     if viewport is PHONE:
         no_sideways_scroll(page)
     w.session.expire_all()
-    from models import Ballot
+    from cobuild.models import Ballot
 
     assert len(w.session.exec(select(Ballot).where(Ballot.election_id == election.id)).all()) == 1
     page.context.close()

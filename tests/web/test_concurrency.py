@@ -9,8 +9,8 @@ import httpx
 from sqlmodel import select
 
 from cobuild.actions import items as it
-from cobuild.db import session_for
-from models import AuditEvent, Claim, Conflict, Item
+from cobuild.models import AuditEvent, Claim, Conflict, Item
+from cobuild.platform.db import session_for
 from tests.web.browser import live_server
 from tests.web.conftest import PASSWORD, at
 
@@ -42,7 +42,7 @@ def test_simultaneous_progress_reports_on_one_item_all_succeed(web):
     several people of the lead unit): each bumps the item's version, so most of them meet a
     version conflict with another one — none of which concerns the user. Every one is answered
     201 and stored once, in its own audit event, and the item's version counts them all."""
-    from models import ProgressReport
+    from cobuild.models import ProgressReport
 
     item = web.world.published_item()
     web.clock.moment = at("2026-03-01")
@@ -101,8 +101,8 @@ def test_web_writes_while_sweeps_and_dispatches_run_never_meet_a_locked_database
     import time
     from pathlib import Path
 
-    from bench.data import build
-    from models import Delivery, Notification
+    from cobuild.models import Delivery, Notification
+    from tests.support.worlds import build
 
     root = Path(__file__).resolve().parents[2]
     w = web.world
@@ -205,6 +205,6 @@ def test_a_page_form_waiting_for_the_write_lock_does_not_hold_up_other_requests(
     assert waited < 0.5, f"another request waited {waited:.2f} s behind the form"
     assert posted["answer"].status_code in (200, 303)
     with session_for(web.db_url) as session:
-        from models import ProgressReport
+        from cobuild.models import ProgressReport
 
         assert session.exec(select(ProgressReport).where(ProgressReport.note == "锁等待中的进展")).one()

@@ -12,7 +12,7 @@ from sqlmodel import select
 from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
 from cobuild.actions import terms as tm
-from models import Commitment, Election, Item
+from cobuild.models import Commitment, Election, Item
 from tests.integration.conftest import SH
 from tests.web.conftest import Web, at
 

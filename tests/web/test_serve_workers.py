@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.web import Server
 from cobuild.web.asgi import balanced
+from tests.support.server import Server
 
 pytestmark = pytest.mark.skipif(not balanced(), reason="SO_REUSEPORT balancing is Linux's")
 

@@ -16,13 +16,14 @@ from pathlib import Path
 import httpx
 from sqlmodel import select
 
-from cobuild.db import session_for
-from models import ApiToken, AuditEvent, Claim
+from cobuild.models import ApiToken, AuditEvent, Claim
+from cobuild.platform.db import session_for
 from tests.web.conftest import PASSWORD
+
 
 @contextmanager
 def serve(db_url: str, uploads: Path):
-    from bench.web import Server
+    from tests.support.server import Server
 
     server = Server(db_url, env={"COBUILD_SECRET_KEY": "k" * 40, "COBUILD_UPLOAD_DIR": str(uploads)})
     try:

@@ -1,0 +1,62 @@
+"""An iCalendar feed per council or per unit: deadlines, conferences, election and
+evaluation windows. UIDs are stable and SEQUENCE grows with each extension, so calendar
+clients move an event when its deadline moves."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_
+from sqlmodel import Session, select
+
+from cobuild.models import WORKING_STATES, Claim, ClaimStatus, Conference, Council, Election, Item, Term, Unit
+from cobuild.models.terms import evaluation_opens_at, term_end_at
+
+
+def feed(session: Session, council: Council, now: datetime, unit: Unit | None = None) -> bytes:
+    from icalendar import Calendar, Event
+
+    units = {u.id: u.name for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
+    calendar = Calendar()
+    calendar.add("prodid", "-//cobuild//共建事项双向清单//ZH")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", f"{council.name}{' · ' + unit.name if unit else ''} 共建事项")
+    calendar.add("x-wr-timezone", council.timezone)
+    host = f"council-{council.id}.cobuild"
+
+    def event(uid: str, summary: str, start, end=None, description: str = "", sequence: int = 0):
+        e = Event()
+        e.add("uid", f"{uid}@{host}")
+        e.add("summary", summary)
+        e.add("dtstamp", now)
+        e.add("dtstart", start)
+        if end is not None:
+            e.add("dtend", end)
+        if description:
+            e.add("description", description)
+        e.add("sequence", sequence)
+        calendar.add_component(e)
+
+    items = select(Item).where(Item.council_id == council.id, Item.number.is_not(None),  # type: ignore[union-attr]
+                               Item.status.in_(list(WORKING_STATES)), Item.deadline.is_not(None))  # type: ignore[attr-defined,union-attr]
+    if unit is not None:
+        involved = select(Claim.item_id).where(Claim.unit_id == unit.id, Claim.status == ClaimStatus.confirmed)
+        items = items.where(or_(Item.lead_unit_id == unit.id, Item.raised_by_unit_id == unit.id,
+                                Item.id.in_(involved)))  # type: ignore[attr-defined]
+    for item in session.exec(items.order_by(Item.deadline)).all():
+        event(f"item-{item.id}-deadline", f"【到期】{item.number} {item.title}", item.deadline,
+              item.deadline + timedelta(days=1),
+              f"牵头单位 lead: {units.get(item.lead_unit_id, '-')}\n责任人: {item.responsible_person or '-'}\n"
+              f"目标任务: {item.goal or '-'}", sequence=item.extensions)
+    for conference in session.exec(select(Conference).where(Conference.council_id == council.id)).all():
+        event(f"conference-{conference.id}", f"【党建联席会议】{conference.code}", conference.scheduled_at,
+              conference.scheduled_at + timedelta(hours=2))
+        event(f"conference-{conference.id}-window", f"【事项征集】{conference.code}", conference.window_opens_at,
+              conference.window_closes_at)
+    for election in session.exec(select(Election).where(Election.council_id == council.id)).all():
+        event(f"election-{election.id}", f"【主席选举】第{election.round}轮", election.opens_at, election.closes_at)
+    for term in session.exec(select(Term).where(Term.council_id == council.id)).all():
+        event(f"term-{term.id}-evaluation", f"【履职测评】第{term.number}届", evaluation_opens_at(council, term),
+              term_end_at(council, term))
+    return calendar.to_ical()

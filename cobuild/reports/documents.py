@@ -1,0 +1,93 @@
+"""The documents councils hand on: the written resolution (书面决议) and the term report
+(通报), as HTML and as PDF (WeasyPrint, with a CJK font from the system), Chinese by default."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from sqlmodel import Session, select
+
+from cobuild.models import Amendment, Conference, Council, NotFound, Resolution, Term
+from cobuild.reports import charts
+from cobuild.reports.tracking import item_stats, ranking
+
+LABELS = {
+    "zh": {"resolution": "党建联席会议书面决议", "report": "轮值主席任期工作通报", "number": "编号", "item": "共建事项",
+           "category": "类别", "raised_by": "提出单位", "goal": "目标任务", "lead": "牵头单位", "coop": "配合单位",
+           "person": "责任人", "deadline": "完成时限", "held_on": "会议日期", "chair": "轮值主席", "present": "出席",
+           "not_accepted": "未列入清单的事项", "decision": "决定", "reason": "理由", "amendments": "修正",
+           "published": "发布时间", "digest": "内容校验码", "term": "任期", "statement": "就职演说",
+           "commitments": "承诺履职事项", "status": "状态", "totals": "共建事项总体情况", "units": "各单位情况",
+           "ranking": "积分排名", "points": "积分", "rank": "名次", "evaluation": "测评结果", "ballots": "票数",
+           "avg_score": "平均分", "confirmed": "确认", "closed": "办结", "on_time": "按期", "overdue": "逾期",
+           "completion": "办结率", "on_time_rate": "按期办结率", "avg_days": "平均办结天数", "p90_days": "90%办结天数",
+           "extensions": "延期", "satisfaction": "满意度", "submitted": "提交", "kept": "已兑现", "dropped": "未兑现",
+           "open": "未办结", "source": "产生方式", "rules": "积分规则", "as_of": "统计截至", "chairless": "无"},
+    "en": {"resolution": "Written resolution of the joint conference", "report": "Term report of the rotating chair",
+           "number": "No.", "item": "Item", "category": "Category", "raised_by": "Raised by", "goal": "Goal",
+           "lead": "Lead unit", "coop": "Cooperating", "person": "Responsible", "deadline": "Deadline",
+           "held_on": "Held on", "chair": "Chair", "present": "Present", "not_accepted": "Items not on the list",
+           "decision": "Decision", "reason": "Reason", "amendments": "Amendments", "published": "Published",
+           "digest": "Checksum", "term": "Term", "statement": "Inaugural statement", "commitments": "Commitments",
+           "status": "Status", "totals": "Items overall", "units": "Per unit", "ranking": "Ranking by points",
+           "points": "Points", "rank": "Rank", "evaluation": "Evaluation", "ballots": "Ballots",
+           "avg_score": "Average score", "confirmed": "Confirmed", "closed": "Closed", "on_time": "On time",
+           "overdue": "Overdue", "completion": "Completion", "on_time_rate": "On-time rate",
+           "avg_days": "Avg days to close", "p90_days": "P90 days to close", "extensions": "Extensions",
+           "satisfaction": "Satisfaction", "submitted": "Submitted", "kept": "kept", "dropped": "not kept",
+           "open": "open", "source": "Chosen by", "rules": "Point rules", "as_of": "As of", "chairless": "none"},
+}
+
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("cobuild.reports", "templates"), autoescape=select_autoescape(["html"]),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["pct"] = lambda v: "-" if v is None else f"{v:.1%}"
+    env.filters["dash"] = lambda v: "-" if v in (None, "") else v
+    return env
+
+
+def resolution_html(session: Session, council: Council, code: str, lang: str = "zh") -> str:
+    conference = session.exec(select(Conference).where(Conference.council_id == council.id, Conference.code == code)).first()
+    resolution = session.exec(select(Resolution).where(Resolution.conference_id == conference.id)).first() if conference else None
+    if resolution is None:
+        raise NotFound("not_found", subject="resolution", key=code)
+    amendments = session.exec(select(Amendment).where(Amendment.resolution_id == resolution.id).order_by(Amendment.seq)).all()
+    return environment().get_template("resolution.html").render(
+        L=LABELS["en" if lang == "en" else "zh"], lang=lang, r=resolution.content, resolution=resolution,
+        amendments=amendments)
+
+
+def term_report_html(session: Session, council: Council, term: Term, today: date, lang: str = "zh") -> str:
+    from cobuild.reports.tracking import term_report_data
+
+    report = term.report or term_report_data(session, council, term, today)
+    # a published report is a snapshot: every number in it is as of its date, never recomputed
+    as_of = date.fromisoformat(report["as_of"])
+    quarters = report.get("quarters") or item_stats(session, council, as_of, "quarter", term_id=term.id)
+    board = report.get("ranking") or ranking(session, council, as_of, term_id=term.id)
+    return environment().get_template("term_report.html").render(
+        L=LABELS["en" if lang == "en" else "zh"], lang=lang, report=report, draft=term.report is None,
+        quarters=quarters, board=board,
+        quarter_chart=charts.completion_by_quarter(quarters, lang), unit_chart=charts.units_bars(report["units"], lang))
+
+
+def to_pdf(html: str, path) -> None:
+    from weasyprint import HTML
+
+    HTML(string=html).write_pdf(str(path))
+
+
+def to_pdfs(jobs: list[tuple[str, str]]) -> None:
+    """Several PDFs at once: layout takes ~3 s a document here, so two processes halve it."""
+    if len(jobs) < 2:
+        for html, path in jobs:
+            to_pdf(html, path)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        list(pool.map(to_pdf, [h for h, _ in jobs], [str(p) for _, p in jobs]))

@@ -1,0 +1,143 @@
+"""Read models: rows turned into plain dicts for the CLI (and later the web app and API)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from cobuild.models import (
+    AgendaEntry,
+    AuditEvent,
+    Ballot,
+    Candidate,
+    Claim,
+    Commitment,
+    Conference,
+    Council,
+    Election,
+    EvaluationBallot,
+    Item,
+    Member,
+    ProgressReport,
+    Term,
+    Unit,
+    days_overdue,
+    is_overdue,
+)
+from cobuild.models.base import jsonable, today_for
+from cobuild.models.messages import state_name
+
+
+def unit_names(session: Session, council_id: int) -> dict[int, str]:
+    return {u.id: u.name for u in session.exec(select(Unit).where(Unit.council_id == council_id)).all()}
+
+
+def item_row(item: Item, units: dict[int, str], today: date) -> dict:
+    return {
+        "id": item.id, "number": item.number, "title": item.title, "category": item.category,
+        "status": item.status, "status_zh": state_name(item.status),
+        "raised_by": units.get(item.raised_by_unit_id), "asks": item.asks,
+        "asks_unit": units.get(item.asks_unit_id) if item.asks_unit_id else None,
+        "lead_unit": units.get(item.lead_unit_id) if item.lead_unit_id else None,
+        "responsible_person": item.responsible_person, "goal": item.goal,
+        "deadline": item.deadline, "extensions": item.extensions, "percent": item.latest_percent,
+        "overdue": is_overdue(item.status, item.deadline, today),
+        "days_overdue": days_overdue(item.status, item.deadline, today),
+        "closed_on": item.closed_on, "closed_on_time": item.closed_on_time, "satisfaction": item.satisfaction,
+    }
+
+
+HISTORY = 50  # progress reports and timeline events an item page shows unless all are asked for
+
+
+def item_detail(session: Session, council: Council, item: Item, now, history: int | None = HISTORY) -> dict:
+    """An item with its claims and, newest last, its latest `history` progress reports and
+    timeline events (None: all), with the totals: a long-running item's page stays the same size."""
+    units = unit_names(session, council.id)
+    today = today_for(council, now)
+    row = item_row(item, units, today)
+    row["description"] = item.description
+    row["decision_reason"] = item.decision_reason
+    row["claims"] = [{"id": c.id, "unit": units.get(c.unit_id), "role": c.role, "status": c.status}
+                     for c in session.exec(select(Claim).where(Claim.item_id == item.id).order_by(Claim.id)).all()]
+    progress = _latest(session, ProgressReport, [ProgressReport.item_id == item.id], history)
+    row["progress"] = [{"at": p.at, "unit": units.get(p.unit_id), "percent": p.percent, "note": p.note,
+                        "evidence": p.evidence} for p in progress]
+    row["progress_total"] = _total(session, ProgressReport, [ProgressReport.item_id == item.id], progress, history)
+    people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == council.id)).all()}
+    on_item = [AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id]
+    events = _latest(session, AuditEvent, on_item, history)
+    row["timeline"] = [audit_row(e, people) for e in events]
+    row["timeline_total"] = _total(session, AuditEvent, on_item, events, history)
+    return jsonable(row)
+
+
+def _latest(session: Session, model, where: list, limit: int | None) -> list:
+    query = select(model).where(*where).order_by(model.id.desc())
+    return list(reversed(session.exec(query.limit(limit) if limit is not None else query).all()))
+
+
+def _total(session: Session, model, where: list, shown: list, limit: int | None) -> int:
+    if limit is None or len(shown) < limit:
+        return len(shown)
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def audit_row(event: AuditEvent, people: dict[int, str]) -> dict:
+    return jsonable({"id": event.id, "at": event.at, "actor": people.get(event.actor_id, event.actor_id) if event.actor_id else "系统 system",
+                     "action": event.action, "subject": f"{event.subject_type}#{event.subject_id}",
+                     "before": event.before, "after": event.after})
+
+
+def conference_detail(session: Session, council: Council, conference: Conference) -> dict:
+    units = unit_names(session, council.id)
+    agenda = session.exec(select(AgendaEntry).where(AgendaEntry.conference_id == conference.id)
+                          .order_by(AgendaEntry.position)).all()
+    items = {i.id: i for i in session.exec(select(Item).where(Item.id.in_([a.item_id for a in agenda]))).all()} if agenda else {}  # type: ignore[attr-defined]
+    submitted = session.exec(select(Item).where(Item.raised_conference_id == conference.id).order_by(Item.id)).all()
+    submitted_by_unit: dict = {}
+    for row in submitted:
+        submitted_by_unit.setdefault(units[row.raised_by_unit_id], 0)
+        submitted_by_unit[units[row.raised_by_unit_id]] += 1
+    return jsonable({
+        "id": conference.id, "code": conference.code, "status": conference.status,
+        "status_zh": state_name(conference.status), "held_on": conference.held_on,
+        "window_opens_at": conference.window_opens_at, "window_closes_at": conference.window_closes_at,
+        "submitted_by_unit": submitted_by_unit,
+        "not_submitted": [name for name in units.values() if name not in submitted_by_unit],
+        "agenda": [{"position": a.position, "kind": a.kind, "item_id": a.item_id,
+                    "title": items[a.item_id].title, "status": items[a.item_id].status,
+                    "number": items[a.item_id].number} for a in agenda],
+    })
+
+
+def term_row(session: Session, term: Term) -> dict:
+    chair = session.get(Member, term.chair_member_id) if term.chair_member_id else None
+    commitments = session.exec(select(Commitment).where(Commitment.term_id == term.id).order_by(Commitment.seq)).all()
+    evaluations = session.exec(select(EvaluationBallot.id).where(EvaluationBallot.term_id == term.id)).all()
+    return jsonable({
+        "id": term.id, "number": term.number, "starts_on": term.starts_on, "ends_on": term.ends_on,
+        "status": term.status, "status_zh": state_name(term.status), "chair": chair.name if chair else None,
+        "chair_source": term.chair_source, "inaugural_statement": term.inaugural_statement,
+        "commitments": [{"seq": c.seq, "title": c.title, "status": c.status, "due_on": c.due_on} for c in commitments],
+        "evaluations": len(evaluations), "report": term.report,
+    })
+
+
+def election_row(session: Session, election: Election) -> dict:
+    names = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == election.council_id)).all()}
+    candidates = session.exec(select(Candidate.member_id).where(Candidate.election_id == election.id)).all()
+    voters = session.exec(select(Ballot.voter_id).where(Ballot.election_id == election.id)).all()
+    closed = election.status != "open"
+    return jsonable({
+        "id": election.id, "term_id": election.term_id, "round": election.round, "status": election.status,
+        "opens_at": election.opens_at, "closes_at": election.closes_at,
+        "candidates": [{"id": c, "name": names.get(c)} for c in candidates],
+        "ballots": len(voters),
+        # counts only after the election closes; who voted for whom is never shown
+        "tally": {names.get(int(k), k): v for k, v in (election.tally or {}).items()} if closed else None,
+        "winner": names.get(election.winner_member_id) if election.winner_member_id else None,
+        "decided_by": election.decided_by,
+    })
