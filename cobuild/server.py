@@ -20,9 +20,12 @@ def serve_forever(db_url: str, host: str, port: int, scheduler: bool = True, dem
     from cobuild.web.security import secret_key
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if demo:
-        import os
+    import os
 
+    # the embedded scheduler's sweeps stay in this process and leave its collector alone unless
+    # the operator asks for the speed paths (COBUILD_SWEEP_TUNING=auto): see cobuild/sweep/executor.py
+    os.environ.setdefault("COBUILD_SWEEP_TUNING", "serial")
+    if demo:
         # the demo's people have example.org addresses: its messages go to a file, as in `cobuild demo`
         os.environ.setdefault("COBUILD_DELIVERY", "file")
         os.environ.setdefault("COBUILD_OUTBOX_DIR", "cobuild-demo-outbox")

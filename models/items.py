@@ -6,8 +6,8 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import field_validator, model_validator
-from sqlalchemy import Column, Index, Integer, String, UniqueConstraint, text
-from sqlmodel import Field, SQLModel
+from sqlalchemy import Column, Index, Integer, String, UniqueConstraint, and_, or_, text
+from sqlmodel import Field, SQLModel, col
 
 from cobuild.models.base import JSONType, UTCDateTime, plain_text
 from cobuild.models.lifecycle import WORKING_STATES, ItemStatus
@@ -193,6 +193,19 @@ class CloseOut(SQLModel, table=True):
 def is_overdue(status: str, deadline: date | None, today: date) -> bool:
     """Derived, never stored: the deadline has passed and the item is not closed."""
     return deadline is not None and status in WORKING_STATES and today > deadline
+
+
+def overdue_clause(today: date):
+    """`is_overdue` in SQL, for the queries that count or list overdue items (read through the
+    (status, deadline) index)."""
+    return and_(col(Item.status).in_(sorted(WORKING_STATES)), col(Item.deadline).is_not(None), col(Item.deadline) < today)
+
+
+def of_conferences(conference_ids):
+    """The items of a conference (or of a subquery of conference ids): raised there, submitted
+    to it (deferred items move on to the next one), or confirmed by its resolution."""
+    return or_(col(Item.conference_id).in_(conference_ids), col(Item.raised_conference_id).in_(conference_ids),
+               col(Item.resolution_conference_id).in_(conference_ids))
 
 
 def days_overdue(status: str, deadline: date | None, today: date) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlmodel import Session, func, select
@@ -32,6 +33,7 @@ from cobuild.models import (
     Conflict,
     Council,
     DeadlineExtension,
+    DomainError,
     IllegalTransition,
     InvalidInput,
     Item,
@@ -94,12 +96,16 @@ def submit_item(session: Session, conference: Conference, unit: Unit, *, by: Mem
     return item
 
 
+def may_withdraw(session: Session, item: Item, by: Member | None) -> None:
+    require_liaison(session, by, get(session, Unit, item.raised_by_unit_id, "unit"), "withdraw")
+    require_state("item", item.status, {ItemStatus.submitted, ItemStatus.deferred}, "withdraw")
+
+
 @use_case
 def withdraw_item(session: Session, item: Item, *, by: Member | None, now: datetime) -> Item:
     """The raising unit takes back an item before the conference decides it."""
     council = get(session, Council, item.council_id, "council")
-    require_liaison(session, by, get(session, Unit, item.raised_by_unit_id, "unit"), "withdraw")
-    require_state("item", item.status, {ItemStatus.submitted, ItemStatus.deferred}, "withdraw")
+    may_withdraw(session, item, by)
     before = snapshot(item, "status")
     item.status = ItemStatus.cancelled
     item.decision_reason = "提出单位撤回 withdrawn by the raising unit"
@@ -204,16 +210,7 @@ def assign(session: Session, item: Item, *, by: Member | None, now: datetime, go
     return item
 
 
-@use_case
-def claim(session: Session, item: Item, unit: Unit, role: str, *, by: Member | None, now: datetime) -> Claim:
-    """A unit offers to lead or to cooperate; the chair confirms."""
-    council = get(session, Council, item.council_id, "council")
-    if unit.council_id != council.id:
-        raise InvalidInput("wrong_council", subject="unit")
-    try:
-        role = ClaimRole(role)
-    except ValueError:
-        raise invalid("role must be lead or cooperating") from None
+def may_claim(session: Session, council: Council, item: Item, unit: Unit, role: ClaimRole, by: Member | None) -> Member:
     member = require_liaison(session, by, unit, f"claim_{role.value}")
     if role == ClaimRole.lead:
         if item.lead_unit_id is not None:
@@ -227,6 +224,20 @@ def claim(session: Session, item: Item, unit: Unit, role: str, *, by: Member | N
     if session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == unit.id, Claim.role == role,
                                         Claim.status != ClaimStatus.declined)).first():
         raise Conflict("already_claimed", unit=unit.name)
+    return member
+
+
+@use_case
+def claim(session: Session, item: Item, unit: Unit, role: str, *, by: Member | None, now: datetime) -> Claim:
+    """A unit offers to lead or to cooperate; the chair confirms."""
+    council = get(session, Council, item.council_id, "council")
+    if unit.council_id != council.id:
+        raise InvalidInput("wrong_council", subject="unit")
+    try:
+        role = ClaimRole(role)
+    except ValueError:
+        raise invalid("role must be lead or cooperating") from None
+    member = may_claim(session, council, item, unit, role, by)
     row = Claim(item_id=item.id, unit_id=unit.id, role=role, claimed_by=member.id, claimed_at=now)
     session.add(row)
     session.flush()
@@ -279,16 +290,25 @@ def _acting_unit(session: Session, item: Item, by: Member | None, action: str) -
     return unit, False
 
 
+def may_post_progress(session: Session, item: Item, by: Member | None) -> tuple[Unit, bool]:
+    """The lead reports progress; a confirmed cooperating unit posts notes. Gives (unit, is lead)."""
+    unit, is_lead = _acting_unit(session, item, by, "progress")
+    if is_lead:
+        require_state("item", item.status, {ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened}, "progress")
+    else:
+        require_state("item", item.status, WORKING_STATES, "note")
+    return unit, is_lead
+
+
 @use_case
 def post_progress(session: Session, item: Item, *, by: Member | None, now: datetime, note: str = "",
                   percent: int | None = None, evidence: list[str] | None = None) -> ProgressReport:
     """The lead posts progress (percent, note, evidence); cooperating units may post notes."""
     council = get(session, Council, item.council_id, "council")
-    unit, is_lead = _acting_unit(session, item, by, "progress")
+    unit, is_lead = may_post_progress(session, item, by)
     evidence = [e.strip() for e in (evidence or []) if e and e.strip()]
     before = snapshot(item, *TRACKED)
     if is_lead:
-        require_state("item", item.status, {ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened}, "progress")
         if percent is None or not (0 <= percent <= 100):
             raise invalid("the lead unit reports progress as a percentage from 0 to 100")
         if item.status != ItemStatus.in_progress:
@@ -298,7 +318,6 @@ def post_progress(session: Session, item: Item, *, by: Member | None, now: datet
         touch(session, item, now)
         session.add(item)
     else:
-        require_state("item", item.status, WORKING_STATES, "note")
         if percent is not None:
             raise invalid("only the lead unit reports a percentage; cooperating units post notes")
         if not note.strip():
@@ -324,14 +343,18 @@ def _not_too_far(deadline: date, conference: Conference) -> None:
                            years=MAX_DEADLINE_YEARS)
 
 
-@use_case
-def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Member | None, now: datetime,
-                    reason: str) -> DeadlineExtension:
-    council = get(session, Council, item.council_id, "council")
+def may_extend(session: Session, council: Council, item: Item, by: Member | None) -> None:
     require_chair(session, council, by, "extend")
     require_state("item", item.status, WORKING_STATES, "extend")
     if item.number is None or item.deadline is None:
         raise invalid("only items of a published resolution have a deadline to extend")
+
+
+@use_case
+def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Member | None, now: datetime,
+                    reason: str) -> DeadlineExtension:
+    council = get(session, Council, item.council_id, "council")
+    may_extend(session, council, item, by)
     reason = required_text(reason, "an extension needs a reason")
     if new_deadline <= item.deadline:
         raise invalid(f"the new deadline must be after the current one ({item.deadline})")
@@ -349,15 +372,19 @@ def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Mem
     return extension
 
 
-@use_case
-def request_close_out(session: Session, item: Item, *, by: Member | None, now: datetime, note: str = "",
-                      evidence: list[str] | None = None) -> CloseOut:
-    council = get(session, Council, item.council_id, "council")
+def may_request_close(session: Session, item: Item, by: Member | None) -> None:
     unit, is_lead = _acting_unit(session, item, by, "request_close")
     if not is_lead:
         raise PermissionDenied("not_lead", unit=get(session, Unit, item.lead_unit_id, "unit").name,
                                action="request_close")
     require_transition("item", item.status, ItemStatus.close_requested, "request_close")
+
+
+@use_case
+def request_close_out(session: Session, item: Item, *, by: Member | None, now: datetime, note: str = "",
+                      evidence: list[str] | None = None) -> CloseOut:
+    council = get(session, Council, item.council_id, "council")
+    may_request_close(session, item, by)
     evidence = [e.strip() for e in (evidence or []) if e and e.strip()]
     if not note.strip() and not evidence:
         raise invalid("a close-out request needs a note or evidence of the result")
@@ -389,13 +416,19 @@ def _require_raiser(session: Session, item: Item, by: Member | None, action: str
     return require_liaison(session, by, raiser, action)
 
 
+def may_verify(session: Session, item: Item, by: Member | None) -> Member:
+    member = _require_raiser(session, item, by, "verify")
+    require_transition("item", item.status, ItemStatus.closed, "verify")
+    _pending_close_out(session, item)  # verifying answers a close-out request
+    return member
+
+
 @use_case
 def verify_close_out(session: Session, item: Item, *, by: Member | None, now: datetime, satisfaction: int,
                      comment: str = "") -> Item:
     """The raising party accepts the result: the item is closed (销号) with a rating 1-5."""
     council = get(session, Council, item.council_id, "council")
-    member = _require_raiser(session, item, by, "verify")
-    require_transition("item", item.status, ItemStatus.closed, "verify")
+    member = may_verify(session, item, by)
     if satisfaction not in (1, 2, 3, 4, 5):
         raise invalid("satisfaction is rated 1 (poor) to 5 (very satisfied)")
     request = _pending_close_out(session, item)
@@ -418,11 +451,17 @@ def verify_close_out(session: Session, item: Item, *, by: Member | None, now: da
     return item
 
 
+def may_send_back(session: Session, item: Item, by: Member | None) -> Member:
+    member = _require_raiser(session, item, by, "send_back")
+    require_transition("item", item.status, ItemStatus.in_progress, "send_back")
+    _pending_close_out(session, item)  # sending back answers a close-out request
+    return member
+
+
 @use_case
 def send_back(session: Session, item: Item, *, by: Member | None, now: datetime, reason: str) -> Item:
     council = get(session, Council, item.council_id, "council")
-    member = _require_raiser(session, item, by, "send_back")
-    require_transition("item", item.status, ItemStatus.in_progress, "send_back")
+    member = may_send_back(session, item, by)
     reason = required_text(reason, "say why the close-out is sent back")
     request = _pending_close_out(session, item)
     request.outcome = CloseOutOutcome.sent_back
@@ -438,16 +477,20 @@ def send_back(session: Session, item: Item, *, by: Member | None, now: datetime,
     return item
 
 
+def may_reopen(session: Session, council: Council, item: Item, by: Member | None, now: datetime) -> Member:
+    member = _require_raiser(session, item, by, "reopen")
+    require_transition("item", item.status, ItemStatus.reopened, "reopen")
+    if item.closed_on is None or not within_reopen_window(item.closed_on, today_for(council, now), council.reopen_window_days):
+        raise IllegalTransition("reopen_window", closed=item.closed_on, days=council.reopen_window_days)
+    return member
+
+
 @use_case
 def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, reason: str) -> Item:
     """The problem came back: the raising party reopens a closed item within the window."""
     council = get(session, Council, item.council_id, "council")
-    member = _require_raiser(session, item, by, "reopen")
-    require_transition("item", item.status, ItemStatus.reopened, "reopen")
+    member = may_reopen(session, council, item, by, now)
     reason = required_text(reason, "say why the item is reopened")
-    today = today_for(council, now)
-    if item.closed_on is None or not within_reopen_window(item.closed_on, today, council.reopen_window_days):
-        raise IllegalTransition("reopen_window", closed=item.closed_on, days=council.reopen_window_days)
     before = snapshot(item, *TRACKED, "closed_on")
     item.status = ItemStatus.reopened
     item.closed_at = item.closed_on = item.closed_on_time = item.days_to_close = None
@@ -460,16 +503,21 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
     return item
 
 
-@use_case
-def decline_assignment(session: Session, item: Item, *, by: Member | None, now: datetime, reason: str) -> Item:
-    """The lead unit gives an item back before work starts; the chair finds another lead.
-    It costs the unit points (the `declined` rule)."""
-    council = get(session, Council, item.council_id, "council")
+def may_decline(session: Session, item: Item, by: Member | None) -> tuple[Unit, Member]:
     if item.lead_unit_id is None:
         raise invalid("the item has no lead unit to decline")
     lead = get(session, Unit, item.lead_unit_id, "unit")
     member = require_liaison(session, by, lead, "decline_assignment")
     require_transition("item", item.status, ItemStatus.accepted, "decline_assignment")
+    return lead, member
+
+
+@use_case
+def decline_assignment(session: Session, item: Item, *, by: Member | None, now: datetime, reason: str) -> Item:
+    """The lead unit gives an item back before work starts; the chair finds another lead.
+    It costs the unit points (the `declined` rule)."""
+    council = get(session, Council, item.council_id, "council")
+    lead, member = may_decline(session, item, by)
     reason = required_text(reason, "say why the unit cannot lead the item")
     before = snapshot(item, *TRACKED)
     claim_row = session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == lead.id,
@@ -484,3 +532,35 @@ def decline_assignment(session: Session, item: Item, *, by: Member | None, now: 
     record(session, council_id=council.id, by=member, action="item.decline", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})
     return item
+
+
+def item_actions(session: Session, item: Item, by: Member | None, now: datetime) -> set[str]:
+    """What `by` may do to `item` now, asked of the use cases' own checks (nothing is written):
+    pages show a control when its action is here, so a page can neither offer what the use case
+    refuses nor hide what it allows."""
+    council = get(session, Council, item.council_id, "council")
+    unit = session.get(Unit, by.unit_id) if by is not None and by.unit_id else None
+    checks: dict[str, Callable[[], object]] = {
+        "withdraw": lambda: may_withdraw(session, item, by),
+        "progress": lambda: may_post_progress(session, item, by),
+        "request_close": lambda: may_request_close(session, item, by),
+        "decline": lambda: may_decline(session, item, by),
+        "verify": lambda: may_verify(session, item, by),
+        "send_back": lambda: may_send_back(session, item, by),
+        "reopen": lambda: may_reopen(session, council, item, by, now),
+        "extend": lambda: may_extend(session, council, item, by),
+    }
+    if unit is not None:
+        checks["claim_lead"] = lambda: may_claim(session, council, item, unit, ClaimRole.lead, by)
+        checks["claim_cooperating"] = lambda: may_claim(session, council, item, unit, ClaimRole.cooperating, by)
+    allowed = set()
+    for name, check in checks.items():
+        try:
+            answer = check()
+        except DomainError:
+            continue
+        allowed.add(name)
+        if name == "progress" and not answer[1]:  # type: ignore[index]
+            allowed.discard(name)
+            allowed.add("note")  # a cooperating unit: notes, no percentage
+    return allowed

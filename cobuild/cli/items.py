@@ -196,6 +196,7 @@ def item_list(council: C, status: Annotated[Optional[str], typer.Option()] = Non
 
     from cobuild.models import Item
     from cobuild.models.base import jsonable, today_for
+    from cobuild.models.items import of_conferences, overdue_clause
     from cobuild.reports.views import item_row, unit_names
 
     def body(session):
@@ -208,10 +209,12 @@ def item_list(council: C, status: Annotated[Optional[str], typer.Option()] = Non
             query = query.where(or_(Item.raised_by_unit_id == u.id, Item.lead_unit_id == u.id))
         if conference:
             conf = s.conference(session, c, conference)
-            query = query.where(or_(Item.conference_id == conf.id, Item.resolution_conference_id == conf.id))
+            query = query.where(of_conferences([conf.id]))
         names, today = unit_names(session, c.id), today_for(c, s.parse_now(now))
+        if overdue:
+            query = query.where(overdue_clause(today))
         rows = [item_row(i, names, today) for i in session.exec(query.order_by(Item.number, Item.id)).all()]
-        return jsonable([r for r in rows if r["overdue"]] if overdue else rows)
+        return jsonable(rows)
 
     rows = s.run(db, body)
     s.emit(rows, json_out, lambda: table(f"共建事项 items ({len(rows)})", ["no.", "title", "status", "raised by", "lead", "deadline", "%", "overdue"],

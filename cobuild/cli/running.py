@@ -6,7 +6,7 @@ from typing import Annotated, Optional
 import typer
 
 from cobuild.cli import support as s
-from cobuild.cli.support import DbOpt, JsonOpt, NowOpt, done, select, table
+from cobuild.cli.support import DbOpt, JsonOpt, NowOpt, done, table
 
 reminders_app = typer.Typer(help="提醒 reminders: one sweep by hand", no_args_is_help=True)
 
@@ -86,28 +86,11 @@ def notifications_list(
     limit: Annotated[int, typer.Option()] = 50, db: DbOpt = None, json_out: JsonOpt = False,
 ) -> None:
     """What was sent to whom, what failed and why (newest first)."""
-    from cobuild.models import Delivery, Member, Notification
-    from cobuild.models.base import jsonable
+    from cobuild.reports.outbox import notification_rows
 
     def body(session):
-        query = select(Notification, Member.name).join(Member, Member.id == Notification.member_id)
-        if council:
-            query = query.where(Notification.council_id == s.council(session, council).id)
-        if kind:
-            query = query.where(Notification.kind == kind)
-        if status in ("retry", "dead", "sending"):
-            query = query.where(Notification.id.in_(select(Delivery.notification_id).where(Delivery.status == status)))
-        elif status:
-            query = query.where(Notification.status == status)
-        rows = session.exec(query.order_by(Notification.id.desc()).limit(limit)).all()
-        deliveries: dict = {}
-        for d in session.exec(select(Delivery).where(Delivery.notification_id.in_([n.id for n, _ in rows]))).all():
-            deliveries.setdefault(d.notification_id, []).append(
-                {"id": d.id, "channel": d.channel, "address": d.address, "status": d.status, "attempts": d.attempts,
-                 "error": d.last_error, "next_attempt_at": d.next_attempt_at, "sent_at": d.sent_at})
-        return jsonable([{"id": n.id, "to": name, "kind": n.kind, "step": n.step, "status": n.status,
-                          "subject": n.subject, "created_at": n.created_at, "not_before": n.not_before,
-                          "sent_at": n.sent_at, "deliveries": deliveries.get(n.id, [])} for n, name in rows])
+        return notification_rows(session, council_id=s.council(session, council).id if council else None,
+                                 status=status, kind=kind, limit=limit, addresses=True)
 
     rows = s.run(db, body)
     s.emit(rows, json_out, lambda: table(f"消息 notifications ({len(rows)})", ["id", "to", "kind", "status", "subject", "channels / errors"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -48,6 +49,9 @@ class Settings(BaseSettings):
     # or networks, comma separated; "*" for any): set it to your proxy's address behind nginx, or
     # every user has the proxy's address and the sign-in limiter counts them all as one
     forwarded_allow_ips: str = "127.0.0.1"
+    # the sweep's speed paths (cobuild/sweep/executor.py, speed_paths): auto, or serial (one
+    # process, no collector tuning; what `cobuild serve` uses unless this is set)
+    sweep_tuning: Literal["auto", "serial"] = "auto"
 
 
 def get_settings() -> Settings:

@@ -17,7 +17,6 @@ from sqlalchemy import Integer, and_, case, cast, func, literal, or_, text
 from sqlmodel import Session, select
 
 from cobuild.models import (
-    WORKING_STATES,
     Claim,
     ClaimRole,
     ClaimStatus,
@@ -32,6 +31,7 @@ from cobuild.models import (
     Term,
     Unit,
 )
+from cobuild.models.items import overdue_clause
 from cobuild.models.terms import summarise_evaluation
 
 GROUPS = ("council", "term", "quarter", "unit")
@@ -135,7 +135,6 @@ def _raised_columns() -> list:
 def _work_columns(session: Session, today: date | None = None) -> list:
     """The work side's aggregates over numbered items, by whatever key; with `today`, also the
     overdue ones (which move with the day)."""
-    working = Item.status.in_(list(WORKING_STATES))  # type: ignore[attr-defined]
     confirmed = Item.status != ItemStatus.cancelled
     columns = [_count(confirmed).label("confirmed"),
             _count(Item.status == ItemStatus.cancelled).label("cancelled"),
@@ -150,7 +149,7 @@ def _work_columns(session: Session, today: date | None = None) -> list:
             func.coalesce(func.sum(Item.send_backs), 0).label("send_backs"),
             func.coalesce(func.sum(Item.reopens), 0).label("reopens")]
     if today is not None:
-        overdue = and_(working, Item.deadline < today)  # type: ignore[operator]
+        overdue = overdue_clause(today)
         columns += [_count(overdue).label("overdue"),
                     func.coalesce(func.sum(case((overdue, _days_since(session, Item.deadline, today)), else_=0)), 0)
                     .label("days_overdue")]
@@ -251,7 +250,7 @@ def _overdue(session: Session, in_council: list, today: date, period: _Period) -
     query = period.work_side(
         select(Item.lead_unit_id, func.count(), func.coalesce(func.sum(_days_since(session, Item.deadline, today)), 0))
         .select_from(Item)
-        .where(*in_council, Item.status.in_(sorted(WORKING_STATES)), Item.deadline < today))  # type: ignore[attr-defined,operator]
+        .where(*in_council, overdue_clause(today)))
     return {unit: (int(n), int(days)) for unit, n, days in session.exec(query.group_by(Item.lead_unit_id)).all()}
 
 

@@ -11,11 +11,9 @@ Three parts, each idempotent and each proportional to what is due, not to what e
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
 from collections import defaultdict, deque, namedtuple
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache, partial
@@ -60,7 +58,7 @@ from cobuild.models.reminders import deadline_steps, due_steps, verify_steps
 from cobuild.notifications.outbox import Outbox
 from cobuild.notifications.rendering import render_jobs
 from cobuild.platform.db import Checkpoints, among_param, among_values, checkpoints_deferred, engine_for, sqlite_file, update_many
-from cobuild.sweep.executor import GC_THRESHOLD, Answer, RenderWorker, borrow, can_help, keep
+from cobuild.sweep.executor import Answer, RenderWorker, borrow, can_help, fewer_collections, keep, speed_paths
 
 log = logging.getLogger(__name__)
 
@@ -170,43 +168,15 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
     SQLite file, which the worker opens by its path). On PostgreSQL, more sweepers use more
     cores: each takes the batches no other one holds (row locks)."""
     counts = {"items": 0, "escalations": 0, "overdue_marked": 0}
-    render_worker = can_help() if render_worker is None else render_worker
+    tuned = speed_paths()
+    render_worker = (tuned and can_help()) if render_worker is None else render_worker
     outbox.pending = []  # batched: each batch's messages are checked, rendered and inserted together
     try:
-        with fewer_collections():
+        with fewer_collections() if tuned else nullcontext():
             return _sweep_batches(session, now, outbox, batch, counts, directory or Directory(session, set()),
                                   render_worker)
     finally:
         outbox.pending = None
-
-
-SWEEP_GC_THRESHOLD = GC_THRESHOLD
-_gc_lock = threading.Lock()
-_gc_sweeps = 0
-_gc_saved: tuple[int, int, int] | None = None
-
-
-@contextmanager
-def fewer_collections():
-    """Run the collector less often while a sweep runs. A big tick allocates a few dicts and
-    tuples per message, nearly all freed at once by their reference counts; at Python's default
-    the collector still started every 700 allocations, and each older-generation pass walked all
-    the objects of the process (the directory, SQLAlchemy's caches): ~7 % of the sweep, measured
-    with the collector off. Counted, so overlapping sweeps (threads of one scheduler) restore the
-    process's own thresholds only when the last one ends."""
-    global _gc_sweeps, _gc_saved
-    with _gc_lock:
-        if _gc_sweeps == 0:
-            _gc_saved = gc.get_threshold()
-            gc.set_threshold(max(_gc_saved[0], SWEEP_GC_THRESHOLD), *_gc_saved[1:])
-        _gc_sweeps += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_sweeps -= 1
-            if _gc_sweeps == 0 and _gc_saved is not None:
-                gc.set_threshold(*_gc_saved)
 
 
 # what the sweep reads of an item: plain rows, not ORM objects (a third of the batch's time was

@@ -24,7 +24,28 @@ from cobuild.web import queries
 from cobuild.web.deps import council_ctx, db, language, now
 from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
 
-router = APIRouter(prefix="/api/v1")
+
+class FieldError(BaseModel):
+    field: str = Field(description="where: a body field's path, or a query or path parameter")
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every refusal, whatever its status: a code to act on and one line for a person, in the
+    caller's language (Accept-Language or ?lang=)."""
+    error: str = Field(description="a stable code: invalid, not_signed_in, not_chair, illegal_transition, concurrent, …")
+    message: str = Field(description="one line in Chinese or English, fit to show as it is")
+    fields: list[FieldError] | None = Field(default=None, description="for invalid input: each field's own message")
+
+
+_REFUSALS = {401: "not signed in, or the token has expired or was revoked", 403: "signed in, but not allowed to",
+             404: "no such row in this council", 409: "the state does not allow it, or another request changed it first",
+             413: "the request body is too large", 422: "invalid input, with each field's message",
+             429: "too many failed sign-ins from here: wait and try again",
+             503: "the database is busy or was cut off: nothing changed, try again"}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody, "description": text} for status, text in _REFUSALS.items()}
+
+router = APIRouter(prefix="/api/v1", responses=ERRORS)
 bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/tokens")
 DB = Annotated[Session, Depends(db)]
 
@@ -58,8 +79,43 @@ class TokenRequest(BaseModel):
     name: str = Field(default="api", max_length=100, description="what the token is for")
 
 
+class Token(BaseModel):
+    token: str = Field(description="shown once: send it as `Authorization: Bearer …`")
+    id: int
+    name: str
+
+
+class Revoked(BaseModel):
+    id: int
+    revoked: bool
+
+
+class Membership(BaseModel):
+    council_id: int
+    council: str
+    member_id: int
+    name: str
+    role: str
+    is_liaison: bool
+    unit_id: int
+
+
+class Me(BaseModel):
+    login: str
+    memberships: list[Membership]
+
+
+class CouncilName(BaseModel):
+    id: int
+    name: str
+
+
+class Uploaded(BaseModel):
+    ref: str = Field(description="put it in a progress report's or a close-out's `evidence`")
+
+
 @router.post("/tokens", status_code=201, tags=["auth"], summary="用账号密码换取 API 令牌 Get an API token")
-def create_token(request: Request, body: TokenRequest, session: DB) -> dict:
+def create_token(request: Request, body: TokenRequest, session: DB) -> Token:
     limiter = request.app.state.limiter
     client = request.client.host if request.client else "?"
     limiter.check(client, body.login)
@@ -70,27 +126,27 @@ def create_token(request: Request, body: TokenRequest, session: DB) -> dict:
         raise
     limiter.succeeded(client, body.login)
     token, row = accounts.issue_token(session, account, body.name, now=now(request))
-    return {"token": token, "id": row.id, "name": row.name}
+    return Token(token=token, id=row.id, name=row.name)
 
 
 @router.delete("/tokens/{token_id}", tags=["auth"], summary="撤销令牌 Revoke a token")
-def delete_token(request: Request, token_id: OID, session: DB, account: ACCOUNT) -> dict:
+def delete_token(request: Request, token_id: OID, session: DB, account: ACCOUNT) -> Revoked:
     row = accounts.revoke_token(session, account, token_id, now=now(request))
-    return {"id": row.id, "revoked": True}
+    return Revoked(id=row.id, revoked=True)
 
 
 @router.get("/me", tags=["auth"], summary="当前账号与所属大党委 Who am I")
-def me(session: DB, account: ACCOUNT) -> dict:
+def me(session: DB, account: ACCOUNT) -> Me:
     members = accounts.memberships(session, account.id)
-    return {"login": account.login,
-            "memberships": [{"council_id": m.council_id, "council": get(session, Council, m.council_id, "council").name,
-                             "member_id": m.id, "name": m.name, "role": m.role, "is_liaison": m.is_liaison,
-                             "unit_id": m.unit_id} for m in members]}
+    return Me(login=account.login,
+              memberships=[Membership(council_id=m.council_id, council=get(session, Council, m.council_id, "council").name,
+                                      member_id=m.id, name=m.name, role=m.role, is_liaison=m.is_liaison,
+                                      unit_id=m.unit_id) for m in members])
 
 
 @router.get("/councils", tags=["read"], summary="我的大党委 My councils")
-def councils(session: DB, account: ACCOUNT) -> list[dict]:
-    return [{"id": m.council_id, "name": get(session, Council, m.council_id, "council").name}
+def councils(session: DB, account: ACCOUNT) -> list[CouncilName]:
+    return [CouncilName(id=m.council_id, name=get(session, Council, m.council_id, "council").name)
             for m in accounts.memberships(session, account.id)]
 
 
@@ -183,7 +239,7 @@ def notification_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
 
 @router.post("/councils/{cid}/uploads", status_code=201, tags=["actions"],
              summary="上传佐证材料 Upload an evidence file (≤ 10 MB; jpg, png, pdf, docx, xlsx, txt)")
-async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()], account: ACCOUNT) -> dict:
+async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()], account: ACCOUNT) -> Uploaded:
     from starlette.concurrency import run_in_threadpool
 
     from cobuild.platform.db import session_for
@@ -195,7 +251,7 @@ async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()]
             ctx_for(request, session, account, cid)
         return uploads.save(cid, file.filename or "file", data)
 
-    return {"ref": await run_in_threadpool(save)}
+    return Uploaded(ref=await run_in_threadpool(save))
 
 
 @router.get("/councils/{cid}/files/{ref}", tags=["read"], summary="佐证材料 An evidence file")
@@ -233,7 +289,4 @@ for _op in OPERATIONS:
     method = "PATCH" if _op.name in ("council.settings", "member.update") else \
         "PUT" if _op.name in ("council.rotation", "council.template", "member.preferences") else "POST"
     router.add_api_route(f"/councils/{{cid}}{_op.path}", _endpoint(_op), methods=[method], tags=["actions"],
-                         summary=_op.summary, status_code=_op.status, name=_op.name,
-                         responses={401: {"description": "not signed in"}, 403: {"description": "not allowed"},
-                                    404: {"description": "not found"}, 409: {"description": "illegal transition"},
-                                    422: {"description": "invalid input, with field-level messages"}})
+                         summary=_op.summary, status_code=_op.status, name=_op.name)

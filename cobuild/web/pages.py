@@ -341,6 +341,7 @@ def item_list(request: Request, cid: int, status: str | None = None, unit: str |
 
 @router.get("/c/{cid}/items/{oid}")
 def item_page(request: Request, cid: int, oid: int):
+    from cobuild.actions.items import item_actions
     from cobuild.models import CloseOut
     from cobuild.reports.views import HISTORY, item_detail
 
@@ -352,8 +353,9 @@ def item_page(request: Request, cid: int, oid: int):
         claims = session.exec(select(Claim).where(Claim.item_id == item.id).order_by(Claim.id)).all()
         close_outs = session.exec(select(CloseOut).where(CloseOut.item_id == item.id).order_by(CloseOut.id)).all()
         others = session.exec(select(Item).where(Item.conference_id == item.conference_id, Item.id != item.id)).all()
+        can = item_actions(session, item, ctx.member, ctx.now)
         return render(request, "item.html", item=item, d=detail, claims=claims, close_outs=close_outs,
-                      others=others, **common(ctx, request))
+                      others=others, can=can, **common(ctx, request))
 
 
 @router.get("/c/{cid}/submit")

@@ -7,21 +7,19 @@ from sqlmodel import select
 
 from cobuild.actions.common import current_term
 from cobuild.models import (
-    OPEN_STATES,
     Conference,
     ConferenceStatus,
-    Delivery,
     Election,
     Item,
     Member,
     MemberRole,
-    Notification,
     Term,
     Unit,
-    is_overdue,
 )
 from cobuild.models.base import jsonable, today_for
+from cobuild.models.items import of_conferences, overdue_clause
 from cobuild.models.messages import state_name
+from cobuild.reports.outbox import notification_rows
 from cobuild.reports.tracking import item_stats, status_counts
 from cobuild.reports.views import item_row, unit_names
 from cobuild.web.operations import Ctx
@@ -54,9 +52,7 @@ def dashboard(ctx: Ctx) -> dict:
     totals = item_stats(s, council, today, "council")
     units = unit_names(s, council.id)
     overdue = [item_row(i, units, today) for i in s.exec(
-        select(Item).where(Item.council_id == council.id, Item.status.in_(list(OPEN_STATES)),  # type: ignore[attr-defined]
-                           Item.deadline < today).order_by(Item.deadline).limit(50)).all()
-        if is_overdue(i.status, i.deadline, today)]
+        select(Item).where(Item.council_id == council.id, overdue_clause(today)).order_by(Item.deadline).limit(50)).all()]
     open_election = s.exec(select(Election).where(Election.council_id == council.id, Election.status == "open")).first()
     return jsonable({
         "council": {"id": council.id, "name": council.name},
@@ -94,13 +90,13 @@ def items(ctx: Ctx, *, status: str | None = None, unit: int | None = None, categ
         query = query.where(Item.category == category)
     if quarter:
         conference_ids = select(Conference.id).where(Conference.council_id == council.id, Conference.code == quarter)
-        query = query.where(or_(Item.conference_id.in_(conference_ids), Item.raised_conference_id.in_(conference_ids)))  # type: ignore[attr-defined]
+        query = query.where(of_conferences(conference_ids))
     if q:
         pattern = f"%{q.strip()}%"
         query = query.where(or_(Item.title.like(pattern), Item.description.like(pattern),  # type: ignore[attr-defined]
                                 Item.number.like(pattern)))  # type: ignore[union-attr]
     if overdue:
-        query = query.where(Item.status.in_(list(OPEN_STATES)), Item.deadline < today)  # type: ignore[attr-defined]
+        query = query.where(overdue_clause(today))
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
     rows = s.exec(query.order_by(Item.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()  # type: ignore[union-attr]
     units = unit_names(s, council.id)
@@ -149,20 +145,5 @@ def notifications(ctx: Ctx, *, status: str | None = None, limit: int = 200) -> l
     """What was sent to whom and what failed: all of it for the secretary and the chair, one's
     own messages for everyone else."""
     r = roles(ctx)
-    names = {m.id: m.name for m in ctx.session.exec(select(Member).where(Member.council_id == ctx.council.id)).all()}
-    query = select(Notification).where(Notification.council_id == ctx.council.id)
-    if not (r["secretary"] or r["chair"]):
-        query = query.where(Notification.member_id == (ctx.member.id if ctx.member else -1))
-    if status:
-        query = query.where(Notification.status == status)
-    rows = ctx.session.exec(query.order_by(Notification.id.desc()).limit(min(max(limit, 1), 1000))).all()
-    deliveries: dict[int, list[Delivery]] = {}
-    if rows:
-        for d in ctx.session.exec(select(Delivery).where(Delivery.notification_id.in_([n.id for n in rows]))).all():  # type: ignore[attr-defined]
-            deliveries.setdefault(d.notification_id, []).append(d)
-    return jsonable([{
-        "id": n.id, "to": names.get(n.member_id), "kind": n.kind, "step": n.step, "subject": n.subject,
-        "status": n.status, "created_at": n.created_at, "sent_at": n.sent_at,
-        "deliveries": [{"channel": d.channel, "status": d.status, "attempts": d.attempts, "error": d.last_error,
-                        "sent_at": d.sent_at} for d in deliveries.get(n.id, [])],
-    } for n in rows])
+    mine = None if (r["secretary"] or r["chair"]) else (ctx.member.id if ctx.member else -1)
+    return notification_rows(ctx.session, council_id=ctx.council.id, member_id=mine, status=status, limit=limit)

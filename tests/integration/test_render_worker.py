@@ -259,3 +259,34 @@ def test_every_item_whose_schedule_is_to_be_computed_is_swept_however_many_batch
         session.expire_all()
         assert counts["items"] == 26
         assert all(i.next_reminder_at is not None for i in session.exec(numbered).all())
+
+
+def test_a_serial_process_sweeps_a_big_tick_alone_and_leaves_its_collector_alone(tmp_path, monkeypatch):
+    """COBUILD_SWEEP_TUNING=serial (what `cobuild serve` sets for its embedded scheduler): no
+    worker and no collector tuning, and the same outbox as a tick shared with a worker."""
+    import gc
+
+    monkeypatch.setenv("COBUILD_SWEEP_TUNING", "serial")
+    thresholds = []
+
+    class NoWorker(ReadyWorker):
+        def __init__(self, planner=False):
+            raise AssertionError("a serial process started a worker")
+
+    (tmp_path / "serial").mkdir()
+    with throwaway_database(tmp_path / "serial") as url, session_for(url) as session:
+        many_items(World(session, items_max_per_unit=20))
+        monkeypatch.setattr(reminders, "RenderWorker", NoWorker)
+        real = reminders._sweep_batch
+
+        def watched(*args, **kwargs):
+            thresholds.append(gc.get_threshold())
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(reminders, "_sweep_batch", watched)
+        counts = sweep(session, TICK, batch=3)  # render_worker=None: the setting decides
+        serial = counts, outbox(session)
+    assert thresholds and all(t == gc.get_threshold() for t in thresholds)
+    monkeypatch.setattr(reminders, "_sweep_batch", real)
+    monkeypatch.delenv("COBUILD_SWEEP_TUNING")
+    assert serial == swept(tmp_path / "shared", monkeypatch, ReadyWorker)

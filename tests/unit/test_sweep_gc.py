@@ -4,7 +4,7 @@ import gc
 
 import pytest
 
-from cobuild.sweep.run import SWEEP_GC_THRESHOLD, fewer_collections
+from cobuild.sweep.executor import SWEEP_GC_THRESHOLD, fewer_collections
 
 
 @pytest.fixture()
@@ -42,3 +42,13 @@ def test_a_process_that_collects_less_often_already_keeps_its_own(thresholds):
     with fewer_collections():
         assert gc.get_threshold() == (50_000, 10, 10)
     assert gc.get_threshold() == (50_000, 10, 10)
+
+
+def test_the_speed_paths_follow_the_setting(monkeypatch):
+    """`cobuild serve` sets serial for its embedded scheduler; the default elsewhere is auto."""
+    from cobuild.sweep.executor import speed_paths
+
+    monkeypatch.delenv("COBUILD_SWEEP_TUNING", raising=False)
+    assert speed_paths()
+    monkeypatch.setenv("COBUILD_SWEEP_TUNING", "serial")
+    assert not speed_paths()

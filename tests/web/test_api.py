@@ -218,6 +218,23 @@ def test_the_openapi_document_lists_every_action_with_its_body():
     assert submit["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("SubmitBody")
 
 
+def test_the_openapi_document_shows_the_real_error_body(web):
+    """Every endpoint documents {"error", "message", "fields"} for its refusals (not FastAPI's
+    default 422 schema), and an actual refusal has that shape."""
+    from cobuild.web.app import make_app
+
+    spec = make_app("sqlite://", secret_key="k" * 40).openapi()
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    for path, methods in spec["paths"].items():
+        for method, op in methods.items():
+            for status in ("401", "403", "404", "409", "422"):
+                schema = op["responses"][status]["content"]["application/json"]["schema"]
+                assert schema["$ref"].endswith("/ErrorBody"), (method, path, status)
+    body = web.api("power-liaison").post(f"/api/v1/councils/{web.cid}/items", json={"title": ""}).json()
+    assert set(body) == {"error", "message", "fields"} and body["error"] == "invalid"
+    assert set(spec["components"]["schemas"]["ErrorBody"]["properties"]) == set(body)
+
+
 # ---- the pages: what users expect of security ------------------------------------------------
 
 def test_a_script_in_a_title_is_shown_as_text(web):
