@@ -2,9 +2,8 @@
 
 Each simulated day runs one scheduler tick — the same three passes the scheduled flows run
 (chair and conference cycles, the reminder sweep, dispatch) — then the simulated people's
-actions for that day. One task run a week: each task run costs ~10-15 ms of Prefect's own
-work with its server on these 2 cores (a task a day was ~5 s of the demo's ~35), a sub-flow
-about a second, so the year is never a sub-flow per day and never a task per item. A retry of
+actions for that day. One task run a week: each task run costs milliseconds of Prefect's
+own work with its server, a sub-flow about a second (bench/limits.md), so the year is never a sub-flow per day and never a task per item. A retry of
 a week resumes at the day that failed: the days already done are not simulated twice.
 """
 

@@ -33,7 +33,7 @@ WORK_POOL = "cobuild"
 
 HEADER = """\
 # Prefect deployment file for the distributed mode (Prefect server + workers). Generated from
-# flows/schedules.py (python -m flows.schedules > deployment.yaml); a test checks they match.
+# flows/schedules.py (python -m cobuild.flows.schedules > deployment.yaml); a test checks they match.
 #   prefect work-pool create cobuild --type process
 #   export COBUILD_DB_URL=postgresql+psycopg://user@db-host/cobuild COBUILD_HOME=/srv/cobuild
 #   prefect deploy --all --prefect-file deployment.yaml

@@ -3,8 +3,8 @@
 from sqlmodel import SQLModel
 
 # Pydantic builds a class's validator when the class is first used, not when it is defined:
-# defining the ~40 classes below built them all on every start (~30 ms of each CLI command,
-# most of which validates nothing). Set before any model class exists.
+# defining the classes below built them all on every start (a visible part of each CLI
+# command's start-up, most of which validates nothing). Set before any model class exists.
 SQLModel.model_config["defer_build"] = True
 
 from cobuild.models.accounts import Account, AccountCreate, ApiToken, normal_login

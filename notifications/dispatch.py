@@ -60,7 +60,7 @@ def _stale(kind: str, basis: str, item) -> bool:
 def claim(session: Session, now: datetime, limit: int) -> list[int]:
     """Lease up to `limit` due deliveries; returns their ids. Read as three ranges of
     ix_delivery_due (new, to retry, leases run out), each oldest first: one query with an OR and
-    an ORDER BY sorted every due delivery on every batch (34 ms a batch with 20,000 queued)."""
+    an ORDER BY sorted every due delivery on every batch."""
     due = or_(and_(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),  # type: ignore[attr-defined]
                    Delivery.next_attempt_at <= now),
               and_(Delivery.status == DeliveryStatus.sending, Delivery.lease_until < now))

@@ -34,7 +34,7 @@ from cobuild.notifications.rendering import language_of, render_jobs
 from cobuild.platform.db import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
 
 # deliveries go in through the table (a core INSERT: the ORM's bulk path builds its own
-# command per row, measured ~40 % of the sweep's delivery insert)
+# command per row)
 DELIVERIES = Delivery.__table__
 _KEY = Notification.__table__.c.dedupe_key  # type: ignore[attr-defined]
 _CHANNEL = ContactChannel.__table__.c  # type: ignore[attr-defined]
@@ -94,7 +94,7 @@ class Outbox:
         """What working out each item of a council needs at `now`, asked once per item: its
         calendar, policy and local date, and the number of its (calendar, policy) pair among this
         sweep's — councils with the same pair share ladders (`ladders`) keyed by that number
-        (hashing the policy itself for every item was ~2 % of working a batch out)."""
+        (hashing the policy itself for every item cost more than this)."""
         key = (council.id, now)
         found = self._for_items.get(key)
         if found is None:
@@ -105,7 +105,7 @@ class Outbox:
 
     def load_overrides(self, council_ids) -> None:
         """The template overrides of these councils, in one query (the sweep asks per batch: one
-        query per council was ~3 % of a tick that reaches every council)."""
+        query per council was a cost a tick that reaches every council paid)."""
         ids = [i for i in dict.fromkeys(council_ids) if i not in self._overrides]
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]

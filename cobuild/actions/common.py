@@ -119,8 +119,8 @@ def event_values(*, council_id: int | None, by: Member | None, action: str, subj
 def record_many(session: Session, events: list[dict]) -> None:
     """Append events (`event_values`) to their councils' chains in list order, as `record` one by
     one would: the chain heads read in one query, the events written in one INSERT. The sweep
-    records a batch's escalations so: with an ORM object, a flush and two queries an event (and
-    the marks claimed one by one), an escalation-heavy tick of 78,000 marks took 112 s, now ~14-18 s."""
+    records a batch's escalations so: an ORM object, a flush and two queries an event (and the
+    marks claimed one by one) made an escalation-heavy tick several times slower."""
     from sqlalchemy import func, insert, text
 
     if not events:

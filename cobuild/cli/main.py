@@ -26,8 +26,8 @@ for sub, name in ((council.council_app, "council"), (council.unit_app, "unit"), 
 
 def main() -> None:
     """`cobuild GROUP …` builds only that group's commands: Typer reads the signature of every
-    command of the tree before it runs one (~40 ms of a read-only command's start-up for 77
-    commands); anything else (`cobuild --help`, `cobuild demo`, a mistyped group) goes through
+    command of the tree before it runs one (a visible part of a read-only command's start-up);
+    anything else (`cobuild --help`, `cobuild demo`, a mistyped group) goes through
     the whole app, exactly as before."""
     group = next((info for info in app.registered_groups if len(sys.argv) > 1 and info.name == sys.argv[1]), None)
     if group is None:

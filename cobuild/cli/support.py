@@ -19,7 +19,8 @@ if TYPE_CHECKING:  # for annotations only: `cobuild --help` must not pay for the
 
 
 def select(*entities):
-    """sqlmodel.select, imported on first use (the models and SQLAlchemy cost ~0.7 s to import)."""
+    """sqlmodel.select, imported on first use (the models and SQLAlchemy are most of a command's
+    start-up: `cobuild --help` does without them)."""
     from sqlmodel import select as _select
 
     return _select(*entities)

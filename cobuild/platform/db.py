@@ -93,8 +93,8 @@ def insert_many_unless_exist(session: Session, table, rows: list[dict], unique_c
 def _sqlite_insert_many_unless_exist(session: Session, table, rows: list[dict], unique_column: str) -> dict | None:
     """The same statement on SQLite, its parameters handed to the driver as one flat list per
     multi-row INSERT. SQLAlchemy's own path (insertmanyvalues) rebuilt every row's parameters
-    in Python, column by column: ~7 % of a big sweep, as much as SQLite's own work inserting
-    them. None: rows this does not handle (`_Flat`) — the caller then takes SQLAlchemy's path."""
+    in Python, column by column: as much work as SQLite's own inserting them. None: rows this
+    does not handle (`_Flat`) — the caller then takes SQLAlchemy's path."""
     flat_rows = _Flat.of(session, table, rows)
     if flat_rows is None:
         return None
@@ -215,7 +215,7 @@ def among_param(name: str, dialect: str):
     statement built once and run many times: the list is bound by `name` at each execution, as
     `among_values` gives it. On SQLite, one JSON text read by `json_each`: SQLAlchemy expands a
     list into one bound value each on every execution (a sweep's batch asks with 500 several
-    times: ~4 % of a big sweep). Elsewhere an expanding list."""
+    times). Elsewhere an expanding list."""
     return _json_each(bindparam(name)) if dialect == "sqlite" else bindparam(name, expanding=True)
 
 
@@ -231,7 +231,7 @@ def _json_each(param):
 def update_many(session: Session, table, column: str, values: list[tuple]) -> None:
     """Set one column of many rows, by id: `values` are (id, new value) pairs. One executemany
     UPDATE; on SQLite its parameters go to the driver as plain tuples (SQLAlchemy rebuilt each
-    row's parameters in Python: ~4 % of a big sweep), through the column's own bind conversion."""
+    row's parameters in Python), through the column's own bind conversion."""
     if not values:
         return
     dialect = session.get_bind().dialect
@@ -292,17 +292,15 @@ class Checkpoints:
     By default a commit that leaves the write-ahead log over 1,000 pages copies the log back into
     the database file itself. In a big tick that happened every few batches, and a page that every
     batch changes (the indexes' last pages, the items' rows, the outbox's end) was copied back again
-    each time; done in this thread instead, beside the sweep, it still cost ~6 % of the tick's wall
-    time (1M open / 100,000 due: 0.24 s less with the copying after the tick, the median of 11
-    interleaved pairs, 8 of them faster; the sweeping process's system time halved).
-    So while the burst runs, its transactions do not copy the log back
-    (`checkpoints_deferred`, in the sweep's thread and in its worker); the log grows (~2.5 KB a
-    message), and this thread copies it back only if it passes `limit` bytes, and once more when
+    each time; done in this thread instead, beside the sweep, it still cost a share of the tick's
+    wall time (bench/limits.md, "Figures behind the code"). So while the burst runs, its
+    transactions do not copy the log back (`checkpoints_deferred`, in the sweep's thread and in its
+    worker); the log grows with every message, and this thread copies it back only if it passes `limit` bytes, and once more when
     the burst is over (`close`) — without the sweep waiting for that. PASSIVE: it never blocks a
     reader or a writer; SQLite lets go of Python's lock while it copies. `start` returns None where
     there is no file (an in-memory database) or no SQLite."""
 
-    LIMIT = 1 << 30  # the log may grow to 1 GiB during a burst (~400,000 messages)
+    LIMIT = 1 << 30  # the log may grow to 1 GiB during a burst
 
     def __init__(self, path: str, limit: int | None = None):
         self._path = path
@@ -396,8 +394,8 @@ def upgrade(url: str) -> str:
 
 def current_revision(url: str) -> str | None:
     """The schema's migration (None: never initialised). Read straight from Alembic's table:
-    every command that reads the database asks, and importing Alembic to ask took 50 ms of a
-    read-only command's start-up."""
+    every command that reads the database asks, and importing Alembic to ask was a visible part
+    of a read-only command's start-up."""
     from sqlalchemy import inspect, text
 
     with engine_for(url).connect() as connection:

@@ -82,7 +82,7 @@ def to_pdf(html: str, path) -> None:
 
 
 def to_pdfs(jobs: list[tuple[str, str]]) -> None:
-    """Several PDFs at once: layout takes ~3 s a document here, so two processes halve it."""
+    """Several PDFs at once: layout takes seconds a document, so two processes halve it."""
     if len(jobs) < 2:
         for html, path in jobs:
             to_pdf(html, path)

@@ -257,8 +257,8 @@ def _overdue(session: Session, in_council: list, today: date, period: _Period) -
 # ---- kept cards ---------------------------------------------------------------------------
 
 CHUNK = 500  # units per IN list when only some cards are recomputed
-# above this share of the scope's units stale, one pass over the scope instead: measured at 1M
-# items, a unit recomputed through the indexes costs ~0.9 ms, one pass ~0.4 ms per unit
+# above this share of the scope's units stale, one pass over the scope instead: a unit
+# recomputed through the indexes costs about twice its share of one pass (bench/limits.md)
 FULL_PASS_SHARE = 0.4
 
 
@@ -401,8 +401,8 @@ def _days_between(session: Session, later, earlier):
 
 
 def _unit_rows(session: Session, council: Council | None) -> list:
-    """(id, name, council_id) rows in rotation order: a city has ~14,000 units, ORM objects for
-    them cost a report ~0.15 s."""
+    """(id, name, council_id) rows in rotation order: a city has thousands of units, and ORM
+    objects for them were a visible part of a report."""
     query = select(Unit.id, Unit.name, Unit.council_id).order_by(Unit.council_id, Unit.rotation_position)
     if council is not None:
         query = query.where(Unit.council_id == council.id)

@@ -9,7 +9,7 @@ the two write at a time; the rest of their work overlaps. `submit` hands it rend
 The worker is `python -m cobuild.sweep.worker`, a process of its own (not a fork: the
 scheduler that runs the sweep has threads and open database connections; and not
 multiprocessing's spawn, which re-imports the parent's main script). Tasks go to it and answers
-come back as pickles over its stdin and stdout, in order. Its start-up (imports; ~0.5 s for a
+come back as pickles over its stdin and stdout, in order. Its start-up (imports, longer for a
 planner) happens in the background: until it has said it is ready, batches are done here, so a
 tick that turns out small never waits for it. If it dies, or fails on a batch (which then has
 nothing committed), that batch is done here (where a real error is raised as it would be
@@ -46,7 +46,8 @@ READY = "ready"
 
 # the cyclic garbage collector's first threshold while rendering here and while a sweep runs
 # (fewer_collections, below); Python's default is 700. A message's
-# garbage is freed by reference counts: collecting every 700 allocations was ~7 % of a big sweep.
+# garbage is freed by reference counts: collecting every 700 allocations was a measurable share
+# of a big sweep (bench/limits.md).
 GC_THRESHOLD = 20_000
 
 
@@ -261,8 +262,8 @@ def fewer_collections():
     """Run the collector less often while a sweep runs. A big tick allocates a few dicts and
     tuples per message, nearly all freed at once by their reference counts; at Python's default
     the collector still started every 700 allocations, and each older-generation pass walked all
-    the objects of the process (the directory, SQLAlchemy's caches): ~7 % of the sweep, measured
-    with the collector off. Counted, so overlapping sweeps (threads of one scheduler) restore the
+    the objects of the process (the directory, SQLAlchemy's caches). Only where speed_paths()
+    says so (sweep/run.py). Counted, so overlapping sweeps (threads of one scheduler) restore the
     process's own thresholds only when the last one ends."""
     global _gc_sweeps, _gc_saved
     with _gc_lock:

@@ -69,8 +69,8 @@ SCHEDULED_STATES = [*LADDER_STATES, ItemStatus.close_requested, ItemStatus.accep
 
 @dataclass(slots=True)
 class Person:
-    """A member as the sweep reads them: plain, not an ORM object (loading ~26,000 of those for a
-    province's tick, and reading their attributes per message, was ~8 % of a big sweep)."""
+    """A member as the sweep reads them: plain, not an ORM object (loading tens of thousands of
+    those for a province's tick, and reading their attributes per message, was costly)."""
     id: int
     council_id: int
     unit_id: int
@@ -181,7 +181,7 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
 
 # what the sweep reads of an item: plain rows, not ORM objects (a third of the batch's time was
 # building and tracking objects that are never changed through the ORM), through the table's
-# columns (a core SELECT: the ORM's row loading was ~4 % of the sweep for no use)
+# columns (a core SELECT: the ORM's row loading was work for no use)
 _ITEMS = Item.__table__.c  # type: ignore[attr-defined]
 SWEPT = (_ITEMS.id, _ITEMS.council_id, _ITEMS.status, _ITEMS.deadline, _ITEMS.close_requested_at,
          _ITEMS.lead_unit_id, _ITEMS.raised_by_unit_id, _ITEMS.responsible_person, _ITEMS.number, _ITEMS.title,
@@ -195,7 +195,7 @@ def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int]
     the batches with the worker, not written yet (still due in the database). `parts`: the parts
     still asked for in this tick (the caller's, changed here): once the NULLs run out, they are
     not asked for again — an item a change resets meanwhile waits for the next tick, as it would
-    had the change come a moment later (a read less per batch, ~0.4 ms)."""
+    had the change come a moment later (a read less per batch)."""
     dialect = session.get_bind().dialect.name
     items: list = []
     for part in list(parts):
@@ -391,7 +391,7 @@ def _worker_url(session: Session) -> str | None:
 
 
 # full batches worked here before a worker is started: a tick this small is over before the
-# worker would be up (~0.5 s) and pay for itself. A worker kept from an earlier big tick
+# worker would be up and pay for itself. A worker kept from an earlier big tick
 # (`borrow`) is up already: it takes batches from the first full one on.
 WORKER_AFTER_BATCHES = 4
 # batches handed to the worker and not finished: one it works on, one waiting for it, so that

@@ -52,7 +52,7 @@ def main() -> None:
         pickle.dump(answer, sink, protocol=pickle.HIGHEST_PROTOCOL)
         sink.flush()
     # everything is written and committed: close the database and leave without tearing down
-    # the interpreter (freeing a sweep's caches object by object took ~0.3 s the sweep waited for)
+    # the interpreter (freeing a sweep's caches object by object took time the sweep waited for)
     reminders = sys.modules.get("cobuild.sweep.run")
     if reminders is not None:
         reminders.end_worker()

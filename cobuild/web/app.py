@@ -30,7 +30,7 @@ MAX_BODY = 25 * 1024 * 1024  # a few evidence files of 10 MB each at most
 
 
 class GuardHeaders:
-    """Pure ASGI middleware (Starlette's BaseHTTPMiddleware costs ~1 ms a request): refuse a
+    """Pure ASGI middleware (Starlette's BaseHTTPMiddleware costs a task per request): refuse a
     body larger than an upload may be before it is read, and add the usual security headers."""
 
     HEADERS = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),

@@ -78,9 +78,8 @@ def worker(host: str, port: int, parent_pid: int) -> None:
 def freeze_startup_objects() -> None:
     """Move everything that exists once the app is built (modules, classes, routes, the
     models' metadata: hundreds of thousands of objects) out of the garbage collector's reach.
-    Left in, every full collection walked them all: 100-200 ms with the process frozen, five
-    or so times a minute under load — that pause was the p99 of every kind of request
-    (measured: p99 90-150 ms at 300 requests/s on 4 workers; 15-30 ms with the freeze)."""
+    Left in, every full collection walked them all with the process stopped, several times a
+    minute under load — that pause was the p99 of every kind of request (bench/limits.md)."""
     import gc
 
     gc.collect()
