@@ -152,7 +152,7 @@ def write_documents(session: Session, council: Council, folder: Path, pdf: bool 
                  term_report_html(session, council, term, date(YEAR, 12, 31)))
     last = session.exec(select(Conference).where(Conference.council_id == council.id,
                                                  Conference.status == ConferenceStatus.resolved)
-                        .order_by(Conference.held_on.desc())).first()  # type: ignore[attr-defined]
+                        .order_by(Conference.held_on.desc())).first()
     if last is not None:
         document(f"resolution-{last.code}", "resolution", resolution_html(session, council, last.code))
     to_pdfs(pdfs)
@@ -317,7 +317,7 @@ def _hold_conference(session, council, conference, units, voters, chair, day, se
 def _claims(session, council, units, liaison, chair, day, seed, attempt) -> None:
     at = _at(day, 11)
     open_items = session.exec(select(Item).where(Item.council_id == council.id, Item.status == ItemStatus.accepted,
-                                                 Item.number.is_not(None), Item.lead_unit_id.is_(None))).all()  # type: ignore[union-attr]
+                                                 Item.number.is_not(None), Item.lead_unit_id.is_(None))).all()
     for item in open_items:
         r = _rng(seed, "claim", item.id)
         if _local_day(item.published_at) + timedelta(days=r.randrange(1, 6)) != day:
@@ -350,7 +350,7 @@ def _claims(session, council, units, liaison, chair, day, seed, attempt) -> None
 
 def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
     at = _at(day, 15)
-    working = session.exec(select(Item).where(Item.council_id == council.id, Item.status.in_(  # type: ignore[attr-defined]
+    working = session.exec(select(Item).where(Item.council_id == council.id, Item.status.in_(
         [ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.close_requested, ItemStatus.reopened]))).all()
     raiser_liaison = liaison
     for item in working:
@@ -458,7 +458,7 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
                           select(Election).where(Election.council_id == council.id).order_by(Election.id)).all())],
         "conferences": [{"code": c.code, "held_on": c.held_on.isoformat(), "status": c.status,
                          "items_accepted": session.exec(select(func.count()).select_from(Item)
-                                                        .where(Item.resolution_conference_id == c.id, Item.number.is_not(None))).one()}  # type: ignore[union-attr]
+                                                        .where(Item.resolution_conference_id == c.id, Item.number.is_not(None))).one()}
                         for c in conferences],
         "items": counts,
         "items_total": sum(counts.values()),
@@ -474,7 +474,7 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
         "reminders": dict(session.exec(select(Notification.kind, func.count()).group_by(Notification.kind)
                                        .order_by(Notification.kind)).all()),
         "escalations": session.exec(select(func.count()).select_from(AuditEvent)
-                                    .where(AuditEvent.action.like("item.escalate_%"))).one(),  # type: ignore[attr-defined]
+                                    .where(AuditEvent.action.like("item.escalate_%"))).one(),
         "deliveries": dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()),
         "actions": totals,
     }

@@ -18,13 +18,13 @@ from cobuild.platform.db import session_for
 # Retries cover the database being briefly unavailable; domain refusals are reported in the
 # result, not raised, so they never trigger a retry.
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="chair pass {now}")
-def chair_pass(db_url: str, now: str) -> dict:
+def chair_pass(db_url: str | None, now: str) -> dict:
     with session_for(runs.database(db_url)) as session:
         return cycles.chair_cycle(session, runs.at(now))
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="conference pass {now}")
-def conference_pass(db_url: str, now: str) -> dict:
+def conference_pass(db_url: str | None, now: str) -> dict:
     with session_for(runs.database(db_url)) as session:
         return cycles.conference_cycle(session, runs.at(now))
 
@@ -42,14 +42,14 @@ def conference_cycle(db_url: str | None = None, now: str | None = None) -> dict:
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="advance {now}")
-def advance_pass(db_url: str, now: str) -> dict:
+def advance_pass(db_url: str | None, now: str) -> dict:
     """Both passes in one task: chair first, so that a term starts before its conferences move."""
     with session_for(runs.database(db_url)) as session:
         return cycles.advance(session, runs.at(now))
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="report cards {now}")
-def cards_pass(db_url: str, now: str) -> int:
+def cards_pass(db_url: str | None, now: str) -> int:
     """The kept report cards of units whose items changed since the last tick (cobuild.tracking)."""
     from cobuild.reports.tracking import refresh_kept_cards
 

@@ -81,8 +81,8 @@ def demo_year(db_url: str, first: str, last: str, seed: int, timezone: str = "As
         del _DONE[key]
     with Progress(disable=not progress, transient=True) as bar:
         job = bar.add_task("模拟一年 simulating 2026", total=len(days))
-        for first in range(0, len(days), 7):
-            week = days[first:first + 7]
+        for start_of_week in range(0, len(days), 7):
+            week = days[start_of_week:start_of_week + 7]
             # the scheduler's morning run (reminders at 08:30, the weekly digest at 09:00), then the working day
             _add(totals, simulated_week(db_url, [d.isoformat() for d in week],
                                         [datetime.combine(d, time(9, 5), tzinfo=tz).isoformat() for d in week], seed))

@@ -94,14 +94,15 @@ class LocalServer:
         command = [sys.executable, "-m", "cobuild.flows.local_api", str(self.port), str(os.getpid())]
         if started_from_main_thread():
             command.append("--pdeathsig")
-        lifeline_in, self._lifeline = os.pipe()
+        lifeline_in, lifeline_out = os.pipe()
+        self._lifeline: int | None = lifeline_out
         # the server's own process group: Ctrl-C in the terminal reaches the command, which then
         # stops the server after it has sent its last logs there
         group = {"process_group": 0} if os.name == "posix" else {}
         try:
             with open(self.log_path, "ab") as log:
-                self.process = subprocess.Popen(command, env={**env, **SERVER_ENV}, stdin=lifeline_in, stdout=log,
-                                                stderr=log, **group)
+                self.process = subprocess.Popen(command, env={**env, **SERVER_ENV}, stdin=lifeline_in, stdout=log,  # type: ignore[call-overload]
+                                                stderr=log, **group)  # (process_group: a keyword only POSIX takes)
         finally:
             os.close(lifeline_in)
 
@@ -232,7 +233,8 @@ def stop_shared() -> None:
         _Owned.server = _Owned.lock_fd = None
     if server is not None:
         server.stop()
-        (home / STATE_FILE).unlink(missing_ok=True)
+        if home is not None:
+            (home / STATE_FILE).unlink(missing_ok=True)
     if fd is not None and fd >= 0:
         os.close(fd)
 
@@ -292,6 +294,7 @@ def local_api(timeout: float = START_TIMEOUT_SECONDS, early: LocalServer | None 
         return
     home, env = _settings_home_and_env()
     private = None
+    url: str | None
     if shared:
         url = ensure_shared(home, env, timeout)
     else:
@@ -305,7 +308,8 @@ def local_api(timeout: float = START_TIMEOUT_SECONDS, early: LocalServer | None 
         if private is not None:
             private.wait_until_healthy(timeout)
             url = private.url
-        updates = {PREFECT_API_URL: url}
+        assert url is not None  # a shared server's, or the private one's
+        updates: dict = {PREFECT_API_URL: url}
         if not any(name in os.environ for name in HEARTBEAT_SETTINGS):
             updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
         with temporary_settings(updates=updates):

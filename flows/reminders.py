@@ -14,7 +14,7 @@ from cobuild.platform.db import session_for
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="sweep {now}")
-def sweep_pass(db_url: str, now: str) -> dict:
+def sweep_pass(db_url: str | None, now: str) -> dict:
     from cobuild.sweep.run import sweep
 
     with session_for(runs.database(db_url)) as session:
@@ -22,7 +22,7 @@ def sweep_pass(db_url: str, now: str) -> dict:
 
 
 @task(retries=3, retry_delay_seconds=[1, 5, 15], cache_policy=NO_CACHE, task_run_name="dispatch {now}")
-def dispatch_pass(db_url: str, now: str) -> dict:
+def dispatch_pass(db_url: str | None, now: str) -> dict:
     from cobuild.notifications.dispatch import dispatch
 
     with session_for(runs.database(db_url)) as session:

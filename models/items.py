@@ -209,7 +209,7 @@ def of_conferences(conference_ids):
 
 
 def days_overdue(status: str, deadline: date | None, today: date) -> int:
-    return (today - deadline).days if is_overdue(status, deadline, today) else 0
+    return (today - deadline).days if deadline is not None and is_overdue(status, deadline, today) else 0
 
 
 def within_reopen_window(closed_on: date, today: date, window_days: int) -> bool:

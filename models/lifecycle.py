@@ -105,7 +105,7 @@ _TABLES = {
 
 def _targets(subject: str, current: str):
     """The current state as its enum, and the states it may move to."""
-    table = _TABLES[subject]
+    table: dict = _TABLES[subject]  # type: ignore[assignment]  # each value is a transitions table
     state = type(next(iter(table)))(current)
     return state, table[state]
 

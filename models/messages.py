@@ -262,7 +262,7 @@ def render(code: str, lang: str = "zh", /, **params: object) -> str:
             states = list(value) if isinstance(value, (list, tuple, set, frozenset)) else [value]
             sep = "、" if i == 0 else ", "
             none = "无(终态)" if i == 0 else "none (final state)"
-            shown[key] = sep.join(state_name(str(s), lang) for s in sorted(states)) or none
+            shown[key] = sep.join(state_name(str(s), lang) for s in sorted(states, key=str)) or none
         elif key == "subject":
             shown[key] = subject_name(str(value), lang)
         elif key == "field":

@@ -411,7 +411,8 @@ class Channels:
             from cobuild.platform.settings import get_settings
 
             allow_private = get_settings().allow_private_webhooks
-        self.by_kind = {kind: AppriseChannel(kind, smtp_url, sms_url, timeout) for kind in ("email", "sms")}
+        self.by_kind: dict[str, AppriseChannel | WebhookChannel] = {
+            kind: AppriseChannel(kind, smtp_url, sms_url, timeout) for kind in ("email", "sms")}
         self.by_kind.update({kind: RobotChannel(kind, timeout, (robot_urls or {}).get(kind), allow_private)
                              for kind in ROBOT_URLS})
         self.by_kind["webhook"] = WebhookChannel(timeout, allow_private)

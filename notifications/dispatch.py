@@ -61,13 +61,13 @@ def claim(session: Session, now: datetime, limit: int) -> list[int]:
     """Lease up to `limit` due deliveries; returns their ids. Read as three ranges of
     ix_delivery_due (new, to retry, leases run out), each oldest first: one query with an OR and
     an ORDER BY sorted every due delivery on every batch."""
-    due = or_(and_(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),  # type: ignore[attr-defined]
+    due = or_(and_(Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]),
                    Delivery.next_attempt_at <= now),
               and_(Delivery.status == DeliveryStatus.sending, Delivery.lease_until < now))
     ids: list[int] = []
     for status, ready in ((DeliveryStatus.pending, Delivery.next_attempt_at <= now),
                           (DeliveryStatus.retry, Delivery.next_attempt_at <= now),
-                          (DeliveryStatus.sending, Delivery.lease_until < now)):  # type: ignore[operator]
+                          (DeliveryStatus.sending, Delivery.lease_until < now)):
         query = (select(Delivery.id).join(Notification, Notification.id == Delivery.notification_id)
                  .where(Delivery.status == status, ready, Notification.not_before <= now)
                  .order_by(Delivery.next_attempt_at).limit(limit - len(ids)))
@@ -81,7 +81,7 @@ def claim(session: Session, now: datetime, limit: int) -> list[int]:
         return []
     # the guard on status makes a lease exclusive even where SKIP LOCKED does not exist
     leased = session.execute(
-        update(Delivery).where(Delivery.id.in_(ids), due).values(status=DeliveryStatus.sending,  # type: ignore[attr-defined]
+        update(Delivery).where(Delivery.id.in_(ids), due).values(status=DeliveryStatus.sending,
                                                                    lease_until=now + LEASE)
         .returning(Delivery.id)).scalars().all()
     session.commit()
@@ -100,11 +100,12 @@ def deliver_batch(session: Session, delivery_ids: list[int], channels: Channels,
     crash before the commit leaves the leases to expire, and the batch is sent again (at least
     once; webhooks carry the dedupe key). Rows are read and written as plain rows (executemany):
     ORM objects were two thirds of the dispatcher's own time."""
-    d, n = Delivery.__table__.c, Notification.__table__.c  # type: ignore[attr-defined]
+    d, n = Delivery.__table__.c, Notification.__table__.c
     rows = {r.id: r for r in session.execute(
-        select(d.id, d.notification_id, d.channel, d.address, d.attempts, n.status.label("notification_status"),
+        select(  # type: ignore[call-overload]  # more columns than select's overloads
+            d.id, d.notification_id, d.channel, d.address, d.attempts, n.status.label("notification_status"),
                n.kind, n.basis, n.subject_type, n.subject_id, n.subject, n.body_text, n.body_html, n.dedupe_key,
-               Member.name.label("recipient"))  # type: ignore[attr-defined]
+               Member.name.label("recipient"))
         .join(Notification, Notification.id == d.notification_id)
         .outerjoin(Member, Member.id == n.member_id)
         .where(d.id.in_(delivery_ids))).all()}
@@ -137,7 +138,7 @@ def deliver_batch(session: Session, delivery_ids: list[int], channels: Channels,
         log.warning("delivery %s via %s failed (attempt %s): %s", r.id, r.channel, attempts, last_error)
     _record(session, outcome)
     if dropped_notifications:
-        session.execute(update(Notification).where(Notification.id.in_(dropped_notifications))  # type: ignore[attr-defined]
+        session.execute(update(Notification).where(Notification.id.in_(dropped_notifications))
                         .values(status=NotificationStatus.dropped))
     _settle_all(session, outcome, rows, now)
     session.commit()
@@ -147,7 +148,7 @@ def deliver_batch(session: Session, delivery_ids: list[int], channels: Channels,
 def _record(session: Session, outcome: dict[int, dict]) -> None:
     """Each delivery's new state, the lease given back: the sent and the dropped in one UPDATE
     each, the failed (few) one executemany."""
-    table = Delivery.__table__  # type: ignore[attr-defined]
+    table = Delivery.__table__
     by_status: dict[str, list[int]] = {}
     for delivery_id, o in outcome.items():
         by_status.setdefault(o["status"], []).append(delivery_id)
@@ -176,12 +177,12 @@ def _items_of(session: Session, rows) -> dict:
     if not ids:
         return {}
     return {r.id: r for r in session.execute(select(Item.id, Item.status, Item.deadline, Item.close_requested_at)
-                                             .where(Item.id.in_(ids))).all()}  # type: ignore[attr-defined]
+                                             .where(Item.id.in_(ids))).all()}
 
 
 def _settle_all(session: Session, outcome: dict[int, dict], rows: dict, now: datetime) -> None:
     """A notification is sent once any of its deliveries is, failed once all are dead or dropped."""
-    table = Notification.__table__  # type: ignore[attr-defined]
+    table = Notification.__table__
     sent = {rows[i].notification_id for i, o in outcome.items() if o["status"] == DeliveryStatus.sent}
     if sent:
         session.execute(update(table).where(table.c.id.in_(sent), table.c.status != NotificationStatus.sent)
@@ -191,7 +192,7 @@ def _settle_all(session: Session, outcome: dict[int, dict], rows: dict, now: dat
         return
     statuses: dict[int, set] = {}
     for notification_id, status in session.execute(select(Delivery.notification_id, Delivery.status).where(
-            Delivery.notification_id.in_(dead))).all():  # type: ignore[attr-defined]
+            Delivery.notification_id.in_(dead))).all():
         statuses.setdefault(notification_id, set()).add(status)
     failed = [i for i, found in statuses.items() if found <= {DeliveryStatus.dead, DeliveryStatus.dropped}]
     if failed:

@@ -9,6 +9,7 @@ same transaction.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -36,8 +37,8 @@ from cobuild.platform.db import among_param, among_values, insert_many, insert_m
 # deliveries go in through the table (a core INSERT: the ORM's bulk path builds its own
 # command per row)
 DELIVERIES = Delivery.__table__
-_KEY = Notification.__table__.c.dedupe_key  # type: ignore[attr-defined]
-_CHANNEL = ContactChannel.__table__.c  # type: ignore[attr-defined]
+_KEY = Notification.__table__.c.dedupe_key
+_CHANNEL = ContactChannel.__table__.c
 
 # a delivery as the sweep inserts it (`write`), the other columns their defaults
 DELIVERY_COLUMNS = ("notification_id", "channel", "address", "status", "attempts", "next_attempt_at")
@@ -110,7 +111,7 @@ class Outbox:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             found: dict[int, dict] = {i: {} for i in chunk}
-            for r in self.session.exec(select(TemplateOverride).where(TemplateOverride.council_id.in_(chunk))).all():  # type: ignore[attr-defined]
+            for r in self.session.exec(select(TemplateOverride).where(TemplateOverride.council_id.in_(chunk))).all():
                 found[r.council_id][(r.kind, r.language, r.part)] = r.source
             self._overrides.update(found)
 
@@ -301,11 +302,11 @@ def undeliverable(session: Session, messages: list[tuple[int, datetime]]) -> Non
         for notification_id, at in messages])
     ids = [notification_id for notification_id, _ in messages]
     for start in range(0, len(ids), 500):
-        session.execute(update(Notification).where(Notification.id.in_(ids[start:start + 500]))  # type: ignore[attr-defined]
+        session.execute(update(Notification).where(Notification.id.in_(ids[start:start + 500]))
                         .values(status=NotificationStatus.failed))
 
 
-def delivery_tuples(notification_id: int, channels: list[tuple[str, str]], at: datetime) -> list[tuple]:
+def delivery_tuples(notification_id: int, channels: Sequence[tuple[str, str]], at: datetime) -> list[tuple]:
     """One pending delivery per channel of the person, due at `at` (DELIVERY_COLUMNS)."""
     return [(notification_id, kind, address, DeliveryStatus.pending.value, 0, at) for kind, address in channels]
 
@@ -314,11 +315,11 @@ def drop_pending(session: Session, notification_ids: list[int]) -> int:
     """Drop messages that were computed from something that has changed."""
     if not notification_ids:
         return 0
-    session.execute(update(Delivery).where(Delivery.notification_id.in_(notification_ids),  # type: ignore[attr-defined]
-                                           Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]))  # type: ignore[attr-defined]
+    session.execute(update(Delivery).where(Delivery.notification_id.in_(notification_ids),
+                                           Delivery.status.in_([DeliveryStatus.pending, DeliveryStatus.retry]))
                     .values(status=DeliveryStatus.dropped))
-    result = session.execute(update(Notification).where(Notification.id.in_(notification_ids),  # type: ignore[attr-defined]
-                                                        Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))  # type: ignore[attr-defined]
+    result = session.execute(update(Notification).where(Notification.id.in_(notification_ids),
+                                                        Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))
                              .values(status=NotificationStatus.dropped))
     return result.rowcount or 0
 

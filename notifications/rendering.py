@@ -67,7 +67,7 @@ class _Lookups:
             try:
                 return obj[attribute]
             except KeyError:
-                return self.undefined(obj=obj, name=attribute)  # type: ignore[attr-defined]
+                return self.undefined(obj=obj, name=attribute)
         return super().getattr(obj, attribute)  # type: ignore[misc]
 
 

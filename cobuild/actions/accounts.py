@@ -167,7 +167,7 @@ def revoke_token(session: Session, account: Account, token_id: int, *, now: date
 
 
 # built once (it runs on every API request): building it per request cost more than the query
-_TOKEN = (select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)  # type: ignore[arg-type]
+_TOKEN = (select(ApiToken, Account).join(Account, Account.id == ApiToken.account_id)
           .where(ApiToken.digest == bindparam("digest")))
 
 

@@ -133,16 +133,16 @@ def record_many(session: Session, events: list[dict]) -> None:
     heads: dict[int | None, str | None] = {}
     for start in range(0, len(councils), 500):
         chunk = councils[start:start + 500]
-        newest = select(func.max(AuditEvent.id)).where(AuditEvent.council_id.in_(chunk)).group_by(AuditEvent.council_id)  # type: ignore[union-attr,attr-defined,arg-type]
-        heads.update(session.exec(select(AuditEvent.council_id, AuditEvent.hash).where(AuditEvent.id.in_(newest))).all())  # type: ignore[union-attr,arg-type]
+        newest = select(func.max(AuditEvent.id)).where(AuditEvent.council_id.in_(chunk)).group_by(AuditEvent.council_id)
+        heads.update(session.exec(select(AuditEvent.council_id, AuditEvent.hash).where(AuditEvent.id.in_(newest))).all())
     if any(e["council_id"] is None for e in events):
         heads[None] = chain_head(session, None)
     rows = []
     for e in events:
         prev = heads.get(e["council_id"])
-        heads[e["council_id"]] = digest = event_hash(SimpleNamespace(**e), prev)  # type: ignore[arg-type]
+        heads[e["council_id"]] = digest = event_hash(SimpleNamespace(**e), prev)
         rows.append({**e, "prev_hash": prev, "hash": digest})
-    session.execute(insert(AuditEvent.__table__), rows)  # type: ignore[attr-defined]  # ids in list order
+    session.execute(insert(AuditEvent.__table__), rows)  # ids in list order
 
 
 def chain_head(session: Session, council_id: int | None) -> str | None:
@@ -155,8 +155,8 @@ def chain_head(session: Session, council_id: int | None) -> str | None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + (council_id or 0)})
     query = select(AuditEvent.hash).where(
-        AuditEvent.council_id == council_id if council_id is not None else AuditEvent.council_id.is_(None))  # type: ignore[union-attr]
-    return session.exec(query.order_by(AuditEvent.id.desc()).limit(1)).first()  # type: ignore[union-attr]
+        AuditEvent.council_id == council_id if council_id is not None else AuditEvent.council_id.is_(None))
+    return session.exec(query.order_by(AuditEvent.id.desc()).limit(1)).first()
 
 
 def touch(session: Session, item, now: datetime) -> None:
@@ -170,7 +170,7 @@ def touch(session: Session, item, now: datetime) -> None:
         return
     queued = session.exec(select(Notification).where(
         Notification.subject_type == "item", Notification.subject_id == item.id,
-        Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))).all()  # type: ignore[attr-defined]
+        Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))).all()
     drop_pending(session, [n.id for n in queued if is_stale(session, n)])
 
 
@@ -199,8 +199,8 @@ def current_term(session: Session, council_id: int) -> Term | None:
     return session.exec(
         select(Term)
         .where(Term.council_id == council_id)
-        .where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))  # type: ignore[attr-defined]
-        .order_by(Term.number.desc())  # type: ignore[attr-defined]
+        .where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))
+        .order_by(Term.number.desc())
     ).first()
 
 

@@ -48,7 +48,7 @@ def conference_times(council: Council, day: date) -> dict:
 def _free_code(session: Session, council_id: int, day: date) -> str:
     base = f"{day.year}-Q{quarter_of(day)}"
     taken = set(session.exec(select(Conference.code).where(Conference.council_id == council_id,
-                                                           Conference.code.startswith(base))).all())  # type: ignore[union-attr]
+                                                           Conference.code.startswith(base))).all())
     if base not in taken:
         return base
     # a second conference in one quarter (a rescheduled term): 2026-Q2b, 2026-Q2c …
@@ -138,8 +138,8 @@ def lock_agenda(session: Session, conference: Conference, *, now: datetime, by: 
                before=before, after=snapshot(item, "status", "conference_id"))
         add(item, AgendaKind.carried)
     for item in session.exec(select(Item).where(
-        Item.council_id == council.id, Item.status.in_(list(WORKING_STATES)),  # type: ignore[attr-defined]
-        Item.number.is_not(None), Item.resolution_conference_id != conference.id,  # type: ignore[union-attr]
+        Item.council_id == council.id, Item.status.in_(list(WORKING_STATES)),
+        Item.number.is_not(None), Item.resolution_conference_id != conference.id,
     ).order_by(Item.number)).all():
         add(item, AgendaKind.review)
     session.add_all(entries)
@@ -274,7 +274,7 @@ def publish_resolution(session: Session, conference: Conference, *, by: Member |
             "responsible_person": item.responsible_person, "deadline": item.deadline,
         })
     others = session.exec(select(Item).where(Item.conference_id == conference.id,
-                                             Item.status.in_([ItemStatus.merged, ItemStatus.deferred, ItemStatus.rejected]))).all()  # type: ignore[attr-defined]
+                                             Item.status.in_([ItemStatus.merged, ItemStatus.deferred, ItemStatus.rejected]))).all()
     present = session.exec(select(Member.name).join(Attendance, Attendance.member_id == Member.id)
                            .where(Attendance.conference_id == conference.id, Attendance.present == True)).all()  # noqa: E712
     content = jsonable({
@@ -302,7 +302,7 @@ def _cooperating_units(session: Session, item_ids: list[int]) -> dict[int, list[
     if not item_ids:
         return result
     for item_id, unit_id in session.exec(select(Claim.item_id, Claim.unit_id).where(
-            Claim.item_id.in_(item_ids), Claim.role == ClaimRole.cooperating,  # type: ignore[attr-defined]
+            Claim.item_id.in_(item_ids), Claim.role == ClaimRole.cooperating,
             Claim.status == ClaimStatus.confirmed).order_by(Claim.id)).all():
         result.setdefault(item_id, []).append(unit_id)
     return result

@@ -61,9 +61,9 @@ def chair_cycle(session: Session, now: datetime) -> dict:
     now = aware(now)
     result: dict = {"evaluations_opened": 0, "reports_published": 0, "elections_opened": 0,
                     "elections_closed": 0, "terms_started": 0}
-    current = session.exec(select(Term).where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))).all()  # type: ignore[attr-defined]
+    current = session.exec(select(Term).where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))).all()
     # only the councils with a term to look at (a tick used to load every council)
-    councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(  # type: ignore[attr-defined]
+    councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(
         {t.council_id for t in current}))).all()} if current else {}
     for term in current:
         council = councils[term.council_id]

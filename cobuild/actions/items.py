@@ -403,7 +403,7 @@ def request_close_out(session: Session, item: Item, *, by: Member | None, now: d
 def _pending_close_out(session: Session, item: Item) -> CloseOut:
     request = session.exec(select(CloseOut).where(CloseOut.item_id == item.id,
                                                   CloseOut.outcome == CloseOutOutcome.pending)
-                           .order_by(CloseOut.id.desc())).first()  # type: ignore[union-attr]
+                           .order_by(CloseOut.id.desc())).first()
     if request is None:
         raise invalid("there is no pending close-out request")
     return request

@@ -92,7 +92,7 @@ def import_ledger(session: Session, council: Council, conference: Conference, pa
     require_secretary(council, by)
     rows = read_ledger(path)
     units = {u.name: u for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
-    taken = set(session.exec(select(Item.number).where(Item.council_id == council.id, Item.number.is_not(None))).all())  # type: ignore[union-attr]
+    taken = set(session.exec(select(Item.number).where(Item.council_id == council.id, Item.number.is_not(None))).all())
     errors: list[RowError] = []
     seen: set[str] = set()
     cleaned = []

@@ -189,7 +189,7 @@ def _least_recently_chaired(session: Session, council: Council, member_ids: list
     units = {u.id: u for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
     last = dict(session.exec(
         select(Term.chair_unit_id, func.max(Term.starts_on))
-        .where(Term.council_id == council.id, Term.status != TermStatus.scheduled, Term.chair_unit_id.is_not(None))  # type: ignore[union-attr]
+        .where(Term.council_id == council.id, Term.status != TermStatus.scheduled, Term.chair_unit_id.is_not(None))
         .group_by(Term.chair_unit_id)
     ).all())
     return least_recently_chaired(

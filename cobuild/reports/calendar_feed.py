@@ -38,12 +38,12 @@ def feed(session: Session, council: Council, now: datetime, unit: Unit | None = 
         e.add("sequence", sequence)
         calendar.add_component(e)
 
-    items = select(Item).where(Item.council_id == council.id, Item.number.is_not(None),  # type: ignore[union-attr]
-                               Item.status.in_(list(WORKING_STATES)), Item.deadline.is_not(None))  # type: ignore[attr-defined,union-attr]
+    items = select(Item).where(Item.council_id == council.id, Item.number.is_not(None),
+                               Item.status.in_(list(WORKING_STATES)), Item.deadline.is_not(None))
     if unit is not None:
         involved = select(Claim.item_id).where(Claim.unit_id == unit.id, Claim.status == ClaimStatus.confirmed)
         items = items.where(or_(Item.lead_unit_id == unit.id, Item.raised_by_unit_id == unit.id,
-                                Item.id.in_(involved)))  # type: ignore[attr-defined]
+                                Item.id.in_(involved)))
     for item in session.exec(items.order_by(Item.deadline)).all():
         event(f"item-{item.id}-deadline", f"【到期】{item.number} {item.title}", item.deadline,
               item.deadline + timedelta(days=1),

@@ -48,7 +48,7 @@ def ledger_rows(session: Session, council: Council, today: date) -> list[dict]:
             .order_by(Claim.id)).all():
         cooperating.setdefault(item_id, []).append(units[unit_id])
     rows = []
-    for item in session.exec(select(Item).where(Item.council_id == council.id, Item.number.is_not(None))  # type: ignore[union-attr]
+    for item in session.exec(select(Item).where(Item.council_id == council.id, Item.number.is_not(None))
                              .order_by(Item.number)).all():
         rows.append({
             "number": item.number, "title": item.title, "category": item.category,

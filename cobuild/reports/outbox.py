@@ -24,13 +24,13 @@ def notification_rows(session: Session, *, council_id: int | None = None, member
     if kind:
         query = query.where(Notification.kind == kind)
     if status in DELIVERY_STATUSES:
-        query = query.where(Notification.id.in_(select(Delivery.notification_id).where(Delivery.status == status)))  # type: ignore[union-attr]
+        query = query.where(Notification.id.in_(select(Delivery.notification_id).where(Delivery.status == status)))
     elif status:
         query = query.where(Notification.status == status)
-    rows = session.exec(query.order_by(Notification.id.desc()).limit(min(max(limit, 1), 1000))).all()  # type: ignore[union-attr]
+    rows = session.exec(query.order_by(Notification.id.desc()).limit(min(max(limit, 1), 1000))).all()
     deliveries: dict[int, list[dict]] = {}
     if rows:
-        for d in session.exec(select(Delivery).where(Delivery.notification_id.in_([n.id for n, _ in rows]))  # type: ignore[attr-defined]
+        for d in session.exec(select(Delivery).where(Delivery.notification_id.in_([n.id for n, _ in rows]))
                               .order_by(Delivery.id)).all():
             deliveries.setdefault(d.notification_id, []).append(
                 {"id": d.id, "channel": d.channel, **({"address": d.address} if addresses else {}), "status": d.status,

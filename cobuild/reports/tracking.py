@@ -120,13 +120,13 @@ class _Period:
 
     def work_side(self, query):
         """Numbered items (a published resolution confirmed them), in the period if one is given."""
-        query = query.where(Item.number.is_not(None), Item.resolution_conference_id.is_not(None))  # type: ignore[union-attr]
+        query = query.where(Item.number.is_not(None), Item.resolution_conference_id.is_not(None))
         return self._side(query, self.resolved, Item.resolution_conference_id)
 
 
 def _raised_columns() -> list:
     return [func.count().label("submitted"),
-            _count(Item.accepted_at.is_not(None)).label("accepted"),  # type: ignore[union-attr]
+            _count(Item.accepted_at.is_not(None)).label("accepted"),
             _count(Item.status == ItemStatus.merged).label("merged"),
             _count(Item.status == ItemStatus.deferred).label("deferred"),
             _count(Item.status == ItemStatus.rejected).label("rejected")]
@@ -138,8 +138,8 @@ def _work_columns(session: Session, today: date | None = None) -> list:
     confirmed = Item.status != ItemStatus.cancelled
     columns = [_count(confirmed).label("confirmed"),
             _count(Item.status == ItemStatus.cancelled).label("cancelled"),
-            _count(and_(confirmed, Item.lead_unit_id.is_not(None))).label("claimed_lead"),  # type: ignore[union-attr]
-            _count(Item.status.in_([ItemStatus.in_progress, ItemStatus.close_requested, ItemStatus.reopened])).label("in_progress"),  # type: ignore[attr-defined]
+            _count(and_(confirmed, Item.lead_unit_id.is_not(None))).label("claimed_lead"),
+            _count(Item.status.in_([ItemStatus.in_progress, ItemStatus.close_requested, ItemStatus.reopened])).label("in_progress"),
             _count(Item.status == ItemStatus.close_requested).label("close_requested"),
             _count(Item.status == ItemStatus.closed).label("closed"),
             _count(and_(Item.status == ItemStatus.closed, Item.closed_on_time == True)).label("on_time"),  # noqa: E712
@@ -196,7 +196,7 @@ def _compute_cards(session: Session, in_council: list, period: _Period, units: l
         .where(*in_council, *only(Item.raised_by_unit_id))
     if not period.joined:
         raised_query = raised_query.add_columns(
-            _count(and_(closed, Item.number.is_not(None), Item.resolution_conference_id.is_not(None))).label("raised_verified"))  # type: ignore[union-attr]
+            _count(and_(closed, Item.number.is_not(None), Item.resolution_conference_id.is_not(None))).label("raised_verified"))
     raised = _by_key(session, period.raised_side(raised_query), Item.raised_by_unit_id)
     if period.joined:
         verified = dict(session.exec(period.work_side(select(Item.raised_by_unit_id, _count(closed))
@@ -208,7 +208,7 @@ def _compute_cards(session: Session, in_council: list, period: _Period, units: l
         Item.lead_unit_id.label("key"), *_work_columns(session),
         _count(and_(closed, Item.closed_on_time == True)).label("lead_closed_on_time"),  # noqa: E712
         _count(and_(closed, Item.closed_on_time == False)).label("lead_closed_late"),  # noqa: E712
-        func.coalesce(func.sum(case((and_(closed, Item.closed_on > Item.deadline),  # type: ignore[operator]
+        func.coalesce(func.sum(case((and_(closed, Item.closed_on > Item.deadline),
                                      _days_between(session, Item.closed_on, Item.deadline)), else_=0)), 0)
         .label("late_closed_days"),
         func.coalesce(func.sum(case((Item.status != ItemStatus.cancelled, Item.send_backs), else_=0)), 0).label("sent_back"))

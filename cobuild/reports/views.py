@@ -95,7 +95,7 @@ def conference_detail(session: Session, council: Council, conference: Conference
     units = unit_names(session, council.id)
     agenda = session.exec(select(AgendaEntry).where(AgendaEntry.conference_id == conference.id)
                           .order_by(AgendaEntry.position)).all()
-    items = {i.id: i for i in session.exec(select(Item).where(Item.id.in_([a.item_id for a in agenda]))).all()} if agenda else {}  # type: ignore[attr-defined]
+    items = {i.id: i for i in session.exec(select(Item).where(Item.id.in_([a.item_id for a in agenda]))).all()} if agenda else {}
     submitted = session.exec(select(Item).where(Item.raised_conference_id == conference.id).order_by(Item.id)).all()
     submitted_by_unit: dict = {}
     for row in submitted:

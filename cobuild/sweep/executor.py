@@ -99,10 +99,10 @@ class RenderWorker:
         stream = self._process.stdin
         try:
             while (data := self._outgoing.get()) is not None:
-                stream.write(data)  # type: ignore[union-attr]
-                stream.flush()  # type: ignore[union-attr]
-            stream.write(pickle.dumps(None))  # type: ignore[union-attr]
-            stream.close()  # type: ignore[union-attr]
+                stream.write(data)
+                stream.flush()
+            stream.write(pickle.dumps(None))
+            stream.close()
         except (OSError, ValueError):
             pass  # the worker is gone: the reader sees its end and hands its batches back
 
@@ -165,7 +165,7 @@ class RenderWorker:
         self._reader.join(timeout=10)
         for pipe in (self._process.stdin, self._process.stdout):
             try:
-                pipe.close()  # type: ignore[union-attr]
+                pipe.close()
             except (OSError, ValueError):
                 pass
 

@@ -94,9 +94,9 @@ class UnitName:
     active: bool
 
 
-_PERSON = [Member.__table__.c[f] for f in Person.__slots__]  # type: ignore[attr-defined]
-_UNIT = [Unit.__table__.c[f] for f in UnitName.__slots__]  # type: ignore[attr-defined]
-_TERM = Term.__table__.c  # type: ignore[attr-defined]
+_PERSON = [Member.__table__.c[f] for f in Person.__slots__]
+_UNIT = [Unit.__table__.c[f] for f in UnitName.__slots__]
+_TERM = Term.__table__.c
 
 
 class Directory:
@@ -122,7 +122,7 @@ class Directory:
         ids = [i for i in council_ids if i not in self.councils]
         if not ids:
             return
-        self.councils.update({c.id: c for c in session.exec(select(Council).where(Council.id.in_(ids))).all()})  # type: ignore[attr-defined,misc]
+        self.councils.update({c.id: c for c in session.exec(select(Council).where(Council.id.in_(ids))).all()})
         self.units.update({u.id: u for u in (UnitName(*row) for row in session.execute(
             sa_select(*_UNIT).where(_UNIT[1].in_(ids))).all())})
         members = [Person(*row) for row in session.execute(
@@ -182,11 +182,11 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
 # what the sweep reads of an item: plain rows, not ORM objects (a third of the batch's time was
 # building and tracking objects that are never changed through the ORM), through the table's
 # columns (a core SELECT: the ORM's row loading was work for no use)
-_ITEMS = Item.__table__.c  # type: ignore[attr-defined]
+_ITEMS = Item.__table__.c
 SWEPT = (_ITEMS.id, _ITEMS.council_id, _ITEMS.status, _ITEMS.deadline, _ITEMS.close_requested_at,
          _ITEMS.lead_unit_id, _ITEMS.raised_by_unit_id, _ITEMS.responsible_person, _ITEMS.number, _ITEMS.title,
          _ITEMS.goal)
-_CLAIMS = Claim.__table__.c  # type: ignore[attr-defined]
+_CLAIMS = Claim.__table__.c
 
 def _due_batch(session: Session, now: datetime, batch: int, in_flight: list[int], parts: list[int]) -> list:
     """Up to `batch` numbered items whose next reminder is due: first those with a schedule to
@@ -593,13 +593,13 @@ def _audience_of(audience: str, item, council: Council, directory: Directory, co
 
 def sweep_council_events(session: Session, now: datetime, outbox: Outbox, directory: Directory | None = None) -> dict:
     counts: defaultdict[str, int] = defaultdict(int)
-    conferences = session.exec(select(Conference).where(Conference.status.in_(  # type: ignore[attr-defined]
+    conferences = session.exec(select(Conference).where(Conference.status.in_(
         [ConferenceStatus.collecting, ConferenceStatus.agenda_locked]))).all()
     elections = session.exec(select(Election).where(or_(
         Election.status == ElectionStatus.open,
         (Election.status == ElectionStatus.decided) & (Election.closes_at >= now - timedelta(days=7))))).all()
     terms = session.exec(select(Term).where(or_(
-        Term.status.in_([TermStatus.scheduled, TermStatus.evaluating]),  # type: ignore[attr-defined]
+        Term.status.in_([TermStatus.scheduled, TermStatus.evaluating]),
         (Term.status == TermStatus.reported) & (Term.reported_at >= now - timedelta(days=7))))).all()
     council_ids = {c.council_id for c in conferences} | {e.council_id for e in elections} | {t.council_id for t in terms}
     if not council_ids:
@@ -773,12 +773,12 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
         if week_of[timezone]:
             weekly[council_id] = week_of[timezone]  # type: ignore[assignment]
     if weekly:
-        done = set(session.exec(select(CouncilEvent.key).where(CouncilEvent.key.in_(  # type: ignore[attr-defined]
+        done = set(session.exec(select(CouncilEvent.key).where(CouncilEvent.key.in_(
             [_weekly_key(cid, week) for cid, week in weekly.items()]))).all())
         weekly = {cid: week for cid, week in weekly.items() if _weekly_key(cid, week) not in done}
     needed = {council_id for _, council_id in held_by} | set(weekly)
     councils = {c.id: c for c in session.exec(select(Council).where(Council.id.in_(list(needed)))).all()} \
-        if needed else {}  # type: ignore[attr-defined]
+        if needed else {}
     problems: list[Problem] = []
 
     def daily(member_id: int, council: Council) -> None:
@@ -796,7 +796,7 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
                                             "messages": [{"subject": n.subject, "text": n.body_text} for n in held]})
         if digest_id is None:
             return  # today's digest is out; what was held since waits for tomorrow's
-        session.execute(update(Notification).where(Notification.id.in_([n.id for n in held]))  # type: ignore[attr-defined]
+        session.execute(update(Notification).where(Notification.id.in_([n.id for n in held]))
                         .values(status=NotificationStatus.digested, digest_id=digest_id))
         counts["daily_digest"] += 1
 
@@ -835,8 +835,8 @@ def weekly_context(session: Session, council: Council, directory: Directory, now
     totals = item_stats(session, council, today)[0]
     names = {u.id: u.name for u in directory.units.values()}
     rows = [item_row(i, names, today) for i in session.exec(select(Item).where(
-        Item.council_id == council.id, Item.number.is_not(None),  # type: ignore[union-attr]
-        Item.status.in_([*LADDER_STATES, ItemStatus.close_requested, ItemStatus.accepted]))  # type: ignore[attr-defined]
+        Item.council_id == council.id, Item.number.is_not(None),
+        Item.status.in_([*LADDER_STATES, ItemStatus.close_requested, ItemStatus.accepted]))
         .order_by(Item.deadline)).all()]
     week_end = today + timedelta(days=7)
 

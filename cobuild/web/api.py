@@ -280,7 +280,7 @@ def _endpoint(op: Operation):
     if op.body is not Empty:
         params.append(inspect.Parameter("body", inspect.Parameter.POSITIONAL_OR_KEYWORD,
                                         annotation=Annotated[op.body, Body()]))
-    endpoint.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    endpoint.__signature__ = inspect.Signature(params)
     endpoint.__name__ = op.name.replace(".", "_")
     return endpoint
 

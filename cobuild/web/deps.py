@@ -29,7 +29,7 @@ def now(request: Request):
 
 # built once: a statement built per request spent more time in SQLAlchemy's coercion and cache
 # key than in the query
-_MEMBERSHIP = (select(Member, Council).join(Council, Council.id == Member.council_id)  # type: ignore[arg-type]
+_MEMBERSHIP = (select(Member, Council).join(Council, Council.id == Member.council_id)
                .where(Member.account_id == bindparam("account"), Member.council_id == bindparam("council"),
                       Member.active == True))  # noqa: E712
 

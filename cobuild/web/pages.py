@@ -108,7 +108,7 @@ def back(request: Request, fallback: str) -> str:
 def common(ctx: Ctx, request: Request) -> dict:
     memberships = accounts.memberships(ctx.session, ctx.member.account_id) if ctx.member else []
     names = {c.id: c.name for c in ctx.session.exec(select(Council).where(
-        Council.id.in_([m.council_id for m in memberships]))).all()} if memberships else {}  # type: ignore[attr-defined]
+        Council.id.in_([m.council_id for m in memberships]))).all()} if memberships else {}
     return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx),
             "my_councils": [(m.council_id, names.get(m.council_id)) for m in memberships],
             "units": ctx.session.exec(select(Unit).where(Unit.council_id == ctx.council.id)
@@ -315,7 +315,7 @@ def conference_page(request: Request, cid: int, oid: int):
         voters = [m for m in session.exec(select(Member).where(Member.council_id == cid).order_by(Member.id)).all() if m.votes]
         present = {a.member_id for a in session.exec(select(Attendance).where(Attendance.conference_id == oid)).all()}
         cooperating: dict = {}
-        for c in session.exec(select(Claim).where(Claim.item_id.in_([i.id for i in items] or [-1]))).all():  # type: ignore[attr-defined]
+        for c in session.exec(select(Claim).where(Claim.item_id.in_([i.id for i in items] or [-1]))).all():
             if c.role == "cooperating" and c.status in ("pending", "confirmed"):
                 cooperating.setdefault(c.item_id, set()).add(c.unit_id)
         return render(request, "conference.html", conf=conference, detail=detail, items=items, submitted=submitted,

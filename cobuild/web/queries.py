@@ -46,7 +46,7 @@ def dashboard(ctx: Ctx) -> dict:
     term = current_term(s, council.id)
     chair = s.get(Member, term.chair_member_id) if term and term.chair_member_id else None
     upcoming = s.exec(select(Conference).where(Conference.council_id == council.id,
-                                               Conference.status.in_([ConferenceStatus.planned, ConferenceStatus.collecting,  # type: ignore[attr-defined]
+                                               Conference.status.in_([ConferenceStatus.planned, ConferenceStatus.collecting,
                                                                       ConferenceStatus.agenda_locked, ConferenceStatus.held]))
                       .order_by(Conference.scheduled_at)).first()
     totals = item_stats(s, council, today, "council")
@@ -93,12 +93,12 @@ def items(ctx: Ctx, *, status: str | None = None, unit: int | None = None, categ
         query = query.where(of_conferences(conference_ids))
     if q:
         pattern = f"%{q.strip()}%"
-        query = query.where(or_(Item.title.like(pattern), Item.description.like(pattern),  # type: ignore[attr-defined]
-                                Item.number.like(pattern)))  # type: ignore[union-attr]
+        query = query.where(or_(Item.title.like(pattern), Item.description.like(pattern),
+                                Item.number.like(pattern)))
     if overdue:
         query = query.where(overdue_clause(today))
     total = s.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = s.exec(query.order_by(Item.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()  # type: ignore[union-attr]
+    rows = s.exec(query.order_by(Item.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()
     units = unit_names(s, council.id)
     return jsonable({"total": total, "items": [item_row(i, units, today) for i in rows]})
 
