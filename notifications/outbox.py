@@ -32,7 +32,7 @@ from cobuild.models.base import local_date
 from cobuild.models.reminders import Policy, release_time
 from cobuild.models.workdays import WorkCalendar
 from cobuild.notifications.rendering import language_of, render_jobs
-from cobuild.platform.db import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
+from cobuild.platform.bulk import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
 
 # deliveries go in through the table (a core INSERT: the ORM's bulk path builds its own
 # command per row)

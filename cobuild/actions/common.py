@@ -178,7 +178,7 @@ def once(session: Session, council_id: int, key: str, now: datetime, detail: dic
     """True the first time `key` is claimed, ever: the database's unique key decides, so two
     sweepers at once, a re-run or a restart never do a council-level send twice."""
     from cobuild.models import CouncilEvent
-    from cobuild.platform.db import insert_unless_exists
+    from cobuild.platform.bulk import insert_unless_exists
 
     values = {"council_id": council_id, "key": key, "at": now, "detail": detail}
     return insert_unless_exists(session, CouncilEvent.__table__, values, "key") is not None
@@ -187,7 +187,7 @@ def once(session: Session, council_id: int, key: str, now: datetime, detail: dic
 def once_many(session: Session, keys: list[tuple[int, str]], now: datetime) -> set[str]:
     """`once` for many (council id, key) pairs in one statement: the keys claimed now, the first time."""
     from cobuild.models import CouncilEvent
-    from cobuild.platform.db import insert_many_unless_exist
+    from cobuild.platform.bulk import insert_many_unless_exist
 
     rows = [{"council_id": council_id, "key": key, "at": now, "detail": None}
             for council_id, key in dict.fromkeys(keys)]

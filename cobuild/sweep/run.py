@@ -57,7 +57,9 @@ from cobuild.models.messages import kind_name
 from cobuild.models.reminders import deadline_steps, due_steps, verify_steps
 from cobuild.notifications.outbox import Outbox
 from cobuild.notifications.rendering import render_jobs
-from cobuild.platform.db import Checkpoints, among_param, among_values, checkpoints_deferred, engine_for, sqlite_file, update_many
+from cobuild.platform.bulk import among_param, among_values, update_many
+from cobuild.platform.checkpoints import Checkpoints, checkpoints_deferred, sqlite_file
+from cobuild.platform.db import engine_for
 from cobuild.sweep.executor import Answer, RenderWorker, borrow, can_help, fewer_collections, keep, speed_paths
 
 log = logging.getLogger(__name__)
@@ -354,7 +356,7 @@ def sweep_in_worker(url: str, now: datetime, items: list[tuple]) -> tuple[dict, 
     counts = {"escalations": 0, "overdue_marked": 0}
     outbox.inserted = {}  # this batch's, for the sweep to count
     try:
-        with checkpoints_deferred():  # the sweep's Checkpoints thread copies the log back
+        with checkpoints_deferred(session.get_bind()):  # the sweep's Checkpoints thread copies the log back
             _sweep_batch(session, items, now, outbox, directory, counts)
     except BaseException:
         # the sweep does this batch itself (nothing of it was committed); the next starts clean
@@ -459,7 +461,7 @@ def _sweep_batches(session: Session, now: datetime, outbox: Outbox, batch: int, 
                 if tried:
                     checkpoints = Checkpoints.start(session)
                     if checkpoints is not None:
-                        deferral.enter_context(checkpoints_deferred())
+                        deferral.enter_context(checkpoints_deferred(session.get_bind()))
     finally:
         if worker is not None:
             # the worker lets go of this sweep's connection and caches, and is kept for the next

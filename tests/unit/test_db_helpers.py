@@ -1,4 +1,4 @@
-"""cobuild.platform.db's SQLite helpers: each stores and finds what SQLAlchemy's own path would."""
+"""cobuild.platform.bulk and .checkpoints: each SQLite helper stores and finds what SQLAlchemy's own path would."""
 
 import threading
 from datetime import UTC, datetime, timedelta, timezone
@@ -9,7 +9,8 @@ from sqlalchemy.exc import StatementError
 from sqlmodel import Session
 
 from cobuild.models.base import UTCDateTime
-from cobuild.platform import db
+from cobuild.platform import bulk, db
+from cobuild.platform import checkpoints as wal
 
 
 def _table(metadata: MetaData, name: str) -> Table:
@@ -36,10 +37,10 @@ def _rows(n: int, start: int = 0) -> list[dict]:
 def test_it_stores_what_sqlalchemy_stores_and_returns_the_new_ids(session, monkeypatch):
     session, (fast, slow) = session
     # more rows than one statement may bind (5 columns: at most 1,000 rows a statement)
-    assert db._sqlite_insert_many_unless_exist(session, fast, _rows(2500), "key") == {f"k{i}": i + 1 for i in range(2500)}
+    assert bulk._sqlite_insert_many_unless_exist(session, fast, _rows(2500), "key") == {f"k{i}": i + 1 for i in range(2500)}
     # the same rows through SQLAlchemy's own path, for comparison
-    monkeypatch.setattr(db, "_sqlite_insert_many_unless_exist", lambda *args: None)
-    assert db.insert_many_unless_exist(session, slow, _rows(2500), "key") == {f"k{i}": i + 1 for i in range(2500)}
+    monkeypatch.setattr(bulk, "_sqlite_insert_many_unless_exist", lambda *args: None)
+    assert bulk.insert_many_unless_exist(session, slow, _rows(2500), "key") == {f"k{i}": i + 1 for i in range(2500)}
     stored = [session.connection().exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in (fast, slow)]
     assert stored[0] == stored[1]
     assert stored[0][0] == (1, "k0", "2026-06-02 01:00:00.000000", "plain", "第0条")  # UTC text, the column's default
@@ -48,70 +49,70 @@ def test_it_stores_what_sqlalchemy_stores_and_returns_the_new_ids(session, monke
 def test_insert_many_stores_what_sqlalchemy_stores(session):
     session, (fast, slow) = session
     rows = _rows(1200)
-    db.insert_many(session, fast, rows)
+    bulk.insert_many(session, fast, rows)
     session.execute(slow.insert(), rows)  # SQLAlchemy's own executemany, for comparison
     stored = [session.connection().exec_driver_sql(f"SELECT * FROM {t.name} ORDER BY id").all() for t in (fast, slow)]
     assert len(stored[0]) == 1200 and stored[0] == stored[1]
     with pytest.raises(Exception, match="naive datetime refused"):
-        db.insert_many(session, fast, [{"key": "naive", "at": datetime(2026, 1, 1)}])
+        bulk.insert_many(session, fast, [{"key": "naive", "at": datetime(2026, 1, 1)}])
     with pytest.raises(StatementError, match="A value is required for bind parameter 'at'"):  # mixed keys: SQLAlchemy's path
-        db.insert_many(session, fast, [{"key": "x", "at": datetime(2026, 1, 1, tzinfo=UTC)}, {"key": "y"}])
+        bulk.insert_many(session, fast, [{"key": "x", "at": datetime(2026, 1, 1, tzinfo=UTC)}, {"key": "y"}])
     assert session.execute(select(func.count()).select_from(fast)).scalar() == 1200
 
 
 def test_rows_already_there_are_left_alone_and_not_returned(session):
     session, (fast, _) = session
-    db.insert_many_unless_exist(session, fast, _rows(3), "key")
+    bulk.insert_many_unless_exist(session, fast, _rows(3), "key")
     again = _rows(5)
     again[0]["note"] = "changed"
-    assert db.insert_many_unless_exist(session, fast, again, "key") == {"k3": 4, "k4": 5}
+    assert bulk.insert_many_unless_exist(session, fast, again, "key") == {"k3": 4, "k4": 5}
     assert session.execute(select(fast.c.note).where(fast.c.key == "k0")).scalar() == "第0条"
 
 
 def test_rows_with_different_keys_are_left_to_sqlalchemy_which_refuses_them(session):
     session, (fast, _) = session
     rows = [{"key": "a", "at": datetime(2026, 1, 1, tzinfo=UTC)}, {"key": "b", "kind": "special"}]
-    assert db._sqlite_insert_many_unless_exist(session, fast, rows, "key") is None
+    assert bulk._sqlite_insert_many_unless_exist(session, fast, rows, "key") is None
     with pytest.raises(StatementError, match="A value is required for bind parameter 'at'"):
-        db.insert_many_unless_exist(session, fast, rows, "key")
+        bulk.insert_many_unless_exist(session, fast, rows, "key")
     assert session.execute(select(fast.c.id)).all() == []
 
 
 def test_a_naive_datetime_is_refused(session):
     session, (fast, _) = session
     with pytest.raises(Exception, match="naive datetime refused"):
-        db.insert_many_unless_exist(session, fast, [{"key": "a", "at": datetime(2026, 1, 1)}], "key")
+        bulk.insert_many_unless_exist(session, fast, [{"key": "a", "at": datetime(2026, 1, 1)}], "key")
     assert session.execute(select(fast.c.id)).all() == []
 
 
 def test_among_param_finds_the_same_rows_as_a_list(session):
     session, (fast, _) = session
-    db.insert_many_unless_exist(session, fast, _rows(10), "key")
+    bulk.insert_many_unless_exist(session, fast, _rows(10), "key")
     dialect = session.get_bind().dialect.name
     wanted = ["k1", "k4", "k9", "不在"]
-    assert db.among_values(dialect, wanted) is not wanted  # SQLite: one JSON text, not the list
-    keys = select(fast.c.key).where(fast.c.key.in_(db.among_param("keys", dialect))).order_by(fast.c.id)
-    assert session.execute(keys, {"keys": db.among_values(dialect, wanted)}).scalars().all() == ["k1", "k4", "k9"]
-    ids = select(fast.c.id).where(fast.c.id.in_(db.among_param("ids", dialect)))
-    assert session.execute(ids, {"ids": db.among_values(dialect, [])}).all() == []
-    others = select(fast.c.id).where(fast.c.id.not_in(db.among_param("ids", dialect)))
-    assert session.execute(others, {"ids": db.among_values(dialect, [1, 2, 3])}).scalars().all() == list(range(4, 11))
-    both = select(fast.c.id).where(fast.c.id.in_(db.among_param("ids", dialect)),
-                                   fast.c.key.not_in(db.among_param("keys", dialect)))
+    assert bulk.among_values(dialect, wanted) is not wanted  # SQLite: one JSON text, not the list
+    keys = select(fast.c.key).where(fast.c.key.in_(bulk.among_param("keys", dialect))).order_by(fast.c.id)
+    assert session.execute(keys, {"keys": bulk.among_values(dialect, wanted)}).scalars().all() == ["k1", "k4", "k9"]
+    ids = select(fast.c.id).where(fast.c.id.in_(bulk.among_param("ids", dialect)))
+    assert session.execute(ids, {"ids": bulk.among_values(dialect, [])}).all() == []
+    others = select(fast.c.id).where(fast.c.id.not_in(bulk.among_param("ids", dialect)))
+    assert session.execute(others, {"ids": bulk.among_values(dialect, [1, 2, 3])}).scalars().all() == list(range(4, 11))
+    both = select(fast.c.id).where(fast.c.id.in_(bulk.among_param("ids", dialect)),
+                                   fast.c.key.not_in(bulk.among_param("keys", dialect)))
     # two lists in one statement keep their own values
-    assert session.execute(both, {"ids": db.among_values(dialect, [1, 2, 3]),
-                                  "keys": db.among_values(dialect, ["k2"])}).scalars().all() == [1, 2]
+    assert session.execute(both, {"ids": bulk.among_values(dialect, [1, 2, 3]),
+                                  "keys": bulk.among_values(dialect, ["k2"])}).scalars().all() == [1, 2]
 
 
 def test_update_many_sets_one_column_through_its_conversion(session):
     session, (fast, _) = session
-    db.insert_many_unless_exist(session, fast, _rows(3), "key")
+    bulk.insert_many_unless_exist(session, fast, _rows(3), "key")
     later = datetime(2026, 7, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
-    db.update_many(session, fast, "at", [(1, later), (3, None)])
+    bulk.update_many(session, fast, "at", [(1, later), (3, None)])
     stored = session.connection().exec_driver_sql("SELECT id, at FROM fast ORDER BY id").all()
     assert stored == [(1, "2026-07-01 01:00:00.000000"), (2, "2026-06-02 01:01:00.000000"), (3, None)]
     with pytest.raises(Exception, match="naive datetime refused"):
-        db.update_many(session, fast, "at", [(2, datetime(2026, 7, 1))])
+        bulk.update_many(session, fast, "at", [(2, datetime(2026, 7, 1))])
 
 
 def _wait_for(condition) -> bool:
@@ -128,9 +129,9 @@ def test_checkpoints_copy_the_log_back_in_their_own_thread(tmp_path):
     metadata = MetaData()
     table = _table(metadata, "t")
     metadata.create_all(engine)
-    assert db.Checkpoints.start(Session(create_engine("sqlite://"))) is None  # no file: nothing to do
+    assert wal.Checkpoints.start(Session(create_engine("sqlite://"))) is None  # no file: nothing to do
     with Session(engine) as session:
-        checkpoints = db.Checkpoints.start(session, limit=0)  # copy back whenever nudged
+        checkpoints = wal.Checkpoints.start(session, limit=0)  # copy back whenever nudged
         assert checkpoints is not None
         try:
             # a connection that never copies the log back by itself: the database file grows
@@ -138,7 +139,7 @@ def test_checkpoints_copy_the_log_back_in_their_own_thread(tmp_path):
             session.connection().exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             session.commit()
             before = path.stat().st_size
-            db.insert_many_unless_exist(session, table, _rows(2000), "key")
+            bulk.insert_many_unless_exist(session, table, _rows(2000), "key")
             session.commit()
             assert path.stat().st_size == before
             checkpoints.nudge()
@@ -170,12 +171,12 @@ def test_a_burst_defers_the_copying_back_until_it_is_over(tmp_path):
     with Session(engine) as session:
         assert autocheckpoint(session) == 1000
         session.commit()
-        checkpoints = db.Checkpoints.start(session)  # the limit (1 GiB) is never reached here
+        checkpoints = wal.Checkpoints.start(session)  # the limit (1 GiB) is never reached here
         assert checkpoints is not None
         before = path.stat().st_size
-        with db.checkpoints_deferred():
+        with wal.checkpoints_deferred(engine):
             for start in range(0, 1500, 500):
-                db.insert_many_unless_exist(session, table, _big_rows(500, start), "key")
+                bulk.insert_many_unless_exist(session, table, _big_rows(500, start), "key")
                 assert autocheckpoint(session) == 0
                 session.commit()
                 checkpoints.nudge()
@@ -199,9 +200,20 @@ def test_deferring_is_this_threads_alone(tmp_path):
         with engine.connect() as connection:
             seen.append(connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar())
 
-    with db.checkpoints_deferred(), engine.connect() as connection:
+    with wal.checkpoints_deferred(engine), engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
         thread = threading.Thread(target=other)
         thread.start()
         thread.join()
     assert seen == [1000]
+
+
+def test_an_engine_no_burst_deferred_on_has_no_checkpoint_listener(tmp_path):
+    """The web's engine (and a serial sweep's) never runs the burst's per-transaction hook."""
+    from sqlalchemy import event
+
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    assert not event.contains(engine, "begin", wal._autocheckpoint)
+    with wal.checkpoints_deferred(engine):
+        pass
+    assert event.contains(engine, "begin", wal._autocheckpoint)
