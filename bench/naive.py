@@ -19,7 +19,8 @@ from cobuild.flows.local_api import local_api
 from cobuild.models import Claim, ClaimRole, ClaimStatus, Item, Notification
 from cobuild.notifications.outbox import Outbox
 from cobuild.platform.db import session_for
-from cobuild.sweep.run import Directory, _remind_item, record_marks
+from cobuild.sweep.directory import Directory
+from cobuild.sweep.items import _remind_item, record_marks
 from tests.support.worlds import TICK
 
 

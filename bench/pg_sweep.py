@@ -25,7 +25,7 @@ ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def child(url: str) -> None:
     from cobuild.notifications.outbox import Outbox
     from cobuild.platform.db import session_for
-    from cobuild.sweep.run import sweep_items
+    from cobuild.sweep.items import sweep_items
     from tests.support.worlds import TICK
 
     with session_for(url) as session:

@@ -37,7 +37,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("escalation", "督办", "escalation", "item", "deadline", escalation=True),
     Kind("verify_request", "验收提醒", "verification request", "item", "close_request"),
     Kind("verify_escalation", "验收督办", "verification escalation", "item", "close_request", escalation=True),
-    # council events (cobuild/sweep/run.py)
+    # council events (cobuild/sweep/events.py)
     Kind("window_open", "征集开始", "call for items", "conference"),
     Kind("submission_reminder", "提交提醒", "submission reminder", "conference"),
     Kind("agenda", "会议议程", "agenda", "conference"),

@@ -1,7 +1,7 @@
 """A second process for the sweep's big ticks: it does whole batches, and can render.
 
 The sweep's Python holds one core. With a second core, the sweep hands batches to one worker
-process as it reads them (cobuild/sweep/run.py): the worker works each one out
+process as it reads them (cobuild/sweep/items.py): the worker works each one out
 (`plan_batch`, reading who is who on a database connection of its own), renders it, writes it
 and commits (`sweep_in_worker`), while the sweep does the batches it keeps. SQLite lets one of
 the two write at a time; the rest of their work overlaps. `submit` hands it rendering alone.
@@ -263,7 +263,7 @@ def fewer_collections():
     tuples per message, nearly all freed at once by their reference counts; at Python's default
     the collector still started every 700 allocations, and each older-generation pass walked all
     the objects of the process (the directory, SQLAlchemy's caches). Only where speed_paths()
-    says so (sweep/run.py). Counted, so overlapping sweeps (threads of one scheduler) restore the
+    says so (sweep/items.py). Counted, so overlapping sweeps (threads of one scheduler) restore the
     process's own thresholds only when the last one ends."""
     global _gc_sweeps, _gc_saved
     with _gc_lock:

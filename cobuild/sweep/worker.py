@@ -14,13 +14,13 @@ from cobuild.sweep.executor import GC_THRESHOLD, READY
 
 
 def _sweep(*args):
-    from cobuild.sweep.run import sweep_in_worker
+    from cobuild.sweep.items import sweep_in_worker
 
     return sweep_in_worker(*args)
 
 
 def _sweep_over():
-    from cobuild.sweep.run import end_worker
+    from cobuild.sweep.items import end_worker
 
     end_worker()
 
@@ -33,7 +33,7 @@ def main() -> None:
     """The worker: tasks in on stdin, their answers out on stdout, until None or EOF."""
     source, sink = sys.stdin.buffer, sys.stdout.buffer
     if "--plan" in sys.argv[1:]:
-        import cobuild.sweep.run  # noqa: F401 — before "ready": the first batch must not wait for it
+        import cobuild.sweep.items  # noqa: F401 — before "ready": the first batch must not wait for it
     gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
     pickle.dump(READY, sink)
     sink.flush()
@@ -53,7 +53,7 @@ def main() -> None:
         sink.flush()
     # everything is written and committed: close the database and leave without tearing down
     # the interpreter (freeing a sweep's caches object by object took time the sweep waited for)
-    reminders = sys.modules.get("cobuild.sweep.run")
+    reminders = sys.modules.get("cobuild.sweep.items")
     if reminders is not None:
         reminders.end_worker()
     os._exit(0)

@@ -12,7 +12,8 @@ from cobuild.actions import terms as tm
 from cobuild.actions.council import add_channel, set_template
 from cobuild.models import AuditEvent, Delivery, Notification
 from cobuild.platform.db import session_for
-from cobuild.sweep.run import FAR_FUTURE, sweep
+from cobuild.sweep.items import FAR_FUTURE
+from cobuild.sweep.run import sweep
 
 from .conftest import SH, at
 

@@ -16,7 +16,7 @@ from cobuild.models import AuditEvent, Delivery, Item, Notification
 from cobuild.notifications.rendering import render_jobs
 from cobuild.notifications.samples import sample
 from cobuild.platform.db import session_for
-from cobuild.sweep import run as reminders
+from cobuild.sweep import items as reminders
 from cobuild.sweep.executor import RenderWorker
 from cobuild.sweep.run import sweep
 

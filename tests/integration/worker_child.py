@@ -26,7 +26,7 @@ def main() -> None:
     from cobuild.notifications.dispatch import dispatch
     from cobuild.notifications.outbox import Outbox
     from cobuild.platform.db import session_for
-    from cobuild.sweep.run import sweep_items
+    from cobuild.sweep.items import sweep_items
     from tests.support.worlds import TICK
 
     with session_for(args.url) as session:

@@ -59,7 +59,7 @@ def test_council_events_and_digests_never_go_stale():
 def test_every_kind_the_sweep_sends_by_name_is_listed():
     """Kinds written as literals where the sweep and the outbox queue them."""
     named = set()
-    for path in [ROOT / "cobuild" / "sweep" / "run.py", ROOT / "notifications" / "outbox.py"]:
+    for path in [*(ROOT / "cobuild" / "sweep").glob("*.py"), ROOT / "notifications" / "outbox.py"]:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             name = getattr(node.func, "id", getattr(node.func, "attr", "")) if isinstance(node, ast.Call) else ""
             at = {"_send": 3, "enqueue": 2}.get(name)  # _send(outbox, council, people, kind, …), enqueue(council, person, kind, …)
