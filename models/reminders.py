@@ -125,3 +125,23 @@ def release_time(moment: datetime, cal: WorkCalendar, policy: Policy) -> datetim
         return moment
     day = local.date() if clock < policy.quiet_end else local.date() + timedelta(days=1)
     return _morning(cal.on_or_after(day), policy)
+
+
+# ---- council events -------------------------------------------------------------------------
+# Beside the item ladder: when the sweep sends each council event's second message. The first
+# (a window opened, an election opened, evaluation opened, a result, a report) goes out on the
+# tick that finds the event; these go out from a moment before the event's own deadline.
+
+EVENT_LEAD_TIMES: dict[str, timedelta] = {
+    "submission_reminder": timedelta(days=3),   # before the submission window closes: units yet to submit
+    "election_reminder": timedelta(days=2),     # before the election closes: members yet to vote
+    "handover": timedelta(days=7),              # before the term starts: the incoming chair
+    "evaluation_reminder": timedelta(days=3),   # before the term ends: members yet to evaluate the chair
+}
+# a decided election or a published term report is still announced if the sweep finds it this late
+ANNOUNCE_WITHIN = timedelta(days=7)
+
+
+def event_due(kind: str, now: datetime, deadline: datetime) -> bool:
+    """Whether the council event `kind`, counted back from `deadline`, is due at `now`."""
+    return now >= deadline - EVENT_LEAD_TIMES[kind]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import or_
@@ -26,6 +26,7 @@ from cobuild.models import (
     Term,
     TermStatus,
 )
+from cobuild.models.reminders import ANNOUNCE_WITHIN, event_due
 from cobuild.notifications.outbox import Outbox
 from cobuild.sweep.directory import Directory, unique
 from cobuild.sweep.problems import Problem, isolated, report
@@ -37,10 +38,10 @@ def sweep_council_events(session: Session, now: datetime, outbox: Outbox, direct
         [ConferenceStatus.collecting, ConferenceStatus.agenda_locked]))).all()
     elections = session.exec(select(Election).where(or_(
         Election.status == ElectionStatus.open,
-        (Election.status == ElectionStatus.decided) & (Election.closes_at >= now - timedelta(days=7))))).all()
+        (Election.status == ElectionStatus.decided) & (Election.closes_at >= now - ANNOUNCE_WITHIN)))).all()
     terms = session.exec(select(Term).where(or_(
         Term.status.in_([TermStatus.scheduled, TermStatus.evaluating]),
-        (Term.status == TermStatus.reported) & (Term.reported_at >= now - timedelta(days=7))))).all()
+        (Term.status == TermStatus.reported) & (Term.reported_at >= now - ANNOUNCE_WITHIN)))).all()
     council_ids = {c.council_id for c in conferences} | {e.council_id for e in elections} | {t.council_id for t in terms}
     if not council_ids:
         return dict(counts)
@@ -78,7 +79,7 @@ def _conference_events(session, conference, directory, outbox, now, counts) -> N
         if once(session, council.id, f"window_open|conference:{conference.id}", now):
             _send(outbox, council, directory.unit_people([u.id for u in units]), "window_open", now, context,
                   "conference", conference.id, counts)
-        if now >= conference.window_closes_at - timedelta(days=3) and \
+        if event_due("submission_reminder", now, conference.window_closes_at) and \
                 once(session, council.id, f"submission_reminder|conference:{conference.id}", now):
             submitted = set(session.exec(select(Item.raised_by_unit_id).where(
                 Item.raised_conference_id == conference.id, Item.status != ItemStatus.cancelled)).all())
@@ -111,7 +112,7 @@ def _election_events(session, election, directory, outbox, now, counts) -> None:
     if election.status == ElectionStatus.open:
         if once(session, council.id, f"election_open|election:{election.id}", now):
             _send(outbox, council, voters, "election_open", now, context, "election", election.id, counts)
-        if now >= election.closes_at - timedelta(days=2) and \
+        if event_due("election_reminder", now, election.closes_at) and \
                 once(session, council.id, f"election_reminder|election:{election.id}", now):
             voted = set(session.exec(select(Ballot.voter_id).where(Ballot.election_id == election.id)).all())
             _send(outbox, council, [m for m in voters if m.id not in voted], "election_reminder", now, context,
@@ -135,13 +136,13 @@ def _term_events(session, term, directory, outbox, now, counts) -> None:
                "closes": local_text(council, term_end_at(council, term))}
     voters = [m for m in directory.voters[council.id] if m.id != term.chair_member_id]
     if term.status == TermStatus.scheduled:
-        if chair and now >= term_start_at(council, term) - timedelta(days=7) and \
+        if chair and event_due("handover", now, term_start_at(council, term)) and \
                 once(session, council.id, f"handover|term:{term.id}", now):
             _send(outbox, council, [chair], "handover", now, context, "term", term.id, counts)
     elif term.status == TermStatus.evaluating:
         if once(session, council.id, f"evaluation_open|term:{term.id}", now):
             _send(outbox, council, voters, "evaluation_open", now, context, "term", term.id, counts)
-        if now >= term_end_at(council, term) - timedelta(days=3) and \
+        if event_due("evaluation_reminder", now, term_end_at(council, term)) and \
                 once(session, council.id, f"evaluation_reminder|term:{term.id}", now):
             done = set(session.exec(select(EvaluationBallot.voter_id).where(EvaluationBallot.term_id == term.id)).all())
             _send(outbox, council, [m for m in voters if m.id not in done], "evaluation_reminder", now, context,

@@ -67,3 +67,18 @@ def test_every_kind_the_sweep_sends_by_name_is_listed():
                 named.add(node.args[at].value)
     assert named, "the check found no call at all"
     assert named <= set(KINDS), named - set(KINDS)
+
+
+def test_the_council_event_ladder_names_council_kinds_and_counts_back_from_the_deadline():
+    from datetime import timedelta
+
+    from cobuild.models.reminders import EVENT_LEAD_TIMES, event_due
+
+    assert set(EVENT_LEAD_TIMES) <= set(KINDS)
+    assert all(KINDS[kind].subject != "item" for kind in EVENT_LEAD_TIMES)
+    closes = datetime(2026, 6, 24, 16, tzinfo=UTC)
+    assert not event_due("election_reminder", closes - timedelta(days=2, seconds=1), closes)
+    assert event_due("election_reminder", closes - timedelta(days=2), closes)
+    assert event_due("election_reminder", closes + timedelta(hours=1), closes)  # late, still due (once)
+    assert not event_due("handover", closes - timedelta(days=8), closes)
+    assert event_due("handover", closes - timedelta(days=7), closes)
