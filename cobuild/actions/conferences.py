@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from sqlmodel import Session, func, select
 
@@ -22,6 +23,7 @@ from cobuild.models import (
     Conference,
     ConferenceStatus,
     Council,
+    DomainError,
     IllegalTransition,
     InvalidInput,
     Item,
@@ -110,12 +112,16 @@ def open_window(session: Session, conference: Conference, *, now: datetime, by: 
     return conference
 
 
+def may_lock(session: Session, council: Council, conference: Conference, by: Member | None) -> None:
+    require_chair_or_system(session, council, by, "lock_agenda")
+    require_transition("conference", conference.status, ConferenceStatus.agenda_locked, "lock_agenda")
+
+
 @use_case
 def lock_agenda(session: Session, conference: Conference, *, now: datetime, by: Member | None = None) -> list[AgendaEntry]:
     """collecting -> agenda_locked, carrying over deferred items and listing open ones for review."""
     council = get(session, Council, conference.council_id, "council")
-    require_chair_or_system(session, council, by, "lock_agenda")
-    require_transition("conference", conference.status, ConferenceStatus.agenda_locked, "lock_agenda")
+    may_lock(session, council, conference, by)
     if by is None and now < conference.window_closes_at:
         raise IllegalTransition("too_early", action="lock_agenda", when=conference.window_closes_at.isoformat())
     entries: list[AgendaEntry] = []
@@ -154,13 +160,17 @@ def lock_agenda(session: Session, conference: Conference, *, now: datetime, by: 
     return entries
 
 
+def may_hold(session: Session, council: Council, conference: Conference, by: Member | None) -> None:
+    require_chair(session, council, by, "hold")
+    require_transition("conference", conference.status, ConferenceStatus.held, "hold")
+
+
 @use_case
 def hold(session: Session, conference: Conference, *, by: Member | None, now: datetime,
          present_ids: list[int] | None = None) -> Conference:
     """agenda_locked -> held: the chair opens the meeting and records who attends."""
     council = get(session, Council, conference.council_id, "council")
-    require_chair(session, council, by, "hold")
-    require_transition("conference", conference.status, ConferenceStatus.held, "hold")
+    may_hold(session, council, conference, by)
     conference.status = ConferenceStatus.held
     conference.held_at = now
     session.add(conference)
@@ -171,12 +181,16 @@ def hold(session: Session, conference: Conference, *, by: Member | None, now: da
     return conference
 
 
+def may_record_attendance(session: Session, council: Council, conference: Conference, by: Member | None) -> None:
+    require_chair(session, council, by, "attend")
+    require_state("conference", conference.status, {ConferenceStatus.held}, "attend")
+
+
 @use_case
 def record_attendance(session: Session, conference: Conference, present_ids: list[int], *,
                       by: Member | None, now: datetime) -> list[Attendance]:
     council = get(session, Council, conference.council_id, "council")
-    require_chair(session, council, by, "attend")
-    require_state("conference", conference.status, {ConferenceStatus.held}, "attend")
+    may_record_attendance(session, council, conference, by)
     return _record_attendance(session, council, conference, present_ids, by, now)
 
 
@@ -200,18 +214,25 @@ DECISIONS = {"accept": ItemStatus.accepted, "merge": ItemStatus.merged,
              "defer": ItemStatus.deferred, "reject": ItemStatus.rejected}
 
 
+def may_decide(session: Session, council: Council, conference: Conference, item: Item, by: Member | None,
+               decision: str = "accept") -> None:
+    """The chair, at the held conference the item is on, while the item can take `decision`."""
+    require_chair(session, council, by, "decide")
+    require_state("conference", conference.status, {ConferenceStatus.held}, "decide")
+    require_transition("item", item.status, DECISIONS[decision], decision)
+
+
 @use_case
 def decide(session: Session, item: Item, decision: str, *, by: Member | None, now: datetime,
            reason: str | None = None, merge_into: Item | None = None) -> Item:
     """The chair decides one agenda item: accept, merge into another, defer, or reject."""
     council = get(session, Council, item.council_id, "council")
-    require_chair(session, council, by, "decide")
     if decision not in DECISIONS:
+        require_chair(session, council, by, "decide")
         raise invalid(f"decision must be one of: {', '.join(DECISIONS)}")
     conference = get(session, Conference, item.conference_id, "conference")
-    require_state("conference", conference.status, {ConferenceStatus.held}, "decide")
+    may_decide(session, council, conference, item, by, decision)
     target = DECISIONS[decision]
-    require_transition("item", item.status, target, decision)
     reason = (reason or "").strip() or None
     if target == ItemStatus.rejected:
         reason = required_text(reason, "a rejection needs a reason")
@@ -234,12 +255,17 @@ def decide(session: Session, item: Item, decision: str, *, by: Member | None, no
     return item
 
 
+def may_publish(session: Session, council: Council, conference: Conference, by: Member | None) -> None:
+    """Rights and state; the use case then refuses, naming them, while agenda items are undecided."""
+    require_chair(session, council, by, "publish")
+    require_transition("conference", conference.status, ConferenceStatus.resolved, "publish")
+
+
 @use_case
 def publish_resolution(session: Session, conference: Conference, *, by: Member | None, now: datetime) -> Resolution:
     """held -> resolved: number the accepted items and freeze the written resolution."""
     council = get(session, Council, conference.council_id, "council")
-    require_chair(session, council, by, "publish")
-    require_transition("conference", conference.status, ConferenceStatus.resolved, "publish")
+    may_publish(session, council, conference, by)
     undecided = session.exec(select(Item).where(Item.conference_id == conference.id,
                                                 Item.status == ItemStatus.submitted)).all()
     if undecided:
@@ -354,3 +380,42 @@ def amend(session: Session, item: Item, *, by: Member | None, now: datetime, rea
     record(session, council_id=council.id, by=by, action="item.cancel" if cancel else "item.amend", subject=item,
            now=now, before=before, after={**after, "amendment": f"{resolution.code}/修{seq}"})
     return amendment
+
+
+def conference_actions(session: Session, conference: Conference, by: Member | None) -> set[str]:
+    """What `by` may do to `conference` now, asked of the use cases' own checks (nothing is
+    written): the conference page shows exactly these controls."""
+    council = get(session, Council, conference.council_id, "council")
+    checks = {"lock": may_lock, "hold": may_hold, "attendance": may_record_attendance, "publish": may_publish}
+    allowed = set()
+    for name, check in checks.items():
+        try:
+            check(session, council, conference, by)
+        except DomainError:
+            continue
+        allowed.add(name)
+    if by is None:
+        allowed.discard("lock")  # the scheduler's, at the window's end; a page always has a person
+    return allowed
+
+
+def agenda_actions(session: Session, conference: Conference, items: list[Item], by: Member | None) -> dict[int, set[str]]:
+    """Per agenda item: may `by` decide it ("decide") or set its whole assignment ("assign":
+    before the resolution is published; afterwards changes are amendments)."""
+    from cobuild.actions.items import may_assign
+
+    council = get(session, Council, conference.council_id, "council")
+    out: dict[int, set[str]] = {}
+    for item in items:
+        allowed = set()
+        for name, check in (("decide", partial(may_decide, session, council, conference, item, by)),
+                            ("assign", partial(may_assign, session, council, item, by))):
+            try:
+                check()
+            except DomainError:
+                continue
+            allowed.add(name)
+        if item.number is not None:
+            allowed.discard("assign")
+        out[item.id] = allowed
+    return out

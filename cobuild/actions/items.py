@@ -169,6 +169,13 @@ def replace_cooperating(session: Session, council: Council, item: Item, unit_ids
         session.add(claim)
 
 
+def may_assign(session: Session, council: Council, item: Item, by: Member | None) -> None:
+    """The chair: everything before the resolution is published, what it left open after."""
+    require_chair(session, council, by, "assign")
+    published = item.number is not None
+    require_state("item", item.status, {ItemStatus.accepted} if not published else WORKING_STATES, "assign")
+
+
 @use_case
 def assign(session: Session, item: Item, *, by: Member | None, now: datetime, goal: str | None = None,
            lead_unit_id: int | None = None, cooperating_unit_ids: list[int] | None = None,
@@ -178,9 +185,8 @@ def assign(session: Session, item: Item, *, by: Member | None, now: datetime, go
     Before the resolution is published everything may be set; afterwards only what the
     resolution left open (a lead, a responsible person) — other changes are amendments."""
     council = get(session, Council, item.council_id, "council")
-    require_chair(session, council, by, "assign")
+    may_assign(session, council, item, by)
     published = item.number is not None
-    require_state("item", item.status, {ItemStatus.accepted} if not published else WORKING_STATES, "assign")
     if published:
         if goal is not None or deadline is not None or cooperating_unit_ids is not None \
                 or (lead_unit_id is not None and item.lead_unit_id is not None) \

@@ -303,6 +303,7 @@ def conference_list(request: Request, cid: int):
 
 @router.get("/c/{cid}/conferences/{oid}")
 def conference_page(request: Request, cid: int, oid: int):
+    from cobuild.actions.conferences import agenda_actions, conference_actions
     from cobuild.models import Attendance
     from cobuild.reports.views import conference_detail
 
@@ -318,8 +319,11 @@ def conference_page(request: Request, cid: int, oid: int):
         for c in session.exec(select(Claim).where(Claim.item_id.in_([i.id for i in items] or [-1]))).all():
             if c.role == "cooperating" and c.status in ("pending", "confirmed"):
                 cooperating.setdefault(c.item_id, set()).add(c.unit_id)
+        can = conference_actions(session, conference, ctx.member)
+        item_can = agenda_actions(session, conference, list(items), ctx.member)
         return render(request, "conference.html", conf=conference, detail=detail, items=items, submitted=submitted,
-                      voters=voters, present=present, cooperating=cooperating, **common(ctx, request))
+                      voters=voters, present=present, cooperating=cooperating, can=can, item_can=item_can,
+                      **common(ctx, request))
 
 
 @router.get("/c/{cid}/items")

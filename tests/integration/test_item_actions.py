@@ -1,5 +1,6 @@
-"""`item_actions`, what the item page offers, agrees with what the use cases do: for each state
-and each person, every offered action succeeds and every other one is refused.
+"""`item_actions` and `conference_actions`, what the item and conference pages offer, agree with
+what the use cases do: for each state and each person, every offered action succeeds and every
+other one is refused.
 
 Each state is built once in a SQLite file; each attempt runs on a copy of that file, because a
 use case commits."""
@@ -10,9 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session
 
+from cobuild.actions import conferences as conf
 from cobuild.actions import items as it
+from cobuild.actions.conferences import conference_actions
 from cobuild.actions.items import item_actions
-from cobuild.models import DomainError, Item, Unit
+from cobuild.models import Conference, DomainError, Item, Member, Unit
 from cobuild.platform.db import engine_for, upgrade
 
 from .conftest import World, at
@@ -135,3 +138,70 @@ def test_an_item_in_progress_offers_its_lead_no_decline_and_its_raiser_a_coopera
     assert "decline" not in lead and {"progress", "request_close"} <= lead
     assert "claim_cooperating" in raiser
     assert "note" in cooperating and "progress" not in cooperating
+
+
+# ---- the conference page -------------------------------------------------------------------
+
+def _collecting(world: World) -> Conference:
+    world.open_window()
+    world.submit("company")
+    return world.conference()
+
+
+def _locked(world: World) -> Conference:
+    conference = _collecting(world)
+    conf.lock_agenda(world.session, conference, by=world.chair, now=conference.window_opens_at + timedelta(days=1))
+    return conference
+
+
+def _held(world: World) -> Conference:
+    world.open_window()
+    item = world.submit("company")
+    world.hold()
+    world.accept(item)  # decided: publishing is possible
+    return world.conference()
+
+
+def _resolved(world: World) -> Conference:
+    _held(world)
+    world.publish()
+    return world.conference()
+
+
+CONFERENCE_STATES = {"collecting": _collecting, "agenda locked": _locked, "held": _held, "resolved": _resolved}
+CONFERENCE_PEOPLE = {"chair": lambda w: w.chair, "secretary": lambda w: w.secretary, "liaison": lambda w: w.liaisons["company"]}
+CONFERENCE_ACTIONS = {
+    "lock": lambda s, c, by, now: conf.lock_agenda(s, c, by=by, now=now),
+    "hold": lambda s, c, by, now: conf.hold(s, c, by=by, now=now),
+    "attendance": lambda s, c, by, now: conf.record_attendance(s, c, [by.id], by=by, now=now),
+    "publish": lambda s, c, by, now: conf.publish_resolution(s, c, by=by, now=now),
+}
+
+
+@pytest.mark.parametrize("state", CONFERENCE_STATES)
+def test_the_conference_page_offers_exactly_what_the_use_cases_allow(state, tmp_path):
+    path = tmp_path / "state.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    with Session(engine_for(url)) as session:
+        world = World(session)
+        conference_id = CONFERENCE_STATES[state](world).id
+        people = {who: person(world).id for who, person in CONFERENCE_PEOPLE.items()}
+        when = world.conference().scheduled_at + timedelta(hours=8)
+    engine_for(url).dispose()
+    for who, member_id in people.items():
+        with Session(engine_for(url)) as session:
+            offered = conference_actions(session, session.get(Conference, conference_id), session.get(Member, member_id))
+        engine_for(url).dispose()
+        done = set()
+        for action, run in CONFERENCE_ACTIONS.items():
+            copy = tmp_path / f"{who}-{action}.db"
+            shutil.copyfile(path, copy)
+            with Session(engine_for(f"sqlite:///{copy}")) as session:
+                try:
+                    run(session, session.get(Conference, conference_id), session.get(Member, member_id), when)
+                    done.add(action)
+                except DomainError:
+                    pass
+            engine_for(f"sqlite:///{copy}").dispose()
+        assert offered == done, f"{state} / {who}: offered {sorted(offered)}, the use cases allowed {sorted(done)}"
