@@ -36,7 +36,7 @@ def measure_sweep(folder: Path, councils: int, open_items: int, due: int, repeat
     url = fresh_url(folder, f"sweep-{open_items}-{due}")
     build(url, councils, open_items, due)
     done = subprocess.run([sys.executable, "-m", "bench.sweep_child", url, str(repeats),
-                           "cold,auto,serial" if also_serial else "auto", *(["--fresh", "--floor"] if pairs else [])],
+                           "cold,auto,serial,plain" if also_serial else "auto", *(["--fresh", "--floor"] if pairs else [])],
                           cwd=ROOT, capture_output=True, text=True, check=True)
     child = json.loads(done.stdout.strip().splitlines()[-1])
     runs = child["modes"]["auto"]
@@ -48,6 +48,7 @@ def measure_sweep(folder: Path, councils: int, open_items: int, due: int, repeat
         chosen = [r[0] for r in runs].index(sorted(runs)[len(runs) // 2][0])
     seconds, queued = runs[chosen]
     serial, cold = sorted(child["modes"].get("serial", [])), child["modes"].get("cold", [])
+    plain = sorted(child["modes"].get("plain", []))
     return {"seconds": seconds, "queued": queued, "per_second": queued / seconds if seconds else 0, "url": url,
             # the CPU time (sweeper, worker) of the run reported: the machine's work, whatever the overlap
             "cpu": child["cpu"]["auto"][chosen], "floor": floors[chosen] if floors else None,
@@ -55,6 +56,7 @@ def measure_sweep(folder: Path, councils: int, open_items: int, due: int, repeat
             "pairs": [(round(r[0], 3), round(f["seconds"], 3)) for r, f in zip(runs, floors)],
             "runs": [round(r[0], 3) for r in runs], "peak_mb": child["peak_mb"], "sweeper_mb": child["sweeper_mb"],
             "worker_mb": child["worker_mb"], "serial_seconds": serial[len(serial) // 2][0] if serial else None,
+            "plain_seconds": plain[len(plain) // 2][0] if plain else None,
             "cold_seconds": cold[0][0] if cold else None, "cold_cpu": child["cpu"]["cold"][0] if cold else None}
 
 
@@ -439,7 +441,9 @@ def record_sweep(results: list, scale: dict, sweep_run: dict) -> None:
                           f"within the tick and works alone until it is up, took {sweep_run['cold_seconds']:.2f}s = "
                           f"{sweep_run['cold_seconds'] / floor['seconds']:.2f} × the floor (CPU {sum(sweep_run['cold_cpu']):.2f}s, "
                           f"the worker's start-up included); with no worker (one core) it took {sweep_run['serial_seconds']:.2f}s = "
-                          f"{sweep_run['serial_seconds'] / floor['seconds']:.2f} × the floor; the tick's write-ahead log is copied back into "
+                          f"{sweep_run['serial_seconds'] / floor['seconds']:.2f} × the floor, and with no speed path at all "
+                          f"(the collector at Python's thresholds too, as in `cobuild serve`) {sweep_run['plain_seconds']:.2f}s; "
+                          f"the tick's write-ahead log is copied back into "
                           f"the database file after it, by a thread of the sweeping process, which the sweep does not wait for: "
                           f"that took {sweep_run['log_back']:.2f}s more (not counted, as the floor's is not); two CPU-bound processes "
                           f"together each run {sharing:.2f} × as long as one alone on this machine"))

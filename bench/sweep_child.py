@@ -7,8 +7,9 @@ MODES is a comma-separated list of `auto` (the sweep as it runs in production: b
 shared with a second process, kept from an earlier big tick, as every big tick of a scheduler
 after its first finds it: the one the run before used, or one started and up before the clock),
 `cold` (the same, the first big tick of a process: the worker is started within the tick, which
-works alone until it is up; give it first, so that this process has swept nothing before) and
-`serial` (everything in this process); each mode runs
+works alone until it is up; give it first, so that this process has swept nothing before),
+`serial` (everything in this process) and `plain` (serial, and the collector left at Python's
+own thresholds: no speed path at all, as inside `cobuild serve`); each mode runs
 REPEATS times, each mode on its own copy of the database (made before any sweep, with
 SQLite's backup API), and within a mode the due set is put back before every run after the
 first and after the last (its messages deleted, its next_reminder_at restored: `put_back`, so
@@ -23,6 +24,7 @@ the floors, and peak RSS (the sweeper's plus its worker's, of the first sweep)."
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -43,8 +45,8 @@ def main() -> None:
     from sqlmodel import select
 
     from cobuild.models import Item
-    from cobuild.notifications import render_worker
     from cobuild.platform.db import session_for
+    from cobuild.sweep import executor as render_worker
     from cobuild.sweep.run import sweep
     from tests.support.worlds import TICK
 
@@ -75,11 +77,15 @@ def main() -> None:
                 worker_before = worker_usage(kept)[0] if kept is not None and mode != "cold" else 0.0
                 cpu_before = own_cpu()
                 start = time.perf_counter()
-                result = sweep(session, TICK, render_worker=mode != "serial")
+                if mode == "plain":  # no speed path at all: what `cobuild serve` runs (COBUILD_SWEEP_TUNING=serial)
+                    os.environ["COBUILD_SWEEP_TUNING"] = "serial"
+                result = sweep(session, TICK, render_worker=None if mode == "plain" else mode != "serial")
+                os.environ.pop("COBUILD_SWEEP_TUNING", None)
                 runs[mode].append((time.perf_counter() - start, sum(result["queued"].values())))
                 own = own_cpu() - cpu_before
                 used = render_worker._kept  # the worker the tick used, given back to be kept for the next
-                worker_cpu, worker_peak = worker_usage(used) if used and mode != "serial" else (worker_before, 0.0)
+                worker_cpu, worker_peak = worker_usage(used) if used and mode not in ("serial", "plain") \
+                    else (worker_before, 0.0)
                 cpu[mode].append([round(own, 3), round(worker_cpu - worker_before, 3)])
                 session.expunge_all()
                 if peaks is None:  # the first sweep's

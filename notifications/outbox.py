@@ -33,6 +33,7 @@ from cobuild.models.reminders import Policy, release_time
 from cobuild.models.workdays import WorkCalendar
 from cobuild.notifications.rendering import language_of, render_jobs
 from cobuild.platform.bulk import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
+from cobuild.platform.settings import get_settings
 
 # deliveries go in through the table (a core INSERT: the ORM's bulk path builds its own
 # command per row)
@@ -85,6 +86,9 @@ class Outbox:
         # once (one existence query, one multi-row INSERT … ON CONFLICT DO NOTHING RETURNING,
         # one delivery INSERT) — the sweep's path. Unbatched: one message at a time.
         self.pending: list[tuple] | None = [] if batched else None
+        # a person with no contact channel: with COBUILD_DELIVERY=file every message is written
+        # to the file all the same (a trial, the demo); live, nobody to send to is a failure
+        self._nobody: list[tuple[str, str]] = [("file", "-")] if get_settings().delivery == "file" else []
 
     def calendar(self, council: Council) -> tuple[WorkCalendar, Policy]:
         if council.id not in self._calendars:
@@ -129,7 +133,7 @@ class Outbox:
         if member.id not in self._channels:
             rows = self.session.exec(select(ContactChannel).where(ContactChannel.member_id == member.id,
                                                                   ContactChannel.enabled == True)).all()  # noqa: E712
-            self._channels[member.id] = [(str(r.kind), r.address) for r in rows]
+            self._channels[member.id] = [(str(r.kind), r.address) for r in rows] or self._nobody
         return self._channels[member.id]
 
     def exists(self, key: str) -> bool:
@@ -253,7 +257,7 @@ class Outbox:
             for member_id, kind, address in self.session.execute(
                     _channels_of(dialect), {"members": among_values(dialect, chunk)}).all():
                 found[member_id].append((kind, address))
-            self._channels.update(found)
+            self._channels.update({m: channels or self._nobody for m, channels in found.items()})
 
 
 # statements the sweep runs for every batch, built once with bound values (building one again, its

@@ -17,14 +17,12 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select
 from jinja2.runtime import new_context
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
+from cobuild.models.kinds import KINDS as _REGISTRY
+
 LANGUAGES = ("zh", "en")
 PARTS = {"subject": "subject.txt", "text": "text.txt", "html": "html"}
-KINDS = (
-    "deadline_approaching", "deadline_due", "overdue", "escalation", "verify_request", "verify_escalation",
-    "window_open", "submission_reminder", "agenda", "election_open", "election_reminder", "election_result",
-    "handover", "evaluation_open", "evaluation_reminder", "term_report", "weekly_digest", "daily_digest",
-    "council_problem",
-)
+# every kind has packaged templates in both languages (tests/unit/test_kinds.py)
+KINDS = tuple(_REGISTRY)
 
 
 @dataclass(frozen=True)

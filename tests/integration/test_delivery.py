@@ -200,3 +200,21 @@ def test_a_channel_that_hangs_is_cut_off_by_the_timeout_and_retried(world):
     assert counts["retry"] == 1
     delivery = world.session.exec(select(Delivery)).one()
     assert delivery.status == "retry" and "Timeout" in delivery.last_error
+
+
+@pytest.mark.parametrize("delivery", ["file", "live"])
+def test_a_person_with_no_contact_channel_is_written_to_the_file_in_file_mode(world, tmp_path, monkeypatch, delivery):
+    """COBUILD_DELIVERY=file writes every message (a trial, the demo); live, nobody to send to
+    is a failure the secretary sees."""
+    monkeypatch.setenv("COBUILD_DELIVERY", delivery)
+    for row in world.session.exec(select(ContactChannel)).all():
+        world.session.delete(row)
+    world.session.commit()
+    reminder = _due_reminder(world)
+    if delivery == "live":
+        assert reminder.status == "failed"
+        return
+    assert reminder.status == "pending"
+    assert dispatch(world.session, at("2026-04-21", 9, 5), Channels(outbox_dir=tmp_path, file_only=True))["sent"] >= 1
+    written = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert reminder.dedupe_key in {line["key"] for line in written}
