@@ -376,6 +376,9 @@ def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
             if pace > 1 and item.extensions == 0 and item.deadline - timedelta(days=5) == day and r.random() < 0.5:
                 attempt("extensions", item_actions.extend_deadline, session, item, item.deadline + timedelta(days=30),
                         by=chair, now=at, reason="施工受天气影响,经联席会议同意延期30天")
+            # the chair hurries (催办) an item two weeks overdue, and again every fortnight it stays so
+            elif item.deadline and day > item.deadline and (day - item.deadline).days % 14 == 0:
+                attempt("hurried", item_actions.hurry, session, item, by=chair, now=_at(day, 11))
         elif item.status == ItemStatus.close_requested:
             requested = _local_day(item.close_requested_at)
             if day == requested + timedelta(days=r.randrange(1, 5)):

@@ -48,6 +48,16 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("evaluation_open", "测评开始", "evaluation open", "term"),
     Kind("evaluation_reminder", "测评提醒", "evaluation reminder", "term"),
     Kind("term_report", "任期通报", "term report", "term"),
+    # hand-offs, sent by the use case that gives someone work or answers them (actions/handoffs.py)
+    Kind("item_assigned", "新任务", "new task", "item"),
+    Kind("claim_pending", "待确认认领", "claim to confirm", "item"),
+    Kind("claim_decided", "认领结果", "claim answered", "item"),
+    Kind("close_out_answered", "验收结果", "close-out answered", "item"),
+    Kind("deadline_extended", "时限调整", "deadline moved", "item"),
+    Kind("item_reopened", "事项重启", "item reopened", "item"),
+    Kind("assignment_declined", "退回指派", "assignment declined", "item"),
+    Kind("progress_posted", "进展", "progress", "item"),
+    Kind("hurry", "催办", "hurry-up", "item"),
     # digests, and what the system tells a council about itself
     Kind("weekly_digest", "每周汇总", "weekly digest", "council"),
     Kind("daily_digest", "每日汇总", "daily digest", "member"),
@@ -57,6 +67,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
 DEADLINE_KINDS = frozenset(k.name for k in KINDS.values() if k.basis == "deadline")
 VERIFY_KINDS = frozenset(k.name for k in KINDS.values() if k.basis == "close_request")
 ESCALATION_KINDS = frozenset(k.name for k in KINDS.values() if k.escalation)
+# sent at once by the use case that hands work on (cobuild/actions/handoffs.py), not by the sweep
+HANDOFF_KINDS = frozenset({"item_assigned", "claim_pending", "claim_decided", "close_out_answered", "deadline_extended",
+                           "item_reopened", "assignment_declined", "progress_posted", "hurry"})
 
 
 def can_go_stale(kind: str) -> bool:

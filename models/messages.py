@@ -80,6 +80,7 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "cancel": ("撤销", "cancel"),
     "withdraw": ("撤回", "withdraw"),
     "decline_assignment": ("退回牵头任务", "decline the assignment"),
+    "hurry": ("催办", "hurry an item"),
     "submit": ("提交事项", "submit items"),
     "open_window": ("开启征集", "open the submission window"),
     "lock_agenda": ("锁定议程", "lock the agenda"),
@@ -152,6 +153,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "lead_already_set": ("该事项已有牵头单位「{unit}」", "The item already has a lead unit: {unit}"),
     "already_claimed": ("「{unit}」已认领该事项", "{unit} has already claimed this item"),
+    "hurried_today": ("该事项今天已催办过,明天可再次催办", "This item was already hurried today; try again tomorrow"),
+    "not_chair_or_secretary": ("只有轮值主席或社区书记可以{action}", "Only the chair or the secretary may {action}"),
     "not_lead": ("只有牵头单位「{unit}」可以{action}", "Only the lead unit ({unit}) may {action}"),
     "not_raiser": ("只有提出单位「{unit}」可以{action}", "Only the raising unit ({unit}) may {action}"),
     "not_involved": (

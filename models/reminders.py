@@ -29,6 +29,10 @@ class Policy:
     approach_days: tuple[int, ...] = (7, 3, 1)
     cooperating_days: tuple[int, ...] = (3,)
     overdue_every: int = 2
+    # overdue reminders thin out with age: every `overdue_every` working days while the item is up
+    # to this many working days overdue, then every `overdue_later_every` (escalations keep their steps)
+    overdue_slower_after: int = 10
+    overdue_later_every: int = 5
     escalate_chair_after: int = 3
     escalate_secretary_after: int = 7
     verify_remind_after: int = 3
@@ -76,10 +80,11 @@ def deadline_steps(deadline: date, cal: WorkCalendar, policy: Policy) -> Iterato
                        "escalation", "secretary", "secretary", "escalation"))
 
     def overdue() -> Iterator[Step]:
-        day = cal.add_workdays(deadline, 1)
+        day, late = cal.add_workdays(deadline, 1), 1  # working days overdue on `day`
         for n in itertools.count(1):
             yield Step(_morning(day, policy), "overdue", f"overdue-{n}", "lead", "overdue")
-            day = cal.add_workdays(day, policy.overdue_every)
+            every = policy.overdue_every if late < policy.overdue_slower_after else policy.overdue_later_every
+            day, late = cal.add_workdays(day, every), late + every
 
     return heapq.merge(sorted(finite), overdue())
 

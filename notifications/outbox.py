@@ -33,6 +33,7 @@ from cobuild.models.reminders import Policy, release_time
 from cobuild.models.workdays import WorkCalendar
 from cobuild.notifications.rendering import language_of, render_jobs
 from cobuild.platform.bulk import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
+from cobuild.platform.links import page_link, public_base
 from cobuild.platform.settings import get_settings
 
 # deliveries go in through the table (a core INSERT: the ORM's bulk path builds its own
@@ -89,6 +90,7 @@ class Outbox:
         # a person with no contact channel: with COBUILD_DELIVERY=file every message is written
         # to the file all the same (a trial, the demo); live, nobody to send to is a failure
         self._nobody: list[tuple[str, str]] = [("file", "-")] if get_settings().delivery == "file" else []
+        self._base = public_base(get_settings().public_url)  # links into the web app (None: unset)
 
     def calendar(self, council: Council) -> tuple[WorkCalendar, Policy]:
         if council.id not in self._calendars:
@@ -151,10 +153,12 @@ class Outbox:
             self._release[key] = found
         return found
 
-    def _job(self, council: Council, member: Member, kind: str, context: dict, step: str) -> tuple:
+    def _job(self, council: Council, member: Member, kind: str, context: dict, step: str,
+             subject_type: str = "", subject_id: int | None = None) -> tuple:
         """What `render_jobs` needs for one message (plain data: it may be rendered in another process)."""
         lang = language_of(member.language)
-        return (kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step},
+        link = page_link(self._base, council.id, subject_type, subject_id)
+        return (kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step, "link": link},
                 self.overrides(council.id, kind, lang))
 
     def _row(self, council: Council, member: Member, kind: str, now: datetime, step: str, subject_type: str,
@@ -178,7 +182,7 @@ class Outbox:
             return None
         if self.exists(key):
             return None
-        job = self._job(council, member, kind, context, step)
+        job = self._job(council, member, kind, context, step, subject_type, subject_id)
         failed: list[tuple[int, str]] = []
         rendered = render_jobs([job], failed)[0]
         self.template_failures += [(council.id, kind, reason) for _, reason in failed]
@@ -209,7 +213,7 @@ class Outbox:
                 continue
             existing.add(key)  # the same message twice in one batch goes in once
             batch.messages.append((council, member, kind, now, step, subject_type, subject_id, basis, key))
-            batch.jobs.append(self._job(council, member, kind, context, step))
+            batch.jobs.append(self._job(council, member, kind, context, step, subject_type, subject_id))
         return batch
 
     def rows(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> list[dict]:

@@ -11,7 +11,7 @@ _TOTALS = {"confirmed": 12, "closed": 9, "on_time": 8, "overdue": 1, "completion
 _ROW = {"number": "2026-Q2-03", "title": "老旧小区路灯维修", "lead_unit": "国网牡丹供电所", "deadline": "2026-06-30",
         "days_overdue": 3, "raised_by": "牡丹社区"}
 
-COMMON = {"recipient": "王丽华", "council": "牡丹社区大党委", "step": ""}
+COMMON = {"recipient": "王丽华", "council": "牡丹社区大党委", "step": "", "link": "https://cobuild.example.org/c/1/items/3"}
 
 SAMPLES: dict[str, dict] = {
     "deadline_approaching": {"item": _ITEM, "days_left": 3},
@@ -38,6 +38,15 @@ SAMPLES: dict[str, dict] = {
     "council_problem": {"problem": {"code": "template", "kind_label": "逾期提醒", "kind_label_en": "overdue",
                                     "item": "2026-Q2-03", "what": "会议通知", "what_en": "Conference notices",
                                     "detail": "'dict object' has no attribute 'phone'"}},
+    "item_assigned": {"item": _ITEM, "role": "lead"},
+    "claim_pending": {"item": _ITEM, "unit": "火炬小学", "role": "cooperating"},
+    "claim_decided": {"item": _ITEM, "role": "lead", "confirmed": False, "reason": "已由供电所牵头"},
+    "close_out_answered": {"item": _ITEM, "verified": True, "rating": 5, "reason": ""},
+    "deadline_extended": {"item": _ITEM, "old_deadline": "2026-06-15", "reason": "雨季施工受限"},
+    "item_reopened": {"item": _ITEM, "reason": "路灯再次损坏"},
+    "assignment_declined": {"item": _ITEM, "unit": "国网牡丹供电所", "reason": "不属于本单位职责"},
+    "progress_posted": {"item": _ITEM, "unit": "国网牡丹供电所", "percent": 60, "note": "已完成12盏路灯更换"},
+    "hurry": {"item": _ITEM, "by": "周志强(轮值主席)", "days_overdue": 3},
     "daily_digest": {"count": 1, "messages": [{"subject": "【逾期提醒】2026-Q2-03 已逾期 4 天", "text": "请尽快办结。"}]},
 }
 

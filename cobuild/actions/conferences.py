@@ -9,6 +9,7 @@ from functools import partial
 
 from sqlmodel import Session, func, select
 
+from cobuild.actions import handoffs
 from cobuild.actions.common import get, invalid, record, require_chair, require_chair_or_system, required_text, snapshot, touch, use_case
 from cobuild.models import (
     WORKING_STATES,
@@ -320,6 +321,8 @@ def publish_resolution(session: Session, conference: Conference, *, by: Member |
     record(session, council_id=council.id, by=by, action="conference.publish", subject=conference, now=now,
            before={"status": ConferenceStatus.held},
            after={"status": ConferenceStatus.resolved, "items": len(lines), "sha256": digest})
+    for item in accepted:  # each lead and cooperating unit learns its items at once
+        handoffs.assigned(session, council, item, now, f"resolution-{resolution.id}")
     return resolution
 
 

@@ -7,10 +7,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, func, select
 
+from cobuild.actions import handoffs
 from cobuild.actions.common import (
     get,
     invalid,
     local_text,
+    once,
     record,
     require_chair,
     require_liaison,
@@ -40,6 +42,7 @@ from cobuild.models import (
     ItemStatus,
     ItemSubmit,
     Member,
+    MemberRole,
     PermissionDenied,
     ProgressReport,
     Unit,
@@ -213,6 +216,9 @@ def assign(session: Session, item: Item, *, by: Member | None, now: datetime, go
     session.add(item)
     record(session, council_id=council.id, by=by, action="item.assign", subject=item, now=now, before=before,
            after=snapshot(item, "goal", "lead_unit_id", "responsible_person", "deadline", "status"))
+    if published and lead_unit_id is not None:  # a lead for an item the resolution left open: tell it now
+        handoffs.tell(session, council, handoffs.liaisons(session, item.lead_unit_id), "item_assigned", item, now,
+                      f"lead-{item.lead_unit_id}", role="lead")
     return item
 
 
@@ -249,6 +255,8 @@ def claim(session: Session, item: Item, unit: Unit, role: str, *, by: Member | N
     session.flush()
     record(session, council_id=council.id, by=member, action=f"claim.{role.value}", subject=row, now=now,
            after={"item_id": item.id, "unit": unit.name, "role": role.value, "status": row.status})
+    handoffs.tell(session, council, handoffs.chair(session, council), "claim_pending", item, now, f"claim-{row.id}",
+                  unit=unit.name, role=role.value)
     return row
 
 
@@ -277,6 +285,8 @@ def decide_claim(session: Session, claim_row: Claim, *, by: Member | None, now: 
     record(session, council_id=council.id, by=by, action="claim.confirm" if confirm else "claim.decline",
            subject=claim_row, now=now, before=before,
            after={"claim": claim_row.status, **snapshot(item, "status", "lead_unit_id")})
+    handoffs.tell(session, council, handoffs.liaisons(session, claim_row.unit_id), "claim_decided", item, now,
+                  f"claim-{claim_row.id}", role=str(claim_row.role), confirmed=confirm, reason=claim_row.reason or "")
     return claim_row
 
 
@@ -334,6 +344,8 @@ def post_progress(session: Session, item: Item, *, by: Member | None, now: datet
     session.flush()
     record(session, council_id=council.id, by=by, action="item.progress" if is_lead else "item.note",
            subject=item, now=now, before=before, after={**snapshot(item, *TRACKED), "note": note.strip()[:200]})
+    handoffs.tell(session, council, handoffs.liaisons(session, item.raised_by_unit_id), "progress_posted", item, now,
+                  f"progress-{report.id}", unit=unit.name, percent=percent, note=note.strip())
     return report
 
 
@@ -375,6 +387,9 @@ def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Mem
     session.flush()
     record(session, council_id=council.id, by=by, action="item.extend", subject=item, now=now, before=before,
            after={**snapshot(item, "deadline", "extensions"), "reason": reason})
+    handoffs.tell(session, council, handoffs.liaisons(session, item.lead_unit_id) + handoffs.liaisons(session, item.raised_by_unit_id),
+                  "deadline_extended", item, now, f"extension-{extension.id}",
+                  old_deadline=extension.old_deadline.isoformat(), reason=reason)
     return extension
 
 
@@ -454,6 +469,8 @@ def verify_close_out(session: Session, item: Item, *, by: Member | None, now: da
     session.add_all([item, request])
     record(session, council_id=council.id, by=member, action="item.close", subject=item, now=now, before=before,
            after={**snapshot(item, *TRACKED), "on_time": item.closed_on_time, "satisfaction": satisfaction})
+    handoffs.tell(session, council, handoffs.liaisons(session, item.lead_unit_id), "close_out_answered", item, now,
+                  f"close-out-{request.id}", verified=True, rating=satisfaction, reason="")
     return item
 
 
@@ -480,6 +497,8 @@ def send_back(session: Session, item: Item, *, by: Member | None, now: datetime,
     session.add_all([item, request])
     record(session, council_id=council.id, by=member, action="item.send_back", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})
+    handoffs.tell(session, council, handoffs.liaisons(session, item.lead_unit_id), "close_out_answered", item, now,
+                  f"close-out-{request.id}", verified=False, rating=None, reason=reason)
     return item
 
 
@@ -506,6 +525,8 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
     session.add(item)
     record(session, council_id=council.id, by=member, action="item.reopen", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})
+    handoffs.tell(session, council, handoffs.liaisons(session, item.lead_unit_id), "item_reopened", item, now,
+                  f"reopen-{item.reopens}", reason=reason)
     return item
 
 
@@ -537,6 +558,8 @@ def decline_assignment(session: Session, item: Item, *, by: Member | None, now: 
     touch(session, item, now)
     record(session, council_id=council.id, by=member, action="item.decline", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})
+    handoffs.tell(session, council, handoffs.chair(session, council), "assignment_declined", item, now,
+                  f"decline-{lead.id}-{now.isoformat()}", unit=lead.name, reason=reason)
     return item
 
 
@@ -555,6 +578,7 @@ def item_actions(session: Session, item: Item, by: Member | None, now: datetime)
         "send_back": lambda: may_send_back(session, item, by),
         "reopen": lambda: may_reopen(session, council, item, by, now),
         "extend": lambda: may_extend(session, council, item, by),
+        "hurry": lambda: may_hurry(session, council, item, by),
     }
     if unit is not None:
         checks["claim_lead"] = lambda: may_claim(session, council, item, unit, ClaimRole.lead, by)
@@ -570,3 +594,31 @@ def item_actions(session: Session, item: Item, by: Member | None, now: datetime)
             allowed.discard(name)
             allowed.add("note")  # a cooperating unit: notes, no percentage
     return allowed
+
+
+def may_hurry(session: Session, council: Council, item: Item, by: Member | None) -> None:
+    """The chair or the secretary, on a published item a lead unit is working."""
+    if by is None or by.council_id != council.id or not by.active:
+        raise PermissionDenied("not_chair_or_secretary", action="hurry")
+    if by.role != MemberRole.secretary:
+        try:
+            require_chair(session, council, by, "hurry")
+        except PermissionDenied:
+            raise PermissionDenied("not_chair_or_secretary", action="hurry") from None
+    require_state("item", item.status, {ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened}, "hurry")
+
+
+@use_case
+def hurry(session: Session, item: Item, *, by: Member | None, now: datetime) -> Item:
+    """催办: the chair or the secretary hurries the lead unit, at most once a day per item."""
+    council = get(session, Council, item.council_id, "council")
+    may_hurry(session, council, item, by)
+    day = today_for(council, now).isoformat()
+    if not once(session, council.id, f"hurry|item:{item.id}|{day}", now, {"by": by.id}):
+        raise Conflict("hurried_today")
+    record(session, council_id=council.id, by=by, action="item.hurry", subject=item, now=now,
+           after={"day": day, "lead_unit_id": item.lead_unit_id})
+    role = "社区书记" if by.role == MemberRole.secretary else "轮值主席"
+    handoffs.tell(session, council, handoffs.liaisons(session, item.lead_unit_id), "hurry", item, now, day,
+                  **handoffs.hurry_context(council, item, now, by) | {"by": f"{by.name}({role})"})
+    return item

@@ -340,6 +340,16 @@ def item_extend(council: C, key: Key, to: Annotated[str, typer.Option(help="new 
                  "时限已延长 deadline extended")(council, key, as_, db, json_out, now)
 
 
+@item_app.command("hurry")
+def item_hurry(council: C, key: Key, as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False,
+               now: NowOpt = None) -> None:
+    """催办: the chair or the secretary hurries the lead unit (a message at once; once a day per item)."""
+    from cobuild.actions.items import hurry
+
+    _item_action(lambda session, c, row, by, at: hurry(session, row, by=by, now=at), "已催办 hurried")(council, key, as_, db,
+                                                                                                    json_out, now)
+
+
 @item_app.command("request-close")
 def item_request_close(council: C, key: Key, note: Annotated[str, typer.Option()] = "",
                        evidence: Annotated[Optional[list[str]], typer.Option()] = None,

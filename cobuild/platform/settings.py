@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     # the sweep's speed paths (cobuild/sweep/executor.py, speed_paths): auto, or serial (one
     # process, no collector tuning; what `cobuild serve` uses unless this is set)
     sweep_tuning: Literal["auto", "serial"] = "auto"
+    # the web app's public address: every message, calendar event and document links into it
+    public_url: str | None = None
 
 
 def get_settings() -> Settings:

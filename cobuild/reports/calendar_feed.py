@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from cobuild.models import WORKING_STATES, Claim, ClaimStatus, Conference, Council, Election, Item, Term, Unit
 from cobuild.models.terms import evaluation_opens_at, term_end_at
+from cobuild.platform.links import configured_base, page_link
 
 
 def feed(session: Session, council: Council, now: datetime, unit: Unit | None = None) -> bytes:
@@ -25,7 +26,10 @@ def feed(session: Session, council: Council, now: datetime, unit: Unit | None = 
     calendar.add("x-wr-timezone", council.timezone)
     host = f"council-{council.id}.cobuild"
 
-    def event(uid: str, summary: str, start, end=None, description: str = "", sequence: int = 0):
+    base = configured_base()
+
+    def event(uid: str, summary: str, start, end=None, description: str = "", sequence: int = 0,
+              subject: tuple[str, int] | None = None):
         e = Event()
         e.add("uid", f"{uid}@{host}")
         e.add("summary", summary)
@@ -36,6 +40,10 @@ def feed(session: Session, council: Council, now: datetime, unit: Unit | None = 
         if description:
             e.add("description", description)
         e.add("sequence", sequence)
+        link = page_link(base, council.id, *subject) if subject else None
+        if link:  # the event's page in the web app (COBUILD_PUBLIC_URL)
+            e.add("url", link)
+            e["description"] = f"{description}\n{link}".strip()
         calendar.add_component(e)
 
     items = select(Item).where(Item.council_id == council.id, Item.number.is_not(None),
@@ -48,15 +56,16 @@ def feed(session: Session, council: Council, now: datetime, unit: Unit | None = 
         event(f"item-{item.id}-deadline", f"【到期】{item.number} {item.title}", item.deadline,
               item.deadline + timedelta(days=1),
               f"牵头单位 lead: {units.get(item.lead_unit_id, '-')}\n责任人: {item.responsible_person or '-'}\n"
-              f"目标任务: {item.goal or '-'}", sequence=item.extensions)
+              f"目标任务: {item.goal or '-'}", sequence=item.extensions, subject=("item", item.id))
     for conference in session.exec(select(Conference).where(Conference.council_id == council.id)).all():
         event(f"conference-{conference.id}", f"【党建联席会议】{conference.code}", conference.scheduled_at,
-              conference.scheduled_at + timedelta(hours=2))
+              conference.scheduled_at + timedelta(hours=2), subject=("conference", conference.id))
         event(f"conference-{conference.id}-window", f"【事项征集】{conference.code}", conference.window_opens_at,
-              conference.window_closes_at)
+              conference.window_closes_at, subject=("conference", conference.id))
     for election in session.exec(select(Election).where(Election.council_id == council.id)).all():
-        event(f"election-{election.id}", f"【主席选举】第{election.round}轮", election.opens_at, election.closes_at)
+        event(f"election-{election.id}", f"【主席选举】第{election.round}轮", election.opens_at, election.closes_at,
+              subject=("election", election.id))
     for term in session.exec(select(Term).where(Term.council_id == council.id)).all():
         event(f"term-{term.id}-evaluation", f"【履职测评】第{term.number}届", evaluation_opens_at(council, term),
-              term_end_at(council, term))
+              term_end_at(council, term), subject=("term", term.id))
     return calendar.to_ical()

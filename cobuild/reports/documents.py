@@ -10,6 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlmodel import Session, select
 
 from cobuild.models import Amendment, Conference, Council, NotFound, Resolution, Term
+from cobuild.platform.links import configured_base, page_link
 from cobuild.reports import charts
 from cobuild.reports.tracking import item_stats, ranking
 
@@ -24,7 +25,7 @@ LABELS = {
            "avg_score": "平均分", "confirmed": "确认", "closed": "办结", "on_time": "按期", "overdue": "逾期",
            "completion": "办结率", "on_time_rate": "按期办结率", "avg_days": "平均办结天数", "p90_days": "90%办结天数",
            "extensions": "延期", "satisfaction": "满意度", "submitted": "提交", "kept": "已兑现", "dropped": "未兑现",
-           "open": "未办结", "source": "产生方式", "rules": "积分规则", "as_of": "统计截至", "chairless": "无"},
+           "open": "未办结", "source": "产生方式", "rules": "积分规则", "as_of": "统计截至", "chairless": "无", "online": "网上查看"},
     "en": {"resolution": "Written resolution of the joint conference", "report": "Term report of the rotating chair",
            "number": "No.", "item": "Item", "category": "Category", "raised_by": "Raised by", "goal": "Goal",
            "lead": "Lead unit", "coop": "Cooperating", "person": "Responsible", "deadline": "Deadline",
@@ -37,7 +38,7 @@ LABELS = {
            "overdue": "Overdue", "completion": "Completion", "on_time_rate": "On-time rate",
            "avg_days": "Avg days to close", "p90_days": "P90 days to close", "extensions": "Extensions",
            "satisfaction": "Satisfaction", "submitted": "Submitted", "kept": "kept", "dropped": "not kept",
-           "open": "open", "source": "Chosen by", "rules": "Point rules", "as_of": "As of", "chairless": "none"},
+           "open": "open", "source": "Chosen by", "rules": "Point rules", "as_of": "As of", "chairless": "none", "online": "Online"},
 }
 
 
@@ -58,7 +59,7 @@ def resolution_html(session: Session, council: Council, code: str, lang: str = "
     amendments = session.exec(select(Amendment).where(Amendment.resolution_id == resolution.id).order_by(Amendment.seq)).all()
     return environment().get_template("resolution.html").render(
         L=LABELS["en" if lang == "en" else "zh"], lang=lang, r=resolution.content, resolution=resolution,
-        amendments=amendments)
+        amendments=amendments, link=page_link(configured_base(), council.id, "conference", conference.id))
 
 
 def term_report_html(session: Session, council: Council, term: Term, today: date, lang: str = "zh") -> str:
@@ -72,7 +73,8 @@ def term_report_html(session: Session, council: Council, term: Term, today: date
     return environment().get_template("term_report.html").render(
         L=LABELS["en" if lang == "en" else "zh"], lang=lang, report=report, draft=term.report is None,
         quarters=quarters, board=board,
-        quarter_chart=charts.completion_by_quarter(quarters, lang), unit_chart=charts.units_bars(report["units"], lang))
+        quarter_chart=charts.completion_by_quarter(quarters, lang), unit_chart=charts.units_bars(report["units"], lang),
+        link=page_link(configured_base(), council.id, "term", term.id))
 
 
 def to_pdf(html: str, path) -> None:

@@ -1,4 +1,5 @@
-"""The daily digest for people who prefer one, and the weekly digest on Monday morning."""
+"""The daily digest for people who prefer one, and the weekly digest on the first working morning
+of the week (Monday, unless the council's calendar makes it a holiday)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,9 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
         if timezone not in week_of:
             local = now.astimezone(ZoneInfo(timezone))
             year, week, _ = local.isocalendar()
-            week_of[timezone] = f"{year}-W{week:02d}" if local.weekday() == 0 and local.time() >= time(9, 0) else None
+            # from 09:00 on, any day of the week may be its first working day (the council's
+            # calendar decides below); once sent, the week's key keeps it from being sent again
+            week_of[timezone] = f"{year}-W{week:02d}" if local.time() >= time(9, 0) else None
         if week_of[timezone]:
             weekly[council_id] = week_of[timezone]  # type: ignore[assignment]
     if weekly:
@@ -71,6 +74,12 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
         counts["daily_digest"] += 1
 
     def weekly_digest(council: Council, week_text: str) -> None:
+        cal = outbox.calendar(council)[0]
+        today = now.astimezone(ZoneInfo(council.timezone)).date()
+        monday = today - timedelta(days=today.weekday())
+        first = next((monday + timedelta(days=n) for n in range(7) if cal.is_workday(monday + timedelta(days=n))), None)
+        if today != first:
+            return  # it goes out on the week's first working day (Monday, unless that is a holiday)
         known.load(session, {council.id})
         people = known.chair(council.id) + [m for m in known.members.values()
                                                 if m.council_id == council.id and m.delivery == "digest"]

@@ -144,6 +144,36 @@ def me(session: DB, account: ACCOUNT) -> Me:
                                       unit_id=m.unit_id) for m in members])
 
 
+class TodoEntry(BaseModel):
+    kind: str = Field(description="submit, claim, progress, sent_back, verify, confirm_claim, lock, hold, decide, "
+                                  "publish, vote, evaluate, escalated, dead")
+    label: str
+    label_en: str
+    council_id: int
+    subject_type: str
+    subject_id: int | None
+    title: str
+    due: str | None = Field(description="the date it is due by (the council's calendar day)")
+    overdue: bool
+    count: int | None
+    path: str = Field(description="its page in the web app")
+    link: str | None = Field(description="the page's full address (COBUILD_PUBLIC_URL), if set")
+
+
+@router.get("/me/todo", tags=["auth"], summary="我的待办 What waits for me, in every council, most urgent first")
+def my_todo(request: Request, session: DB, account: ACCOUNT) -> list[TodoEntry]:
+    from cobuild.platform.links import configured_base
+    from cobuild.reports.todo import todo
+
+    base = configured_base()
+    entries = []
+    for member in accounts.memberships(session, account.id):
+        council = get(session, Council, member.council_id, "council")
+        entries += todo(session, council, member, now(request))
+    entries.sort(key=lambda e: (not e["overdue"], e["due"] is None, e["due"] or "", e["kind"]))
+    return [TodoEntry(**e, link=f"{base}{e['path']}" if base else None) for e in entries]
+
+
 @router.get("/councils", tags=["read"], summary="我的大党委 My councils")
 def councils(session: DB, account: ACCOUNT) -> list[CouncilName]:
     return [CouncilName(id=m.council_id, name=get(session, Council, m.council_id, "council").name)

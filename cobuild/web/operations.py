@@ -348,6 +348,11 @@ def extend(ctx: Ctx, item: Item, b: ExtendBody):
     return _item(ctx, item)
 
 
+def hurry(ctx: Ctx, item: Item, _b):
+    it.hurry(ctx.session, item, by=ctx.member, now=ctx.now)
+    return _item(ctx, item)
+
+
 def withdraw(ctx: Ctx, item: Item, _b):
     it.withdraw_item(ctx.session, item, by=ctx.member, now=ctx.now)
     return _item(ctx, item)
@@ -484,6 +489,8 @@ OPERATIONS: list[Operation] = [
     Operation("item.decline", "/items/{oid}/decline", ITEM, ReasonBody, decline,
               "退回指派 Decline an assignment (lead unit)"),
     Operation("item.extend", "/items/{oid}/extension", ITEM, ExtendBody, extend, "延期 Extend the deadline (chair)"),
+    Operation("item.hurry", "/items/{oid}/hurry", ITEM, Empty, hurry,
+              "催办 Hurry the lead unit (chair or secretary, once a day)"),
     Operation("conference.attendance", "/conferences/{oid}/attendance", CONF, AttendanceBody, attendance,
               "出席 Record attendance (chair)"),
     Operation("conference.lock", "/conferences/{oid}/lock", CONF, Empty, lock, "锁定议程 Lock the agenda (chair)"),

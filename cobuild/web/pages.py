@@ -109,7 +109,10 @@ def common(ctx: Ctx, request: Request) -> dict:
     memberships = accounts.memberships(ctx.session, ctx.member.account_id) if ctx.member else []
     names = {c.id: c.name for c in ctx.session.exec(select(Council).where(
         Council.id.in_([m.council_id for m in memberships]))).all()} if memberships else {}
-    return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx),
+    from cobuild.reports.todo import todo
+
+    waiting = todo(ctx.session, ctx.council, ctx.member, ctx.now)
+    return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx), "todo": waiting,
             "my_councils": [(m.council_id, names.get(m.council_id)) for m in memberships],
             "units": ctx.session.exec(select(Unit).where(Unit.council_id == ctx.council.id)
                                       .order_by(Unit.rotation_position)).all(),
@@ -292,6 +295,13 @@ def dashboard(request: Request, cid: int):
         data = queries.dashboard(ctx)
         chart = completion_by_quarter(data["by_quarter"], ctx.lang) if data["by_quarter"] else None
         return render(request, "dashboard.html", d=data, chart=chart, **common(ctx, request))
+
+
+@router.get("/c/{cid}/todo")
+def todo_page(request: Request, cid: int):
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        return render(request, "todo.html", **common(ctx, request))
 
 
 @router.get("/c/{cid}/conferences")

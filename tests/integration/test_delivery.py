@@ -51,6 +51,7 @@ def _only_channel(world, member, kind, address):
 
 def _due_reminder(world, when=("2026-04-21", 9)):
     world.published_item()
+    world.drop_handoffs()
     sweep(world.session, at(*when))
     return world.session.exec(select(Notification).where(Notification.subject_type == "item")).one()
 
@@ -151,6 +152,7 @@ def test_stale_reminders_are_dropped_at_dispatch(world, tmp_path):
     from datetime import date
 
     item = world.published_item()
+    world.drop_handoffs()
     sweep(world.session, at("2026-04-21", 9))
     # the deadline moves in a session that skips the use case's clean-up: dispatch still checks
     item.deadline = date(2026, 5, 30)

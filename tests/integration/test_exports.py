@@ -205,3 +205,15 @@ def test_a_zip_bomb_or_a_file_that_is_not_a_workbook_is_refused_before_unpacking
             import_ledger(busy.session, busy.council, busy.conference(2), path, by=busy.secretary, now=at("2026-03-21"))
         assert expected in caught.value.message("en")
     assert count_rows() == before
+
+
+def test_calendar_events_link_to_their_pages_when_the_public_address_is_set(busy, monkeypatch):
+    from icalendar import Calendar
+
+    monkeypatch.setenv("COBUILD_PUBLIC_URL", "https://cobuild.example.org")
+    events = Calendar.from_ical(feed(busy.session, busy.council, at("2026-03-20"))).walk("VEVENT")
+    deadlines = [e for e in events if "-deadline@" in str(e["uid"])]
+    assert deadlines and all(str(e["url"]).startswith(f"https://cobuild.example.org/c/{busy.council.id}/items/")
+                             for e in deadlines)
+    monkeypatch.delenv("COBUILD_PUBLIC_URL")
+    assert all("url" not in e for e in Calendar.from_ical(feed(busy.session, busy.council, at("2026-03-20"))).walk("VEVENT"))

@@ -82,8 +82,9 @@ def test_a_council_whose_data_breaks_the_sweep_is_retried_while_the_others_are_r
 
     assert _messages(second, kind="overdue")  # the other council's reminders went out
     assert not _messages(first, kind="overdue")
-    (notice,) = _messages(first, kind="council_problem")
-    assert item.number in notice.body_text and "not a date" in notice.body_text
+    # the item's notice (the weekly digest, due this working morning, meets the same calendar: its own)
+    (notice,) = [n for n in _messages(first, kind="council_problem") if item.number in n.body_text]
+    assert "not a date" in notice.body_text
     retry_at = first.session.get(Item, item.id).next_reminder_at
     assert tick < retry_at <= at("2026-05-06", 9, 5)  # tried again next tick, not in this one
 
@@ -164,6 +165,7 @@ def test_a_robot_that_refuses_in_its_answer_is_a_failed_attempt_not_a_sent_messa
                 now=at("2026-01-02"))
     httpserver.expect_request("/cgi-bin/webhook/send", query_string="key=KEY-123").respond_with_json(answer)
     world.published_item()
+    world.drop_handoffs()
     sweep(world.session, at("2026-04-21", 9))
     dispatch(world.session, at("2026-04-21", 9, 5),
              Channels(timeout=5, robot_urls={"wecom": httpserver.url_for("/cgi-bin/webhook/send?key={token}")}))
@@ -188,6 +190,7 @@ def test_a_webhook_into_the_machines_own_network_is_refused_unless_allowed(world
     add_channel(world.session, world.council, world.liaisons["power"], "webhook", address, by=world.secretary,
                 now=at("2026-01-02"))
     world.published_item()
+    world.drop_handoffs()
     sweep(world.session, at("2026-04-21", 9))
     dispatch(world.session, at("2026-04-21", 9, 5), Channels.from_settings())
     delivery = world.session.exec(select(Delivery)).one()

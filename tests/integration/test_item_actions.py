@@ -71,6 +71,7 @@ ACTIONS = {
     "send_back": lambda s, item, unit, by: it.send_back(s, item, by=by, now=NOW, reason="未完成"),
     "reopen": lambda s, item, unit, by: it.reopen(s, item, by=by, now=NOW, reason="问题复发"),
     "withdraw": lambda s, item, unit, by: it.withdraw_item(s, item, by=by, now=NOW),
+    "hurry": lambda s, item, unit, by: it.hurry(s, item, by=by, now=NOW),
     "extend": lambda s, item, unit, by: it.extend_deadline(s, item, item.deadline + timedelta(days=14), by=by, now=NOW,
                                                            reason="天气原因"),
 }

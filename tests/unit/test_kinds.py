@@ -82,3 +82,26 @@ def test_the_council_event_ladder_names_council_kinds_and_counts_back_from_the_d
     assert event_due("election_reminder", closes + timedelta(hours=1), closes)  # late, still due (once)
     assert not event_due("handover", closes - timedelta(days=8), closes)
     assert event_due("handover", closes - timedelta(days=7), closes)
+
+
+@pytest.mark.parametrize("kind", sorted(set(KINDS) - {"daily_digest"}))  # the digest's messages carry their own
+def test_every_message_ends_with_its_link_or_where_to_look(kind):
+    for lang, opens, signs_in in (("zh", "查看:", "请登录"), ("en", "Open: ", "Sign in")):
+        with_link = render(kind, lang, {**sample(kind), "link": "https://cobuild.example.org/c/1/items/3"})
+        assert with_link.text.splitlines()[-1] == opens + "https://cobuild.example.org/c/1/items/3"
+        assert 'href="https://cobuild.example.org/c/1/items/3"' in with_link.html
+        without = render(kind, lang, {**sample(kind), "link": None})
+        assert without.text.splitlines()[-1].startswith(signs_in) and "href" not in without.html
+
+
+def test_every_hand_off_kind_is_a_kind_about_an_item_and_is_sent_by_a_use_case():
+    from cobuild.models.kinds import HANDOFF_KINDS
+
+    assert HANDOFF_KINDS <= set(KINDS) and all(KINDS[k].subject == "item" for k in HANDOFF_KINDS)
+    sent = set()
+    for path in (ROOT / "cobuild" / "actions").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "tell" and len(node.args) > 3 \
+                    and isinstance(node.args[3], ast.Constant):
+                sent.add(node.args[3].value)
+    assert sent == HANDOFF_KINDS  # each one queued somewhere, and nothing else through `tell`

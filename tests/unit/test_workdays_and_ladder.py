@@ -139,3 +139,19 @@ def test_a_council_in_a_daylight_saving_timezone_gets_its_reminders_at_local_hal
 def test_once_overdue_the_due_day_reminder_is_not_sent_late():
     due, _ = _ladder(date(2026, 3, 13), sh("2026-03-16", "09:00"))
     assert [(s.kind, s.step) for s in due] == [("overdue", "overdue-1")]
+
+
+def test_overdue_reminders_thin_out_with_age_and_escalations_keep_their_steps():
+    """Every 2 working days for the first 10 working days overdue, then weekly: an item 165 days
+    overdue is no longer reminded every other day."""
+    import itertools
+
+    from cobuild.models.reminders import Policy, deadline_steps
+
+    policy = Policy()
+    steps = list(itertools.islice(deadline_steps(date(2026, 3, 31), CAL, policy), 40))
+    overdue = [s.at.date() for s in steps if s.kind == "overdue"]
+    late = [sum(1 for d in range(1, 400) if CAL.add_workdays(date(2026, 3, 31), d) <= day) for day in overdue]
+    assert late[:6] == [1, 3, 5, 7, 9, 11]  # every 2 working days …
+    assert all(b - a == 5 for a, b in zip(late[5:], late[6:]))  # … then every 5 (a working week)
+    assert [s.step for s in steps if s.kind == "escalation"] == ["chair", "secretary"]

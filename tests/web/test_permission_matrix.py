@@ -133,6 +133,9 @@ def scenarios():
         web.clock.moment = at("2026-03-05")
         return "POST", f"/items/{item.id}/reopen", {"reason": "路灯又坏了"}
 
+    def hurry(web):
+        return "POST", f"/items/{_published(web).id}/hurry", None
+
     def extend(web):
         return "POST", f"/items/{_published(web).id}/extension", {"deadline": "2026-06-30", "reason": "材料到货延迟"}
 
@@ -199,6 +202,7 @@ def scenarios():
         "item.send_back": (send_back, {"raiser"}),
         "item.reopen": (reopen, {"raiser"}),
         "item.extend": (extend, {"chair"}),
+        "item.hurry": (hurry, {"chair", "secretary"}),
         "conference.lock": (lock, {"chair"}),
         "conference.hold": (hold, {"chair"}),
         "conference.attendance": (attendance, {"chair"}),

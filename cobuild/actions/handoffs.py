@@ -1,0 +1,72 @@
+"""Hand-offs: the message a use case sends at once when it gives someone work or answers them.
+
+Queued in the use case's own transaction through the outbox (so with its exactly-once keys,
+quiet hours, language, digest preference and the council's own wording), never left for the
+next sweep. Each hand-off's key names what caused it (a claim, a close-out, an extension …),
+so a step repeated by a retry queues nothing twice, and a new step of the same kind a new one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from cobuild.models import Claim, ClaimRole, ClaimStatus, Council, Item, Member, Term, TermStatus, Unit
+from cobuild.models.base import today_for
+from cobuild.models.items import days_overdue
+from cobuild.notifications.outbox import Outbox
+
+
+def item_context(session: Session, item: Item) -> dict:
+    def unit_name(unit_id: int | None) -> str:
+        unit = session.get(Unit, unit_id) if unit_id else None
+        return unit.name if unit else "-"
+
+    return {"number": item.number or f"#{item.id}", "title": item.title,
+            "deadline": item.deadline.isoformat() if item.deadline else "-", "lead_unit": unit_name(item.lead_unit_id),
+            "raised_by": unit_name(item.raised_by_unit_id), "goal": item.goal or "-",
+            "responsible_person": item.responsible_person or "-"}
+
+
+def liaisons(session: Session, unit_id: int | None) -> list[Member]:
+    if unit_id is None:
+        return []
+    return list(session.exec(select(Member).where(Member.unit_id == unit_id, Member.is_liaison == True,  # noqa: E712
+                                                  Member.active == True).order_by(Member.id)).all())  # noqa: E712
+
+
+def chair(session: Session, council: Council) -> list[Member]:
+    term = session.exec(select(Term).where(Term.council_id == council.id, Term.status.in_(
+        [TermStatus.active, TermStatus.evaluating])).order_by(Term.number.desc())).first()
+    member = session.get(Member, term.chair_member_id) if term and term.chair_member_id else None
+    return [member] if member and member.active else []
+
+
+def tell(session: Session, council: Council, people: list[Member], kind: str, item: Item, now: datetime, step: str,
+         **context: object) -> int:
+    """Queue `kind` about `item` to each person once; returns how many were queued."""
+    outbox = Outbox(session)
+    queued = 0
+    seen: set[int] = set()
+    for person in people:
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        queued += outbox.enqueue(council, person, kind, now=now, step=step, subject_type="item", subject_id=item.id,
+                                 context={"item": item_context(session, item), **context}) is not None
+    return queued
+
+
+def assigned(session: Session, council: Council, item: Item, now: datetime, step: str) -> None:
+    """A published (or newly led) item: its lead's liaisons and its cooperating units' liaisons."""
+    tell(session, council, liaisons(session, item.lead_unit_id), "item_assigned", item, now, step, role="lead")
+    cooperating = session.exec(select(Claim.unit_id).where(
+        Claim.item_id == item.id, Claim.role == ClaimRole.cooperating,
+        Claim.status.in_([ClaimStatus.pending, ClaimStatus.confirmed]))).all()
+    for unit_id in cooperating:
+        tell(session, council, liaisons(session, unit_id), "item_assigned", item, now, step, role="cooperating")
+
+
+def hurry_context(council: Council, item: Item, now: datetime, by: Member) -> dict:
+    return {"by": by.name, "days_overdue": days_overdue(item.status, item.deadline, today_for(council, now))}

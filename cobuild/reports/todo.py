@@ -1,0 +1,172 @@
+"""我的待办 — what waits for one person in one council, most urgent first.
+
+A liaison: items to submit while a window is open, items open to claim, the unit's items to
+work (progress due, sent back), close-outs to verify for the unit. The chair: claims to
+confirm, conferences to lock, hold, decide and publish. Every member who votes: an open
+election, the chair's evaluation. The secretary: overdue items past the chair's escalation,
+dead deliveries. Each entry: kind, its label in both languages, the subject and its page path,
+the date it is due by and whether that has passed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from cobuild.models import (
+    Ballot,
+    Claim,
+    ClaimStatus,
+    CloseOut,
+    CloseOutOutcome,
+    Conference,
+    ConferenceStatus,
+    Council,
+    Delivery,
+    DeliveryStatus,
+    Election,
+    ElectionStatus,
+    EvaluationBallot,
+    Item,
+    ItemStatus,
+    Member,
+    MemberRole,
+    Notification,
+    Term,
+    TermStatus,
+    Unit,
+)
+from cobuild.models.base import local_date, today_for
+from cobuild.models.items import overdue_clause
+from cobuild.models.terms import term_end_at
+
+LABELS = {
+    "submit": ("提交事项", "Submit items"),
+    "claim": ("可认领的事项", "Open to claim"),
+    "progress": ("报告进展", "Report progress"),
+    "sent_back": ("销号被退回,继续办理", "Sent back: carry on"),
+    "verify": ("验收销号", "Verify a close-out"),
+    "confirm_claim": ("确认认领", "Confirm a claim"),
+    "lock": ("锁定议程", "Lock the agenda"),
+    "hold": ("召开会议", "Hold the conference"),
+    "decide": ("决定议程事项", "Decide agenda items"),
+    "publish": ("发布决议", "Publish the resolution"),
+    "vote": ("主席选举投票", "Vote for the chair"),
+    "evaluate": ("测评轮值主席", "Evaluate the chair"),
+    "escalated": ("逾期督办", "Overdue, escalated"),
+    "dead": ("投递失败的消息", "Messages not delivered"),
+}
+LIMIT = 50  # entries of one kind at most: a list a person reads on a phone
+
+
+def _entry(kind: str, council: Council, subject_type: str, subject_id: int | None, title: str, due: date | None,
+           today: date, count: int | None = None) -> dict:
+    pages = {"item": "items", "conference": "conferences", "election": "elections", "term": "terms"}
+    page = pages.get(subject_type)
+    path = f"/c/{council.id}/{page}/{subject_id}" if page and subject_id else (
+        f"/c/{council.id}/notifications?status=failed" if kind == "dead" else f"/c/{council.id}")
+    zh, en = LABELS[kind]
+    return {"kind": kind, "label": zh, "label_en": en, "council_id": council.id, "subject_type": subject_type,
+            "subject_id": subject_id, "title": title, "due": due.isoformat() if due else None,
+            "overdue": due is not None and due < today, "count": count, "path": path}
+
+
+def _title(item: Item) -> str:
+    return f"{item.number} {item.title}" if item.number else item.title
+
+
+def todo(session: Session, council: Council, member: Member | None, now: datetime) -> list[dict]:
+    if member is None or not member.active:
+        return []
+    today = today_for(council, now)
+    tz = council.timezone
+    out: list[dict] = []
+    term = session.exec(select(Term).where(Term.council_id == council.id, Term.status.in_(
+        [TermStatus.active, TermStatus.evaluating])).order_by(Term.number.desc())).first()
+    is_chair = term is not None and term.chair_member_id == member.id
+    unit = session.get(Unit, member.unit_id)
+
+    if member.is_liaison and unit is not None:
+        for conference in session.exec(select(Conference).where(Conference.council_id == council.id,
+                                                                 Conference.status == ConferenceStatus.collecting)).all():
+            submitted = session.exec(select(func.count()).select_from(Item).where(
+                Item.raised_conference_id == conference.id, Item.raised_by_unit_id == unit.id,
+                Item.status != ItemStatus.cancelled)).one()
+            if submitted < council.items_min_per_unit:
+                out.append(_entry("submit", council, "conference", conference.id, conference.code,
+                                  local_date(conference.window_closes_at, tz), today))
+        claimable = select(Item).where(Item.council_id == council.id, Item.status == ItemStatus.accepted,
+                                       Item.lead_unit_id.is_(None), Item.number.is_not(None))
+        if council.raiser_cannot_lead:
+            claimable = claimable.where(Item.raised_by_unit_id != unit.id)
+        mine = select(Claim.item_id).where(Claim.unit_id == unit.id,
+                                           Claim.status.in_([ClaimStatus.pending, ClaimStatus.confirmed]))
+        for item in session.exec(claimable.where(Item.id.not_in(mine)).order_by(Item.deadline).limit(LIMIT)).all():
+            out.append(_entry("claim", council, "item", item.id, _title(item), item.deadline, today))
+        sent_back = set(session.exec(select(CloseOut.item_id).join(Item, Item.id == CloseOut.item_id).where(
+            Item.lead_unit_id == unit.id, Item.status == ItemStatus.in_progress,
+            CloseOut.outcome == CloseOutOutcome.sent_back)).all())
+        for item in session.exec(select(Item).where(
+                Item.council_id == council.id, Item.lead_unit_id == unit.id,
+                Item.status.in_([ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened]))
+                .order_by(Item.deadline).limit(LIMIT)).all():
+            out.append(_entry("sent_back" if item.id in sent_back else "progress", council, "item", item.id, _title(item),
+                              item.deadline, today))
+        for item in session.exec(select(Item).where(
+                Item.council_id == council.id, Item.raised_by_unit_id == unit.id,
+                Item.status == ItemStatus.close_requested).order_by(Item.close_requested_at).limit(LIMIT)).all():
+            asked = local_date(item.close_requested_at, tz) if item.close_requested_at else None
+            out.append(_entry("verify", council, "item", item.id, _title(item), asked, today))
+
+    if is_chair:
+        pending = session.exec(select(Claim, Item).join(Item, Item.id == Claim.item_id).where(
+            Item.council_id == council.id, Claim.status == ClaimStatus.pending).order_by(Claim.claimed_at)).all()
+        for claim, item in pending[:LIMIT]:
+            out.append(_entry("confirm_claim", council, "item", item.id, _title(item), local_date(claim.claimed_at, tz),
+                              today))
+        for conference in session.exec(select(Conference).where(Conference.council_id == council.id, Conference.status.in_(
+                [ConferenceStatus.collecting, ConferenceStatus.agenda_locked, ConferenceStatus.held]))).all():
+            held_on = conference.held_on
+            if conference.status == ConferenceStatus.collecting and now >= conference.window_closes_at:
+                out.append(_entry("lock", council, "conference", conference.id, conference.code, held_on, today))
+            elif conference.status == ConferenceStatus.agenda_locked:
+                out.append(_entry("hold", council, "conference", conference.id, conference.code, held_on, today))
+            elif conference.status == ConferenceStatus.held:
+                undecided = session.exec(select(func.count()).select_from(Item).where(
+                    Item.conference_id == conference.id, Item.status == ItemStatus.submitted)).one()
+                kind = "decide" if undecided else "publish"
+                out.append(_entry(kind, council, "conference", conference.id, conference.code, held_on, today,
+                                  undecided or None))
+
+    if member.votes:
+        for election in session.exec(select(Election).where(Election.council_id == council.id,
+                                                            Election.status == ElectionStatus.open)).all():
+            voted = session.exec(select(Ballot.id).where(Ballot.election_id == election.id,
+                                                         Ballot.voter_id == member.id)).first()
+            if voted is None:
+                out.append(_entry("vote", council, "election", election.id, f"#{election.round}",
+                                  local_date(election.closes_at, tz), today))
+        evaluating = session.exec(select(Term).where(Term.council_id == council.id,
+                                                     Term.status == TermStatus.evaluating)).first()
+        if evaluating is not None and evaluating.chair_member_id != member.id:
+            done = session.exec(select(EvaluationBallot.id).where(EvaluationBallot.term_id == evaluating.id,
+                                                                  EvaluationBallot.voter_id == member.id)).first()
+            if done is None:
+                out.append(_entry("evaluate", council, "term", evaluating.id, f"#{evaluating.number}",
+                                  local_date(term_end_at(council, evaluating), tz), today))
+
+    if member.role == MemberRole.secretary:
+        for item in session.exec(select(Item).where(Item.council_id == council.id, overdue_clause(today))
+                                 .order_by(Item.deadline).limit(LIMIT)).all():
+            if item.deadline is not None and (today - item.deadline).days >= 7:  # past the chair's escalation
+                out.append(_entry("escalated", council, "item", item.id, _title(item), item.deadline, today))
+        dead = session.exec(select(func.count()).select_from(Delivery).join(
+            Notification, Notification.id == Delivery.notification_id).where(
+            Notification.council_id == council.id, Delivery.status == DeliveryStatus.dead)).one()
+        if dead:
+            out.append(_entry("dead", council, "council", None, "", None, today, dead))
+
+    # most urgent first: what is overdue, then by the date it is due, undated last
+    return sorted(out, key=lambda e: (not e["overdue"], e["due"] is None, e["due"] or "", e["kind"]))

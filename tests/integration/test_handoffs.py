@@ -1,0 +1,118 @@
+"""Every hand-off reaches the right people at once, once, with a link (issue 29)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlmodel import select
+
+from cobuild.actions import items as it
+from cobuild.models import Claim, Conflict, Notification, PermissionDenied
+from cobuild.reports.todo import todo
+
+from .conftest import World, at
+
+BASE = "https://cobuild.example.gov.cn"
+
+
+@pytest.fixture(autouse=True)
+def public_url(monkeypatch):
+    monkeypatch.setenv("COBUILD_PUBLIC_URL", BASE + "/")
+
+
+def messages(world: World, kind: str) -> list[Notification]:
+    world.session.expire_all()
+    return list(world.session.exec(select(Notification).where(Notification.kind == kind).order_by(Notification.id)).all())
+
+
+def to(world: World, kind: str) -> list[str]:
+    return sorted(world.session.get(it.Member, n.member_id).name for n in messages(world, kind))
+
+
+def test_one_item_through_every_hand_off(world):
+    w = world
+    w.open_window()
+    item = w.submit("company", title="路灯维修")
+    w.hold()
+    w.accept(item, lead="power", cooperating_unit_ids=[w.units["hospital"].id])
+    w.publish()
+    link = f"{BASE}/c/{w.council.id}/items/{item.id}"
+    # the resolution: the lead's and the cooperating unit's liaisons, at once, with the item's page
+    assigned = messages(w, "item_assigned")
+    assert to(w, "item_assigned") == sorted([w.liaisons["power"].name, w.liaisons["hospital"].name])
+    assert all(link in n.body_text and link in n.body_html for n in assigned)
+
+    # a claim waits for the chair; the chair's answer goes back to the claimant
+    claim = it.claim(w.session, w.reload(item), w.units["school"], "cooperating", by=w.liaisons["school"], now=at("2026-03-20"))
+    assert to(w, "claim_pending") == [w.chair.name]
+    it.decide_claim(w.session, claim, by=w.chair, now=at("2026-03-21"), confirm=False, reason="已有配合单位")
+    (answer,) = messages(w, "claim_decided")
+    assert answer.member_id == w.liaisons["school"].id and "已有配合单位" in answer.body_text
+
+    # progress to the raising unit; an extension to the lead and the raising unit
+    it.post_progress(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-03-25"), note="已更换6盏", percent=40)
+    assert to(w, "progress_posted") == [w.liaisons["company"].name]
+    it.extend_deadline(w.session, w.reload(item), date(2026, 5, 31), by=w.chair, now=at("2026-03-26"), reason="材料延迟")
+    assert to(w, "deadline_extended") == sorted([w.liaisons["power"].name, w.liaisons["company"].name])
+
+    # 催办, once a day
+    it.hurry(w.session, w.reload(item), by=w.chair, now=at("2026-03-27"))
+    with pytest.raises(Conflict):
+        it.hurry(w.session, w.reload(item), by=w.secretary, now=at("2026-03-27", 15))
+    it.hurry(w.session, w.reload(item), by=w.secretary, now=at("2026-03-30"))
+    assert to(w, "hurry") == [w.liaisons["power"].name] * 2
+    with pytest.raises(PermissionDenied):
+        it.hurry(w.session, w.reload(item), by=w.liaisons["company"], now=at("2026-03-31"))
+
+    # close-out sent back, then verified; reopened
+    it.request_close_out(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-04-01"), note="完成")
+    it.send_back(w.session, w.reload(item), by=w.liaisons["company"], now=at("2026-04-02"), reason="还有两盏不亮")
+    it.request_close_out(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-04-03"), note="全部完成")
+    it.verify_close_out(w.session, w.reload(item), by=w.liaisons["company"], now=at("2026-04-06"), satisfaction=5)
+    answers = messages(w, "close_out_answered")
+    assert [n.member_id for n in answers] == [w.liaisons["power"].id] * 2
+    assert "还有两盏不亮" in answers[0].body_text and "5/5" in answers[1].body_text
+    it.reopen(w.session, w.reload(item), by=w.liaisons["company"], now=at("2026-04-10"), reason="又坏了")
+    assert to(w, "item_reopened") == [w.liaisons["power"].name]
+
+    # every hand-off once, each with the item's link
+    handoffs = ("item_assigned", "claim_pending", "claim_decided", "progress_posted", "deadline_extended", "hurry",
+                "close_out_answered", "item_reopened")
+    sent = [n for kind in handoffs for n in messages(w, kind)]
+    assert len({n.dedupe_key for n in sent}) == len(sent)
+    assert all(link in n.body_text for n in sent)
+
+
+def test_a_lead_that_declines_tells_the_chair_and_a_later_lead_learns_its_item(world):
+    w = world
+    item = w.published_item(raiser="company", lead="power")
+    it.decline_assignment(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-03-20"), reason="不属于职责")
+    assert to(w, "assignment_declined") == [w.chair.name]
+    it.assign(w.session, w.reload(item), by=w.chair, now=at("2026-03-21"), lead_unit_id=w.units["hospital"].id)
+    assert w.liaisons["hospital"].name in to(w, "item_assigned")
+
+
+def test_without_a_public_address_messages_say_where_to_look(world, monkeypatch):
+    monkeypatch.delenv("COBUILD_PUBLIC_URL")
+    world.published_item(raiser="company", lead="power")
+    (message,) = messages(world, "item_assigned")
+    assert "http" not in message.body_text and "请登录共建事项清单网页查看" in message.body_text
+
+
+def test_the_to_do_lists_what_waits_for_each_person(world):
+    w = world
+    item = w.published_item(raiser="company", lead="power", deadline="2026-04-30")
+    it.claim(w.session, w.reload(item), w.units["school"], "cooperating", by=w.liaisons["school"], now=at("2026-03-20"))
+    now = at("2026-05-12")  # past the deadline
+    lead = todo(w.session, w.council, w.liaisons["power"], now)
+    assert [(e["kind"], e["subject_id"], e["overdue"]) for e in lead] == [("progress", item.id, True)]
+    assert lead[0]["path"] == f"/c/{w.council.id}/items/{item.id}"
+    assert [e["kind"] for e in todo(w.session, w.council, w.chair, now)] == ["confirm_claim"]
+    assert "escalated" in [e["kind"] for e in todo(w.session, w.council, w.secretary, now)]
+    it.post_progress(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-05-12"), note="完成", percent=100)
+    it.request_close_out(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-05-12"), note="完成")
+    assert [e["kind"] for e in todo(w.session, w.council, w.liaisons["company"], now)] == ["verify"]
+    assert todo(w.session, w.council, w.liaisons["power"], now) == []
+    assert todo(w.session, w.council, w.session.exec(select(it.Member).where(it.Member.name == "李委员")).one(), now) == []
+    assert w.session.exec(select(Claim)).all()
