@@ -48,6 +48,9 @@ def main() -> None:
         (lead_login, DESKTOP, f"/c/1/items/{item.id}", "item.png"),
         ("member1", DESKTOP, f"/c/1/elections/{election.id}", "election.png"),
         ("secretary", DESKTOP, "/c/1/notifications", "notifications.png"),
+        (lead_login, DESKTOP, "/c/1/todo", "todo.png"),
+        ("unit4-head", PHONE, "/c/1", "phone-chair-todo.png"),
+        (lead_login, PHONE, "/c/1", "phone-liaison-todo.png"),
         ("secretary", PHONE, "/c/1", "phone-dashboard.png"),
         (lead_login, PHONE, f"/c/1/items/{item.id}", "phone-item.png"),
     ]
