@@ -361,6 +361,13 @@ def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
         pace = r.choices([0.6, 0.85, 1.15, 1.6, 4.0], weights=[33, 32, 15, 8, 12])[0]
         finish = published + timedelta(days=max(7, int(planned * pace)))
         lead_liaison = liaison[item.lead_unit_id]
+        # now and then a lead gives an item back before starting; the chair names another lead
+        if item.status == ItemStatus.claimed and day == published + timedelta(days=2) and r.random() < 0.15:
+            attempt("declined", item_actions.decline_assignment, session, item, by=lead_liaison, now=_at(day, 10),
+                    reason="本单位近期人手不足,难以牵头")
+            other = r.choice([u.id for u in units if u.id not in (item.raised_by_unit_id, item.lead_unit_id or 0)])
+            attempt("reassigned", item_actions.assign, session, item, by=chair, now=_at(day, 16), lead_unit_id=other)
+            continue
         if item.status in (ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened):
             if day >= finish:
                 if item.status != ItemStatus.in_progress or item.latest_percent < 100:
@@ -389,6 +396,12 @@ def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
                 else:
                     attempt("closed", item_actions.verify_close_out, session, item, by=verifier, now=_at(day, 10),
                             satisfaction=r.choices([5, 4, 3], weights=[60, 30, 10])[0], comment="问题已解决,同意销号")
+    # a few closed items come back within the reopen window: the problem returned
+    for item in session.exec(select(Item).where(Item.council_id == council.id, Item.status == ItemStatus.closed,
+                                                Item.reopens == 0, Item.closed_on == day - timedelta(days=6))).all():
+        if _rng(seed, "reopen", item.id).random() < 0.12:
+            attempt("reopened", item_actions.reopen, session, item, by=raiser_liaison[item.raised_by_unit_id],
+                    now=_at(day, 14), reason="问题反弹,请继续跟进")
 
 
 # ---- the summary ---------------------------------------------------------------------------

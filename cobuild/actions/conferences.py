@@ -110,6 +110,8 @@ def open_window(session: Session, conference: Conference, *, now: datetime, by: 
     session.add(conference)
     record(session, council_id=council.id, by=by, action="conference.open_window", subject=conference, now=now,
            before={"status": ConferenceStatus.planned}, after={"status": ConferenceStatus.collecting})
+    if by is not None:  # opened by hand: the units hear now, not at the next sweep
+        handoffs.window_opened(session, council, conference, now)
     return conference
 
 

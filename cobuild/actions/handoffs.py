@@ -70,3 +70,22 @@ def assigned(session: Session, council: Council, item: Item, now: datetime, step
 
 def hurry_context(council: Council, item: Item, now: datetime, by: Member) -> dict:
     return {"by": by.name, "days_overdue": days_overdue(item.status, item.deadline, today_for(council, now))}
+
+
+def window_opened(session: Session, council: Council, conference, now: datetime) -> None:
+    """The chair opened a submission window by hand: every unit's liaisons hear at once, under the
+    key the sweep would have used (`window_open|conference:N`), so the sweep does not send it again."""
+    from cobuild.actions.common import local_text, once
+
+    if not once(session, council.id, f"window_open|conference:{conference.id}", now):
+        return
+    context = {"conference": {"code": conference.code, "held_on": conference.held_on.isoformat(),
+                              "held_at": local_text(council, conference.scheduled_at),
+                              "closes": local_text(council, conference.window_closes_at)},
+               "limit_min": council.items_min_per_unit, "limit_max": council.items_max_per_unit}
+    outbox = Outbox(session)
+    units = session.exec(select(Unit.id).where(Unit.council_id == council.id, Unit.active == True)).all()  # noqa: E712
+    for unit_id in units:
+        for person in liaisons(session, unit_id):
+            outbox.enqueue(council, person, "window_open", now=now, context=context, subject_type="conference",
+                           subject_id=conference.id)

@@ -60,6 +60,10 @@ def test_the_demo_sends_reminders_and_escalates(demo):
     for kind in ("deadline_approaching", "overdue", "escalation", "verify_request", "window_open", "agenda",
                  "election_open", "election_result", "evaluation_open", "term_report", "daily_digest", "weekly_digest"):
         assert summary["reminders"].get(kind, 0) > 0, kind
+    from cobuild.models.kinds import HANDOFF_KINDS
+
+    for kind in sorted(HANDOFF_KINDS):  # every hand-off happens in the simulated year
+        assert summary["reminders"].get(kind, 0) > 0, kind
     assert summary["escalations"] > 0 and summary["deliveries"]["sent"] > 100
     assert summary["deliveries"].get("dead", 0) == 0
 

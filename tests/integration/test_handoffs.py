@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlmodel import select
@@ -116,3 +116,17 @@ def test_the_to_do_lists_what_waits_for_each_person(world):
     assert todo(w.session, w.council, w.liaisons["power"], now) == []
     assert todo(w.session, w.council, w.session.exec(select(it.Member).where(it.Member.name == "李委员")).one(), now) == []
     assert w.session.exec(select(Claim)).all()
+
+
+def test_a_window_opened_by_hand_is_told_at_once_and_not_again_by_the_sweep(world):
+    from cobuild.actions import conferences as conf
+    from cobuild.sweep.run import sweep
+
+    w = world
+    conference = w.conference()
+    early = conference.window_opens_at - timedelta(days=2)
+    conf.open_window(w.session, conference, by=w.chair, now=early)
+    told = to(w, "window_open")
+    assert told == sorted(m.name for m in w.liaisons.values())
+    sweep(w.session, early + timedelta(hours=1))
+    assert to(w, "window_open") == told
