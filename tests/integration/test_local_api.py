@@ -73,7 +73,9 @@ def home(tmp_path):
     url = f"sqlite:///{tmp_path}/c.db"
     upgrade(url)
     with session_for(url) as session:
-        World(session).published_item(deadline="2026-03-13")
+        world = World(session)
+        world.published_item(deadline="2026-03-13")
+        world.drop_handoffs()  # the counts below are the sweep's reminders
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), COBUILD_DELIVERY="file",
                COBUILD_OUTBOX_DIR=str(tmp_path / "outbox"), COBUILD_SECRET_KEY="k" * 40)
