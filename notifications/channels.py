@@ -14,6 +14,7 @@ import atexit
 import json
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -268,6 +269,8 @@ class WebhookChannel:
 ROBOT_URLS = {"wecom": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={token}",
               "dingtalk": "https://oapi.dingtalk.com/robot/send?access_token={token}",
               "feishu": "https://open.feishu.cn/open-apis/bot/v2/hook/{token}"}
+# the link line every message ends with when COBUILD_PUBLIC_URL is set (notifications/templates)
+LINK_LINE = re.compile(r"^(查看:|Open: )(https?://\S+)$")
 ROBOT_TEXT_LIMIT = 2000  # characters of a text message (WeCom takes 2,048 bytes of UTF-8 at most)
 
 
@@ -307,19 +310,46 @@ class RobotChannel(WebhookChannel):
         if len(text) > ROBOT_TEXT_LIMIT:
             text = text[:ROBOT_TEXT_LIMIT - 1] + "…"
         stamp = now if now is not None else time.time()
+        body: dict = self.card(message) or (
+            {"msg_type": "text", "content": {"text": text}} if self.kind == "feishu"
+            else {"msgtype": "text", "text": {"content": text}})
         if self.kind == "feishu":
-            body: dict = {"msg_type": "text", "content": {"text": text}}
             if signing:
                 seconds = str(int(stamp))
                 digest = hmac.new(f"{seconds}\n{signing}".encode(), b"", hashlib.sha256).digest()
                 body.update(timestamp=seconds, sign=base64.b64encode(digest).decode())
             return url, body, secrets
-        body = {"msgtype": "text", "text": {"content": text}}
         if self.kind == "dingtalk" and signing:
             millis = str(int(stamp * 1000))
             digest = hmac.new(signing.encode(), f"{millis}\n{signing}".encode(), hashlib.sha256).digest()
             url += f"{'&' if '?' in url else '?'}timestamp={millis}&sign={quote_plus(base64.b64encode(digest))}"
         return url, body, secrets
+
+    def card(self, message: Outgoing) -> dict | None:
+        """The message as the robot's own rich format with a button to its page — WeCom markdown,
+        a DingTalk actionCard, a Feishu interactive card — when it carries a link (the last line
+        of its text, COBUILD_PUBLIC_URL set); None: plain text."""
+        lines = message.text.strip().splitlines()
+        found = LINK_LINE.match(lines[-1]) if lines else None
+        if found is None:
+            return None
+        button = "查看详情" if found.group(1).startswith("查看") else "Open"
+        link = found.group(2)
+        body = "\n".join(lines[:-1]).strip()
+        if len(body) > ROBOT_TEXT_LIMIT:
+            body = body[:ROBOT_TEXT_LIMIT - 1] + "…"
+        if self.kind == "wecom":
+            return {"msgtype": "markdown", "markdown": {
+                "content": f"**{message.subject}**\n{body}\n[{button}]({link})"}}
+        if self.kind == "dingtalk":
+            return {"msgtype": "actionCard", "actionCard": {
+                "title": message.subject, "text": f"### {message.subject}\n\n{body}", "btnOrientation": "0",
+                "singleTitle": button, "singleURL": link}}
+        return {"msg_type": "interactive", "card": {
+            "header": {"title": {"tag": "plain_text", "content": message.subject}},
+            "elements": [{"tag": "div", "text": {"tag": "lark_md", "content": body}},
+                         {"tag": "action", "actions": [{"tag": "button", "type": "primary", "url": link,
+                                                        "text": {"tag": "plain_text", "content": button}}]}]}}
 
     async def post(self, message: Outgoing, address: str) -> None:
         url, body, secrets = self.target(message, address)

@@ -224,3 +224,38 @@ def test_a_cycle_step_that_fails_for_one_council_does_not_stop_the_others(sessio
     session.expire_all()
     assert session.get(Conference, second.conference().id).status == "collecting"
     assert session.get(Conference, first.conference().id).status == "planned"  # tried again next tick
+
+
+@pytest.mark.parametrize("kind, path, answer", [
+    ("wecom", "/cgi-bin/webhook/send", {"errcode": 0, "errmsg": "ok"}),
+    ("dingtalk", "/robot/send", {"errcode": 0, "errmsg": "ok"}),
+    ("feishu", "/open-apis/bot/v2/hook/KEY-123", {"code": 0, "msg": "success"}),
+])
+def test_with_a_public_address_each_robot_gets_its_own_card_with_a_button(world, httpserver, monkeypatch, kind, path, answer):
+    """WeCom markdown, a DingTalk actionCard, a Feishu interactive card: the message and a 查看详情
+    button to the item's page; a local HTTP server stands in for each robot API."""
+    monkeypatch.setenv("COBUILD_PUBLIC_URL", "https://cobuild.example.org")
+    for row in world.session.exec(select(ContactChannel).where(ContactChannel.member_id == world.liaisons["power"].id)):
+        world.session.delete(row)
+    world.session.commit()
+    add_channel(world.session, world.council, world.liaisons["power"], kind, "KEY-123", by=world.secretary,
+                now=at("2026-01-02"))
+    httpserver.expect_request(path).respond_with_json(answer)
+    item = world.published_item()
+    world.drop_handoffs()
+    sweep(world.session, at("2026-04-21", 9))
+    template = {"wecom": "/cgi-bin/webhook/send?key={token}", "dingtalk": "/robot/send?access_token={token}",
+                "feishu": "/open-apis/bot/v2/hook/{token}"}[kind]
+    dispatch(world.session, at("2026-04-21", 9, 5), Channels(timeout=5, robot_urls={kind: httpserver.url_for(template)}))
+    assert world.session.exec(select(Delivery)).one().status == "sent"
+    posted = json.loads(httpserver.log[0][0].get_data())
+    link = f"https://cobuild.example.org/c/{world.council.id}/items/{item.id}"
+    if kind == "wecom":
+        assert posted["msgtype"] == "markdown" and f"[查看详情]({link})" in posted["markdown"]["content"]
+    elif kind == "dingtalk":
+        assert posted["msgtype"] == "actionCard" and posted["actionCard"]["singleURL"] == link
+        assert item.number in posted["actionCard"]["title"]
+    else:
+        assert posted["msg_type"] == "interactive"
+        (button,) = posted["card"]["elements"][1]["actions"]
+        assert button["url"] == link and button["text"]["content"] == "查看详情"
