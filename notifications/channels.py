@@ -409,12 +409,30 @@ class AppriseChannel:
             # lets a receiver drop a message it already has, after a crash between send and commit
             notifier[0].headers["X-Cobuild-Dedupe-Key"] = message.dedupe_key
         html = self.kind == "email"
+        title, body = ("", sms_text(message)) if self.kind == "sms" else \
+            (message.subject, message.html if html else message.text)
         with apprise.LogCapture(level=apprise.logging.WARNING) as logs:
-            ok = notifier.notify(title=message.subject, body=message.html if html else message.text,
+            ok = notifier.notify(title=title, body=body,
                                  body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT)
         if not ok:
             detail = " ".join(logs.getvalue().split())[-500:] or "delivery failed"
             raise DeliveryError(scrub(f"{self.kind}: {detail}", secrets))
+
+
+SMS_LIMIT = 70  # characters of one SMS in Chinese (a longer one is split and billed as several)
+
+
+def sms_text(message: Outgoing) -> str:
+    """One short SMS: the subject (kind, number, the deadline or how late), and the page's link
+    when there is one, shortened to fit SMS_LIMIT characters."""
+    lines = message.text.strip().splitlines()
+    found = LINK_LINE.match(lines[-1]) if lines else None
+    subject = " ".join(message.subject.split())
+    if found is None or len(found.group(2)) > SMS_LIMIT - 10:
+        return subject if len(subject) <= SMS_LIMIT else subject[:SMS_LIMIT - 1] + "…"
+    link = found.group(2)
+    room = SMS_LIMIT - len(link) - 1
+    return f"{subject if len(subject) <= room else subject[:room - 1] + '…'} {link}"
 
 
 def _url_secrets(url: str) -> list[str]:

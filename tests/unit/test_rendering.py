@@ -123,3 +123,15 @@ def test_the_faster_lookups_keep_strict_undefined_and_the_sandbox_rules():
         sandbox().from_string("{{ item.__class__.__mro__ }}").render(item={"number": 1})
     with pytest.raises(SecurityError):
         sandbox().from_string("{{ item.__class__ }}").render(item={"__class__": "a key, not the class"})
+
+
+def test_an_sms_is_one_short_message_with_the_link_when_there_is_one():
+    from cobuild.notifications.channels import SMS_LIMIT, Outgoing, sms_text
+    from cobuild.notifications.samples import sample
+
+    for kind in set(KINDS) - {"daily_digest"}:  # the digest: its messages' own links are in its text
+        for link in ("https://cobuild.example.gov.cn/c/12/items/3456", None):
+            message = render(kind, "zh", {**sample(kind), "link": link})
+            text = sms_text(Outgoing(message.subject, message.text, message.html, "k", "王丽华"))
+            assert 0 < len(text) <= SMS_LIMIT, (kind, text)
+            assert (link in text) if link else ("http" not in text)
