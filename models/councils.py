@@ -77,6 +77,9 @@ class CouncilSettings(SQLModel):
     reopen_window_days: int = Field(default=30, ge=0, le=365)
     verify_remind_working_days: int = Field(default=3, ge=1, le=30)
     verify_escalate_working_days: int = Field(default=5, ge=1, le=30)
+    # overdue reminders every N working days, and weekly once an item is this many working days late
+    overdue_every_working_days: int = Field(default=2, ge=1, le=30)
+    overdue_weekly_after_working_days: int = Field(default=10, ge=0, le=365)
     quiet_start: str = "21:00"
     quiet_end: str = "08:00"
     morning_send: str = "08:30"

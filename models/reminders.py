@@ -49,6 +49,8 @@ class Policy:
         return cls(tz=council.timezone, morning=clock(council.morning_send),
                    verify_remind_after=council.verify_remind_working_days,
                    verify_escalate_after=council.verify_escalate_working_days,
+                   overdue_every=council.overdue_every_working_days,
+                   overdue_slower_after=council.overdue_weekly_after_working_days,
                    quiet_start=clock(council.quiet_start), quiet_end=clock(council.quiet_end))
 
 

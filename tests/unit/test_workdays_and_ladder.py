@@ -155,3 +155,17 @@ def test_overdue_reminders_thin_out_with_age_and_escalations_keep_their_steps():
     assert late[:6] == [1, 3, 5, 7, 9, 11]  # every 2 working days …
     assert all(b - a == 5 for a, b in zip(late[5:], late[6:]))  # … then every 5 (a working week)
     assert [s.step for s in steps if s.kind == "escalation"] == ["chair", "secretary"]
+
+
+def test_a_council_sets_its_own_overdue_cadence():
+    import itertools
+
+    from cobuild.models import CouncilSettings
+    from cobuild.models.reminders import Policy, deadline_steps
+
+    settings = CouncilSettings(overdue_every_working_days=3, overdue_weekly_after_working_days=0)
+    policy = Policy.of(settings)
+    assert (policy.overdue_every, policy.overdue_slower_after) == (3, 0)
+    steps = [s for s in itertools.islice(deadline_steps(date(2026, 3, 31), CAL, policy), 12) if s.kind == "overdue"]
+    late = [sum(1 for d in range(1, 200) if CAL.add_workdays(date(2026, 3, 31), d) <= s.at.date()) for s in steps]
+    assert all(b - a == 5 for a, b in zip(late, late[1:]))  # weekly from the start
