@@ -14,9 +14,19 @@ from tests.integration.conftest import throwaway_database
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
+    import os
+
     folder = tmp_path_factory.mktemp("demo")
-    with throwaway_database(folder) as url:  # SQLite, or PostgreSQL in the second pass
-        yield url, run_demo(url, progress=False, outbox_dir=str(folder / "outbox"), output_dir=str(folder / "output"))
+    saved = {name: os.environ.get(name) for name in ("COBUILD_DELIVERY", "COBUILD_OUTBOX_DIR")}
+    try:
+        with throwaway_database(folder) as url:  # SQLite, or PostgreSQL in the second pass
+            yield url, run_demo(url, progress=False, outbox_dir=str(folder / "outbox"), output_dir=str(folder / "output"))
+    finally:  # the demo writes its messages to a file by setting these for its process: not for the tests after it
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def test_the_demo_year_has_two_reported_terms_and_four_resolved_conferences(demo):

@@ -273,7 +273,8 @@ def test_the_weekly_digest_waits_for_the_first_working_day_when_monday_is_a_holi
     assert "2026-W09" in digest.subject
 
 
-def test_a_person_without_a_channel_shows_up_as_a_failed_delivery(world):
+def test_a_person_without_a_channel_shows_up_as_a_failed_delivery(world, monkeypatch):
+    monkeypatch.setenv("COBUILD_DELIVERY", "live")  # with "file" (the demo's) every message is written instead
     from cobuild.models import ContactChannel
 
     for channel in world.session.exec(select(ContactChannel).where(ContactChannel.member_id == world.liaisons["power"].id)):
