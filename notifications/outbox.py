@@ -32,6 +32,7 @@ from cobuild.models.base import local_date
 from cobuild.models.reminders import Policy, release_time
 from cobuild.models.workdays import WorkCalendar
 from cobuild.notifications.rendering import language_of, render_jobs
+from cobuild.platform import action_links
 from cobuild.platform.bulk import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
 from cobuild.platform.links import page_link, public_base
 from cobuild.platform.settings import get_settings
@@ -154,11 +155,13 @@ class Outbox:
         return found
 
     def _job(self, council: Council, member: Member, kind: str, context: dict, step: str,
-             subject_type: str = "", subject_id: int | None = None) -> tuple:
+             subject_type: str = "", subject_id: int | None = None, basis: str = "") -> tuple:
         """What `render_jobs` needs for one message (plain data: it may be rendered in another process)."""
         lang = language_of(member.language)
         link = page_link(self._base, council.id, subject_type, subject_id)
-        return (kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step, "link": link},
+        token = action_links.make(member.id, kind, subject_id, basis) if link and kind in action_links.ACTIONS else None
+        return (kind, lang, {**context, "recipient": member.name, "council": council.name, "step": step, "link": link,
+                             "action_link": f"{self._base}/a/{token}" if token else None},
                 self.overrides(council.id, kind, lang))
 
     def _row(self, council: Council, member: Member, kind: str, now: datetime, step: str, subject_type: str,
@@ -182,7 +185,7 @@ class Outbox:
             return None
         if self.exists(key):
             return None
-        job = self._job(council, member, kind, context, step, subject_type, subject_id)
+        job = self._job(council, member, kind, context, step, subject_type, subject_id, basis)
         failed: list[tuple[int, str]] = []
         rendered = render_jobs([job], failed)[0]
         self.template_failures += [(council.id, kind, reason) for _, reason in failed]
@@ -213,7 +216,7 @@ class Outbox:
                 continue
             existing.add(key)  # the same message twice in one batch goes in once
             batch.messages.append((council, member, kind, now, step, subject_type, subject_id, basis, key))
-            batch.jobs.append(self._job(council, member, kind, context, step, subject_type, subject_id))
+            batch.jobs.append(self._job(council, member, kind, context, step, subject_type, subject_id, basis))
         return batch
 
     def rows(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> list[dict]:

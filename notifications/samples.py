@@ -11,7 +11,8 @@ _TOTALS = {"confirmed": 12, "closed": 9, "on_time": 8, "overdue": 1, "completion
 _ROW = {"number": "2026-Q2-03", "title": "老旧小区路灯维修", "lead_unit": "国网牡丹供电所", "deadline": "2026-06-30",
         "days_overdue": 3, "raised_by": "牡丹社区"}
 
-COMMON = {"recipient": "王丽华", "council": "牡丹社区大党委", "step": "", "link": "https://cobuild.example.org/c/1/items/3"}
+COMMON = {"recipient": "王丽华", "council": "牡丹社区大党委", "step": "", "link": "https://cobuild.example.org/c/1/items/3",
+          "action_link": None}
 
 SAMPLES: dict[str, dict] = {
     "deadline_approaching": {"item": _ITEM, "days_left": 3},

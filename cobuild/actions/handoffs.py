@@ -44,7 +44,7 @@ def chair(session: Session, council: Council) -> list[Member]:
 
 
 def tell(session: Session, council: Council, people: list[Member], kind: str, item: Item, now: datetime, step: str,
-         **context: object) -> int:
+         basis: str = "", **context: object) -> int:
     """Queue `kind` about `item` to each person once; returns how many were queued."""
     outbox = Outbox(session)
     queued = 0
@@ -54,7 +54,7 @@ def tell(session: Session, council: Council, people: list[Member], kind: str, it
             continue
         seen.add(person.id)
         queued += outbox.enqueue(council, person, kind, now=now, step=step, subject_type="item", subject_id=item.id,
-                                 context={"item": item_context(session, item), **context}) is not None
+                                 basis=basis, context={"item": item_context(session, item), **context}) is not None
     return queued
 
 

@@ -256,7 +256,7 @@ def claim(session: Session, item: Item, unit: Unit, role: str, *, by: Member | N
     record(session, council_id=council.id, by=member, action=f"claim.{role.value}", subject=row, now=now,
            after={"item_id": item.id, "unit": unit.name, "role": role.value, "status": row.status})
     handoffs.tell(session, council, handoffs.chair(session, council), "claim_pending", item, now, f"claim-{row.id}",
-                  unit=unit.name, role=role.value)
+                  basis=str(row.id), unit=unit.name, role=role.value)
     return row
 
 

@@ -157,9 +157,10 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
         except Exception as exc:  # noqa: BLE001 — a health check reports, it never crashes
             return JSONResponse({"status": "error", "error": type(exc).__name__}, status_code=503)
 
-    from cobuild.web import api, pages
+    from cobuild.web import api, one_tap, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(one_tap.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
