@@ -559,7 +559,7 @@ def decline_assignment(session: Session, item: Item, *, by: Member | None, now: 
     record(session, council_id=council.id, by=member, action="item.decline", subject=item, now=now,
            before=before, after={**snapshot(item, *TRACKED), "reason": reason})
     handoffs.tell(session, council, handoffs.chair(session, council), "assignment_declined", item, now,
-                  f"decline-{lead.id}-{now.isoformat()}", unit=lead.name, reason=reason)
+                  f"decline-{int(now.timestamp())}", unit=lead.name, reason=reason)
     return item
 
 
