@@ -143,3 +143,8 @@ def jsonable(value: Any) -> Any:
 def today_for(council, now: datetime) -> date:
     """The council's own calendar day at `now`."""
     return local_date(now, council.timezone)
+
+
+def local_text(council, moment: datetime) -> str:
+    """A moment as the council's people read it: local date and time."""
+    return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%d %H:%M")

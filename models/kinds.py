@@ -58,6 +58,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("assignment_declined", "退回指派", "assignment declined", "item"),
     Kind("progress_posted", "进展", "progress", "item"),
     Kind("hurry", "催办", "hurry-up", "item"),
+    Kind("conference_rescheduled", "会议改期", "conference moved", "conference"),
     # digests, and what the system tells a council about itself
     Kind("weekly_digest", "每周汇总", "weekly digest", "council"),
     Kind("daily_digest", "每日汇总", "daily digest", "member"),

@@ -268,13 +268,6 @@ def required_text(value: str | None, refusal: str) -> str:
     return text
 
 
-def local_text(council: Council, moment: datetime) -> str:
-    """A moment as the council's people read it: local date and time."""
-    from zoneinfo import ZoneInfo
-
-    return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%d %H:%M")
-
-
 def verify_audit(session: Session, council_id: int | None = None) -> dict:
     """Walk each council's chain in order; the first event whose content or link does not
     match is reported (an edit, a deletion or an insertion shows there)."""

@@ -93,6 +93,7 @@ def reschedule(session: Session, conference: Conference, day: date, *, by: Membe
     session.add(conference)
     record(session, council_id=council.id, by=by, action="conference.reschedule", subject=conference, now=now,
            before=before, after=snapshot(conference, "code", "held_on"))
+    handoffs.rescheduled(session, council, conference, str(before["held_on"]), now)
     return conference
 
 
@@ -160,6 +161,8 @@ def lock_agenda(session: Session, conference: Conference, *, now: datetime, by: 
                   "new": sum(e.kind == AgendaKind.new for e in entries),
                   "carried": sum(e.kind == AgendaKind.carried for e in entries),
                   "review": sum(e.kind == AgendaKind.review for e in entries)})
+    if by is not None:  # locked by hand: the members hear now, not at the next sweep
+        handoffs.agenda_locked(session, council, conference, now)
     return entries
 
 

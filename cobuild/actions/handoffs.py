@@ -12,10 +12,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
+from cobuild.actions.common import once
 from cobuild.models import Claim, ClaimRole, ClaimStatus, Council, Item, Member, Term, TermStatus, Unit
 from cobuild.models.base import today_for
 from cobuild.models.items import days_overdue
 from cobuild.notifications.outbox import Outbox
+from cobuild.reports.views import agenda_lines, conference_message
 
 
 def item_context(session: Session, item: Item) -> dict:
@@ -72,20 +74,39 @@ def hurry_context(council: Council, item: Item, now: datetime, by: Member) -> di
     return {"by": by.name, "days_overdue": days_overdue(item.status, item.deadline, today_for(council, now))}
 
 
+def _unit_liaisons(session: Session, council: Council) -> list[Member]:
+    units = session.exec(select(Unit.id).where(Unit.council_id == council.id, Unit.active == True)).all()  # noqa: E712
+    return [person for unit_id in units for person in liaisons(session, unit_id)]
+
+
+def _voters(session: Session, council: Council) -> list[Member]:
+    return [m for m in session.exec(select(Member).where(Member.council_id == council.id, Member.active == True)  # noqa: E712
+                                    .order_by(Member.id)).all() if m.votes]
+
+
+def _tell_conference(session: Session, council: Council, conference, people: list[Member], kind: str, now: datetime,
+                     step: str = "", **context: object) -> None:
+    outbox = Outbox(session)
+    for person in {p.id: p for p in people}.values():
+        outbox.enqueue(council, person, kind, now=now, step=step, subject_type="conference", subject_id=conference.id,
+                       context={**conference_message(council, conference), **context})
+
+
 def window_opened(session: Session, council: Council, conference, now: datetime) -> None:
     """The chair opened a submission window by hand: every unit's liaisons hear at once, under the
     key the sweep would have used (`window_open|conference:N`), so the sweep does not send it again."""
-    from cobuild.actions.common import local_text, once
+    if once(session, council.id, f"window_open|conference:{conference.id}", now):
+        _tell_conference(session, council, conference, _unit_liaisons(session, council), "window_open", now)
 
-    if not once(session, council.id, f"window_open|conference:{conference.id}", now):
-        return
-    context = {"conference": {"code": conference.code, "held_on": conference.held_on.isoformat(),
-                              "held_at": local_text(council, conference.scheduled_at),
-                              "closes": local_text(council, conference.window_closes_at)},
-               "limit_min": council.items_min_per_unit, "limit_max": council.items_max_per_unit}
-    outbox = Outbox(session)
-    units = session.exec(select(Unit.id).where(Unit.council_id == council.id, Unit.active == True)).all()  # noqa: E712
-    for unit_id in units:
-        for person in liaisons(session, unit_id):
-            outbox.enqueue(council, person, "window_open", now=now, context=context, subject_type="conference",
-                           subject_id=conference.id)
+
+def agenda_locked(session: Session, council: Council, conference, now: datetime) -> None:
+    """The chair locked the agenda by hand: the members who vote get it at once (the sweep's key)."""
+    if once(session, council.id, f"agenda|conference:{conference.id}", now):
+        _tell_conference(session, council, conference, _voters(session, council), "agenda", now,
+                         agenda=agenda_lines(session, conference))
+
+
+def rescheduled(session: Session, council: Council, conference, was: str, now: datetime) -> None:
+    """A planned conference moved: the members who vote and every unit's liaisons."""
+    _tell_conference(session, council, conference, _voters(session, council) + _unit_liaisons(session, council),
+                     "conference_rescheduled", now, f"moved-{int(now.timestamp())}", was=was)

@@ -11,7 +11,6 @@ from cobuild.actions import handoffs
 from cobuild.actions.common import (
     get,
     invalid,
-    local_text,
     once,
     record,
     require_chair,
@@ -50,7 +49,7 @@ from cobuild.models import (
     require_state,
     require_transition,
 )
-from cobuild.models.base import today_for
+from cobuild.models.base import local_text, today_for
 from cobuild.models.items import MAX_DEADLINE_YEARS, within_reopen_window
 
 TRACKED = ("status", "lead_unit_id", "deadline", "latest_percent")

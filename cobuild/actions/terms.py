@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import Session, func, select
 
-from cobuild.actions.common import current_term, get, invalid, local_text, record, require_voter, required_text, snapshot, use_case
+from cobuild.actions.common import current_term, get, invalid, record, require_voter, required_text, snapshot, use_case
 from cobuild.models import (
     GRADES,
     Ballot,
@@ -31,7 +31,7 @@ from cobuild.models import (
     require_state,
     require_transition,
 )
-from cobuild.models.base import add_months, today_for
+from cobuild.models.base import add_months, local_text, today_for
 from cobuild.models.terms import (
     evaluation_opens_at,
     least_recently_chaired,

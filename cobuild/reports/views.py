@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from cobuild.models import (
     AgendaEntry,
+    AgendaKind,
     AuditEvent,
     Ballot,
     Candidate,
@@ -26,7 +27,7 @@ from cobuild.models import (
     days_overdue,
     is_overdue,
 )
-from cobuild.models.base import jsonable, today_for
+from cobuild.models.base import jsonable, local_text, today_for
 from cobuild.models.messages import state_name
 
 
@@ -141,3 +142,23 @@ def election_row(session: Session, election: Election) -> dict:
         "winner": names.get(election.winner_member_id) if election.winner_member_id else None,
         "decided_by": election.decided_by,
     })
+
+
+def conference_message(council: Council, conference: Conference) -> dict:
+    """What a message about a conference says of it (its window, its date, the item limits)."""
+    return {"conference": {"code": conference.code, "held_on": conference.held_on.isoformat(),
+                           "held_at": local_text(council, conference.scheduled_at),
+                           "closes": local_text(council, conference.window_closes_at)},
+            "limit_min": council.items_min_per_unit, "limit_max": council.items_max_per_unit}
+
+
+AGENDA_LABELS = {AgendaKind.new: ("新提交", "new"), AgendaKind.carried: ("暂缓后再议", "carried over"),
+                 AgendaKind.review: ("推进情况审议", "review")}
+
+
+def agenda_lines(session: Session, conference: Conference) -> list[dict]:
+    """The locked agenda as the agenda message lists it."""
+    rows = session.exec(select(AgendaEntry, Item).join(Item, Item.id == AgendaEntry.item_id)
+                        .where(AgendaEntry.conference_id == conference.id).order_by(AgendaEntry.position)).all()
+    return [{"label": AGENDA_LABELS[AgendaKind(e.kind)][0], "label_en": AGENDA_LABELS[AgendaKind(e.kind)][1],
+             "title": f"{i.number + ' ' if i.number else ''}{i.title}"} for e, i in rows]

@@ -9,10 +9,8 @@ from functools import partial
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from cobuild.actions.common import local_text, once
+from cobuild.actions.common import once
 from cobuild.models import (
-    AgendaEntry,
-    AgendaKind,
     Ballot,
     Candidate,
     Conference,
@@ -26,8 +24,10 @@ from cobuild.models import (
     Term,
     TermStatus,
 )
+from cobuild.models.base import local_text
 from cobuild.models.reminders import ANNOUNCE_WITHIN, event_due
 from cobuild.notifications.outbox import Outbox
+from cobuild.reports.views import agenda_lines, conference_message
 from cobuild.sweep.directory import Directory, unique
 from cobuild.sweep.problems import Problem, isolated, report
 
@@ -70,10 +70,7 @@ def _send(outbox, council, people, kind, now, context, subject_type, subject_id,
 
 def _conference_events(session, conference, directory, outbox, now, counts) -> None:
     council = directory.councils[conference.council_id]
-    context = {"conference": {"code": conference.code, "held_on": conference.held_on.isoformat(),
-                              "held_at": local_text(council, conference.scheduled_at),
-                              "closes": local_text(council, conference.window_closes_at)},
-               "limit_min": council.items_min_per_unit, "limit_max": council.items_max_per_unit}
+    context = conference_message(council, conference)
     units = [u for u in directory.units.values() if u.council_id == council.id and u.active]
     if conference.status == ConferenceStatus.collecting:
         if once(session, council.id, f"window_open|conference:{conference.id}", now):
@@ -88,12 +85,7 @@ def _conference_events(session, conference, directory, outbox, now, counts) -> N
                     _send(outbox, council, directory.unit_people([unit.id]), "submission_reminder", now,
                           {**context, "unit": unit.name}, "conference", conference.id, counts)
     elif once(session, council.id, f"agenda|conference:{conference.id}", now):
-        labels = {AgendaKind.new: ("新提交", "new"), AgendaKind.carried: ("暂缓后再议", "carried over"),
-                  AgendaKind.review: ("推进情况审议", "review")}
-        rows = session.exec(select(AgendaEntry, Item).join(Item, Item.id == AgendaEntry.item_id)
-                            .where(AgendaEntry.conference_id == conference.id).order_by(AgendaEntry.position)).all()
-        agenda = [{"label": labels[AgendaKind(e.kind)][0], "label_en": labels[AgendaKind(e.kind)][1],
-                   "title": f"{i.number + ' ' if i.number else ''}{i.title}"} for e, i in rows]
+        agenda = agenda_lines(session, conference)
         _send(outbox, council, directory.voters[council.id], "agenda", now, {**context, "agenda": agenda},
               "conference", conference.id, counts)
 

@@ -123,7 +123,7 @@ def local_formatter(council: Council):
     """A template helper: a UTC moment (datetime or ISO text) as the council's local time."""
     from datetime import datetime
 
-    from cobuild.actions.common import local_text
+    from cobuild.models.base import local_text
 
     def local(value) -> str:
         if not value:

@@ -130,3 +130,23 @@ def test_a_window_opened_by_hand_is_told_at_once_and_not_again_by_the_sweep(worl
     assert told == sorted(m.name for m in w.liaisons.values())
     sweep(w.session, early + timedelta(hours=1))
     assert to(w, "window_open") == told
+
+
+def test_an_agenda_locked_by_hand_and_a_moved_conference_are_told_at_once(world):
+    from cobuild.actions import conferences as conf
+    from cobuild.sweep.run import sweep
+
+    w = world
+    conference = w.conference()
+    was = conference.held_on
+    conf.reschedule(w.session, conference, was + timedelta(days=7), by=w.chair, now=at("2026-01-05"))
+    moved = messages(w, "conference_rescheduled")
+    assert {n.member_id for n in moved} == {m.id for m in w.voters} | {m.id for m in w.liaisons.values()}
+    assert was.isoformat() in moved[0].body_text and f"{BASE}/c/{w.council.id}/conferences/{conference.id}" in moved[0].body_text
+    w.open_window()
+    w.submit("company")
+    conf.lock_agenda(w.session, w.reload(conference), by=w.chair, now=conference.window_opens_at + timedelta(days=1))
+    (first, *_) = agenda = messages(w, "agenda")
+    assert {n.member_id for n in agenda} == {m.id for m in w.voters} and "新提交" in first.body_text
+    sweep(w.session, conference.window_opens_at + timedelta(days=1, hours=1))
+    assert len(messages(w, "agenda")) == len(agenda)  # the sweep does not send it again
