@@ -274,6 +274,17 @@ LINK_LINE = re.compile(r"^(查看:|Open: )(https?://\S+)$")
 ROBOT_TEXT_LIMIT = 2000  # characters of a text message (WeCom takes 2,048 bytes of UTF-8 at most)
 
 
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _link_of(message: Outgoing) -> tuple[str, str, str] | None:
+    """(the text without its link line, the link, the line's own word for it), or None."""
+    lines = message.text.strip().splitlines()
+    found = LINK_LINE.match(lines[-1]) if lines else None
+    return ("\n".join(lines[:-1]).strip(), found.group(2), found.group(1)) if found else None
+
+
 class RobotChannel(WebhookChannel):
     """A group robot of WeCom (企业微信), DingTalk (钉钉) or Feishu (飞书): a text message posted to
     its webhook. The address is the robot's key or access token, `secret@token` for a DingTalk or
@@ -306,9 +317,7 @@ class RobotChannel(WebhookChannel):
         signing, _, token = value.rpartition("@") if not value.startswith(("http://", "https://")) else ("", "", value)
         url = token if token.startswith(("http://", "https://")) else self.url_template.format(token=token)
         secrets = secrets + [token, signing]
-        text = f"{message.subject}\n{message.text}"
-        if len(text) > ROBOT_TEXT_LIMIT:
-            text = text[:ROBOT_TEXT_LIMIT - 1] + "…"
+        text = _shorten(f"{message.subject}\n{message.text}", ROBOT_TEXT_LIMIT)
         stamp = now if now is not None else time.time()
         body: dict = self.card(message) or (
             {"msg_type": "text", "content": {"text": text}} if self.kind == "feishu"
@@ -329,15 +338,12 @@ class RobotChannel(WebhookChannel):
         """The message as the robot's own rich format with a button to its page — WeCom markdown,
         a DingTalk actionCard, a Feishu interactive card — when it carries a link (the last line
         of its text, COBUILD_PUBLIC_URL set); None: plain text."""
-        lines = message.text.strip().splitlines()
-        found = LINK_LINE.match(lines[-1]) if lines else None
+        found = _link_of(message)
         if found is None:
             return None
-        button = "查看详情" if found.group(1).startswith("查看") else "Open"
-        link = found.group(2)
-        body = "\n".join(lines[:-1]).strip()
-        if len(body) > ROBOT_TEXT_LIMIT:
-            body = body[:ROBOT_TEXT_LIMIT - 1] + "…"
+        body, link, word = found
+        body = _shorten(body, ROBOT_TEXT_LIMIT)
+        button = "查看详情" if word.startswith("查看") else "Open"
         if self.kind == "wecom":
             return {"msgtype": "markdown", "markdown": {
                 "content": f"**{message.subject}**\n{body}\n[{button}]({link})"}}
@@ -425,14 +431,12 @@ SMS_LIMIT = 70  # characters of one SMS in Chinese (a longer one is split and bi
 def sms_text(message: Outgoing) -> str:
     """One short SMS: the subject (kind, number, the deadline or how late), and the page's link
     when there is one, shortened to fit SMS_LIMIT characters."""
-    lines = message.text.strip().splitlines()
-    found = LINK_LINE.match(lines[-1]) if lines else None
+    found = _link_of(message)
     subject = " ".join(message.subject.split())
-    if found is None or len(found.group(2)) > SMS_LIMIT - 10:
-        return subject if len(subject) <= SMS_LIMIT else subject[:SMS_LIMIT - 1] + "…"
-    link = found.group(2)
-    room = SMS_LIMIT - len(link) - 1
-    return f"{subject if len(subject) <= room else subject[:room - 1] + '…'} {link}"
+    if found is None or len(found[1]) > SMS_LIMIT - 10:
+        return _shorten(subject, SMS_LIMIT)
+    link = found[1]
+    return f"{_shorten(subject, SMS_LIMIT - len(link) - 1)} {link}"
 
 
 def _url_secrets(url: str) -> list[str]:

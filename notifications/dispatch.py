@@ -43,10 +43,10 @@ def is_stale(session: Session, notification: Notification) -> bool:
     """A reminder computed from a deadline (or a close-out request) that no longer holds."""
     if not _checks_item(notification.subject_type, notification.kind):
         return False
-    return _stale(notification.kind, notification.basis, session.get(Item, notification.subject_id))
+    return stale(notification.kind, notification.basis, session.get(Item, notification.subject_id))
 
 
-def _stale(kind: str, basis: str, item) -> bool:
+def stale(kind: str, basis: str, item) -> bool:
     """`item` is an Item or a row with its status, deadline and close_requested_at (None: gone)."""
     if item is None:
         return True
@@ -116,7 +116,7 @@ def deliver_batch(session: Session, delivery_ids: list[int], channels: Channels,
     for delivery_id in delivery_ids:
         r = rows[delivery_id]
         if r.notification_status == NotificationStatus.dropped or r.notification_id in dropped_notifications or (
-                _checks_item(r.subject_type, r.kind) and _stale(r.kind, r.basis, items.get(r.subject_id))):
+                _checks_item(r.subject_type, r.kind) and stale(r.kind, r.basis, items.get(r.subject_id))):
             dropped_notifications.add(r.notification_id)
             outcome[delivery_id] = dict(status=DeliveryStatus.dropped, attempts=r.attempts, last_error=None,
                                         next_attempt_at=None, sent_at=None)

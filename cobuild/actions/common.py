@@ -27,7 +27,6 @@ from cobuild.models import (
     NotFound,
     PermissionDenied,
     Term,
-    TermStatus,
     Unit,
 )
 from cobuild.models.audit import event_hash
@@ -35,6 +34,7 @@ from cobuild.models.base import aware, jsonable
 from cobuild.models.notifications import Notification, NotificationStatus
 from cobuild.notifications.dispatch import is_stale
 from cobuild.notifications.outbox import drop_pending
+from cobuild.reports.views import current_term  # noqa: F401 — the use cases' and their callers' one read of it
 
 F = TypeVar("F", bound=Callable[..., Any])
 log = logging.getLogger("cobuild.actions")
@@ -194,16 +194,6 @@ def once_many(session: Session, keys: list[tuple[int, str]], now: datetime) -> s
     return set(insert_many_unless_exist(session, CouncilEvent.__table__, rows, "key"))
 
 
-def current_term(session: Session, council_id: int) -> Term | None:
-    """The term whose chair acts now: active, or evaluating (the term has not ended yet)."""
-    return session.exec(
-        select(Term)
-        .where(Term.council_id == council_id)
-        .where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))
-        .order_by(Term.number.desc())
-    ).first()
-
-
 def require_chair(session: Session, council: Council, by: Member | None, action: str) -> Term:
     term = current_term(session, council.id)
     if term is None or term.chair_member_id is None:
@@ -287,3 +277,15 @@ def verify_audit(session: Session, council_id: int | None = None) -> dict:
         heads[event.council_id] = event.hash
         checked += 1
     return {"ok": True, "checked": checked, "broken_at": None, "reason": None}
+
+
+def permitted(checks: dict[str, Callable[[], object]]) -> dict[str, object]:
+    """The use cases' `may_*` checks asked without writing: each one that passes, with its answer
+    (a DomainError is a no). Pages show a control exactly when its action is here."""
+    passed = {}
+    for name, check in checks.items():
+        try:
+            passed[name] = check()
+        except DomainError:
+            continue
+    return passed

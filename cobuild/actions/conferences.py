@@ -10,7 +10,7 @@ from functools import partial
 from sqlmodel import Session, func, select
 
 from cobuild.actions import handoffs
-from cobuild.actions.common import get, invalid, record, require_chair, require_chair_or_system, required_text, snapshot, touch, use_case
+from cobuild.actions.common import get, invalid, permitted, record, require_chair, require_chair_or_system, required_text, snapshot, touch, use_case
 from cobuild.models import (
     WORKING_STATES,
     AgendaEntry,
@@ -24,7 +24,6 @@ from cobuild.models import (
     Conference,
     ConferenceStatus,
     Council,
-    DomainError,
     IllegalTransition,
     InvalidInput,
     Item,
@@ -395,13 +394,7 @@ def conference_actions(session: Session, conference: Conference, by: Member | No
     written): the conference page shows exactly these controls."""
     council = get(session, Council, conference.council_id, "council")
     checks = {"lock": may_lock, "hold": may_hold, "attendance": may_record_attendance, "publish": may_publish}
-    allowed = set()
-    for name, check in checks.items():
-        try:
-            check(session, council, conference, by)
-        except DomainError:
-            continue
-        allowed.add(name)
+    allowed = set(permitted({name: partial(check, session, council, conference, by) for name, check in checks.items()}))
     if by is None:
         allowed.discard("lock")  # the scheduler's, at the window's end; a page always has a person
     return allowed
@@ -415,14 +408,8 @@ def agenda_actions(session: Session, conference: Conference, items: list[Item], 
     council = get(session, Council, conference.council_id, "council")
     out: dict[int, set[str]] = {}
     for item in items:
-        allowed = set()
-        for name, check in (("decide", partial(may_decide, session, council, conference, item, by)),
-                            ("assign", partial(may_assign, session, council, item, by))):
-            try:
-                check()
-            except DomainError:
-                continue
-            allowed.add(name)
+        allowed = set(permitted({"decide": partial(may_decide, session, council, conference, item, by),
+                                 "assign": partial(may_assign, session, council, item, by)}))
         if item.number is not None:
             allowed.discard("assign")
         out[item.id] = allowed

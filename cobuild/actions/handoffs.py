@@ -12,23 +12,12 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from cobuild.actions.common import once
-from cobuild.models import Claim, ClaimRole, ClaimStatus, Council, Item, Member, Term, TermStatus, Unit
+from cobuild.actions.common import current_term, once
+from cobuild.models import Claim, ClaimRole, ClaimStatus, Council, Item, Member, Unit
 from cobuild.models.base import today_for
 from cobuild.models.items import days_overdue
 from cobuild.notifications.outbox import Outbox
-from cobuild.reports.views import agenda_lines, conference_message
-
-
-def item_context(session: Session, item: Item) -> dict:
-    def unit_name(unit_id: int | None) -> str:
-        unit = session.get(Unit, unit_id) if unit_id else None
-        return unit.name if unit else "-"
-
-    return {"number": item.number or f"#{item.id}", "title": item.title,
-            "deadline": item.deadline.isoformat() if item.deadline else "-", "lead_unit": unit_name(item.lead_unit_id),
-            "raised_by": unit_name(item.raised_by_unit_id), "goal": item.goal or "-",
-            "responsible_person": item.responsible_person or "-"}
+from cobuild.reports.views import agenda_lines, conference_message, item_message
 
 
 def liaisons(session: Session, unit_id: int | None) -> list[Member]:
@@ -39,25 +28,29 @@ def liaisons(session: Session, unit_id: int | None) -> list[Member]:
 
 
 def chair(session: Session, council: Council) -> list[Member]:
-    term = session.exec(select(Term).where(Term.council_id == council.id, Term.status.in_(
-        [TermStatus.active, TermStatus.evaluating])).order_by(Term.number.desc())).first()
+    term = current_term(session, council.id)
     member = session.get(Member, term.chair_member_id) if term and term.chair_member_id else None
     return [member] if member and member.active else []
+
+
+def _queue(session: Session, council: Council, people: list[Member], kind: str, now: datetime, step: str,
+           subject_type: str, subject_id: int | None, context: dict, basis: str = "") -> int:
+    """Queue `kind` to each person once; returns how many were queued."""
+    outbox = Outbox(session)
+    return sum(outbox.enqueue(council, person, kind, now=now, step=step, subject_type=subject_type,
+                              subject_id=subject_id, basis=basis, context=context) is not None
+               for person in {p.id: p for p in people}.values())
 
 
 def tell(session: Session, council: Council, people: list[Member], kind: str, item: Item, now: datetime, step: str,
          basis: str = "", **context: object) -> int:
     """Queue `kind` about `item` to each person once; returns how many were queued."""
-    outbox = Outbox(session)
-    queued = 0
-    seen: set[int] = set()
-    for person in people:
-        if person.id in seen:
-            continue
-        seen.add(person.id)
-        queued += outbox.enqueue(council, person, kind, now=now, step=step, subject_type="item", subject_id=item.id,
-                                 basis=basis, context={"item": item_context(session, item), **context}) is not None
-    return queued
+    def unit_name(unit_id: int) -> str:
+        unit = session.get(Unit, unit_id)
+        return unit.name if unit else "-"
+
+    return _queue(session, council, people, kind, now, step, "item", item.id,
+                  {"item": item_message(item, unit_name), **context}, basis)
 
 
 def assigned(session: Session, council: Council, item: Item, now: datetime, step: str) -> None:
@@ -86,10 +79,8 @@ def _voters(session: Session, council: Council) -> list[Member]:
 
 def _tell_conference(session: Session, council: Council, conference, people: list[Member], kind: str, now: datetime,
                      step: str = "", **context: object) -> None:
-    outbox = Outbox(session)
-    for person in {p.id: p for p in people}.values():
-        outbox.enqueue(council, person, kind, now=now, step=step, subject_type="conference", subject_id=conference.id,
-                       context={**conference_message(council, conference), **context})
+    _queue(session, council, people, kind, now, step, "conference", conference.id,
+           {**conference_message(council, conference), **context})
 
 
 def window_opened(session: Session, council: Council, conference, now: datetime) -> None:

@@ -12,6 +12,7 @@ from cobuild.actions.common import (
     get,
     invalid,
     once,
+    permitted,
     record,
     require_chair,
     require_liaison,
@@ -34,7 +35,6 @@ from cobuild.models import (
     Conflict,
     Council,
     DeadlineExtension,
-    DomainError,
     IllegalTransition,
     InvalidInput,
     Item,
@@ -582,16 +582,11 @@ def item_actions(session: Session, item: Item, by: Member | None, now: datetime)
     if unit is not None:
         checks["claim_lead"] = lambda: may_claim(session, council, item, unit, ClaimRole.lead, by)
         checks["claim_cooperating"] = lambda: may_claim(session, council, item, unit, ClaimRole.cooperating, by)
-    allowed = set()
-    for name, check in checks.items():
-        try:
-            answer = check()
-        except DomainError:
-            continue
-        allowed.add(name)
-        if name == "progress" and not answer[1]:  # type: ignore[index]
-            allowed.discard(name)
-            allowed.add("note")  # a cooperating unit: notes, no percentage
+    passed = permitted(checks)
+    allowed = set(passed)
+    if "progress" in passed and not passed["progress"][1]:  # type: ignore[index]  # (unit, is lead)
+        allowed.discard("progress")
+        allowed.add("note")  # a cooperating unit: notes, no percentage
     return allowed
 
 

@@ -41,6 +41,8 @@ from cobuild.models import (
 from cobuild.models.base import local_date, today_for
 from cobuild.models.items import overdue_clause
 from cobuild.models.terms import term_end_at
+from cobuild.platform.links import PAGES
+from cobuild.reports.views import current_term
 
 LABELS = {
     "submit": ("提交事项", "Submit items"),
@@ -63,8 +65,7 @@ LIMIT = 50  # entries of one kind at most: a list a person reads on a phone
 
 def _entry(kind: str, council: Council, subject_type: str, subject_id: int | None, title: str, due: date | None,
            today: date, count: int | None = None) -> dict:
-    pages = {"item": "items", "conference": "conferences", "election": "elections", "term": "terms"}
-    page = pages.get(subject_type)
+    page = PAGES.get(subject_type)
     path = f"/c/{council.id}/{page}/{subject_id}" if page and subject_id else (
         f"/c/{council.id}/notifications?status=failed" if kind == "dead" else f"/c/{council.id}")
     zh, en = LABELS[kind]
@@ -83,8 +84,7 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
     today = today_for(council, now)
     tz = council.timezone
     out: list[dict] = []
-    term = session.exec(select(Term).where(Term.council_id == council.id, Term.status.in_(
-        [TermStatus.active, TermStatus.evaluating])).order_by(Term.number.desc())).first()
+    term = current_term(session, council.id)
     is_chair = term is not None and term.chair_member_id == member.id
     unit = session.get(Unit, member.unit_id)
 
@@ -168,5 +168,9 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
         if dead:
             out.append(_entry("dead", council, "council", None, "", None, today, dead))
 
-    # most urgent first: what is overdue, then by the date it is due, undated last
-    return sorted(out, key=lambda e: (not e["overdue"], e["due"] is None, e["due"] or "", e["kind"]))
+    return sorted(out, key=urgency)
+
+
+def urgency(entry: dict) -> tuple:
+    """Most urgent first: what is overdue, then by the date it is due, undated last."""
+    return (not entry["overdue"], entry["due"] is None, entry["due"] or "", entry["kind"])

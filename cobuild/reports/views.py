@@ -23,6 +23,7 @@ from cobuild.models import (
     Member,
     ProgressReport,
     Term,
+    TermStatus,
     Unit,
     days_overdue,
     is_overdue,
@@ -162,3 +163,22 @@ def agenda_lines(session: Session, conference: Conference) -> list[dict]:
                         .where(AgendaEntry.conference_id == conference.id).order_by(AgendaEntry.position)).all()
     return [{"label": AGENDA_LABELS[AgendaKind(e.kind)][0], "label_en": AGENDA_LABELS[AgendaKind(e.kind)][1],
              "title": f"{i.number + ' ' if i.number else ''}{i.title}"} for e, i in rows]
+
+
+def current_term(session: Session, council_id: int) -> Term | None:
+    """The term whose chair acts now: active, or evaluating (the term has not ended yet)."""
+    return session.exec(
+        select(Term)
+        .where(Term.council_id == council_id)
+        .where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))
+        .order_by(Term.number.desc())
+    ).first()
+
+
+def item_message(item, unit_name) -> dict:
+    """What a message says of an item (`item`: a row or an Item; `unit_name`: a unit's name by id)."""
+    return {"number": item.number or f"#{item.id}", "title": item.title,
+            "deadline": item.deadline.isoformat() if item.deadline else "-",
+            "lead_unit": unit_name(item.lead_unit_id) if item.lead_unit_id else "-",
+            "raised_by": unit_name(item.raised_by_unit_id), "goal": item.goal or "-",
+            "responsible_person": item.responsible_person or "-"}

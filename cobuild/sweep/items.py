@@ -30,6 +30,7 @@ from cobuild.notifications.rendering import render_jobs
 from cobuild.platform.bulk import among_param, among_values, update_many
 from cobuild.platform.checkpoints import Checkpoints, checkpoints_deferred, sqlite_file
 from cobuild.platform.db import engine_for
+from cobuild.reports.views import item_message
 from cobuild.sweep.audience import audience
 from cobuild.sweep.directory import Directory
 from cobuild.sweep.executor import Answer, RenderWorker, borrow, can_help, fewer_collections, keep, speed_paths
@@ -48,12 +49,7 @@ SCHEDULED_STATES = [*LADDER_STATES, ItemStatus.close_requested, ItemStatus.accep
 
 
 def item_context(item: Item, directory: Directory) -> dict:
-    units = directory.units
-    return {"item": {
-        "number": item.number, "title": item.title, "deadline": item.deadline.isoformat() if item.deadline else "-",
-        "lead_unit": units[item.lead_unit_id].name if item.lead_unit_id else "-",
-        "raised_by": units[item.raised_by_unit_id].name, "goal": item.goal or "-",
-        "responsible_person": item.responsible_person or "-"}}
+    return {"item": item_message(item, lambda unit_id: directory.units[unit_id].name)}
 
 
 def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 500,

@@ -163,14 +163,14 @@ class TodoEntry(BaseModel):
 @router.get("/me/todo", tags=["auth"], summary="我的待办 What waits for me, in every council, most urgent first")
 def my_todo(request: Request, session: DB, account: ACCOUNT) -> list[TodoEntry]:
     from cobuild.platform.links import configured_base
-    from cobuild.reports.todo import todo
+    from cobuild.reports.todo import todo, urgency
 
     base = configured_base()
     entries = []
     for member in accounts.memberships(session, account.id):
         council = get(session, Council, member.council_id, "council")
         entries += todo(session, council, member, now(request))
-    entries.sort(key=lambda e: (not e["overdue"], e["due"] is None, e["due"] or "", e["kind"]))
+    entries.sort(key=urgency)
     return [TodoEntry(**e, link=f"{base}{e['path']}" if base else None) for e in entries]
 
 

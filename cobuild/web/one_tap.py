@@ -13,6 +13,7 @@ from cobuild.actions.common import once
 from cobuild.models import Claim, ClaimStatus, CouncilEvent, DomainError, Item, ItemStatus, Member
 from cobuild.models.base import today_for
 from cobuild.models.messages import render as message
+from cobuild.notifications.dispatch import stale
 from cobuild.platform import action_links
 from cobuild.platform.db import session_for
 from cobuild.web.deps import language
@@ -46,16 +47,15 @@ def _checked(request: Request, session: Session, token: str) -> tuple[dict, Memb
         raise Refused("link_used")
     claim = None
     council = session.get(Council, item.council_id)
-    if link["a"] == "verify":
-        holds = item.status == ItemStatus.close_requested and item.close_requested_at is not None \
-            and item.close_requested_at.isoformat() == link["b"]
-    elif link["a"] == "confirm_claim":
+    kind = {action: kind for kind, action in action_links.ACTIONS.items()}[link["a"]]
+    if link["a"] == "confirm_claim":
         claim = session.get(Claim, int(link["b"])) if str(link["b"]).isdigit() else None
         holds = claim is not None and claim.item_id == item.id and claim.status == ClaimStatus.pending
-    else:  # acknowledge an overdue reminder
-        holds = item.deadline is not None and item.deadline.isoformat() == link["b"] \
-            and item.status in (ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened) \
-            and today_for(council, now) > item.deadline
+    else:  # the basis the message was worked out from still holds: the dispatcher's own rule
+        holds = not stale(kind, link["b"], item)
+        if link["a"] == "acknowledge":  # and the lead is still working it, late
+            holds = holds and item.status in (ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened) \
+                and item.deadline is not None and today_for(council, now) > item.deadline
     if not holds:
         raise Refused("link_moved_on")
     return link, member, item, claim
