@@ -48,7 +48,7 @@ SAMPLES: dict[str, dict] = {
     "assignment_declined": {"item": _ITEM, "unit": "国网牡丹供电所", "reason": "不属于本单位职责"},
     "progress_posted": {"item": _ITEM, "unit": "国网牡丹供电所", "percent": 60, "note": "已完成12盏路灯更换"},
     "conference_rescheduled": {"conference": _CONFERENCE, "was": "2026-05-09", "limit_min": 1, "limit_max": 3},
-    "hurry": {"item": _ITEM, "by": "周志强(轮值主席)", "days_overdue": 3},
+    "hurry": {"item": _ITEM, "by": "周志强", "by_role": "轮值主席", "by_role_en": "the chair", "days_overdue": 3},
     "daily_digest": {"count": 1, "messages": [{"subject": "【逾期提醒】2026-Q2-03 已逾期 4 天", "text": "请尽快办结。"}]},
 }
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from cobuild.actions.common import current_term, once
-from cobuild.models import Claim, ClaimRole, ClaimStatus, Council, Item, Member, Unit
+from cobuild.models import Claim, ClaimRole, ClaimStatus, Council, Item, Member, MemberRole, Unit
 from cobuild.models.base import today_for
 from cobuild.models.items import days_overdue
 from cobuild.notifications.outbox import Outbox
@@ -64,7 +64,10 @@ def assigned(session: Session, council: Council, item: Item, now: datetime, step
 
 
 def hurry_context(council: Council, item: Item, now: datetime, by: Member) -> dict:
-    return {"by": by.name, "days_overdue": days_overdue(item.status, item.deadline, today_for(council, now))}
+    secretary = by.role == MemberRole.secretary  # else the chair: only they may hurry
+    return {"by": by.name, "by_role": "社区书记" if secretary else "轮值主席",
+            "by_role_en": "the secretary" if secretary else "the chair",
+            "days_overdue": days_overdue(item.status, item.deadline, today_for(council, now))}
 
 
 def _unit_liaisons(session: Session, council: Council) -> list[Member]:

@@ -612,7 +612,6 @@ def hurry(session: Session, item: Item, *, by: Member | None, now: datetime) -> 
         raise Conflict("hurried_today")
     record(session, council_id=council.id, by=by, action="item.hurry", subject=item, now=now,
            after={"day": day, "lead_unit_id": item.lead_unit_id})
-    role = "社区书记" if by.role == MemberRole.secretary else "轮值主席"
     handoffs.tell(session, council, handoffs.liaisons(session, item.lead_unit_id), "hurry", item, now, day,
-                  **handoffs.hurry_context(council, item, now, by) | {"by": f"{by.name}({role})"})
+                  **handoffs.hurry_context(council, item, now, by))
     return item
