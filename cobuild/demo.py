@@ -82,6 +82,16 @@ TITLES = {
                 "破损人行道修补"],
     "其他": ["困难群众结对帮扶", "学校操场课后向居民开放", "招工招聘会联合举办", "老年人防诈骗宣传", "社区文化宣传队服装添置"],
 }
+MORE_TITLES = {  # a year of real lists rarely repeats a title: enough for four quarters
+    "环境卫生": ["小区化粪池清掏", "沿街商铺门前三包落实", "建筑垃圾临时堆放点清运", "二次供水水箱清洗", "小广告集中清理"],
+    "绿化美化": ["小区围墙垂直绿化", "社区花坛认养", "枯死树木补种", "屋顶绿化试点", "健身步道两侧绿化"],
+    "治安联防": ["独居老人家门智能门磁安装", "小区出入口门禁改造", "防汛应急物资储备", "消防通道占用清理", "群租房安全检查"],
+    "党员教育管理": ["党员先锋岗设立", "红色观影联学活动", "党员楼栋长选配", "退休党员组织关系转接", "党课进企业"],
+    "基础设施建设": ["电梯加装意见征集", "小区供暖管道保温", "充电桩安装选址", "楼道扶手加装", "社区食堂选址改造"],
+    "其他": ["青少年暑期托管班", "法律援助进社区", "家政服务技能培训", "社区图书角共建", "义诊进楼栋"],
+}
+for _category, _titles in MORE_TITLES.items():
+    TITLES[_category] = TITLES[_category] + _titles
 REJECT_REASONS = ["不属于共建范围,转交街道办理", "与已有事项重复", "本季度条件不具备,建议单位自行解决"]
 COMMITMENTS = ["每季度按时召开党建联席会议并通报事项进展", "牵头协调解决校园周边交通秩序问题",
                "组织成员单位开展在职党员进社区活动不少于两次", "推动老旧小区基础设施改造事项全部落实"]
@@ -259,9 +269,17 @@ def _submissions(session, council, conference, units, liaison, day, seed, attemp
         r = _rng(seed, "submit", conference.id, unit.id)
         if window_start + timedelta(days=r.randrange(0, window_days)) != day:
             continue
+        raised = set(session.exec(select(Item.title).where(Item.council_id == council.id)).all())
         for n in range(r.choice([1, 2, 2, 3, 3])):
             category = r.choice(council.categories)
-            title = r.choice(TITLES[category])
+            fresh = [title for title in TITLES[category] if title not in raised]
+            same_now = session.exec(select(Item.title).where(Item.raised_conference_id == conference.id,
+                                                             Item.category == category,
+                                                             Item.raised_by_unit_id != unit.id)).all()
+            if same_now and r.random() < 0.35:  # two units raise the same problem: the meeting merges them
+                title = r.choice(same_now)
+            else:
+                title = r.choice(fresh) if fresh else f"{r.choice(TITLES[category])}(续)"
             if unit.kind == UnitKind.community:
                 others = [u for u in units if u.id != unit.id]
                 asks, asked = (AskKind.unit, r.choice(others).id) if r.random() < 0.6 else (AskKind.any, None)
@@ -492,5 +510,8 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
         "escalations": session.exec(select(func.count()).select_from(AuditEvent)
                                     .where(AuditEvent.action.like("item.escalate_%"))).one(),
         "deliveries": dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()),
+        "escalated": {action.rsplit("_", 1)[1]: n for action, n in session.exec(
+            select(AuditEvent.action, func.count()).where(AuditEvent.action.like("item.escalate_%"))
+            .group_by(AuditEvent.action)).all()},
         "actions": totals,
     }

@@ -40,14 +40,14 @@ class AccountCreate(SQLModel):
     def _login(cls, value: str) -> str:
         value = normal_login(value)
         if any(ch.isspace() for ch in value):
-            raise ValueError("a sign-in name has no spaces")
+            raise ValueError("v_login_spaces")
         return value
 
     @field_validator("password")
     @classmethod
     def _not_common(cls, value: str) -> str:
         if value.strip().lower() in COMMON_PASSWORDS or len(set(value)) < 3:
-            raise ValueError("this password is one of the commonest; choose another")
+            raise ValueError("v_common_password")
         return value
 
 

@@ -114,7 +114,7 @@ def plain_text(value: object, multiline: bool = False) -> object:
     for char in value:
         code = ord(char)
         if (code < 32 or 127 <= code < 160 or code in (0x2028, 0x2029)) and char not in allowed:
-            raise ValueError(f"control character U+{code:04X} is not allowed")
+            raise ValueError("v_control")
     return value.strip()
 
 
@@ -124,7 +124,7 @@ def numbers_not_booleans(cls, value, info):
     is refused, not read as 1 or 0 (a percent, a limit of items …)."""
     annotation = cls.model_fields[info.field_name].annotation
     if isinstance(value, bool) and annotation in (int, int | None):
-        raise ValueError("a number is expected, not true or false")
+        raise ValueError("v_number")
     return value
 
 

@@ -95,7 +95,7 @@ class CouncilSettings(SQLModel):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r}") from exc
+            raise ValueError("v_timezone") from exc
         return value
 
     @field_validator("conference_time", "quiet_start", "quiet_end", "morning_send")
@@ -103,7 +103,7 @@ class CouncilSettings(SQLModel):
     def _clock_time(cls, value: str) -> str:
         hours, _, minutes = value.partition(":")
         if not (hours.isdigit() and minutes.isdigit() and 0 <= int(hours) < 24 and 0 <= int(minutes) < 60):
-            raise ValueError(f"expected HH:MM, got {value!r}")
+            raise ValueError("v_clock")
         return f"{int(hours):02d}:{int(minutes):02d}"
 
     @field_validator("extra_holidays", "extra_workdays")
@@ -113,15 +113,15 @@ class CouncilSettings(SQLModel):
 
         try:
             return parse_days(value)
-        except ValueError as exc:
-            raise ValueError(f"not a real date (YYYY-MM-DD): {exc}") from None
+        except ValueError:
+            raise ValueError("v_date") from None
 
     @field_validator("categories")
     @classmethod
     def _categories(cls, value: list[str]) -> list[str]:
         cleaned = [c.strip() for c in value if c and c.strip()]
         if not cleaned:
-            raise ValueError("at least one category is needed")
+            raise ValueError("v_categories")
         return list(dict.fromkeys(cleaned))
 
     @field_validator("points_rules")
@@ -129,17 +129,17 @@ class CouncilSettings(SQLModel):
     def _points(cls, value: dict) -> dict:
         unknown = set(value) - set(DEFAULT_POINTS)
         if unknown:
-            raise ValueError(f"unknown point rules {sorted(unknown)}; known: {', '.join(DEFAULT_POINTS)}")
+            raise ValueError("v_points_unknown")
         if any(not isinstance(v, int) or abs(v) > 1000 for v in value.values()):
-            raise ValueError("points are whole numbers between -1000 and 1000")
+            raise ValueError("v_points_range")
         return {**DEFAULT_POINTS, **value}
 
     @model_validator(mode="after")
     def _limits(self):
         if self.items_min_per_unit > self.items_max_per_unit:
-            raise ValueError("items_min_per_unit must not exceed items_max_per_unit")
+            raise ValueError("v_min_max")
         if self.submission_close_days_before >= self.submission_window_days:
-            raise ValueError("the submission window must close after it opens")
+            raise ValueError("v_window")
         return self
 
 
@@ -191,7 +191,7 @@ class MemberCreate(SQLModel):
     @classmethod
     def _email(cls, value: str | None) -> str | None:
         if value and ("@" not in value or value.startswith("@") or value.endswith("@")):
-            raise ValueError(f"not an email address: {value!r}")
+            raise ValueError("v_email")
         return value or None
 
 
@@ -210,6 +210,8 @@ class Member(SQLModel, table=True):
     # immediate: each message as it comes; digest: one daily digest on the working morning
     delivery: str = Field(default="immediate", max_length=16)
     active: bool = True
+    # sha256 of the secret in the person's calendar subscription address; None: no subscription
+    calendar_key_hash: str | None = Field(default=None, max_length=64)
 
     @property
     def votes(self) -> bool:

@@ -41,9 +41,9 @@ class ItemSubmit(SQLModel):
     @model_validator(mode="after")
     def _target(self):
         if self.asks == AskKind.unit and self.asks_unit_id is None:
-            raise ValueError("asks=unit needs the unit asked")
+            raise ValueError("v_asks_unit")
         if self.asks != AskKind.unit and self.asks_unit_id is not None:
-            raise ValueError("a unit is named only when asks=unit")
+            raise ValueError("v_asks_any")
         return self
 
 
@@ -199,6 +199,12 @@ def overdue_clause(today: date):
     """`is_overdue` in SQL, for the queries that count or list overdue items (read through the
     (status, deadline) index)."""
     return and_(col(Item.status).in_(sorted(WORKING_STATES)), col(Item.deadline).is_not(None), col(Item.deadline) < today)
+
+
+def not_due_clause(today: date):
+    """Items still being worked whose deadline has not come (or is not set): 未到期. They count
+    in neither the completion rate's denominator nor the overdue count."""
+    return and_(col(Item.status).in_(sorted(WORKING_STATES)), or_(col(Item.deadline).is_(None), col(Item.deadline) >= today))
 
 
 def of_conferences(conference_ids):

@@ -184,7 +184,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Item '{item}' has no {fields} yet; the resolution cannot be published",
     ),
     "resolution_published": (
-        "决议 {code} 已发布,不能直接修改;请使用修正案(amend)",
+        "决议 {code} 已发布,不能直接修改;请使用“修正决议”",
         "Resolution {code} is published and immutable; use an amendment",
     ),
     "consecutive_term": (
@@ -222,13 +222,113 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wrong_password": ("当前密码不正确,未作任何更改", "The current password is wrong; nothing was changed"),
     "no_account": ("{person}没有登录账号", "{person} has no sign-in account"),
     "bad_date": (
-        "「{field}」中有无效日期:{value}(应为 YYYY-MM-DD 格式、{first}—{last} 年间的真实日期)",
+        "「{field}」中有无效日期:{value}(应为“年-月-日”格式、{first}—{last} 年间的真实日期)",
         "{field}: {value} is not a real date (YYYY-MM-DD, between {first} and {last})",
     ),
     "deadline_too_far": (
         "截止日期 {deadline} 距会议({held_on})超过 {years} 年,请核对",
         "The deadline {deadline} is more than {years} years after the conference ({held_on}); check it",
     ),
+    "no_window_left": ('新会期之前已留不出完整的征集期,请选择更晚的日期',
+                       'The new date leaves no full submission window; pick a later date'),
+    "not_members": ('以下人员不是本大党委成员:{ids}', 'Not members of this council: {ids}'),
+    "bad_decision": ('决定只能是:{allowed_actions}', 'The decision must be one of: {allowed_actions}'),
+    "reason_reject": ('不予采纳需要写明理由', 'A rejection needs a reason'),
+    "bad_merge_target": ('只能合并到本次会议议程中另一个未被合并或未被否决的事项',
+                         "Merge into another item of this conference's agenda that is not itself merged or rejected"),
+    "amend_unpublished": ('只有已发布决议中的事项才能修正;决议发布前请直接分解落实',
+                          'Only items of a published resolution are amended; before publication, assign the item'),
+    "reason_amend": ('修正决议需要写明理由', 'An amendment needs a reason'),
+    "nothing_to_amend": ('没有需要修正的内容:请填写目标任务、牵头单位、配合单位或责任人',
+                         'Nothing to amend: give a goal, lead unit, cooperating units or responsible person'),
+    "no_current_term": ('当前没有任期,无法选举下一任主席', 'There is no current term to elect a successor for'),
+    "bad_candidate": ('候选人 {key} 不是本大党委的在册成员', 'Candidate {key} is not an active member of this council'),
+    "no_candidates": ('没有符合条件的候选人', 'There are no eligible candidates'),
+    "election_too_late": ('下一任期即将开始,来不及组织选举', 'The next term starts too soon for an election'),
+    "no_chair_unit": ('没有能担任轮值主席的单位:请为成员单位添加班子成员', 'No unit is able to chair: add deputies to member units'),
+    "empty_statement": ('就职演说不能为空', 'The inaugural statement is empty'),
+    "empty_commitment": ('承诺事项需要标题', 'A commitment needs a title'),
+    "commitment_due": ('承诺事项的完成日期须在任期内({starts} 至 {ends})',
+                       'A commitment is due within the term ({starts} – {ends})'),
+    "reason_drop": ('请写明放弃该承诺的原因', 'Say why the commitment is dropped'),
+    "rate_grades": ('本大党委按等次测评:{grades}', 'This council rates with grades: {grades}'),
+    "rate_score": ('本大党委按 1–100 分测评', 'This council rates with a score from 1 to 100'),
+    "unknown_setting": ('没有这项设置:{names}', 'No such setting: {names}'),
+    "bad_rotation": ('轮值顺序必须把本大党委的每个单位各列一次',
+                     'The rotation order must list every unit of the council exactly once'),
+    "one_secretary": ('每个大党委只有一名社区书记,随大党委一同设立', 'A council has one secretary, created with the council'),
+    "keep_secretary": ('社区书记不能被停用或改任其他角色;大党委必须有一名书记',
+                       'The secretary cannot be deactivated or demoted; the council needs one'),
+    "unknown_channel": ('不支持的消息渠道「{key}」;可用:邮件、短信、企业微信、钉钉、飞书、网络回调',
+                        'Unknown channel {key}; known: email, SMS, WeCom, DingTalk, Feishu, webhook'),
+    "channel_address": ('请填写渠道地址(邮箱、手机号或机器人地址)',
+                        'The channel needs an address (email, phone number or robot address)'),
+    "webhook_address": ('机器人地址应以 http:// 或 https:// 开头(或 secret:名称)',
+                        'A robot address is an http:// or https:// URL (or secret:NAME)'),
+    "already_has_terms": ('本大党委已有任期;之后的主席由选举产生', 'This council already has terms; later chairs are elected'),
+    "not_a_member": ('{person}不是本大党委成员', '{person} is not a member of this council'),
+    "bad_delivery": ('接收方式只能是“即时”或“每日汇总”', 'Delivery is immediate or a daily digest'),
+    "bad_language": ('语言只能是中文或英文', 'The language is Chinese or English'),
+    "unknown_template": ('没有这个消息模板:{key}', 'No such message template: {key}'),
+    "template_broken": ('模板无法生成消息:{problem}', 'The template does not render: {problem}'),
+    "unknown_category": ('没有「{key}」这个类别;本大党委的类别:{known}', "No category '{key}'; this council uses: {known}"),
+    "self_raise": ('单位不能向自己提出事项;请选择其他单位,或“任一单位”',
+                   'A unit cannot raise an item for itself; pick another unit, or any unit'),
+    "community_asks_units": ('社区只能向驻区单位提出需求(指定单位或任一单位)',
+                             'The community asks units (a given unit, or any unit), not itself'),
+    "lead_not_cooperating": ('牵头单位不能同时是配合单位', 'The lead unit is not also a cooperating unit'),
+    "empty_goal": ('请填写目标任务', 'The goal is empty'),
+    "deadline_before_conference": ('完成时限 {deadline} 早于会议日期({held_on}),请选择之后的日期',
+                                   'The deadline {deadline} is before the conference ({held_on}); pick a later date'),
+    "bad_role": ('认领方式只能是“牵头”或“配合”', 'Claim as the lead or as a cooperating unit'),
+    "reason_decline_claim": ('请写明驳回认领的理由', 'Say why the claim is declined'),
+    "percent_needed": ('牵头单位报告进展时请填写完成百分比(0–100)',
+                       'The lead unit reports progress as a percentage from 0 to 100'),
+    "percent_lead_only": ('只有牵头单位填写完成百分比;配合单位请填写配合意见',
+                          'Only the lead unit reports a percentage; cooperating units post notes'),
+    "empty_note": ('请填写内容', 'The note is empty'),
+    "extend_unpublished": ('只有已发布决议中的事项才有可延长的时限',
+                           'Only items of a published resolution have a deadline to extend'),
+    "reason_extend": ('延长时限需要写明理由', 'An extension needs a reason'),
+    "extend_earlier": ('新的时限必须晚于当前时限({deadline})',
+                       'The new deadline must be after the current one ({deadline})'),
+    "close_out_empty": ('申请销号请写明办理结果或上传佐证材料', 'A close-out request needs a note or evidence of the result'),
+    "no_close_request": ('该事项没有待验收的销号申请', 'There is no pending close-out request'),
+    "bad_satisfaction": ('满意度请选 1(不满意)到 5(非常满意)', 'Satisfaction is rated 1 (poor) to 5 (very satisfied)'),
+    "reason_send_back": ('请写明退回的理由(还差什么)', 'Say why the close-out is sent back (what is missing)'),
+    "reason_reopen": ('请写明重启事项的理由', 'Say why the item is reopened'),
+    "no_lead_to_decline": ('该事项还没有牵头单位,无需退回', 'The item has no lead unit to decline'),
+    "reason_decline_lead": ('请写明本单位不能牵头的原因', 'Say why the unit cannot lead the item'),
+    "unit_needed": ('请选择单位', 'Choose a unit'),
+    "no_collecting": ('当前没有正在征集事项的会议', 'No conference is collecting items now'),
+    "unknown_file": ('找不到佐证材料「{key}」,请先上传', 'No evidence file {key}; upload it first'),
+    "not_retryable": ('消息 {key} 不是发送失败的消息,无需重发', 'Message {key} did not fail; there is nothing to retry'),
+    "not_xlsx": ('这不是 Excel(.xlsx)文件', 'This is not an Excel (.xlsx) file'),
+    "xlsx_too_big": ('文件解压后超过 {limit} MB 或压缩比异常,已拒绝',
+                     'The file would unpack to more than {limit} MB or is suspiciously compressed; refused'),
+    "xlsx_unreadable": ('无法读取这个 Excel 文件(可能已损坏);请另存为 .xlsx 后重试',
+                        'The workbook cannot be read (it may be damaged); save it again as .xlsx and retry'),
+    "xlsx_columns": ('表格缺少这些列:{names};请先导出一份台账,照它的格式填写',
+                     'The sheet lacks the columns {names}; export a ledger to see the layout'),
+    "xlsx_rows": ('超过 {limit} 行,请拆分成多个文件', 'More than {limit} rows; split the file'),
+    "xlsx_errors": ('发现 {count} 处错误,未导入任何内容:{detail}', '{count} error(s), nothing imported: {detail}'),
+    # a schema validator's refusal (ValueError(code)); validation_message() shows it after the field's name
+    "v_timezone": ("不是有效的时区(如 Asia/Shanghai)", "is not a known time zone (e.g. Asia/Shanghai)"),
+    "v_clock": ("应为“时:分”,如 09:30", "must be a time like 09:30"),
+    "v_date": ("有无效日期(应为“年-月-日”的真实日期)", "holds a date that is not real (YYYY-MM-DD)"),
+    "v_categories": ("至少需要一个类别", "needs at least one category"),
+    "v_points_unknown": ("有不认识的积分项", "holds an unknown rule"),
+    "v_points_range": ("分值应为 -1000 到 1000 之间的整数", "points are whole numbers between -1000 and 1000"),
+    "v_min_max": ("每单位至少提交数不能大于至多提交数", "the least a unit submits cannot exceed the most"),
+    "v_window": ("征集期必须长于“征集截止距会议”的天数",
+                 "the window must be longer than the days it closes before the conference"),
+    "v_email": ("不是有效的邮箱地址", "is not an email address"),
+    "v_login_spaces": ("登录名不能有空格", "a sign-in name has no spaces"),
+    "v_common_password": ("这是最常见的密码之一,请换一个", "this password is one of the commonest; choose another"),
+    "v_control": ("含有不可见的控制字符", "holds an invisible control character"),
+    "v_number": ("应为数字,而不是“是/否”", "a number is expected, not yes or no"),
+    "v_asks_unit": ("请选择提请的单位", "choose the unit asked"),
+    "v_asks_any": ("只有“指定单位”时才选择单位", "a unit is named only when one unit is asked"),
     "stale": (
         "该{subject}刚被他人修改,请刷新后重试",
         "The {subject} was changed by someone else just now; reload and try again",
@@ -263,6 +363,9 @@ def subject_name(subject: str, lang: str = "zh") -> str:
 
 
 def render(code: str, lang: str = "zh", /, **params: object) -> str:
+    if code == "fields":  # a schema's refusals, field by field
+        errors = params.get("errors")
+        return validation_message(list(errors) if isinstance(errors, (list, tuple)) else [], lang)
     templates = MESSAGES.get(code)
     if templates is None:
         return f"{code}: {params}"
@@ -284,6 +387,288 @@ def render(code: str, lang: str = "zh", /, **params: object) -> str:
         elif key == "action":
             names = ACTION_NAMES.get(str(value))
             shown[key] = names[i] if names else value
+        elif key == "allowed_actions" and isinstance(value, (list, tuple, dict, set, frozenset)):
+            shown[key] = ("、" if i == 0 else ", ").join(ACTION_NAMES[str(a)][i] if str(a) in ACTION_NAMES else str(a)
+                                                        for a in value)
+        elif isinstance(value, (list, tuple)):
+            shown[key] = ("、" if i == 0 else ", ").join(str(v) for v in value)
         else:
             shown[key] = value
     return templates[i].format(**shown)
+
+
+# ---- the words for code values a person sees (the catalogue's vocabulary) -------------------------
+
+UNIT_KIND_NAMES: dict[str, tuple[str, str]] = {
+    "community": ("社区", "community"), "government": ("机关事业单位", "government body"),
+    "state_enterprise": ("国有企业",
+                         "state-owned enterprise"), "private_enterprise": ("非公企业", "private enterprise"),
+    "school": ("学校", "school"), "hospital": ("医院", "hospital"), "social_org": ("社会组织", "social organisation"),
+    "other": ("其他", "other"),
+}
+
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    "secretary": ("社区书记", "secretary"), "deputy": ("兼职副书记(单位负责人)", "deputy (unit head)"),
+    "member": ("委员", "member"), "staff": ("工作人员", "staff"), "liaison": ("联络员", "liaison"),
+}
+
+CHANNEL_NAMES: dict[str, tuple[str, str]] = {
+    "email": ("邮件",
+              "email"), "sms": ("短信", "SMS"), "wecom": ("企业微信", "WeCom"), "dingtalk": ("钉钉", "DingTalk"),
+    "feishu": ("飞书", "Feishu"), "webhook": ("网络回调", "webhook"), "file": ("文件(测试)", "file (testing)"),
+}
+
+NOTIFICATION_STATE_NAMES: dict[str, tuple[str, str]] = {
+    "pending": ("待发送",
+                "waiting"), "held": ("待汇总", "held for the digest"), "digested": ("已并入汇总", "in a digest"),
+    "sent": ("已发送", "sent"), "failed": ("发送失败", "failed"), "dropped": ("已作废", "dropped"),
+    "retry": ("待重试", "to retry"), "dead": ("发送失败", "failed"),
+}
+
+DELIVERY_NAMES: dict[str, tuple[str, str]] = {"immediate": ("即时", "at once"), "digest": ("每日汇总", "daily digest")}
+
+POINTS_RULE_NAMES: dict[str, tuple[str, str]] = {
+    "lead_closed_on_time": ("牵头事项按期办结", "led and closed on time"),
+    "lead_closed_late": ("牵头事项逾期办结", "led and closed late"),
+    "cooperating": ("配合办结事项", "cooperated on a closed item"),
+    "raised_verified": ("提出事项并验收", "raised an item and verified it"),
+    "overdue_day": ("牵头事项逾期(每天)", "each day a led item is overdue"),
+    "sent_back": ("销号申请被退回(每次)", "each close-out sent back"),
+    "declined": ("退回牵头任务", "gave back a lead assignment"),
+}
+
+DECISION_NAMES: dict[str, tuple[str, str]] = {
+    "accept": ("采纳",
+               "accepted"), "merge": ("合并", "merged"), "defer": ("暂缓", "deferred"), "reject": ("不予采纳", "rejected"),
+    "accepted": ("采纳", "accepted"), "merged": ("合并", "merged"), "deferred": ("暂缓", "deferred"),
+    "rejected": ("不予采纳", "rejected"),
+}
+
+# what an audit event means, for the timeline and `cobuild audit list`
+AUDIT_NAMES: dict[str, tuple[str, str]] = {
+    "item.submit": ("提交事项", "submitted"), "item.accept": ("会议采纳", "accepted at the conference"),
+    "item.merge": ("会议决定合并", "merged at the conference"), "item.defer": ("会议决定暂缓", "deferred at the conference"),
+    "item.reject": ("会议决定不予采纳", "rejected at the conference"), "item.decide": ("会议作出决定", "decided"),
+    "item.carry_over": ("暂缓事项转入下次会议", "carried over to the next conference"),
+    "item.assign": ("分解落实", "assigned"), "item.publish": ("列入决议并发布", "published in the resolution"),
+    "item.amend": ("修正决议", "amended"), "item.claim": ("认领", "claimed"), "claim.lead": ("申请认领牵头", "asked to lead"),
+    "claim.cooperating": ("申请认领配合", "asked to cooperate"), "claim.confirm": ("主席确认认领", "claim confirmed"),
+    "claim.decline": ("主席驳回认领", "claim declined"), "claim.decide": ("处理认领", "claim decided"),
+    "item.progress": ("报告进展", "progress reported"), "item.note": ("发表配合意见", "note posted"),
+    "item.extend": ("延长时限", "deadline extended"), "item.request_close": ("申请销号", "close-out requested"),
+    "item.close_out": ("申请销号", "close-out requested"), "item.verify": ("验收", "verified"),
+    "item.close": ("验收销号", "closed"), "item.send_back": ("验收退回", "sent back"),
+    "item.reopen": ("重启事项", "reopened"), "item.cancel": ("撤销事项", "cancelled"), "item.withdraw": ("撤回事项", "withdrawn"),
+    "item.decline": ("退回牵头任务", "lead assignment given back"), "item.hurry": ("催办", "hurried"),
+    "item.overdue": ("已逾期", "became overdue"), "item.escalate_chair": ("逾期上报轮值主席", "escalated to the chair"),
+    "item.escalate_secretary": ("逾期上报社区书记", "escalated to the secretary"), "item.import": ("从台账导入", "imported from a ledger"),
+    "conference.plan": ("安排会议", "conference planned"), "conference.open_window": ("开启事项征集", "submission window opened"),
+    "conference.lock_agenda": ("锁定议程", "agenda locked"), "conference.lock": ("锁定议程", "agenda locked"),
+    "conference.hold": ("召开会议", "conference held"), "conference.attendance": ("登记出席", "attendance recorded"),
+    "conference.publish": ("发布书面决议", "resolution published"), "conference.reschedule": ("调整会期", "conference rescheduled"),
+    "election.open": ("开启选举", "election opened"), "election.vote": ("投票", "voted"), "election.close": ("结束选举", "election closed"),
+    "election.runoff": ("进入第二轮投票", "runoff"), "term.schedule": ("产生下届主席", "next term scheduled"),
+    "term.start": ("任期开始", "term started"), "term.fallback_chair": ("按轮值顺序产生主席", "chair by rotation order"),
+    "term.statement": ("发表就职演说", "inaugural statement"), "term.commitment": ("作出承诺", "commitment added"),
+    "commitment.add": ("作出承诺", "commitment added"), "commitment.close": ("承诺兑现或放弃", "commitment closed"),
+    "term.evaluation_open": ("开启测评", "evaluation opened"), "term.evaluate": ("测评", "evaluated"),
+    "term.report": ("发布任期通报", "term report published"), "council.create": ("建立大党委", "council created"),
+    "council.settings": ("修改设置", "settings changed"), "council.rotation": ("调整轮值顺序", "rotation order changed"),
+    "council.template": ("修改消息模板", "message template changed"), "council.add_unit": ("增加成员单位", "unit added"),
+    "council.add_member": ("增加人员", "person added"), "unit.add": ("增加成员单位", "unit added"),
+    "unit.rotation": ("调整轮值顺序", "rotation order changed"), "member.add": ("增加人员", "person added"),
+    "member.update": ("修改人员信息", "person updated"), "member.preferences": ("修改接收偏好", "preferences changed"),
+    "member.channel": ("修改联系方式", "contact changed"), "member.link_account": ("关联登录账号", "account linked"),
+    "channel.add": ("增加联系方式", "contact added"), "member.calendar": ("更改日历订阅", "calendar subscription changed"),
+    "template.set": ("修改消息模板", "template changed"),
+    "template.reset": ("恢复默认模板", "template reset"), "account.create": ("创建账号", "account created"),
+    "account.password": ("修改密码", "password changed"), "account.enable": ("启用账号", "account enabled"),
+    "account.disable": ("停用账号", "account disabled"), "token.issue": ("签发 API 令牌", "API token issued"),
+    "token.revoke": ("撤销 API 令牌", "API token revoked"), "election.vote_cast": ("投票", "voted"),
+}
+
+FIELD_NAMES.update({
+    "title": ("标题", "title"), "description": ("说明", "description"), "goal": ("目标任务", "goal"),
+    "category": ("类别", "category"), "percent": ("完成百分比", "percentage"), "note": ("内容", "note"),
+    "reason": ("理由", "reason"), "comment": ("意见", "comment"), "login": ("登录名", "sign-in name"),
+    "password": ("密码",
+                 "password"), "name": ("名称", "name"), "responsible_person": ("责任人", "responsible person"),
+    "lead_unit_id": ("牵头单位", "lead unit"), "unit_id": ("单位", "unit"), "asks_unit_id": ("提请单位", "unit asked"),
+    "satisfaction": ("满意度", "satisfaction"), "score": ("分数", "score"), "grade": ("等次", "grade"),
+    "email": ("邮箱", "email"), "phone": ("手机号", "phone"), "address": ("地址", "address"), "text": ("内容", "text"),
+    "held_on": ("会议日期",
+                "conference date"), "new_deadline": ("新的时限", "new deadline"), "due_on": ("完成日期", "due date"),
+    "present_ids": ("出席人员", "present"), "merge_into": ("合并到", "merge into"), "decision": ("决定", "decision"),
+    "role": ("认领方式", "role"), "source": ("模板内容", "template"), "candidate_id": ("候选人", "candidate"),
+    "new_password": ("新密码", "new password"), "current_password": ("当前密码", "current password"),
+    "cooperating_unit_ids": ("配合单位", "cooperating units"), "evidence": ("佐证材料", "evidence"),
+})
+
+# every council rule: its label and a line of help (the settings page; validation messages name it)
+SETTING_NAMES: dict[str, tuple[str, str, str, str]] = {
+    "timezone": ("时区", "time zone", "本大党委所在地的时区,所有时间按此显示", "every time is shown in this zone"),
+    "term_months": ("轮值主席任期(月)", "chair's term (months)", "每届轮值主席任职的月数", "how long a chair serves"),
+    "conferences_per_term": ("每届会议次数", "conferences per term", "每届任期内召开联席会议的次数", "conferences in each term"),
+    "conference_cadence_months": ("会议间隔(月)",
+                                  "months between conferences", "两次联席会议之间相隔的月数", "how often the council meets"),
+    "conference_offset_days": ("首次会议距任期开始(天)", "first conference after the term starts (days)",
+                               "会议日期如遇休息日,顺延到下一个工作日", "moved to the next working day if it falls on a day off"),
+    "conference_time": ("会议开始时间", "conference time", "如 09:30", "e.g. 09:30"),
+    "submission_window_days": ("事项征集期(天)",
+                               "submission window (days)", "会前征集事项的天数", "how long units may submit items"),
+    "submission_close_days_before": ("征集截止距会议(天)", "window closes before the conference (days)",
+                                     "征集在会议前几天截止,以便整理议程", "time to prepare the agenda"),
+    "items_min_per_unit": ("每单位至少提交(项)", "items each unit submits, at least", "", ""),
+    "items_max_per_unit": ("每单位至多提交(项)", "items each unit submits, at most", "", ""),
+    "categories": ("事项类别", "item categories", "每行一个", "one per line"),
+    "no_consecutive_terms": ("同一单位不得连任主席", "no unit chairs twice in a row", "", ""),
+    "raiser_cannot_lead": ("提出单位不得牵头自己提出的事项", "the raising unit cannot lead its own item", "", ""),
+    "election_window_days": ("任期结束前多少天开始选举", "election starts before the term ends (days)", "", ""),
+    "election_duration_days": ("投票期(天)", "voting period (days)", "", ""),
+    "runoff_enabled": ("票数相同时进行第二轮投票", "runoff on a tie", "", ""),
+    "runoff_days": ("第二轮投票期(天)", "runoff period (days)", "", ""),
+    "evaluation_scale": ("测评方式", "evaluation scale", "等次(优秀/称职/基本称职/不称职)或 1–100 分",
+                         "grades or a score from 1 to 100"),
+    "evaluation_days_before_end": ("任期结束前多少天开启测评", "evaluation opens before the term ends (days)", "", ""),
+    "reopen_window_days": ("销号后可重启的期限(天)", "reopen window after close-out (days)", "", ""),
+    "verify_remind_working_days": ("验收提醒(工作日)", "remind the verifier after (working days)",
+                                   "申请销号后多少个工作日未验收即提醒", "after a close-out request waits this long"),
+    "verify_escalate_working_days": ("验收上报(工作日)",
+                                     "escalate an unverified close-out after (working days)", "", ""),
+    "overdue_every_working_days": ("逾期提醒间隔(工作日)", "overdue reminder every (working days)", "", ""),
+    "overdue_weekly_after_working_days": ("逾期多久后改为每周提醒(工作日)",
+                                          "weekly reminders after (working days overdue)", "", ""),
+    "quiet_start": ("免打扰开始", "quiet hours start", "此后不发即时消息(如 21:00)", "no messages after this time"),
+    "quiet_end": ("免打扰结束", "quiet hours end", "如 08:00", "e.g. 08:00"),
+    "morning_send": ("早间发送时间",
+                     "morning sending time", "免打扰期间积压的消息在此时发出", "held messages go out at this time"),
+    "extra_holidays": ("额外休息日", "extra holidays", "在法定节假日之外的休息日,每行一个日期", "one date a line"),
+    "extra_workdays": ("调休上班日", "extra working days", "周末调休上班的日期,每行一个日期", "one date a line"),
+    "points_rules": ("积分规则", "points rules", "每项行为的得分(可为负数)", "points for each thing a unit does"),
+}
+
+EVALUATION_SCALE_NAMES: dict[str, tuple[str, str]] = {"grades": ("等次", "grades"), "score": ("分数(1–100)", "score (1–100)")}
+
+_VOCABULARIES = {"unit_kind": UNIT_KIND_NAMES, "role": ROLE_NAMES, "channel": CHANNEL_NAMES,
+                 "notification": NOTIFICATION_STATE_NAMES, "delivery": DELIVERY_NAMES, "points": POINTS_RULE_NAMES,
+                 "decision": DECISION_NAMES, "audit": AUDIT_NAMES, "state": STATE_NAMES, "kind": KIND_NAMES,
+                 "field": FIELD_NAMES, "evaluation_scale": EVALUATION_SCALE_NAMES, "action": ACTION_NAMES}
+
+
+def word(vocabulary: str, value: object, lang: str = "zh") -> str:
+    """The shown word for a code value (`word("role", "liaison")` → 联络员). An unknown value shows a
+    plain placeholder in Chinese, never the code (tests/unit/test_catalogue.py lists them all)."""
+    if vocabulary == "setting":
+        names4 = SETTING_NAMES.get(str(value))
+        return names4[lang_index(lang)] if names4 else str(value)
+    names = _VOCABULARIES[vocabulary].get(str(value))
+    if names:
+        return names[lang_index(lang)]
+    if vocabulary == "audit":  # a new event kind not yet named: say what it touches, not its code
+        subject = str(value).split(".", 1)[0]
+        return f"{subject_name(subject, lang)}{'变更' if lang_index(lang) == 0 else ' changed'}"
+    return str(value)
+
+
+def setting_help(name: str, lang: str = "zh") -> str:
+    names = SETTING_NAMES.get(name)
+    return names[2 + lang_index(lang)] if names else ""
+
+
+_VALIDATION: dict[str, tuple[str, str]] = {
+    "missing": ("必填", "is required"),
+    "string_too_short": ("至少 {min_length} 个字", "needs at least {min_length} characters"),
+    "string_too_long": ("最多 {max_length} 个字", "takes at most {max_length} characters"),
+    "too_short": ("至少 {min_length} 项", "needs at least {min_length} entries"),
+    "too_long": ("最多 {max_length} 项", "takes at most {max_length} entries"),
+    "greater_than_equal": ("不能小于 {ge}", "must be at least {ge}"),
+    "less_than_equal": ("不能大于 {le}", "must be at most {le}"),
+    "greater_than": ("必须大于 {gt}", "must be more than {gt}"),
+    "less_than": ("必须小于 {lt}", "must be less than {lt}"),
+    "int_parsing": ("应为整数", "must be a whole number"), "int_type": ("应为整数", "must be a whole number"),
+    "int_from_float": ("应为整数", "must be a whole number"),
+    "float_parsing": ("应为数字", "must be a number"), "bool_parsing": ("应为“是”或“否”", "must be yes or no"),
+    "date_from_datetime_parsing": ("应为日期(年-月-日)", "must be a date (YYYY-MM-DD)"),
+    "date_parsing": ("应为日期(年-月-日)", "must be a date (YYYY-MM-DD)"),
+    "date_type": ("应为日期(年-月-日)", "must be a date (YYYY-MM-DD)"),
+    "datetime_parsing": ("应为日期和时间", "must be a date and time"),
+    "enum": ("只能是:{expected}",
+             "must be one of: {expected}"), "literal_error": ("只能是:{expected}", "must be one of: {expected}"),
+    "string_type": ("应为文字", "must be text"), "list_type": ("应为列表", "must be a list"),
+    "dict_type": ("格式不对", "has the wrong form"), "extra_forbidden": ("不认识这一项", "is not a known field"),
+    "json_invalid": ("格式不对", "has the wrong form"), "value_error": ("不符合要求", "is not valid"),
+}
+
+
+def validation_message(errors: list[dict], lang: str = "zh") -> str:
+    """One line for a schema's refusals, in the user's words: `标题:至少 2 个字; 截止日期:应为日期`."""
+    i = lang_index(lang)
+    parts = []
+    for err in errors:
+        names = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
+        field = names[-1] if names and not names[-1].isdigit() else (names[-2] if len(names) > 1 else "")
+        label = (SETTING_NAMES[field][i] if field in SETTING_NAMES
+                 else FIELD_NAMES[field][i] if field in FIELD_NAMES else (subject_name(field, lang) if field else ""))
+        template = _VALIDATION.get(err.get("type", ""))
+        ctx = dict(err.get("ctx") or {})
+        if "expected" in ctx:
+            ctx["expected"] = str(ctx["expected"]).replace("'", "")
+        code = str(ctx.get("error", ""))
+        if err.get("type") == "value_error" and code in MESSAGES:
+            text = MESSAGES[code][i]
+        else:
+            text = template[i].format(**ctx) if template else _VALIDATION["value_error"][i]
+        parts.append(f"{label}{':' if i == 0 else ': '}{text}" if label else text)
+    joined = (";" if i == 0 else "; ").join(dict.fromkeys(parts))
+    return render("invalid", lang, detail=joined)
+
+
+DECIDED_BY_NAMES: dict[str, tuple[str, str]] = {
+    "appointed": ("首任任命", "appointed"), "election": ("选举产生", "elected"), "runoff": ("第二轮投票产生", "elected in a runoff"),
+    "tie_break": ("票数相同,按轮值先后产生", "tie broken by rotation"), "fallback": ("未选出,按轮值顺序产生", "by rotation (no one elected)"),
+}
+_VOCABULARIES["decided_by"] = DECIDED_BY_NAMES
+
+
+# ---- the command line's help: each command's first line in Chinese (its docstring is the English) ----
+CLI_HELP: dict[str, str] = {
+    "init": "创建或升级数据库结构", "demo": "模拟一个大党委的一年(2026),并列出发生的一切",
+    "track": "办结情况:按大党委、任期、季度或单位统计办结率、按期办结率", "cycle": "运行一次主席任期与会议周期(即调度器所运行的)",
+    "scheduler": "单独运行调度器(无网页):周期、提醒与发送", "serve": "启动网页与接口服务(/api/docs),并在同一进程中运行调度器",
+    "backup": "在运行中备份数据库", "restore": "把备份恢复到 --db 指定的数据库(新库,或用 --force 覆盖)",
+    "council create": "建立大党委,同时建立社区单位和社区书记", "council list": "列出所有大党委",
+    "council show": "大党委的设置、单位、人员与当前任期", "council set": "修改大党委设置(社区书记)",
+    "unit add": "增加成员单位(社区书记)", "unit list": "列出成员单位", "unit rotation": "设置轮值顺序(社区书记)",
+    "member add": "增加人员(社区书记)", "member update": "修改人员信息(社区书记)",
+    "member channel": "增加联系方式(邮件、短信、企业微信、钉钉、飞书、网络回调、文件)", "member list": "列出人员",
+    "member prefs": "设置本人的消息接收偏好(本人或社区书记)", "term appoint": "设立时任命首任轮值主席(社区书记);之后的主席由选举产生",
+    "term list": "列出任期", "term show": "任期详情", "term statement": "轮值主席发表就职演说",
+    "term commit": "轮值主席作出承诺履职事项", "term commitment-done": "承诺事项兑现或放弃",
+    "term evaluate": "任期结束时测评轮值主席(无记名)", "term report": "查看任期通报;--publish 发布(测评开启后由主席发布)",
+    "election open": "开启下一任主席选举(调度器在任期结束前 14 天自动开启)", "election vote": "投票",
+    "election close": "投票截止后计票(调度器自动执行)", "election list": "列出选举",
+    "conference list": "列出联席会议", "conference show": "征集窗口、已提交与未提交的单位、议程",
+    "conference open": "提前开启事项征集(轮值主席)", "conference lock": "锁定议程(轮值主席)",
+    "conference hold": "召开会议并登记出席(轮值主席)", "conference publish": "发布书面决议:为采纳的事项编号,发布后不可修改",
+    "conference resolution": "查看已发布的书面决议及修正", "conference reschedule": "调整会期(轮值主席;遇休息日顺延到工作日)",
+    "item submit": "联络员向正在征集的会议提交事项", "item list": "列出事项", "item show": "事项详情:认领、进展与时间线",
+    "item decide": "会上对议程事项作出决定(轮值主席)", "item assign": "明确目标任务、牵头与配合单位、责任人与完成时限(轮值主席)",
+    "item claim": "单位认领事项(牵头或配合)", "item claims": "列出待确认的认领", "item confirm-claim": "确认(或 --decline 驳回)认领(轮值主席)",
+    "item progress": "报告进展(牵头单位)或发表配合意见(配合单位)", "item extend": "延长完成时限并说明理由(轮值主席,计入统计)",
+    "item hurry": "催办牵头单位(轮值主席或社区书记,每事项每天一次)", "item request-close": "牵头单位申请销号",
+    "item verify": "提出单位验收,事项销号", "item send-back": "提出单位退回销号申请", "item reopen": "提出单位在期限内重启已销号事项",
+    "item decline": "牵头单位在开始办理前退回牵头任务", "item withdraw": "提出单位撤回尚未决定的事项",
+    "item amend": "修正已发布决议中的事项(轮值主席),或 --cancel 撤销",
+    "reminders sweep": "运行一次提醒:到期提醒、逾期上报、会议消息与汇总", "notifications dispatch": "发送消息队列中到时的消息一次",
+    "notifications list": "发给了谁、哪些失败以及原因(最新在前)", "notifications retry": "重新发送一条失败的消息(例如改正地址之后)",
+    "template set": "为某种消息的某一部分使用本大党委自己的措辞(先在沙箱中检查)", "template reset": "恢复系统默认措辞",
+    "template list": "消息种类及可用的示例变量", "report points": "各单位积分及按规则的明细",
+    "report units": "各单位记分卡与积分(一个大党委,或全市所有大党委)", "report ranking": "按季度或任期的拉榜排名及其规则",
+    "report resolution": "书面决议(HTML 或 PDF)", "report term": "任期通报(HTML 或 PDF;任期中为草稿)",
+    "report ledger": "共建事项台账(Excel):每个事项及各单位汇总", "report import": "导入台账(社区书记):逐行检查,全部导入或全部不导入",
+    "report calendar": "日历文件:完成时限、会议、选举与测评", "account create": "创建登录账号,可关联到人员",
+    "account link": "让账号也能以另一大党委的人员身份登录", "account token": "为其他系统签发 API 令牌(只显示一次)",
+    "account password": "设置新密码(管理员重置);该账号的所有登录随即失效", "account disable": "停用人员的登录(社区书记):登录与令牌立即失效",
+    "account enable": "恢复人员的登录(社区书记)", "audit list": "最新的审计日志", "audit verify": "检查审计日志的哈希链",
+    "audit anchor": "用 COBUILD_AUDIT_KEY 为各大党委的审计链签名并追加到文件",
+}

@@ -98,3 +98,31 @@ class WorkCalendar:
             current += timedelta(days=1)
             count += self.is_workday(current)
         return count
+
+
+def calendar_of(council) -> WorkCalendar:
+    """A council's working days: the official calendar with its own holidays and swapped days."""
+    return WorkCalendar(council.extra_holidays, council.extra_workdays)
+
+
+def working_moment(council, moment, latest=None, opened=None):
+    """When a vote that would end at `moment` (aware) ends on the council's calendar. If its last
+    day (the local day of the hour before `moment`) is a working day, at `moment`; otherwise at the
+    end of the working day before — or, when that leaves less than a day after `opened`, at the end
+    of the next working day. Never after `latest`. Nobody's last chance to vote falls on a holiday."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(council.timezone)
+    cal = calendar_of(council)
+    last_day = (moment - timedelta(hours=1)).astimezone(zone).date()
+
+    def end_of(day):
+        return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone).astimezone(moment.tzinfo)
+
+    ends = moment
+    if not cal.is_workday(last_day):
+        ends = end_of(cal.on_or_before(last_day))
+        if opened is not None and ends <= opened + timedelta(days=1):
+            ends = end_of(cal.on_or_after(last_day))
+    return min(ends, latest) if latest is not None else ends

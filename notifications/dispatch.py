@@ -224,7 +224,7 @@ def retry_dead(session: Session, delivery_id: int, now: datetime) -> Delivery:
     if delivery is None or delivery.status != DeliveryStatus.dead or delivery.channel == "none":
         from cobuild.models import InvalidInput
 
-        raise InvalidInput("invalid", detail=f"delivery #{delivery_id} is not a dead delivery that can be retried")
+        raise InvalidInput("not_retryable", key=f"#{delivery_id}")
     delivery.status = DeliveryStatus.retry
     delivery.attempts = 0
     delivery.next_attempt_at = now

@@ -30,7 +30,7 @@ from cobuild.models import (
 )
 from cobuild.models.base import local_date
 from cobuild.models.reminders import Policy, release_time
-from cobuild.models.workdays import WorkCalendar
+from cobuild.models.workdays import WorkCalendar, calendar_of  # noqa: F401 — calendar_of is read from here too
 from cobuild.notifications.rendering import language_of, render_jobs
 from cobuild.platform import action_links
 from cobuild.platform.bulk import among_param, among_values, insert_many, insert_many_unless_exist, insert_tuples, insert_unless_exists
@@ -61,8 +61,6 @@ def dedupe_key(kind: str, step: str, subject_type: str, subject_id, basis: str, 
     return f"{kind}|{step}|{subject_type}:{subject_id}|{basis}|{member_id}"
 
 
-def calendar_of(council: Council) -> WorkCalendar:
-    return WorkCalendar(council.extra_holidays, council.extra_workdays)
 
 
 class Outbox:

@@ -240,18 +240,16 @@ def validated(schema: type[SQLModel], **data: Any):
     try:
         return schema.model_validate(data)
     except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or 'input'}: {err['msg']}" for err in exc.errors()
-        )
-        raise InvalidInput("invalid", detail=details) from None
+        raise InvalidInput("fields", errors=exc.errors()) from None
 
 
-def invalid(detail: str) -> DomainError:
-    return InvalidInput("invalid", detail=detail)
+def invalid(code: str, /, **params: object) -> DomainError:
+    """Bad input, said in the user's words: `code` is an entry of the catalogue (models/messages.py)."""
+    return InvalidInput(code, **params)
 
 
 def required_text(value: str | None, refusal: str) -> str:
-    """The stripped text, or a refusal saying what is missing (a reason, a note …)."""
+    """The stripped text, or the catalogue's refusal `refusal` saying what is missing (a reason, a note …)."""
     text = (value or "").strip()
     if not text:
         raise invalid(refusal)

@@ -35,16 +35,38 @@ from cobuild.models import (
     require_state,
     require_transition,
 )
-from cobuild.models.base import add_months, jsonable, local_start, quarter_of
+from cobuild.models.base import add_months, jsonable, local_start, local_text, quarter_of, today_for
+from cobuild.models.workdays import calendar_of
 
 
 def conference_times(council: Council, day: date) -> dict:
+    """When a conference held on `day` (a working day) meets, and its submission window. The window's
+    last day is a working day (moved earlier when the rule's falls on a day off), so nobody's deadline
+    is a holiday; its opening stays where the rule puts it (it asks nothing of anyone that day)."""
+    cal = calendar_of(council)
     hours, minutes = (int(x) for x in council.conference_time.split(":"))
     scheduled = local_start(day, council.timezone, time(hours, minutes))
     opens = local_start(day - timedelta(days=council.submission_window_days), council.timezone)
-    closes = local_start(day - timedelta(days=council.submission_close_days_before - 1), council.timezone)
+    last_day = cal.on_or_before(day - timedelta(days=max(council.submission_close_days_before, 1)))
+    closes = local_start(last_day + timedelta(days=1), council.timezone) if council.submission_close_days_before else scheduled
     return {"held_on": day, "scheduled_at": scheduled, "window_opens_at": opens,
             "window_closes_at": min(closes, scheduled)}
+
+
+def rule_day(council: Council, term: Term, seq: int) -> date:
+    """The day the council's rule gives the term's `seq`-th conference, before the working-day move."""
+    return min(add_months(term.starts_on, (seq - 1) * council.conference_cadence_months)
+               + timedelta(days=council.conference_offset_days), term.ends_on)
+
+
+def meeting_day(council: Council, day: date, latest: date | None = None) -> date:
+    """The council meets on a working day: the rule's day, or the next working day (the one before
+    when that would pass `latest`, the end of the term)."""
+    cal = calendar_of(council)
+    moved = cal.on_or_after(day)
+    if latest is not None and moved > latest:
+        moved = cal.on_or_before(min(day, latest))
+    return moved
 
 
 def _free_code(session: Session, council_id: int, day: date) -> str:
@@ -64,8 +86,7 @@ def plan_conferences(session: Session, council: Council, term: Term, *, now: dat
         return list(existing)
     planned = []
     for seq in range(council.conferences_per_term):
-        day = add_months(term.starts_on, seq * council.conference_cadence_months) + timedelta(days=council.conference_offset_days)
-        day = min(day, term.ends_on)
+        day = meeting_day(council, rule_day(council, term, seq + 1), term.ends_on)
         conference = Conference(council_id=council.id, term_id=term.id, seq_in_term=seq + 1,
                                 code=_free_code(session, council.id, day), **conference_times(council, day))
         session.add(conference)
@@ -79,11 +100,11 @@ def plan_conferences(session: Session, council: Council, term: Term, *, now: dat
 @use_case
 def reschedule(session: Session, conference: Conference, day: date, *, by: Member | None, now: datetime) -> Conference:
     council = get(session, Council, conference.council_id, "council")
-    require_chair(session, council, by, "reschedule")
-    require_state("conference", conference.status, {ConferenceStatus.planned}, "reschedule")
+    may_reschedule(session, council, conference, by)
+    day = meeting_day(council, day)
     times = conference_times(council, day)
     if times["window_opens_at"] < now:
-        raise invalid("the new date leaves no full submission window; pick a later date")
+        raise invalid("no_window_left")
     before = snapshot(conference, "code", "held_on")
     if f"{day.year}-Q{quarter_of(day)}" != conference.code.rstrip("bcdefgh"):
         conference.code = _free_code(session, council.id, day)
@@ -96,14 +117,23 @@ def reschedule(session: Session, conference: Conference, day: date, *, by: Membe
     return conference
 
 
+def may_open_window(session: Session, council: Council, conference: Conference, by: Member | None) -> None:
+    require_chair_or_system(session, council, by, "open_window")
+    require_transition("conference", conference.status, ConferenceStatus.collecting, "open_window")
+
+
+def may_reschedule(session: Session, council: Council, conference: Conference, by: Member | None) -> None:
+    require_chair(session, council, by, "reschedule")
+    require_state("conference", conference.status, {ConferenceStatus.planned}, "reschedule")
+
+
 @use_case
 def open_window(session: Session, conference: Conference, *, now: datetime, by: Member | None = None) -> Conference:
     """planned -> collecting: the scheduler at the window's opening, or the chair earlier."""
     council = get(session, Council, conference.council_id, "council")
-    require_chair_or_system(session, council, by, "open_window")
-    require_transition("conference", conference.status, ConferenceStatus.collecting, "open_window")
+    may_open_window(session, council, conference, by)
     if by is None and now < conference.window_opens_at:
-        raise IllegalTransition("too_early", action="open_window", when=conference.window_opens_at.isoformat())
+        raise IllegalTransition("too_early", action="open_window", when=local_text(council, conference.window_opens_at))
     conference.status = ConferenceStatus.collecting
     if now < conference.window_opens_at:
         conference.window_opens_at = now
@@ -126,7 +156,7 @@ def lock_agenda(session: Session, conference: Conference, *, now: datetime, by: 
     council = get(session, Council, conference.council_id, "council")
     may_lock(session, council, conference, by)
     if by is None and now < conference.window_closes_at:
-        raise IllegalTransition("too_early", action="lock_agenda", when=conference.window_closes_at.isoformat())
+        raise IllegalTransition("too_early", action="lock_agenda", when=local_text(council, conference.window_closes_at))
     entries: list[AgendaEntry] = []
 
     def add(item: Item, kind: AgendaKind) -> None:
@@ -176,11 +206,14 @@ def hold(session: Session, conference: Conference, *, by: Member | None, now: da
     """agenda_locked -> held: the chair opens the meeting and records who attends."""
     council = get(session, Council, conference.council_id, "council")
     may_hold(session, council, conference, by)
+    planned_on = conference.held_on
     conference.status = ConferenceStatus.held
     conference.held_at = now
+    conference.held_on = today_for(council, now)  # held early or late: its real date, everywhere from now on
     session.add(conference)
     record(session, council_id=council.id, by=by, action="conference.hold", subject=conference, now=now,
-           before={"status": ConferenceStatus.agenda_locked}, after={"status": ConferenceStatus.held})
+           before={"status": ConferenceStatus.agenda_locked, "held_on": planned_on},
+           after={"status": ConferenceStatus.held, "held_on": conference.held_on})
     if present_ids is not None:
         _record_attendance(session, council, conference, present_ids, by, now)
     return conference
@@ -203,7 +236,7 @@ def _record_attendance(session, council, conference, present_ids, by, now) -> li
     members = {m.id: m for m in session.exec(select(Member).where(Member.council_id == council.id)).all() if m.votes}
     unknown = set(present_ids) - set(members)
     if unknown:
-        raise invalid(f"not members of this council: {sorted(unknown)}")
+        raise invalid("not_members", ids="、".join(f"#{m}" for m in sorted(unknown)))
     rows = {a.member_id: a for a in session.exec(select(Attendance).where(Attendance.conference_id == conference.id)).all()}
     for member_id in members:
         row = rows.get(member_id) or Attendance(conference_id=conference.id, member_id=member_id)
@@ -234,18 +267,18 @@ def decide(session: Session, item: Item, decision: str, *, by: Member | None, no
     council = get(session, Council, item.council_id, "council")
     if decision not in DECISIONS:
         require_chair(session, council, by, "decide")
-        raise invalid(f"decision must be one of: {', '.join(DECISIONS)}")
+        raise invalid("bad_decision", allowed_actions=DECISIONS)
     conference = get(session, Conference, item.conference_id, "conference")
     may_decide(session, council, conference, item, by, decision)
     target = DECISIONS[decision]
     reason = (reason or "").strip() or None
     if target == ItemStatus.rejected:
-        reason = required_text(reason, "a rejection needs a reason")
+        reason = required_text(reason, "reason_reject")
     before = snapshot(item, "status")
     if target == ItemStatus.merged:
         if merge_into is None or merge_into.id == item.id or merge_into.conference_id != conference.id \
                 or merge_into.status not in (ItemStatus.submitted, ItemStatus.accepted):
-            raise invalid("merge into another item of this conference's agenda that is not itself merged or rejected")
+            raise invalid("bad_merge_target")
         item.merged_into_id = merge_into.id
     if target == ItemStatus.accepted:
         item.accepted_at = now
@@ -351,14 +384,14 @@ def amend(session: Session, item: Item, *, by: Member | None, now: datetime, rea
     council = get(session, Council, item.council_id, "council")
     require_chair(session, council, by, "amend")
     if item.number is None:
-        raise invalid("only items of a published resolution are amended; before publication use assign")
-    reason = required_text(reason, "an amendment needs a reason")
+        raise invalid("amend_unpublished")
+    reason = required_text(reason, "reason_amend")
     if cancel:
         require_transition("item", item.status, ItemStatus.cancelled, "cancel")
     else:
         require_state("item", item.status, WORKING_STATES, "amend")
         if goal is None and lead_unit_id is None and cooperating_unit_ids is None and responsible_person is None:
-            raise invalid("nothing to amend: give a goal, lead unit, cooperating units or responsible person")
+            raise invalid("nothing_to_amend")
     resolution = session.exec(select(Resolution).where(Resolution.conference_id == item.resolution_conference_id)).one()
     fields = ("status", "goal", "lead_unit_id", "responsible_person")
     before = snapshot(item, *fields)
@@ -393,10 +426,11 @@ def conference_actions(session: Session, conference: Conference, by: Member | No
     """What `by` may do to `conference` now, asked of the use cases' own checks (nothing is
     written): the conference page shows exactly these controls."""
     council = get(session, Council, conference.council_id, "council")
-    checks = {"lock": may_lock, "hold": may_hold, "attendance": may_record_attendance, "publish": may_publish}
+    checks = {"lock": may_lock, "hold": may_hold, "attendance": may_record_attendance, "publish": may_publish,
+              "open_window": may_open_window, "reschedule": may_reschedule}
     allowed = set(permitted({name: partial(check, session, council, conference, by) for name, check in checks.items()}))
     if by is None:
-        allowed.discard("lock")  # the scheduler's, at the window's end; a page always has a person
+        allowed -= {"lock", "open_window"}  # the scheduler's, at the window's end; a page always has a person
     return allowed
 
 

@@ -67,7 +67,7 @@ def update_settings(session: Session, council: Council, *, by: Member | None, no
     known = set(CouncilSettings.model_fields)
     unknown = set(changes) - known
     if unknown:
-        raise invalid(f"unknown setting(s): {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+        raise invalid("unknown_setting", names=sorted(unknown))
     for field in ("extra_holidays", "extra_workdays"):  # named in the user's language, before the schema's check
         values = changes.get(field)
         for value in values if isinstance(values, (list, tuple)) else []:
@@ -112,7 +112,7 @@ def set_rotation(session: Session, council: Council, order: list[int], *, by: Me
     require_secretary(council, by)
     units = {u.id: u for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
     if sorted(order) != sorted(units) or len(set(order)) != len(order):
-        raise invalid("the rotation order must list every unit of the council exactly once")
+        raise invalid("bad_rotation")
     before = {u.id: u.rotation_position for u in units.values()}
     for position, unit_id in enumerate(order, start=1):
         units[unit_id].rotation_position = position
@@ -131,7 +131,7 @@ def add_member(
         raise InvalidInput("wrong_council", subject="unit")
     data = validated(MemberCreate, **fields)
     if data.role == MemberRole.secretary:
-        raise invalid("a council has one secretary, created with the council")
+        raise invalid("one_secretary")
     if session.exec(select(Member).where(Member.council_id == council.id, Member.name == data.name)).first():
         raise InvalidInput("duplicate", subject="member", key=data.name)
     member = Member(council_id=council.id, unit_id=unit.id, name=data.name, role=data.role,
@@ -155,9 +155,9 @@ def update_member(
     if member.council_id != council.id:
         raise InvalidInput("wrong_council", subject="member")
     if member.role == MemberRole.secretary and (active is False or (role and role != MemberRole.secretary)):
-        raise invalid("the secretary cannot be deactivated or demoted; the council needs one")
+        raise invalid("keep_secretary")
     if role == MemberRole.secretary:
-        raise invalid("a council has one secretary")
+        raise invalid("one_secretary")
     before = snapshot(member, "is_liaison", "active", "role")
     if is_liaison is not None:
         member.is_liaison = is_liaison
@@ -179,11 +179,11 @@ def add_channel(
     try:
         kind = ChannelKind(kind)
     except ValueError:
-        raise invalid(f"unknown channel {kind!r}; known: {', '.join(k.value for k in ChannelKind)}") from None
+        raise invalid("unknown_channel", key=kind) from None
     if not address.strip():
-        raise invalid("the channel needs an address")
+        raise invalid("channel_address")
     if kind == ChannelKind.webhook and not address.strip().startswith(("http://", "https://", "secret:")):
-        raise invalid("a webhook address is an http:// or https:// URL (or secret:NAME)")
+        raise invalid("webhook_address")
     channel = ContactChannel(member_id=member.id, kind=kind, address=address.strip())
     session.add(channel)
     session.flush()
@@ -199,9 +199,9 @@ def appoint_first_chair(
     """The founding meeting names the first chair; every later chair is elected."""
     require_secretary(council, by, "appoint")
     if session.exec(select(Term).where(Term.council_id == council.id)).first():
-        raise invalid("this council already has terms; later chairs are elected")
+        raise invalid("already_has_terms")
     if chair.council_id != council.id or not chair.votes:
-        raise invalid(f"{chair.name} is not a member of this council")
+        raise invalid("not_a_member", person=chair.name)
     term = Term(
         council_id=council.id, number=1, starts_on=starts_on,
         ends_on=add_months(starts_on, council.term_months) - timedelta(days=1),
@@ -221,9 +221,9 @@ def set_preferences(session: Session, council: Council, member: Member, *, by: M
     if by is None or (by.id != member.id and by.role != MemberRole.secretary) or member.council_id != council.id:
         raise PermissionDenied("not_secretary", action="administer")
     if delivery not in (None, "immediate", "digest"):
-        raise invalid("delivery is immediate or digest")
+        raise invalid("bad_delivery")
     if language not in (None, "zh", "en"):
-        raise invalid("language is zh or en")
+        raise invalid("bad_language")
     before = snapshot(member, "delivery", "language")
     member.delivery = delivery or member.delivery
     member.language = language or member.language
@@ -231,6 +231,35 @@ def set_preferences(session: Session, council: Council, member: Member, *, by: M
     record(session, council_id=council.id, by=by, action="member.preferences", subject=member, now=now,
            before=before, after=snapshot(member, "delivery", "language"))
     return member
+
+
+@use_case
+def calendar_subscription(session: Session, council: Council, member: Member, *, by: Member | None, now: datetime,
+                          renew: bool = True) -> str | None:
+    """A person's calendar subscription: a new secret address (the old one stops working at once),
+    or with renew=False none at all. Returns the secret, shown once; only its hash is kept."""
+    import hashlib
+    import secrets
+
+    if by is None or by.id != member.id or member.council_id != council.id:
+        raise PermissionDenied("not_member")
+    key = secrets.token_urlsafe(24) if renew else None
+    member.calendar_key_hash = hashlib.sha256(key.encode()).hexdigest() if key else None
+    session.add(member)
+    record(session, council_id=council.id, by=by, action="member.calendar", subject=member, now=now,
+           after={"subscribed": key is not None})
+    return key
+
+
+def calendar_member(session: Session, member_id: int, key: str) -> Member | None:
+    """The person whose subscription address this is, or None (a wrong, old or revoked secret)."""
+    import hashlib
+    import hmac
+
+    member = session.get(Member, member_id)
+    if member is None or not member.active or not member.calendar_key_hash:
+        return None
+    return member if hmac.compare_digest(member.calendar_key_hash, hashlib.sha256(key.encode()).hexdigest()) else None
 
 
 @use_case
@@ -242,7 +271,7 @@ def set_template(session: Session, council: Council, kind: str, part: str, langu
 
     require_secretary(council, by)
     if kind not in SAMPLES or part not in ("subject", "text", "html") or language not in ("zh", "en"):
-        raise invalid(f"unknown template {kind}/{part}/{language}; kinds: {', '.join(SAMPLES)}")
+        raise invalid("unknown_template", key=f"{kind}/{part}/{language}")
     row = session.exec(select(TemplateOverride).where(
         TemplateOverride.council_id == council.id, TemplateOverride.kind == kind,
         TemplateOverride.part == part, TemplateOverride.language == language)).first()
@@ -254,7 +283,7 @@ def set_template(session: Session, council: Council, kind: str, part: str, langu
         return None
     problem = check_override(kind, part, source, sample(kind))
     if problem:
-        raise invalid(f"the template does not render: {problem}")
+        raise invalid("template_broken", problem=problem)
     row = row or TemplateOverride(council_id=council.id, kind=kind, part=part, language=language, source="", updated_at=now)
     row.source, row.updated_at = source, now
     session.add(row)

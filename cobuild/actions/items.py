@@ -75,13 +75,13 @@ def submit_item(session: Session, conference: Conference, unit: Unit, *, by: Mem
         raise IllegalTransition("window_closed", opens=local_text(council, conference.window_opens_at),
                                 closes=local_text(council, conference.window_closes_at))
     if data.category not in council.categories:
-        raise invalid(f"unknown category {data.category!r}; this council uses: {'、'.join(council.categories)}")
+        raise invalid("unknown_category", key=data.category, known="、".join(council.categories))
     if data.asks == AskKind.unit:
         asked = _unit(session, council, data.asks_unit_id)
         if asked.id == unit.id:
-            raise invalid("a unit cannot raise an item for itself")
+            raise invalid("self_raise")
     if data.asks == AskKind.community and unit.kind == UnitKind.community:
-        raise invalid("the community asks units (a given unit, or any unit), not itself")
+        raise invalid("community_asks_units")
     count = session.exec(select(func.count()).select_from(Item).where(
         Item.raised_conference_id == conference.id, Item.raised_by_unit_id == unit.id,
         Item.status != ItemStatus.cancelled)).one()
@@ -157,7 +157,7 @@ def replace_cooperating(session: Session, council: Council, item: Item, unit_ids
     for unit_id in wanted:
         _unit(session, council, unit_id)
         if unit_id == item.lead_unit_id:
-            raise invalid("the lead unit is not also a cooperating unit")
+            raise invalid("lead_not_cooperating")
     existing = {c.unit_id: c for c in session.exec(select(Claim).where(
         Claim.item_id == item.id, Claim.role == ClaimRole.cooperating)).all()}
     for unit_id, claim in existing.items():
@@ -197,12 +197,12 @@ def assign(session: Session, item: Item, *, by: Member | None, now: datetime, go
     before = snapshot(item, "goal", "lead_unit_id", "responsible_person", "deadline", "status")
     if goal is not None:
         if not goal.strip():
-            raise invalid("the goal is empty")
+            raise invalid("empty_goal")
         item.goal = goal.strip()
     if deadline is not None:
         conference = get(session, Conference, item.resolution_conference_id, "conference")
         if deadline < conference.held_on:
-            raise invalid(f"the deadline {deadline} is before the conference ({conference.held_on})")
+            raise invalid("deadline_before_conference", deadline=deadline, held_on=conference.held_on)
         _not_too_far(deadline, conference)
         item.deadline = deadline
     if lead_unit_id is not None:
@@ -231,8 +231,9 @@ def may_claim(session: Session, council: Council, item: Item, unit: Unit, role: 
     else:
         require_state("item", item.status, WORKING_STATES, "claim_cooperating")
         if item.lead_unit_id == unit.id:
-            raise invalid("the lead unit is not also a cooperating unit")
-    if session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == unit.id, Claim.role == role,
+            raise invalid("lead_not_cooperating")
+    # one claim a unit: a unit waiting for the chair on its lead claim does not also offer to cooperate
+    if session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == unit.id,
                                         Claim.status != ClaimStatus.declined)).first():
         raise Conflict("already_claimed", unit=unit.name)
     return member
@@ -247,7 +248,7 @@ def claim(session: Session, item: Item, unit: Unit, role: str, *, by: Member | N
     try:
         role = ClaimRole(role)
     except ValueError:
-        raise invalid("role must be lead or cooperating") from None
+        raise invalid("bad_role") from None
     member = may_claim(session, council, item, unit, role, by)
     row = Claim(item_id=item.id, unit_id=unit.id, role=role, claimed_by=member.id, claimed_at=now)
     session.add(row)
@@ -277,7 +278,7 @@ def decide_claim(session: Session, claim_row: Claim, *, by: Member | None, now: 
             require_state("item", item.status, WORKING_STATES, "confirm_claim")
             claim_row.status = ClaimStatus.confirmed
     else:
-        claim_row.reason = required_text(reason, "say why the claim is declined")
+        claim_row.reason = required_text(reason, "reason_decline_claim")
         claim_row.status = ClaimStatus.declined
     claim_row.decided_by, claim_row.decided_at = by.id, now
     session.add(claim_row)
@@ -325,7 +326,7 @@ def post_progress(session: Session, item: Item, *, by: Member | None, now: datet
     before = snapshot(item, *TRACKED)
     if is_lead:
         if percent is None or not (0 <= percent <= 100):
-            raise invalid("the lead unit reports progress as a percentage from 0 to 100")
+            raise invalid("percent_needed")
         if item.status != ItemStatus.in_progress:
             require_transition("item", item.status, ItemStatus.in_progress, "progress")
             item.status = ItemStatus.in_progress
@@ -334,9 +335,9 @@ def post_progress(session: Session, item: Item, *, by: Member | None, now: datet
         session.add(item)
     else:
         if percent is not None:
-            raise invalid("only the lead unit reports a percentage; cooperating units post notes")
+            raise invalid("percent_lead_only")
         if not note.strip():
-            raise invalid("the note is empty")
+            raise invalid("empty_note")
     report = ProgressReport(item_id=item.id, unit_id=unit.id, member_id=by.id, percent=percent,
                             note=note.strip(), evidence=evidence, at=now)
     session.add(report)
@@ -364,7 +365,7 @@ def may_extend(session: Session, council: Council, item: Item, by: Member | None
     require_chair(session, council, by, "extend")
     require_state("item", item.status, WORKING_STATES, "extend")
     if item.number is None or item.deadline is None:
-        raise invalid("only items of a published resolution have a deadline to extend")
+        raise invalid("extend_unpublished")
 
 
 @use_case
@@ -372,9 +373,9 @@ def extend_deadline(session: Session, item: Item, new_deadline: date, *, by: Mem
                     reason: str) -> DeadlineExtension:
     council = get(session, Council, item.council_id, "council")
     may_extend(session, council, item, by)
-    reason = required_text(reason, "an extension needs a reason")
+    reason = required_text(reason, "reason_extend")
     if new_deadline <= item.deadline:
-        raise invalid(f"the new deadline must be after the current one ({item.deadline})")
+        raise invalid("extend_earlier", deadline=item.deadline)
     _not_too_far(new_deadline, get(session, Conference, item.resolution_conference_id, "conference"))
     extension = DeadlineExtension(item_id=item.id, old_deadline=item.deadline, new_deadline=new_deadline,
                                   reason=reason, by=by.id, at=now)
@@ -407,7 +408,7 @@ def request_close_out(session: Session, item: Item, *, by: Member | None, now: d
     may_request_close(session, item, by)
     evidence = [e.strip() for e in (evidence or []) if e and e.strip()]
     if not note.strip() and not evidence:
-        raise invalid("a close-out request needs a note or evidence of the result")
+        raise invalid("close_out_empty")
     request = CloseOut(item_id=item.id, requested_by=by.id, requested_at=now, note=note.strip(), evidence=evidence)
     before = snapshot(item, *TRACKED)
     item.status = ItemStatus.close_requested
@@ -425,7 +426,7 @@ def _pending_close_out(session: Session, item: Item) -> CloseOut:
                                                   CloseOut.outcome == CloseOutOutcome.pending)
                            .order_by(CloseOut.id.desc())).first()
     if request is None:
-        raise invalid("there is no pending close-out request")
+        raise invalid("no_close_request")
     return request
 
 
@@ -450,7 +451,7 @@ def verify_close_out(session: Session, item: Item, *, by: Member | None, now: da
     council = get(session, Council, item.council_id, "council")
     member = may_verify(session, item, by)
     if satisfaction not in (1, 2, 3, 4, 5):
-        raise invalid("satisfaction is rated 1 (poor) to 5 (very satisfied)")
+        raise invalid("bad_satisfaction")
     request = _pending_close_out(session, item)
     request.outcome = CloseOutOutcome.accepted
     request.verified_by, request.verified_at = member.id, now
@@ -484,7 +485,7 @@ def may_send_back(session: Session, item: Item, by: Member | None) -> Member:
 def send_back(session: Session, item: Item, *, by: Member | None, now: datetime, reason: str) -> Item:
     council = get(session, Council, item.council_id, "council")
     member = may_send_back(session, item, by)
-    reason = required_text(reason, "say why the close-out is sent back")
+    reason = required_text(reason, "reason_send_back")
     request = _pending_close_out(session, item)
     request.outcome = CloseOutOutcome.sent_back
     request.verified_by, request.verified_at, request.reason = member.id, now, reason
@@ -514,7 +515,7 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
     """The problem came back: the raising party reopens a closed item within the window."""
     council = get(session, Council, item.council_id, "council")
     member = may_reopen(session, council, item, by, now)
-    reason = required_text(reason, "say why the item is reopened")
+    reason = required_text(reason, "reason_reopen")
     before = snapshot(item, *TRACKED, "closed_on")
     item.status = ItemStatus.reopened
     item.closed_at = item.closed_on = item.closed_on_time = item.days_to_close = None
@@ -531,7 +532,7 @@ def reopen(session: Session, item: Item, *, by: Member | None, now: datetime, re
 
 def may_decline(session: Session, item: Item, by: Member | None) -> tuple[Unit, Member]:
     if item.lead_unit_id is None:
-        raise invalid("the item has no lead unit to decline")
+        raise invalid("no_lead_to_decline")
     lead = get(session, Unit, item.lead_unit_id, "unit")
     member = require_liaison(session, by, lead, "decline_assignment")
     require_transition("item", item.status, ItemStatus.accepted, "decline_assignment")
@@ -544,7 +545,7 @@ def decline_assignment(session: Session, item: Item, *, by: Member | None, now: 
     It costs the unit points (the `declined` rule)."""
     council = get(session, Council, item.council_id, "council")
     lead, member = may_decline(session, item, by)
-    reason = required_text(reason, "say why the unit cannot lead the item")
+    reason = required_text(reason, "reason_decline_lead")
     before = snapshot(item, *TRACKED)
     claim_row = session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == lead.id,
                                                  Claim.role == ClaimRole.lead, Claim.status == ClaimStatus.confirmed)).first()

@@ -49,13 +49,12 @@ def check_workbook(path) -> None:
     import zipfile
 
     if not zipfile.is_zipfile(path):
-        raise InvalidInput("invalid", detail="not an Excel .xlsx file / 不是 Excel .xlsx 文件")
+        raise InvalidInput("not_xlsx")
     with zipfile.ZipFile(path) as archive:
         unpacked = sum(info.file_size for info in archive.infolist())
         packed = sum(info.compress_size for info in archive.infolist()) or 1
     if unpacked > MAX_UNPACKED or unpacked / packed > 1000:
-        raise InvalidInput("invalid", detail=f"the file would unpack to {unpacked:,} bytes; refused as a possible "
-                                              f"zip bomb (at most {MAX_UNPACKED:,}) / 文件解压后过大,已拒绝")
+        raise InvalidInput("xlsx_too_big", limit=MAX_UNPACKED // 1024 // 1024)
 
 
 def read_ledger(path) -> list[dict]:
@@ -64,20 +63,20 @@ def read_ledger(path) -> list[dict]:
     check_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # noqa: BLE001 — a damaged workbook is bad input, not a crash
-        raise InvalidInput("invalid", detail=f"the workbook cannot be read ({type(exc).__name__})") from None
+    except Exception:  # noqa: BLE001 — a damaged workbook is bad input, not a crash
+        raise InvalidInput("xlsx_unreadable") from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     headers = [str(h).strip() if h is not None else "" for h in next(rows, [])]
     expected = [c[0] for c in COLUMNS]
     missing = [h for h in expected[:9] if h not in headers]
     if missing:
-        raise InvalidInput("invalid", detail=f"the sheet lacks the columns {missing}; export a ledger to see the layout")
+        raise InvalidInput("xlsx_columns", names=missing)
     keys = {h: key for h, _, key in COLUMNS}
     parsed = []
     for n, values in enumerate(rows, start=2):
         if n - 1 > MAX_ROWS:
-            raise InvalidInput("invalid", detail=f"more than {MAX_ROWS} rows; split the file")
+            raise InvalidInput("xlsx_rows", limit=MAX_ROWS)
         if values is None or all(v in (None, "") for v in values):
             continue
         parsed.append({"_row": n, **{keys[h]: v for h, v in zip(headers, values) if h in keys}})
@@ -154,8 +153,8 @@ def import_ledger(session: Session, council: Council, conference: Conference, pa
                             closed_on, row))
     if errors:
         shown = "; ".join(str(e) for e in errors[:20])
-        more = f" (+{len(errors) - 20} more)" if len(errors) > 20 else ""
-        raise InvalidInput("invalid", detail=f"{len(errors)} error(s), nothing imported: {shown}{more}")
+        more = f" (+{len(errors) - 20})" if len(errors) > 20 else ""
+        raise InvalidInput("xlsx_errors", count=len(errors), detail=f"{shown}{more}")
     for number, title, category, raised, lead, cooperating, deadline, status, closed_on, row in cleaned:
         item = Item(council_id=council.id, raised_conference_id=conference.id, conference_id=conference.id,
                     resolution_conference_id=conference.id, number=number, raised_by_unit_id=raised.id,

@@ -40,6 +40,7 @@ from cobuild.models.terms import (
     term_end_at,
     term_start_at,
 )
+from cobuild.models.workdays import working_moment
 from cobuild.reports.tracking import term_report_data
 
 
@@ -82,7 +83,7 @@ def open_election(
         raise PermissionDenied("not_secretary", action="open_election")
     term = current_term(session, council.id)
     if term is None:
-        raise invalid("there is no current term to elect a successor for")
+        raise invalid("no_current_term")
     upcoming = next_term(session, council, term)
     if upcoming.chair_member_id is not None:
         raise Conflict("duplicate", subject="term", key=f"#{upcoming.number} chair")
@@ -98,16 +99,18 @@ def open_election(
         for member_id in candidate_ids:
             member = by_id.get(member_id)
             if member is None or not member.votes:
-                raise invalid(f"candidate #{member_id} is not an active member of this council")
+                raise invalid("bad_candidate", key=f"#{member_id}")
             if member.unit_id == barred:
                 unit = session.get(Unit, barred)
                 raise InvalidInput("consecutive_term", unit=unit.name if unit else barred)
             chosen.append(member)
     if not chosen:
-        raise invalid("no eligible candidates")
-    closes = min(now + timedelta(days=council.election_duration_days), term_start_at(council, upcoming))
+        raise invalid("no_candidates")
+    # voting ends on a working day (at the same hour), and before the new term starts
+    closes = working_moment(council, now + timedelta(days=council.election_duration_days), term_start_at(council, upcoming),
+                            opened=now)
     if closes <= now:
-        raise invalid("the next term starts too soon for an election")
+        raise invalid("election_too_late")
     election = Election(council_id=council.id, term_id=upcoming.id, opens_at=now, closes_at=closes)
     session.add(election)
     session.flush()
@@ -157,7 +160,8 @@ def close_election(session: Session, election: Election, *, now: datetime, force
     if result.leaders and not result.tied:
         winner_id = result.leaders[0]
     elif result.tied:
-        runoff_closes = min(now + timedelta(days=council.runoff_days), term_start_at(council, term))
+        runoff_closes = working_moment(council, now + timedelta(days=council.runoff_days), term_start_at(council, term),
+                                       opened=now)
         if council.runoff_enabled and election.round == 1 and runoff_closes > now:
             election.status = ElectionStatus.runoff
             session.add(election)
@@ -237,7 +241,7 @@ def _fallback_chair(session: Session, council: Council, term: Term, previous: Te
     eligible = [(u.id, u.rotation_position) for u in units if u.id in heads]
     unit_id = next_in_rotation(eligible, previous.chair_unit_id if previous else None, barred_unit(council, previous))
     if unit_id is None:
-        raise invalid("no unit is able to chair: add deputies to member units")
+        raise invalid("no_chair_unit")
     _set_chair(session, term, heads[unit_id], ChairSource.fallback)
     record(session, council_id=council.id, by=None, action="term.fallback_chair", subject=term, now=now,
            after={"chair_member_id": heads[unit_id].id, "unit_id": unit_id})
@@ -253,7 +257,7 @@ def _require_term_chair(term: Term, by: Member | None, action: str) -> Member:
 def publish_statement(session: Session, term: Term, text: str, *, by: Member | None, now: datetime) -> Term:
     chair = _require_term_chair(term, by, "statement")
     require_state("term", term.status, {TermStatus.scheduled, TermStatus.active}, "statement")
-    text = required_text(text, "the inaugural statement is empty")
+    text = required_text(text, "empty_statement")
     before = {"inaugural_statement": term.inaugural_statement}
     term.inaugural_statement = text
     session.add(term)
@@ -269,10 +273,10 @@ def add_commitment(
 ) -> Commitment:
     chair = _require_term_chair(term, by, "commit")
     require_state("term", term.status, {TermStatus.scheduled, TermStatus.active}, "commit")
-    title = required_text(title, "a commitment needs a title")
+    title = required_text(title, "empty_commitment")
     due = due_on or term.ends_on
     if not (term.starts_on <= due <= term.ends_on):
-        raise invalid(f"a commitment is due within the term ({term.starts_on} – {term.ends_on})")
+        raise invalid("commitment_due", starts=term.starts_on, ends=term.ends_on)
     seq = (session.exec(select(func.count()).select_from(Commitment).where(Commitment.term_id == term.id)).one()) + 1
     commitment = Commitment(term_id=term.id, seq=seq, title=title, description=description, due_on=due)
     session.add(commitment)
@@ -291,7 +295,7 @@ def close_commitment(
     require_state("term", term.status, {TermStatus.active, TermStatus.evaluating}, "complete_commitment")
     require_state("commitment", commitment.status, {CommitmentStatus.open}, "complete_commitment")
     if not fulfilled:
-        required_text(note, "say why the commitment is dropped")
+        required_text(note, "reason_drop")
     commitment.status = CommitmentStatus.done if fulfilled else CommitmentStatus.dropped
     commitment.closed_at = now
     commitment.closing_note = note.strip() or None
@@ -328,10 +332,10 @@ def cast_evaluation(
         raise PermissionDenied("self_evaluation")
     if council.evaluation_scale == EvaluationScale.grades:
         if grade not in GRADES or score is not None:
-            raise invalid(f"this council rates with grades: {' / '.join(GRADES)}")
+            raise invalid("rate_grades", grades=" / ".join(GRADES))
     else:
         if score is None or not (1 <= score <= 100) or grade is not None:
-            raise invalid("this council rates with a score from 1 to 100")
+            raise invalid("rate_score")
     if session.exec(select(EvaluationBallot).where(EvaluationBallot.term_id == term.id,
                                                    EvaluationBallot.voter_id == voter.id)).first():
         raise Conflict("already_evaluated", person=voter.name)

@@ -90,14 +90,15 @@ def print_summary(summary: dict, console) -> None:
     for column in ("届", "任期 term", "主席 chair", "产生方式 how", "状态 status", "承诺兑现 kept", "测评票 evaluations"):
         terms.add_column(column)
     for t in summary["terms"]:
-        terms.add_row(str(t["number"]), f"{t['from']} ~ {t['to']}", t["chair"] or "-", t["chair_source"] or "-",
-                      t["status"], f"{t['commitments_kept']}/{t['commitments']}", str(t["evaluations"]))
+        terms.add_row(str(t["number"]), f"{t['from']} ~ {t['to']}", t["chair"] or "-", s.decided_by(t["chair_source"]),
+                      s.words("state", t["status"]), f"{t['commitments_kept']}/{t['commitments']}", str(t["evaluations"]))
     console.print(terms)
     elections = Table(title="选举 elections")
     for column in ("#", "轮 round", "状态 status", "当选 winner", "方式 how", "票数 ballots"):
         elections.add_column(column)
     for e in summary["elections"]:
-        elections.add_row(str(e["id"]), str(e["round"]), e["status"], e["winner"] or "-", e["decided_by"] or "-", str(e["ballots"]))
+        elections.add_row(str(e["id"]), str(e["round"]), s.words("state", e["status"]), e["winner"] or "-",
+                          s.decided_by(e["decided_by"]), str(e["ballots"]))
     console.print(elections)
     stats_table("按季度 by quarter", summary["by_quarter"])
     stats_table("按单位 by unit (牵头 lead)", summary["by_unit"])
@@ -105,7 +106,7 @@ def print_summary(summary: dict, console) -> None:
     status.add_column("状态 status")
     status.add_column("数量 count")
     for key, value in summary["items"].items():
-        status.add_row(key, str(value))
+        status.add_row(s.words("state", key), str(value))
     console.print(status)
 
     def pct(v):
@@ -118,9 +119,13 @@ def print_summary(summary: dict, console) -> None:
     reminders.add_column("类型 kind")
     reminders.add_column("数量 count")
     for key, value in summary["reminders"].items():
-        reminders.add_row(key, str(value))
+        reminders.add_row(s.words("kind", key), str(value))
     console.print(reminders)
-    console.print(f"督办 escalations {summary['escalations']} · 投递 deliveries {summary['deliveries']} · "
+    up, told = summary["escalated"], summary["reminders"].get("escalation", 0)
+    why = "(主席换届时新任主席也收到 a new chair is told too)" if told > summary["escalations"] else ""
+    console.print(f"逾期上报 escalations {summary['escalations']} 次(上报主席 to the chair {up.get('chair', 0)}、"
+                  f"上报书记 to the secretary {up.get('secretary', 0)})· 上报消息 escalation messages {told} 条{why} · "
+                  f"投递 deliveries {s.counts(summary['deliveries'], 'notification')} · "
                   f"消息文件 messages written to {summary['outbox_file']}")
     if summary.get("files"):
         console.print("文件 files: " + "  ".join(summary["files"].values()))

@@ -36,15 +36,19 @@ def conference_show(council: C, code: Code, db: DbOpt = None, json_out: JsonOpt 
     """Window, who has and has not submitted, the agenda."""
     from cobuild.reports.views import conference_detail
 
-    data = s.run(db, lambda session: conference_detail(session, s.council(session, council),
-                                                       s.conference(session, s.council(session, council), code)))
+    def body(session):
+        c = s.council(session, council)
+        return c, conference_detail(session, c, s.conference(session, c, code))
+
+    c, data = s.run(db, body)
 
     def human():
         console.print(f"[bold]{data['code']}[/bold] {data['held_on']} · {data['status_zh']} · "
-                      f"征集 window {data['window_opens_at']} → {data['window_closes_at']}")
-        console.print(f"已提交 submitted: {data['submitted_by_unit']}  未提交 not yet: {'、'.join(data['not_submitted']) or '-'}")
+                      f"征集 window {s.local(c, data['window_opens_at'])} → {s.local(c, data['window_closes_at'])}")
+        console.print(f"已提交 submitted: {s.counts(data['submitted_by_unit'])}  未提交 not yet: {'、'.join(data['not_submitted']) or '-'}")
         table("议程 agenda", ["#", "kind", "item", "title", "status"],
-              [[a["position"], a["kind"], a["number"] or a["item_id"], a["title"], a["status"]] for a in data["agenda"]])
+              [[a["position"], s.agenda_kind(a["kind"]), a["number"] or a["item_id"], a["title"], s.words("state", a["status"])]
+               for a in data["agenda"]])
 
     s.emit(data, json_out, human)
 
@@ -227,9 +231,11 @@ def item_show(council: C, key: Key, db: DbOpt = None, json_out: JsonOpt = False,
     """One item with its claims, progress and timeline."""
     from cobuild.reports.views import item_detail
 
-    data = s.run(db, lambda session: item_detail(session, s.council(session, council),
-                                                 s.item(session, s.council(session, council), key), s.parse_now(now),
-                                                 history=None))
+    def body(session):
+        c = s.council(session, council)
+        return c, item_detail(session, c, s.item(session, c, key), s.parse_now(now), history=None)
+
+    c, data = s.run(db, body)
 
     def human():
         console.print(f"[bold]{data['number'] or '#' + str(data['id'])} {data['title']}[/bold] · {data['status_zh']} · {data['category']}")
@@ -238,10 +244,21 @@ def item_show(council: C, key: Key, db: DbOpt = None, json_out: JsonOpt = False,
                       + (f" · [red]逾期 {data['days_overdue']} 天[/red]" if data["overdue"] else ""))
         if data["goal"]:
             console.print(f"目标任务 goal: {data['goal']}")
-        table("时间线 timeline", ["at", "actor", "action", "after"],
-              [[e["at"], e["actor"], e["action"], e["after"]] for e in data["timeline"]])
+        system = "系统" if s.lang() == "zh" else "system"
+        table("时间线 timeline", ["时间 at", "操作人 by", "操作 action", "说明 detail"],
+              [[s.local(c, e["at"]), e["actor"] or system, s.words("audit", e["action"]), _detail(e["after"])]
+               for e in data["timeline"]])
 
     s.emit(data, json_out, human)
+
+
+def _detail(after: dict | None) -> str:
+    """What an event changed, in words: the new status and the reason or note given."""
+    if not after:
+        return ""
+    parts = [s.words("state", after["status"])] if after.get("status") else []
+    parts += [str(after[k]) for k in ("reason", "note", "comment") if after.get(k)]
+    return " · ".join(parts)
 
 
 @item_app.command("decide")

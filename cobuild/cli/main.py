@@ -24,11 +24,36 @@ for sub, name in ((council.council_app, "council"), (council.unit_app, "unit"), 
     app.add_typer(sub, name=name)
 
 
+def commands(typer_app: typer.Typer = app, prefix: str = ""):
+    """Every command of the tree: (its path such as "item submit", its CommandInfo)."""
+    for info in typer_app.registered_commands:
+        yield f"{prefix}{info.name or info.callback.__name__.replace('_', '-')}", info
+    for group in typer_app.registered_groups:
+        yield from commands(group.typer_instance, f"{prefix}{group.name} ")
+
+
+def speak_the_users_language(lang: str) -> None:
+    """Each command's help in the user's language (COBUILD_LANG, Chinese by default): the catalogue
+    holds the Chinese; the English is the command's own docstring."""
+    from cobuild.models.messages import CLI_HELP
+
+    if lang.lower().startswith("en"):
+        return
+    for path, info in commands():
+        english = (info.help or info.callback.__doc__ or "").strip()
+        if path in CLI_HELP:
+            info.help = CLI_HELP[path] + (f"\n\n{english}" if english else "")
+            info.short_help = CLI_HELP[path]
+
+
 def main() -> None:
     """`cobuild GROUP …` builds only that group's commands: Typer reads the signature of every
     command of the tree before it runs one (a visible part of a read-only command's start-up);
     anything else (`cobuild --help`, `cobuild demo`, a mistyped group) goes through
     the whole app, exactly as before."""
+    from cobuild.cli.support import lang
+
+    speak_the_users_language(lang())
     group = next((info for info in app.registered_groups if len(sys.argv) > 1 and info.name == sys.argv[1]), None)
     if group is None:
         app()

@@ -47,11 +47,13 @@ def audit(council: C, limit: Annotated[int, typer.Option()] = 50, db: DbOpt = No
         c = s.council(session, council)
         people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == c.id)).all()}
         events = session.exec(select(AuditEvent).where(AuditEvent.council_id == c.id).order_by(AuditEvent.id.desc()).limit(limit)).all()
-        return [audit_row(e, people) for e in reversed(events)]
+        return c, [audit_row(e, people) for e in reversed(events)]
 
-    rows = s.run(db, body)
-    s.emit(rows, json_out, lambda: table("审计日志 audit", ["id", "at", "actor", "action", "subject"],
-                                         [[r["id"], r["at"], r["actor"], r["action"], r["subject"]] for r in rows]))
+    c, rows = s.run(db, body)
+    system = "系统" if s.lang() == "zh" else "system"
+    s.emit(rows, json_out, lambda: table("审计日志 audit", ["#", "时间 at", "操作人 by", "操作 action", "对象 subject"],
+                                         [[r["id"], s.local(c, r["at"]), r["actor"] or system, s.words("audit", r["action"]),
+                                           r["subject"]] for r in rows]))
 
 
 @audit_app.command("verify")

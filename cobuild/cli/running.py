@@ -94,8 +94,9 @@ def notifications_list(
 
     rows = s.run(db, body)
     s.emit(rows, json_out, lambda: table(f"消息 notifications ({len(rows)})", ["id", "to", "kind", "status", "subject", "channels / errors"],
-                                         [[r["id"], r["to"], f"{r['kind']} {r['step']}".strip(), r["status"], r["subject"],
-                                           "; ".join(f"{d['channel']}:{d['status']}" + (f" ({d['error']})" if d["error"] else "")
+                                         [[r["id"], r["to"], s.words("kind", r["kind"]), s.words("notification", r["status"]), r["subject"],
+                                           "; ".join(f"{s.words('channel', d['channel'])}:{s.words('notification', d['status'])}"
+                                                     + (f" ({d['error']})" if d["error"] else "")
                                                      for d in r["deliveries"])] for r in rows]))
 
 

@@ -59,6 +59,42 @@ def lang() -> str:
     return get_settings().lang
 
 
+def local(council, value) -> str:
+    """A stored moment (datetime or ISO text) as the council's people read it: local time, to the minute."""
+    from cobuild.models.base import local_text
+
+    if not value:
+        return "-"
+    return local_text(council, datetime.fromisoformat(value) if isinstance(value, str) else value)
+
+
+def words(vocabulary: str, value) -> str:
+    from cobuild.models.messages import word
+
+    return word(vocabulary, value, lang())
+
+
+def agenda_kind(kind: str) -> str:
+    from cobuild.models.messages import lang_index
+    from cobuild.reports.views import AGENDA_LABELS
+
+    names = AGENDA_LABELS.get(kind)
+    return names[lang_index(lang())] if names else kind
+
+
+def decided_by(how: str | None) -> str:
+    from cobuild.models.messages import DECIDED_BY_NAMES, lang_index
+
+    names = DECIDED_BY_NAMES.get(how or "")
+    return names[lang_index(lang())] if names else (how or "-")
+
+
+def counts(mapping: dict, vocabulary: str | None = None) -> str:
+    """`{'火炬小学': 1, 'pending': 23}` as people write it: 火炬小学 1、待发送 23."""
+    shown = [f"{words(vocabulary, k) if vocabulary else k} {v}" for k, v in mapping.items()]
+    return ("、" if lang() == "zh" else ", ").join(shown) or "-"
+
+
 def parse_now(value: str | None) -> datetime:
     if value is None:
         return datetime.now(UTC)
@@ -233,10 +269,11 @@ def stats_table(title: str, rows: list[dict]) -> None:
         return "-" if v is None else f"{v:.0%}"
 
     table(f"{title} — 提交 submitted · 确认 confirmed · 配合 cooperating · 办结 closed · 按期 on time · 逾期 overdue · "
-          "延期 extensions · 办结率 completion · 按期率 on-time · 天数 avg days to close · 满意 satisfaction",
-          ["", "提交", "确认", "配合", "推进中", "办结", "按期", "逾期", "延期", "办结率", "按期率", "天数", "满意"],
+          "未到期 not yet due · 延期 extensions · 办结率 completion (÷ due) · 按期率 on-time (÷ due) · 天数 avg days to close · "
+          "满意 satisfaction",
+          ["", "提交", "确认", "配合", "推进中", "办结", "按期", "逾期", "未到期", "延期", "办结率", "按期率", "天数", "满意"],
           [[r["label"], r["submitted"], r["confirmed"], r["claimed_cooperating"], r["in_progress"], r["closed"],
-            r["on_time"], r["overdue"], r["extensions"], pct(r["completion_rate"]), pct(r["on_time_rate"]),
+            r["on_time"], r["overdue"], r["not_due"], r["extensions"], pct(r["completion_rate"]), pct(r["on_time_rate"]),
             r["avg_days_to_close"] or "-", r["satisfaction"] or "-"] for r in rows])
 
 

@@ -237,9 +237,11 @@ def election_list(council: C, db: DbOpt = None, json_out: JsonOpt = False) -> No
 
     def body(session):
         c = s.council(session, council)
-        return [election_row(session, e) for e in session.exec(select(Election).where(Election.council_id == c.id).order_by(Election.id)).all()]
+        return c, [election_row(session, e) for e in session.exec(select(Election).where(Election.council_id == c.id)
+                                                                  .order_by(Election.id)).all()]
 
-    rows = s.run(db, body)
-    s.emit(rows, json_out, lambda: table("选举 elections", ["id", "term", "round", "status", "closes", "ballots", "winner", "how"],
-                                         [[r["id"], r["term_id"], r["round"], r["status"], r["closes_at"], r["ballots"], r["winner"], r["decided_by"]]
-                                          for r in rows]))
+    c, rows = s.run(db, body)
+    s.emit(rows, json_out, lambda: table("选举 elections", ["#", "任期 term", "轮次 round", "状态 status", "截止 closes", "票数 ballots",
+                                                            "当选 winner", "产生方式 how"],
+                                         [[r["id"], r["term_id"], r["round"], s.words("state", r["status"]), s.local(c, r["closes_at"]),
+                                           r["ballots"], r["winner"], s.decided_by(r["decided_by"])] for r in rows]))

@@ -88,7 +88,7 @@ def save(council_id: int, filename: str, data: bytes) -> str:
 
 def check_reference(council_id: int, ref: str) -> str:
     if not isinstance(ref, str) or not _REF.match(ref) or not (root() / str(council_id) / ref).is_file():
-        raise InvalidInput("invalid", detail=f"unknown evidence file {ref!r}; upload it first")
+        raise InvalidInput("unknown_file", key=ref)
     return ref
 
 

@@ -50,12 +50,12 @@ def bars(title: str, labels: list[str], series: list[tuple[str, list[float | Non
 def completion_by_quarter(rows: list[dict], lang: str = "zh") -> str:
     zh = lang != "en"
     return bars("按季度办结情况" if zh else "Completion by quarter", [r["label"] for r in rows],
-                [("办结率 completion" if zh else "completion rate", [r["completion_rate"] for r in rows]),
-                 ("按期办结率 on time" if zh else "on-time rate", [r["on_time_rate"] for r in rows])])
+                [("办结率" if zh else "completion rate", [r["completion_rate"] for r in rows]),
+                 ("按期办结率" if zh else "on-time rate", [r["on_time_rate"] for r in rows])])
 
 
 def units_bars(rows: list[dict], lang: str = "zh") -> str:
     zh = lang != "en"
     return bars("各单位牵头事项" if zh else "Items led per unit", [r["label"] for r in rows],
-                [("确认 confirmed" if zh else "confirmed", [r["confirmed"] for r in rows]),
-                 ("办结 closed" if zh else "closed", [r["closed"] for r in rows])], percent=False)
+                [("列入清单" if zh else "confirmed", [r["confirmed"] for r in rows]),
+                 ("已办结" if zh else "closed", [r["closed"] for r in rows])], percent=False)

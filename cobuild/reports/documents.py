@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlmodel import Session, select
 
 from cobuild.models import Amendment, Conference, Council, NotFound, Resolution, Term
+from cobuild.models.base import local_text
+from cobuild.models.messages import word
 from cobuild.platform.links import configured_base, page_link
 from cobuild.reports import charts
 from cobuild.reports.tracking import item_stats, ranking
@@ -25,7 +27,11 @@ LABELS = {
            "avg_score": "平均分", "confirmed": "确认", "closed": "办结", "on_time": "按期", "overdue": "逾期",
            "completion": "办结率", "on_time_rate": "按期办结率", "avg_days": "平均办结天数", "p90_days": "90%办结天数",
            "extensions": "延期", "satisfaction": "满意度", "submitted": "提交", "kept": "已兑现", "dropped": "未兑现",
-           "open": "未办结", "source": "产生方式", "rules": "积分规则", "as_of": "统计截至", "chairless": "无", "online": "网上查看"},
+           "open": "未办结", "source": "产生方式", "rules": "积分规则", "as_of": "统计截至", "chairless": "无", "online": "网上查看",
+           "ranking_order": "积分从高到低排列,积分相同按办结率。", "not_due": "未到期", "rate_note": "注:办结率 = 已办结 ÷ 应办结;"
+                                               "按期办结率 = 按期办结 ÷ 应办结。"
+                                               "应办结指列入清单的事项中已办结的和已过完成时限的;"
+                                               "未到完成时限且尚在办理的事项计为“未到期”,不计入分母。"},
     "en": {"resolution": "Written resolution of the joint conference", "report": "Term report of the rotating chair",
            "number": "No.", "item": "Item", "category": "Category", "raised_by": "Raised by", "goal": "Goal",
            "lead": "Lead unit", "coop": "Cooperating", "person": "Responsible", "deadline": "Deadline",
@@ -38,7 +44,12 @@ LABELS = {
            "overdue": "Overdue", "completion": "Completion", "on_time_rate": "On-time rate",
            "avg_days": "Avg days to close", "p90_days": "P90 days to close", "extensions": "Extensions",
            "satisfaction": "Satisfaction", "submitted": "Submitted", "kept": "kept", "dropped": "not kept",
-           "open": "open", "source": "Chosen by", "rules": "Point rules", "as_of": "As of", "chairless": "none", "online": "Online"},
+           "open": "open", "source": "Chosen by", "rules": "Point rules", "as_of": "As of", "chairless": "none", "online": "Online",
+           "ranking_order": "By points, then completion rate.", "not_due": "Not yet due", "rate_note": "Completion = closed ÷ due; "
+                                                  "on-time rate = closed on time ÷ due. "
+                                                  "Due items are "
+                                                  "the closed ones and those past their deadline; items still within their "
+                                                  "deadline count as not yet due and stay out of the denominator."},
 }
 
 
@@ -48,6 +59,7 @@ def environment() -> Environment:
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["pct"] = lambda v: "-" if v is None else f"{v:.1%}"
     env.filters["dash"] = lambda v: "-" if v in (None, "") else v
+    env.globals["word"] = word
     return env
 
 
@@ -59,7 +71,8 @@ def resolution_html(session: Session, council: Council, code: str, lang: str = "
     amendments = session.exec(select(Amendment).where(Amendment.resolution_id == resolution.id).order_by(Amendment.seq)).all()
     return environment().get_template("resolution.html").render(
         L=LABELS["en" if lang == "en" else "zh"], lang=lang, r=resolution.content, resolution=resolution,
-        amendments=amendments, link=page_link(configured_base(), council.id, "conference", conference.id))
+        amendments=amendments, published_local=local_text(council, resolution.published_at),
+        link=page_link(configured_base(), council.id, "conference", conference.id))
 
 
 def term_report_html(session: Session, council: Council, term: Term, today: date, lang: str = "zh") -> str:

@@ -6,7 +6,10 @@ Definitions:
 - confirmed: items of a published resolution, not cancelled (the denominator);
 - closed / on time: closed (销号), and closed on or before the (extended) deadline;
 - overdue: confirmed, not closed, deadline passed (derived at `today`, never stored);
-- completion rate 办结率 = closed ÷ confirmed; on-time rate 按期办结率 = on time ÷ confirmed.
+- not yet due 未到期: confirmed, not closed, deadline today or later (or not yet set);
+- due 应办结 = confirmed − not yet due: closed items, and open ones past their deadline;
+- completion rate 办结率 = closed ÷ due; on-time rate 按期办结率 = on time ÷ due. An item not yet
+  due counts against nobody: a quarter's rates are fair on its first day as on its last.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from cobuild.models import (
     Term,
     Unit,
 )
-from cobuild.models.items import overdue_clause
+from cobuild.models.items import WORKING_STATES, not_due_clause, overdue_clause
 from cobuild.models.terms import summarise_evaluation
 
 GROUPS = ("council", "term", "quarter", "unit")
@@ -150,7 +153,7 @@ def _work_columns(session: Session, today: date | None = None) -> list:
             func.coalesce(func.sum(Item.reopens), 0).label("reopens")]
     if today is not None:
         overdue = overdue_clause(today)
-        columns += [_count(overdue).label("overdue"),
+        columns += [_count(overdue).label("overdue"), _count(not_due_clause(today)).label("not_due"),
                     func.coalesce(func.sum(case((overdue, _days_since(session, Item.deadline, today)), else_=0)), 0)
                     .label("days_overdue")]
     return columns
@@ -176,9 +179,9 @@ def _unit_cards(session: Session, council: Council | None, today: date, term_id:
         {c.id: c.points_rules for c in session.exec(select(Council)).all()}
     rows = []
     for unit in units:
-        card, late = cards.get(unit.id, {}), overdue.get(unit.id, (0, 0))
+        card, late = cards.get(unit.id, {}), overdue.get(unit.id, (0, 0, 0))
         rows.append({"key": unit.id, "label": unit.name, "council_id": unit.council_id, "rules": rules_of[unit.council_id],
-                     **card, "overdue": late[0], "days_overdue": late[1],
+                     **card, "overdue": late[0], "days_overdue": late[1], "not_due": late[2],
                      "overdue_day": (card.get("late_closed_days") or 0) + late[1]})
     return rows
 
@@ -247,11 +250,15 @@ def _plain(value):
 def _overdue(session: Session, in_council: list, today: date, period: _Period) -> dict:
     """{lead unit id: (overdue items, their days overdue)} at `today`: confirmed items still being
     worked whose deadline has passed — read through the (status, deadline) index."""
+    late = overdue_clause(today)
     query = period.work_side(
-        select(Item.lead_unit_id, func.count(), func.coalesce(func.sum(_days_since(session, Item.deadline, today)), 0))
+        select(Item.lead_unit_id, _count(late), func.coalesce(func.sum(case((late, _days_since(session, Item.deadline, today)),
+                                                                           else_=0)), 0),
+               _count(not_due_clause(today)))
         .select_from(Item)
-        .where(*in_council, overdue_clause(today)))
-    return {unit: (int(n), int(days)) for unit, n, days in session.exec(query.group_by(Item.lead_unit_id)).all()}
+        .where(*in_council, Item.status.in_(sorted(WORKING_STATES))))
+    return {unit: (int(n), int(days), int(waiting)) for unit, n, days, waiting
+            in session.exec(query.group_by(Item.lead_unit_id)).all()}
 
 
 # ---- kept cards ---------------------------------------------------------------------------
@@ -343,11 +350,12 @@ def _stats_row(card: dict) -> dict:
     row = {"key": card["key"], "label": card["label"]}
     for name in ("submitted", "accepted", "merged", "deferred", "rejected", "confirmed", "cancelled", "claimed_lead",
                  "in_progress", "close_requested", "closed", "on_time", "overdue", "days_overdue", "extensions",
-                 "send_backs", "reopens"):
+                 "send_backs", "reopens", "not_due"):
         row[name] = int(card.get(name) or 0)
     row["claimed_cooperating"] = int(card.get("claimed_cooperating") or 0)
-    row["completion_rate"] = _rate(row["closed"], row["confirmed"])
-    row["on_time_rate"] = _rate(row["on_time"], row["confirmed"])
+    row["due"] = max(row["confirmed"] - row["not_due"], 0)
+    row["completion_rate"] = _rate(row["closed"], row["due"])
+    row["on_time_rate"] = _rate(row["on_time"], row["due"])
     avg_days = card.get("avg_days_to_close")
     row["avg_days_to_close"] = round(float(avg_days), 1) if avg_days is not None else None
     row["p90_days_to_close"] = card.get("p90_days_to_close")
@@ -380,7 +388,8 @@ def _p90_days_to_close(session: Session, in_council: list, key, period: _Period)
 def ranking(session: Session, council: Council, today: date, term_id: int | None = None,
             conference_code: str | None = None) -> dict:
     """The racing board (拉榜排名): units by points, then completion rate; equal scores share a rank."""
-    rows = [{**_points_row(card), "completion_rate": _rate(int(card.get("closed") or 0), int(card.get("confirmed") or 0)),
+    rows = [{**_points_row(card), "completion_rate": _rate(int(card.get("closed") or 0),
+                                                           max(int(card.get("confirmed") or 0) - int(card.get("not_due") or 0), 0)),
              "confirmed": int(card.get("confirmed") or 0), "closed": int(card.get("closed") or 0)}
             for card in _unit_cards(session, council, today, term_id, conference_code)]
     rows.sort(key=lambda r: (-r["points"], -(r["completion_rate"] or 0), r["unit"]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, select
 
 from cobuild.models import (
@@ -69,7 +69,10 @@ def item_detail(session: Session, council: Council, item: Item, now, history: in
                         "evidence": p.evidence} for p in progress]
     row["progress_total"] = _total(session, ProgressReport, [ProgressReport.item_id == item.id], progress, history)
     people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == council.id)).all()}
-    on_item = [AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id]
+    # the item's own events and its claims' (asked, confirmed, declined): one story, in order
+    claim_ids = select(Claim.id).where(Claim.item_id == item.id)
+    on_item = [or_(and_(AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id),
+                   and_(AuditEvent.subject_type == "claim", AuditEvent.subject_id.in_(claim_ids)))]
     events = _latest(session, AuditEvent, on_item, history)
     row["timeline"] = [audit_row(e, people) for e in events]
     row["timeline_total"] = _total(session, AuditEvent, on_item, events, history)
@@ -88,7 +91,7 @@ def _total(session: Session, model, where: list, shown: list, limit: int | None)
 
 
 def audit_row(event: AuditEvent, people: dict[int, str]) -> dict:
-    return jsonable({"id": event.id, "at": event.at, "actor": people.get(event.actor_id, event.actor_id) if event.actor_id else "系统 system",
+    return jsonable({"id": event.id, "at": event.at, "actor": people.get(event.actor_id, event.actor_id) if event.actor_id else None,
                      "action": event.action, "subject": f"{event.subject_type}#{event.subject_id}",
                      "before": event.before, "after": event.after})
 

@@ -14,13 +14,14 @@ from typing import Callable
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from cobuild.models import DomainError
+from cobuild.models.messages import validation_message
 from cobuild.web.deps import is_api, language
 from cobuild.web.security import SignInLimiter
 
@@ -88,7 +89,7 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
                     "`Authorization: Bearer <token>` (POST /api/v1/tokens, or 我的账号 → API 令牌). "
                     "Errors: 401/403 rights, 404 not found, 409 illegal transition (the message names the "
                     "state), 422 bad input with field-level messages. `?lang=en` or Accept-Language: en for English.",
-        docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json",
+        docs_url=None, redoc_url=None, openapi_url="/api/openapi.json",
     )
     app.state.db_url = db_url
     app.state.clock = clock or (lambda: datetime.now(UTC))
@@ -113,9 +114,7 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
     async def bad_request(request: Request, exc: RequestValidationError):
         fields = [{"field": ".".join(str(p) for p in err["loc"] if p != "body") or "body", "message": err["msg"]}
                   for err in exc.errors()]
-        lang = language(request)
-        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        message = (f"输入有误:{summary}" if lang == "zh" else f"Invalid input: {summary}")
+        message = validation_message(exc.errors(), language(request))
         return JSONResponse({"error": "invalid", "message": message, "fields": fields}, status_code=422)
 
     @app.exception_handler(OverflowError)
@@ -148,6 +147,10 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
             return JSONResponse({"error": "internal", "message": message}, status_code=500)
         return HTMLResponse(f"<p>{message}</p>", status_code=500)
 
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon():
+        return RedirectResponse("/static/favicon.svg", status_code=301)
+
     @app.get("/healthz", include_in_schema=False)
     def healthz():
         from cobuild.reports.health import health
@@ -157,10 +160,29 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
         except Exception as exc:  # noqa: BLE001 — a health check reports, it never crashes
             return JSONResponse({"status": "error", "error": type(exc).__name__}, status_code=503)
 
-    from cobuild.web import api, one_tap, pages
+    from cobuild.web import api, downloads, one_tap, pages
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(downloads.router)
+    _local_api_docs(app)
     app.include_router(one_tap.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     return app
+
+
+def _local_api_docs(app: FastAPI) -> None:
+    """/api/docs with Swagger UI from the installed package (swagger-ui-bundle), never a CDN: a
+    street office's intranet reaches no CDN, and the page would stay blank."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.staticfiles import StaticFiles
+    from swagger_ui_bundle import swagger_ui_path
+
+    app.mount("/api/docs/static", StaticFiles(directory=str(swagger_ui_path)), name="swagger-ui")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def api_docs():
+        return get_swagger_ui_html(openapi_url="/api/openapi.json", title="cobuild API",
+                                   swagger_js_url="/api/docs/static/swagger-ui-bundle.js",
+                                   swagger_css_url="/api/docs/static/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")

@@ -61,7 +61,7 @@ def row_of(ctx: Ctx, model: type, key: int | None, subject: str):
 def unit_of(ctx: Ctx, unit_id: int | None) -> Unit:
     if unit_id is None:
         if ctx.member is None:
-            raise InvalidInput("invalid", detail="unit_id is required")
+            raise InvalidInput("unit_needed")
         unit_id = ctx.member.unit_id
     return row_of(ctx, Unit, unit_id, "unit")
 
@@ -147,6 +147,10 @@ class ReasonBody(BaseModel):
 class ExtendBody(BaseModel):
     deadline: date
     reason: str = Field(min_length=1, max_length=1000)
+
+
+class RescheduleBody(BaseModel):
+    held_on: date = Field(description="the new date (moved to the next working day when it is a day off)")
 
 
 class VoteBody(BaseModel):
@@ -267,7 +271,7 @@ def _collecting(ctx: Ctx, conference_id: int | None) -> Conference:
                                                       Conference.status == ConferenceStatus.collecting)
                              .order_by(Conference.id)).first()
     if found is None:
-        raise InvalidInput("invalid", detail="no conference is collecting items now / 当前没有征集中的会议")
+        raise InvalidInput("no_collecting")
     return found
 
 
@@ -365,6 +369,16 @@ def attendance(ctx: Ctx, conference: Conference, b: AttendanceBody):
 
 def hold(ctx: Ctx, conference: Conference, b: AttendanceBody):
     conf.hold(ctx.session, conference, by=ctx.member, now=ctx.now, present_ids=b.present_ids or None)
+    return _conference(ctx, conference)
+
+
+def open_window(ctx: Ctx, conference: Conference, _b):
+    conf.open_window(ctx.session, conference, by=ctx.member, now=ctx.now)
+    return _conference(ctx, conference)
+
+
+def reschedule(ctx: Ctx, conference: Conference, b: RescheduleBody):
+    conf.reschedule(ctx.session, conference, b.held_on, by=ctx.member, now=ctx.now)
     return _conference(ctx, conference)
 
 
@@ -493,6 +507,10 @@ OPERATIONS: list[Operation] = [
               "催办 Hurry the lead unit (chair or secretary, once a day)"),
     Operation("conference.attendance", "/conferences/{oid}/attendance", CONF, AttendanceBody, attendance,
               "出席 Record attendance (chair)"),
+    Operation("conference.open_window", "/conferences/{oid}/window", CONF, Empty, open_window,
+              "开启征集 Open the submission window early (chair)"),
+    Operation("conference.reschedule", "/conferences/{oid}/schedule", CONF, RescheduleBody, reschedule,
+              "调整会期 Move a planned conference (chair)"),
     Operation("conference.lock", "/conferences/{oid}/lock", CONF, Empty, lock, "锁定议程 Lock the agenda (chair)"),
     Operation("conference.hold", "/conferences/{oid}/hold", CONF, AttendanceBody, hold, "召开会议 Hold (chair)"),
     Operation("conference.publish", "/conferences/{oid}/publish", CONF, Empty, publish,

@@ -31,11 +31,12 @@ from cobuild.models import (
     Item,
     Member,
     NotAuthenticated,
+    NotFound,
     Term,
     Unit,
 )
 from cobuild.models.base import today_for
-from cobuild.models.messages import state_name
+from cobuild.models.messages import state_name, validation_message, word
 from cobuild.platform import uploads
 from cobuild.platform.db import session_for
 from cobuild.web import queries
@@ -52,13 +53,16 @@ def render(request: Request, name: str, http_status: int = 200, **context) -> HT
     lang = language(request)
     session = request.session
     flashes = session.pop("flash", [])
+    kept = session.pop("kept", {}) if flashes else {}  # typed input, back after a refusal
 
     def T(zh: str, en: str) -> str:  # noqa: N802 — reads like a marker in templates
         return en if lang == "en" else zh
 
     html = env.get_template(name).render(
         request=request, lang=lang, T=T, flashes=flashes, csrf=csrf_token(session),
-        state=lambda s: state_name(s, lang), path=request.url.path, **context)
+        K=lambda action, name, default="": (kept.get("fields", {}).get(name, default) if kept.get("action") == action else default),
+        state=lambda s: state_name(s, lang), W=lambda vocabulary, value: word(vocabulary, value, lang),
+        path=request.url.path, **context)
     return HTMLResponse(html, status_code=http_status)
 
 
@@ -256,7 +260,9 @@ def account_page(request: Request):
         account = signed_in(request, session)
         tokens = session.exec(select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id)).all()
         new_token = request.session.pop("new_token", None)
-        return render(request, "account.html", account=account, tokens=tokens, new_token=new_token)
+        members = accounts.memberships(session, account.id)
+        around = common(page_ctx(request, session, members[0].council_id), request) if members else {}  # the nav stays
+        return render(request, "account.html", account=account, tokens=tokens, new_token=new_token, **around)
 
 
 @router.post("/account/tokens")
@@ -324,7 +330,15 @@ def conference_page(request: Request, cid: int, oid: int):
         items = session.exec(select(Item).where(Item.conference_id == conference.id).order_by(Item.id)).all()
         submitted = session.exec(select(Item).where(Item.raised_conference_id == conference.id).order_by(Item.id)).all()
         voters = [m for m in session.exec(select(Member).where(Member.council_id == cid).order_by(Member.id)).all() if m.votes]
-        present = {a.member_id for a in session.exec(select(Attendance).where(Attendance.conference_id == oid)).all()}
+        marks = session.exec(select(Attendance).where(Attendance.conference_id == oid)).all()
+        present = {a.member_id for a in marks if a.present}  # as saved: the absent stay unticked
+        moved_from = None
+        term = session.get(Term, conference.term_id) if conference.term_id else None
+        if term is not None and conference.seq_in_term:
+            from cobuild.actions.conferences import rule_day
+
+            planned = rule_day(ctx.council, term, conference.seq_in_term)
+            moved_from = planned if planned != conference.held_on and not _rescheduled(session, conference) else None
         cooperating: dict = {}
         for c in session.exec(select(Claim).where(Claim.item_id.in_([i.id for i in items] or [-1]))).all():
             if c.role == "cooperating" and c.status in ("pending", "confirmed"):
@@ -332,8 +346,16 @@ def conference_page(request: Request, cid: int, oid: int):
         can = conference_actions(session, conference, ctx.member)
         item_can = agenda_actions(session, conference, list(items), ctx.member)
         return render(request, "conference.html", conf=conference, detail=detail, items=items, submitted=submitted,
-                      voters=voters, present=present, cooperating=cooperating, can=can, item_can=item_can,
+                      voters=voters, present=present, attendance_saved=bool(marks), moved_from=moved_from,
+                      cooperating=cooperating, can=can, item_can=item_can,
                       **common(ctx, request))
+
+
+def _rescheduled(session, conference: Conference) -> bool:
+    from cobuild.models import AuditEvent
+
+    return session.exec(select(AuditEvent.id).where(AuditEvent.subject_type == "conference", AuditEvent.subject_id == conference.id,
+                                                    AuditEvent.action == "conference.reschedule")).first() is not None
 
 
 @router.get("/c/{cid}/items")
@@ -368,8 +390,13 @@ def item_page(request: Request, cid: int, oid: int):
         close_outs = session.exec(select(CloseOut).where(CloseOut.item_id == item.id).order_by(CloseOut.id)).all()
         others = session.exec(select(Item).where(Item.conference_id == item.conference_id, Item.id != item.id)).all()
         can = item_actions(session, item, ctx.member, ctx.now)
+        people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == cid)).all()}
+        merged_into = session.get(Item, item.merged_into_id) if item.merged_into_id else None
+        merged_from = session.exec(select(Item).where(Item.merged_into_id == item.id).order_by(Item.id)).all()
         return render(request, "item.html", item=item, d=detail, claims=claims, close_outs=close_outs,
-                      others=others, can=can, **common(ctx, request))
+                      others=others, can=can, people=people, merged_into=merged_into, merged_from=merged_from,
+                      my_unit=(session.get(Unit, ctx.member.unit_id).name if ctx.member else None),
+                      **common(ctx, request))
 
 
 @router.get("/c/{cid}/submit")
@@ -397,7 +424,9 @@ def submit_page(request: Request, cid: int):
 def term_list(request: Request, cid: int):
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
-        return render(request, "terms.html", terms=queries.terms(ctx), elections=queries.elections(ctx),
+        terms = queries.terms(ctx)
+        return render(request, "terms.html", terms=terms, elections=queries.elections(ctx),
+                      term_numbers={t["id"]: t["number"] for t in terms},
                       **common(ctx, request))
 
 
@@ -438,8 +467,9 @@ def election_page(request: Request, cid: int, oid: int):
         election = row_of(ctx, Election, oid, "election")
         voted = bool(ctx.member and session.exec(select(Ballot).where(Ballot.election_id == oid,
                                                                        Ballot.voter_id == ctx.member.id)).first())
+        term = session.get(Term, election.term_id)
         return render(request, "election.html", election=election, e=election_row(session, election), voted=voted,
-                      **common(ctx, request))
+                      term_number=term.number if term else 0, **common(ctx, request))
 
 
 @router.get("/c/{cid}/settings")
@@ -458,28 +488,107 @@ def settings_page(request: Request, cid: int):
         for ch in session.exec(query).all():
             channels.setdefault(ch.member_id, []).append(ch)
         overrides = session.exec(select(TemplateOverride).where(TemplateOverride.council_id == cid)).all()
+        editing = _template_editor(request, overrides, ctx.lang) if queries.roles(ctx)["secretary"] else None
         return render(request, "settings.html", people=queries.people(ctx), channels=channels, overrides=overrides,
-                      kinds=sorted(KINDS), setting_fields=setting_fields(ctx.council), **common(ctx, request))
+                      kinds=sorted(KINDS, key=lambda k: word("kind", k, ctx.lang)),
+                      setting_groups=setting_fields(ctx.council, ctx.lang), editing=editing, **common(ctx, request))
 
 
-def setting_fields(council: Council) -> list[tuple[str, str, object]]:
+def _template_editor(request: Request, overrides, lang: str) -> dict | None:
+    """The message template being edited: its current wording (the council's own, or ours), the
+    variables a template may use, and a preview with sample data."""
+    from cobuild.notifications import rendering
+    from cobuild.notifications.samples import sample
+
+    kind = request.query_params.get("template")
+    part = request.query_params.get("part", "text")
+    language = request.query_params.get("language", "zh")
+    if kind not in rendering.KINDS or part not in rendering.PARTS or language not in rendering.LANGUAGES:
+        return None
+    own = next((o.source for o in overrides if (o.kind, o.part, o.language) == (kind, part, language)), None)
+    packaged = rendering.environment().loader.get_source(rendering.environment(), f"{language}/{kind}.{rendering.PARTS[part]}")[0]
+    source = own if own is not None else packaged
+    context = sample(kind)
+    try:
+        shown = rendering.render(kind, language, context, {part: source})
+        preview = {"subject": shown.subject, "text": shown.text, "html": shown.html}[part]
+    except Exception:  # noqa: BLE001 — a broken override is shown, never a crash; saving it is refused with the reason
+        preview = ""
+    return {"kind": kind, "part": part, "language": language, "source": source, "own": own is not None,
+            "variables": sorted(context), "preview": preview}
+
+
+SETTING_GROUPS = (
+    ("会议与征集", "Conferences and submissions", ("conference_cadence_months", "conferences_per_term", "conference_offset_days",
+                                                  "conference_time", "submission_window_days", "submission_close_days_before",
+                                                  "items_min_per_unit", "items_max_per_unit", "categories", "raiser_cannot_lead")),
+    ("轮值主席与选举", "Chairs and elections", ("term_months", "no_consecutive_terms", "election_window_days",
+                                            "election_duration_days", "runoff_enabled", "runoff_days", "evaluation_scale",
+                                            "evaluation_days_before_end")),
+    ("办理、提醒与免打扰", "Work, reminders and quiet hours", ("reopen_window_days", "verify_remind_working_days",
+                                                        "verify_escalate_working_days", "overdue_every_working_days",
+                                                        "overdue_weekly_after_working_days", "quiet_start", "quiet_end",
+                                                        "morning_send")),
+    ("日历与时区", "Calendar and time zone", ("timezone", "extra_holidays", "extra_workdays")),
+    ("积分", "Points", ("points_rules",)),
+)
+TIME_SETTINGS = {"conference_time", "quiet_start", "quiet_end", "morning_send"}
+DATE_LISTS = {"extra_holidays", "extra_workdays"}
+
+
+def setting_fields(council: Council, lang: str = "zh") -> list[dict]:
+    """The settings page's groups: each rule with its label, help, kind of input and value."""
     from cobuild.models import CouncilSettings
+    from cobuild.models.messages import setting_help
 
-    out = []
-    for name, field in CouncilSettings.model_fields.items():
-        value = getattr(council, name)
-        kind = ("bool" if field.annotation is bool else "list" if isinstance(value, list)
-                else "dict" if isinstance(value, dict) else "text")
-        out.append((name, kind, value.value if hasattr(value, "value") else value))
-    return out
+    groups = []
+    for zh, en, names in SETTING_GROUPS:
+        fields = []
+        for name in names:
+            field = CouncilSettings.model_fields[name]
+            value = getattr(council, name)
+            value = value.value if hasattr(value, "value") else value
+            kind = ("bool" if field.annotation is bool else "time" if name in TIME_SETTINGS else "dates" if name in DATE_LISTS
+                    else "list" if isinstance(value, list) else "points" if isinstance(value, dict)
+                    else "scale" if name == "evaluation_scale" else "number" if isinstance(value, int) else "text")
+            fields.append({"name": name, "label": word("setting", name, lang), "help": setting_help(name, lang),
+                           "kind": kind, "value": value, "min": _bound(field, "ge"), "max": _bound(field, "le")})
+        groups.append({"title": en if lang == "en" else zh, "fields": fields})
+    return groups
+
+
+def _bound(field, name: str):
+    for meta in field.metadata:
+        if hasattr(meta, name):
+            return getattr(meta, name)
+    return None
+
+
+PAGE_SIZE = 50
 
 
 @router.get("/c/{cid}/notifications")
-def notifications_page(request: Request, cid: int, status: str | None = None):
+def notifications_page(request: Request, cid: int, status: str | None = None, page: int = 1):
     with session_for(request.app.state.db_url) as session:
         ctx = page_ctx(request, session, cid)
-        return render(request, "notifications.html", rows=queries.notifications(ctx, status=status or None),
-                      status=status or "", **common(ctx, request))
+        counts = queries.notification_counts(ctx)
+        total = counts.get(status, 0) if status else sum(counts.values())
+        pages = max(1, -(-total // PAGE_SIZE))
+        page = min(max(page, 1), pages)
+        rows = queries.notifications(ctx, status=status or None, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        return render(request, "notifications.html", rows=rows, status=status or "", counts=counts, total=total,
+                      page=page, pages=pages, **common(ctx, request))
+
+
+@router.get("/c/{cid}/notifications/{nid}")
+def notification_page(request: Request, cid: int, nid: int):
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        row = queries.notification(ctx, nid)
+        if row is None:
+            raise NotFound("not_found", subject="notification", key=nid)
+        return render(request, "notification.html", n=row, to=session.get(Member, row.member_id).name,
+                      **common(ctx, request))
 
 
 @router.get("/c/{cid}/files/{ref}")
@@ -502,6 +611,10 @@ def _is_bool(annotation) -> bool:
 def form_body(model: type[BaseModel], form) -> BaseModel:
     data: dict = {}
     for name, field in model.model_fields.items():
+        parts = {k.split(".", 1)[1]: str(v).strip() for k, v in form.multi_items() if k.startswith(f"{name}.")}
+        if parts:  # a table of numbers, one input each (the points rules): `points_rules.overdue_day=-1`
+            data[name] = {k: int(v) if v.lstrip("-").isdigit() else v for k, v in parts.items() if v != ""}
+            continue
         if name not in form:
             if _is_bool(field.annotation) and f"{name}__present" in form:
                 data[name] = False  # an unchecked checkbox
@@ -530,11 +643,28 @@ def form_body(model: type[BaseModel], form) -> BaseModel:
 
 
 def _fields_message(exc: ValidationError, lang: str) -> str:
-    parts = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-    return f"输入有误:{parts}" if lang == "zh" else f"Invalid input: {parts}"
+    return validation_message(exc.errors(), lang)
 
 
 DONE = ("已完成:", "Done: ")
+# what a person is told after a step that waits for someone else: the truth, not "done"
+DONE_SAYS = {
+    "item.claim": ("已提交认领,等待轮值主席确认", "Claim sent; waiting for the chair to confirm it"),
+    "item.close_out": ("已申请销号,等待提出单位验收", "Close-out requested; waiting for the raising unit to verify it"),
+    "item.submit": ("事项已提交,将列入下次联席会议议程", "Item submitted; it goes on the next conference's agenda"),
+    "conference.reschedule": ("会期已调整,各单位已收到通知", "The conference was moved; every unit has been told"),
+    "conference.open_window": ("已开启事项征集,各单位已收到通知", "The window is open; every unit has been told"),
+}
+
+
+NOT_KEPT = {"csrf", "next", "password", "current_password", "new_password"}
+
+
+def keep_input(request: Request, form) -> None:
+    """What a person typed survives a refusal: the page they go back to fills it in again."""
+    fields = {k: str(v)[:4000] for k, v in form.multi_items() if isinstance(v, str) and k not in NOT_KEPT and v.strip()}
+    if fields:
+        request.session["kept"] = {"action": request.url.path, "fields": fields}
 
 
 def _form_handler(op: Operation):
@@ -566,11 +696,14 @@ def _form_handler(op: Operation):
             return RedirectResponse(f"/signin?next={quote(back(request, fallback))}", status_code=303)
         except DomainError as exc:
             flash(request, "error", exc.message(lang))
+            keep_input(request, form)
             return RedirectResponse(back(request, fallback), status_code=303)
         except ValidationError as exc:
             flash(request, "error", _fields_message(exc, lang))
+            keep_input(request, form)
             return RedirectResponse(back(request, fallback), status_code=303)
-        flash(request, "ok", DONE[lang == "en"] + op.summary.split(" ", 1)[0 if lang == "zh" else 1])
+        flash(request, "ok", DONE_SAYS[op.name][lang == "en"] if op.name in DONE_SAYS
+              else DONE[lang == "en"] + op.summary.split(" ", 1)[0 if lang == "zh" else 1])
         if op.name == "item.submit" and isinstance(result, dict) and result.get("id"):
             return RedirectResponse(f"/c/{cid}/items/{result['id']}", status_code=303)
         return RedirectResponse(back(request, fallback), status_code=303)

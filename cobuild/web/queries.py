@@ -19,6 +19,7 @@ from cobuild.models import (
 from cobuild.models.base import jsonable, today_for
 from cobuild.models.items import of_conferences, overdue_clause
 from cobuild.models.messages import state_name
+from cobuild.reports import outbox
 from cobuild.reports.outbox import notification_rows
 from cobuild.reports.tracking import item_stats, status_counts
 from cobuild.reports.views import item_row, unit_names
@@ -141,9 +142,28 @@ def unit_list(ctx: Ctx) -> list[dict]:
     return [unit_dict(u) for u in rows]
 
 
-def notifications(ctx: Ctx, *, status: str | None = None, limit: int = 200) -> list[dict]:
-    """What was sent to whom and what failed: all of it for the secretary and the chair, one's
-    own messages for everyone else."""
+def _whose(ctx: Ctx) -> int | None:
+    """All messages for the secretary and the chair, one's own for everyone else."""
     r = roles(ctx)
-    mine = None if (r["secretary"] or r["chair"]) else (ctx.member.id if ctx.member else -1)
-    return notification_rows(ctx.session, council_id=ctx.council.id, member_id=mine, status=status, limit=limit)
+    return None if (r["secretary"] or r["chair"]) else (ctx.member.id if ctx.member else -1)
+
+
+def notifications(ctx: Ctx, *, status: str | None = None, limit: int = 200, offset: int = 0) -> list[dict]:
+    """What was sent to whom and what failed."""
+    return notification_rows(ctx.session, council_id=ctx.council.id, member_id=_whose(ctx), status=status, limit=limit,
+                             offset=offset)
+
+
+def notification_counts(ctx: Ctx) -> dict[str, int]:
+    return outbox.notification_counts(ctx.session, council_id=ctx.council.id, member_id=_whose(ctx))
+
+
+def notification(ctx: Ctx, nid: int):
+    """One message as its reader sees it, or None when it is not theirs to read."""
+    from cobuild.models import Notification
+
+    row = ctx.session.get(Notification, nid)
+    if row is None or row.council_id != ctx.council.id:
+        return None
+    whose = _whose(ctx)
+    return row if whose is None or row.member_id == whose else None

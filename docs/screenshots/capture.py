@@ -52,6 +52,10 @@ def main() -> None:
         ("unit4-head", PHONE, "/c/1", "phone-chair-todo.png"),
         (lead_login, PHONE, "/c/1", "phone-liaison-todo.png"),
         ("secretary", PHONE, "/c/1", "phone-dashboard.png"),
+        ("secretary", DESKTOP, "/c/1/settings", "settings.png"),
+        ("secretary", PHONE, "/c/1/settings?template=overdue&part=text&language=zh#templates", "phone-settings-template.png"),
+        ("secretary", PHONE, "/c/1/calendar", "phone-calendar.png"),
+        ("unit4-liaison", PHONE, "/c/1/settings", "phone-liaison-rules.png"),
         (lead_login, PHONE, f"/c/1/items/{item.id}", "phone-item.png"),
     ]
     with live_server(app) as site, chromium() as browser:

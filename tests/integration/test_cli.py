@@ -35,7 +35,7 @@ def cli_json(db, *args):
 
 def test_init_creates_and_then_upgrades_idempotently(db):
     again = json.loads(runner.invoke(app, ["init", "--db", db, "--json"]).stdout)
-    assert again["revision"] == "0011"
+    assert again["revision"] == "0012"
 
 
 def test_a_command_on_an_uninitialised_database_says_what_to_do(tmp_path):
@@ -65,23 +65,23 @@ def test_the_readme_session_runs_from_set_up_to_close_out(db):
 
     tick("2026-01-01T00:05")
     assert cli_json(db, "conference", "list", "1")[0]["code"] == "2026-Q1"
-    tick("2026-02-01T00:05")
+    tick("2026-02-10T00:05")
     cli(db, "item", "submit", "1", "--conference", "2026-Q1", "--unit", "火炬小学", "--category", "治安联防",
-        "--title", "校门口交通疏导", "--asks", "community", "--as", "李春燕", "--now", "2026-02-03T10:00")
+        "--title", "校门口交通疏导", "--asks", "community", "--as", "李春燕", "--now", "2026-02-11T10:00")
     shown = cli_json(db, "conference", "show", "1", "2026-Q1")
     assert shown["submitted_by_unit"] == {"火炬小学": 1} and "供电所" in shown["not_submitted"]
-    tick("2026-02-14T00:05")
-    cli(db, "conference", "hold", "1", "2026-Q1", "--present", "钱文博,王丽华", "--as", "钱文博", "--now", "2026-02-15T09:30")
-    cli(db, "item", "decide", "1", "1", "accept", "--as", "钱文博", "--now", "2026-02-15T10:00")
+    tick("2026-02-15T00:05")
+    cli(db, "conference", "hold", "1", "2026-Q1", "--present", "钱文博,王丽华", "--as", "钱文博", "--now", "2026-02-24T09:30")
+    cli(db, "item", "decide", "1", "1", "accept", "--as", "钱文博", "--now", "2026-02-24T10:00")
     cli(db, "item", "assign", "1", "1", "--goal", "上下学时段交通有序", "--lead", "牡丹社区", "--responsible", "王丽华",
-        "--deadline", "2026-04-30", "--as", "钱文博", "--now", "2026-02-15T10:00")
-    published = cli_json(db, "conference", "publish", "1", "2026-Q1", "--as", "钱文博", "--now", "2026-02-15T16:00")
+        "--deadline", "2026-04-30", "--as", "钱文博", "--now", "2026-02-24T10:00")
+    published = cli_json(db, "conference", "publish", "1", "2026-Q1", "--as", "钱文博", "--now", "2026-02-24T16:00")
     assert published["items"] == 1
     resolution = cli_json(db, "conference", "resolution", "1", "2026-Q1")
     assert resolution["items"][0]["number"] == "2026-Q1-01" and resolution["items"][0]["lead_unit"] == "牡丹社区"
     # a liaison claims for their own unit without naming it (--unit defaults to the acting liaison's)
     claimed = cli(db, "item", "claim", "1", "2026-Q1-01", "--role", "cooperating", "--as", "吴海涛",
-                  "--now", "2026-02-16T10:00")
+                  "--now", "2026-02-25T10:00")
     assert "Error" not in claimed.output and "认领" in claimed.stdout
     cli(db, "item", "progress", "1", "2026-Q1-01", "--percent", "60", "--note", "已安排志愿者", "--as", "王丽华",
         "--now", "2026-03-01T10:00")
@@ -141,7 +141,7 @@ def test_bad_input_is_one_clear_line(db):
         (["council", "show", "不存在的大党委"], "找不到"),
         (["term", "appoint", "1", "--chair", "钱文博", "--starts", "2026-13-01", "--as", "王丽华"], "not a date"),
         (["unit", "add", "1", "--name", "无人"], "--as"),
-        (["council", "set", "1", "items_max_per_unit=0", "--as", "王丽华"], "items_max_per_unit"),
+        (["council", "set", "1", "items_max_per_unit=0", "--as", "王丽华"], "每单位至多提交(项):不能小于 1"),
         (["track", "1", "--by", "weather"], "--by"),
     ]
     for args, expected in cases:

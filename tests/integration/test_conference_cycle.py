@@ -168,7 +168,7 @@ def test_the_resolution_numbers_items_in_rotation_order_and_freezes_them(world):
     assert world.reload(world.conference()).status == "resolved"
     with pytest.raises(IllegalTransition) as caught:
         it.assign(world.session, items[0], by=world.chair, now=at("2026-02-20"), goal="改目标")
-    assert "修正案" in caught.value.message("zh")
+    assert "修正决议" in caught.value.message("zh")
     with pytest.raises(IllegalTransition):
         world.publish()
 
@@ -223,3 +223,34 @@ def test_withdrawing_an_undecided_item_frees_a_place(world):
     it.withdraw_item(world.session, items[0], by=world.liaisons["hospital"], now=at("2026-02-03"))
     world.submit("hospital", title="替换事项")
     assert world.session.exec(select(Item).where(Item.status == "cancelled")).one().id == items[0].id
+
+
+def test_conferences_meet_on_working_days_of_the_2026_calendar(session):
+    """Without the test council's extra working days: the rule's 02-15 is a Sunday inside the Spring
+    Festival holiday, 05-16 a Saturday — the council meets on the next working day, and the window's
+    last day is a working day too."""
+    from cobuild.models.workdays import calendar_of
+
+    from .conftest import World
+
+    world = World(session, extra_workdays=[])
+    first, second = world.conference(1), world.conference(2)
+    assert (first.held_on, second.held_on) == (date(2026, 2, 24), date(2026, 5, 18))
+    cal = calendar_of(world.council)
+    for c in (first, second):
+        last_day = (c.window_closes_at.astimezone(SH) - timedelta(minutes=1)).date()
+        assert cal.is_workday(c.held_on) and cal.is_workday(last_day), (c.code, last_day)
+    assert (first.window_closes_at.astimezone(SH).date(), first.window_opens_at.astimezone(SH).date()) == \
+        (date(2026, 2, 15), date(2026, 2, 10))  # last day 02-14, the Saturday worked for the holiday
+    # the chair moves Q2 to a Sunday: it lands on the Monday after
+    moved = conf.reschedule(session, second, date(2026, 6, 7), by=world.chair, now=at("2026-03-01"))
+    assert moved.held_on == date(2026, 6, 8)
+
+
+def test_a_conference_held_early_carries_its_real_date(world):
+    c = world.conference()
+    world.open_window(c)
+    world.submit("hospital")
+    world.advance(c.window_closes_at.astimezone(SH).date(), 0, 5)
+    conf.hold(world.session, c, by=world.chair, now=at("2026-02-14", 9, 30), present_ids=[world.chair.id])
+    assert world.reload(c).held_on == date(2026, 2, 14)

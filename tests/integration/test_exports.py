@@ -200,7 +200,7 @@ def test_a_zip_bomb_or_a_file_that_is_not_a_workbook_is_refused_before_unpacking
     not_excel = tmp_path / "notes.xlsx"
     not_excel.write_text("just text", encoding="utf-8")
     before = count_rows()
-    for path, expected in ((bomb, "zip bomb"), (not_excel, "not an Excel")):
+    for path, expected in ((bomb, "suspiciously compressed"), (not_excel, "not an Excel")):
         with pytest.raises(InvalidInput) as caught:
             import_ledger(busy.session, busy.council, busy.conference(2), path, by=busy.secretary, now=at("2026-03-21"))
         assert expected in caught.value.message("en")

@@ -51,8 +51,19 @@ def test_council_totals(ledger):
     expected = {"submitted": 7, "accepted": 5, "rejected": 1, "deferred": 1, "merged": 0, "confirmed": 4,
                 "cancelled": 1, "claimed_lead": 4, "claimed_cooperating": 1, "in_progress": 1, "closed": 2,
                 "on_time": 1, "overdue": 1, "days_overdue": 5, "extensions": 1, "send_backs": 0, "reopens": 0,
-                "completion_rate": 0.5, "on_time_rate": 0.25, "avg_days_to_close": 17.0, "satisfaction": 4.0}
+                "not_due": 1, "due": 3,  # D, extended to 05-30, is not yet due: it counts against nobody
+                "completion_rate": 0.6667, "on_time_rate": 0.3333, "avg_days_to_close": 17.0, "satisfaction": 4.0}
     assert {k: row[k] for k in expected} == expected
+
+
+def test_items_not_yet_due_count_apart_until_their_deadline_passes(ledger):
+    """办结率 is defined on items due: on 03-20 D (due 05-30) is not yet due; by 06-01 it is, and late."""
+    march = item_stats(ledger.session, ledger.council, TODAY)[0]
+    june = item_stats(ledger.session, ledger.council, date(2026, 6, 1))[0]
+    assert (march["not_due"], march["due"], march["completion_rate"]) == (1, 3, 0.6667)
+    assert (june["not_due"], june["due"], june["overdue"], june["completion_rate"]) == (0, 4, 2, 0.5)
+    units = {r["label"]: r for r in item_stats(ledger.session, ledger.council, TODAY, "unit")}
+    assert (units["华信公司"]["not_due"], units["华信公司"]["completion_rate"]) == (1, 0.0)
 
 
 def test_per_unit_rows_count_the_lead_units_work_and_what_each_unit_raised(ledger):

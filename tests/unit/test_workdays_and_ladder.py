@@ -169,3 +169,28 @@ def test_a_council_sets_its_own_overdue_cadence():
     steps = [s for s in itertools.islice(deadline_steps(date(2026, 3, 31), CAL, policy), 12) if s.kind == "overdue"]
     late = [sum(1 for d in range(1, 200) if CAL.add_workdays(date(2026, 3, 31), d) <= s.at.date()) for s in steps]
     assert all(b - a == 5 for a, b in zip(late, late[1:]))  # weekly from the start
+
+
+def test_a_vote_never_ends_on_a_day_off():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from cobuild.models.workdays import working_moment
+
+    council = SimpleNamespace(timezone="Asia/Shanghai", extra_holidays=[], extra_workdays=[])
+    sh = ZoneInfo("Asia/Shanghai")
+
+    def local(text):
+        return datetime.fromisoformat(text).replace(tzinfo=sh).astimezone(UTC)
+
+    # ends Saturday 00:05: its last day is Friday, a working day — unchanged
+    assert working_moment(council, local("2026-06-27T00:05")) == local("2026-06-27T00:05")
+    # ends Saturday 15:00: at the end of Friday
+    assert working_moment(council, local("2026-06-27T15:00")) == local("2026-06-27T00:00")
+    # inside the Spring Festival holiday (02-15 … 02-23): back to the end of 02-14, a Saturday worked
+    assert working_moment(council, local("2026-02-20T10:00")) == local("2026-02-15T00:00")
+    # opened in the holiday itself: the end of the first working day after it, never before opening
+    assert working_moment(council, local("2026-02-20T10:00"), opened=local("2026-02-17T10:00")) == local("2026-02-25T00:00")
+    # never after the new term starts
+    assert working_moment(council, local("2026-02-20T10:00"), latest=local("2026-02-10T00:00")) == local("2026-02-10T00:00")

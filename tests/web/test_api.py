@@ -471,7 +471,7 @@ def test_a_new_password_signs_out_every_other_session_and_keeps_this_one(web):
     browser, elsewhere = web.browser("power-liaison"), web.browser("power-liaison")
     csrf = web.csrf(browser, "/account")
     for current, new, message in (("wrong password", "a fresh passphrase", "当前密码不正确"),
-                                  (PASSWORD, "12345678", "commonest")):
+                                  (PASSWORD, "12345678", "最常见的密码")):
         page = browser.post("/account/password", data={"csrf": csrf, "current": current, "new": new, "repeat": new})
         assert message in page.text
     browser.post("/account/password", data={"csrf": csrf, "current": PASSWORD, "new": "a fresh passphrase",
@@ -531,7 +531,7 @@ def test_a_state_or_rule_that_does_not_allow_the_action_is_409_as_the_readme_say
     own_lead = web.api("company-liaison").post(_council(web, f"/items/{item.id}/claims"), json={"role": "lead"})
     assert own_lead.status_code == 409 and "不能牵头" in own_lead.json()["message"]
     edit = web.api("chair").post(_council(web, f"/items/{item.id}/assignment"), json={"goal": "改写目标"})
-    assert edit.status_code == 409 and "修正案" in edit.json()["message"]
+    assert edit.status_code == 409 and "修正决议" in edit.json()["message"]
 
 
 def test_evidence_no_report_names_is_removed_a_week_after_upload(web):

@@ -38,6 +38,7 @@ def sign_in(browser, site, login, viewport=DESKTOP):
     context = browser.new_context(viewport=viewport, locale="zh-CN")
     page = context.new_page()
     page.set_default_timeout(10_000)
+    page.on("dialog", lambda dialog: dialog.accept())  # "are you sure?" before locking, publishing …
     page.goto(f"{site}/signin")
     page.fill("#login", login)
     page.fill("#password", PASSWORD)
@@ -182,5 +183,73 @@ def test_a_liaison_sees_the_limit_before_submitting_at_phone_width(web, site, br
     no_sideways_scroll(page)
     page.goto(f"{site}/lang/en?next=/c/{web.cid}/items")
     assert "Items" in page.inner_text("h1")
+    no_sideways_scroll(page)
+    page.context.close()
+
+
+def test_the_secretary_downloads_every_document_and_changes_a_rule_at_phone_width(web, site, browser):
+    """Everything in the browser: the resolution, the term report, the ledger, the calendar and a
+    calendar subscription address, and a rule changed on the settings page — no command line."""
+    w = web.world
+    w.published_item()
+    web.clock.moment = at("2026-03-01")
+    page = sign_in(browser, site, "secretary", PHONE)
+    conference = w.conference()
+    page.goto(f"{site}/c/{web.cid}/conferences/{conference.id}")
+    for link, magic in (("#resolution-downloads a:has-text('下载 PDF')", b"%PDF"),):
+        with page.expect_download() as download:
+            page.click(link)
+        assert download.value.suggested_filename.endswith("书面决议.pdf")
+        assert open(download.value.path(), "rb").read(4) == magic
+    page.goto(f"{site}/c/{web.cid}/calendar")
+    for link, magic, suffix in (("#download-ledger", b"PK", ".xlsx"), ("#download-ics", b"BEGIN:VCALENDAR", ".ics")):
+        with page.expect_download() as download:
+            page.click(link)
+        assert download.value.suggested_filename.endswith(suffix)
+        assert open(download.value.path(), "rb").read(len(magic)) == magic
+    submit(page, "#subscribe")
+    address = page.input_value("#feed-address")
+    assert "/feeds/" in address and page.request.get(address).body().startswith(b"BEGIN:VCALENDAR")
+    no_sideways_scroll(page)
+    page.goto(f"{site}/c/{web.cid}/terms/{w.term.id}")
+    with page.expect_download() as download:
+        page.click("#term-report-pdf")
+    assert open(download.value.path(), "rb").read(4) == b"%PDF"
+
+    page.goto(f"{site}/c/{web.cid}/settings")
+    assert "每单位至多提交(项)" in page.inner_text("main") and "items_max_per_unit" not in page.inner_text("main")
+    page.fill("#s-items_max_per_unit", "5")
+    submit(page, "#save-settings")
+    no_sideways_scroll(page)
+    w.session.expire_all()
+    assert w.session.get(type(w.council), w.council.id).items_max_per_unit == 5
+    page.context.close()
+
+
+def test_the_chair_holds_a_meeting_with_two_absentees_and_saves_twice(web, site, browser):
+    w = web.world
+    w.open_window()
+    w.submit("company", title="小区路灯维修")
+    w.advance(w.conference().window_closes_at.astimezone(SH).date(), 0, 5)
+    conference = w.conference()
+    web.clock.moment = conference.scheduled_at
+    absent = [w.member, w.heads["hospital"]]
+
+    page = sign_in(browser, site, "chair", PHONE)
+    page.goto(f"{site}/c/{web.cid}/conferences/{conference.id}")
+    for person in absent:
+        page.uncheck(f"input[name=present_ids][value='{person.id}']")
+    submit(page, "#hold")
+    for _ in range(2):  # what was saved is what is shown: saving again changes nothing
+        for person in absent:
+            assert not page.is_checked(f"input[name=present_ids][value='{person.id}']")
+        assert page.is_checked(f"input[name=present_ids][value='{w.chair.id}']")
+        assert "缺席 2 人" in page.inner_text("main")
+        submit(page, "#hold")
+    from cobuild.models import Attendance
+
+    w.session.expire_all()
+    marks = {a.member_id: a.present for a in w.session.exec(select(Attendance).where(Attendance.conference_id == conference.id))}
+    assert [marks[p.id] for p in absent] == [False, False] and marks[w.chair.id]
     no_sideways_scroll(page)
     page.context.close()

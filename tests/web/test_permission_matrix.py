@@ -74,6 +74,14 @@ def scenarios():
         return "POST", f"/items/{item.id}/assignment", {
             "goal": "完成", "lead_unit_id": _units(web)["power"].id, "responsible_person": "张三", "deadline": "2026-05-30"}
 
+    def open_window(web):  # the chair opens the window before the rule's day
+        web.clock.moment = at("2026-01-10")
+        return "POST", f"/conferences/{web.world.conference().id}/window", None
+
+    def reschedule(web):
+        web.clock.moment = at("2026-01-10")
+        return "POST", f"/conferences/{web.world.conference().id}/schedule", {"held_on": "2026-02-26"}
+
     def lock(web):
         web.world.open_window()
         web.clock.moment = web.world.conference().window_opens_at + timedelta(days=1)
@@ -203,6 +211,8 @@ def scenarios():
         "item.reopen": (reopen, {"raiser"}),
         "item.extend": (extend, {"chair"}),
         "item.hurry": (hurry, {"chair", "secretary"}),
+        "conference.open_window": (open_window, {"chair"}),
+        "conference.reschedule": (reschedule, {"chair"}),
         "conference.lock": (lock, {"chair"}),
         "conference.hold": (hold, {"chair"}),
         "conference.attendance": (attendance, {"chair"}),
