@@ -29,7 +29,8 @@ def commands(typer_app: typer.Typer = app, prefix: str = ""):
     for info in typer_app.registered_commands:
         yield f"{prefix}{info.name or info.callback.__name__.replace('_', '-')}", info
     for group in typer_app.registered_groups:
-        yield from commands(group.typer_instance, f"{prefix}{group.name} ")
+        if group.typer_instance is not None:
+            yield from commands(group.typer_instance, f"{prefix}{group.name} ")
 
 
 def speak_the_users_language(lang: str) -> None:
