@@ -246,7 +246,8 @@ def member_prefs(council: C, who: Annotated[str, typer.Argument(help="member id 
         return {"member": m.name, "delivery": m.delivery, "language": m.language}
 
     data = s.run(db, body)
-    done(data, json_out, f"已更新 preferences: {data['member']} · {data['delivery']} · {data['language']}")
+    done(data, json_out, f"已更新 preferences: {data['member']} · {s.words('delivery', data['delivery'])} · "
+                         f"{'中文' if data['language'] == 'zh' else 'English'}")
 
 
 @template_app.command("set")

@@ -162,7 +162,7 @@ def _item_action(body_fn, text: str):
             return {"id": row.id, "number": row.number, "status": row.status, "status_zh": state_name(row.status)}
 
         data = s.run(db, body)
-        done(data, json_out, f"{text}: {data['number'] or '#' + str(data['id'])} → {data['status_zh']} ({data['status']})")
+        done(data, json_out, f"{text}: {data['number'] or '#' + str(data['id'])} → {s.words('state', data['status'])}")
 
     return run_it
 
@@ -331,7 +331,7 @@ def item_confirm_claim(council: C, claim_id: Annotated[int, typer.Argument()],
         return {"claim": row.id, "status": row.status}
 
     data = s.run(db, body)
-    done(data, json_out, f"认领 claim #{claim_id}: {data['status']}")
+    done(data, json_out, f"认领 claim #{claim_id}: {s.words('state', data['status'])}")
 
 
 @item_app.command("progress")

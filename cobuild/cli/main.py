@@ -1,6 +1,7 @@
 """The `cobuild` command: the groups put together, and its entry point."""
 
 
+import os
 import sys
 
 import typer
@@ -36,7 +37,7 @@ def commands(typer_app: typer.Typer = app, prefix: str = ""):
 def speak_the_users_language(lang: str) -> None:
     """Each command's help in the user's language (COBUILD_LANG, Chinese by default): the catalogue
     holds the Chinese; the English is the command's own docstring."""
-    from cobuild.models.messages import CLI_HELP
+    from cobuild.cli.help_zh import CLI_HELP
 
     if lang.lower().startswith("en"):
         return
@@ -47,14 +48,15 @@ def speak_the_users_language(lang: str) -> None:
             info.short_help = CLI_HELP[path]
 
 
+# COBUILD_LANG read as the settings read it, without loading them: `cobuild --help` stays light
+speak_the_users_language(os.environ.get("COBUILD_LANG", "zh"))
+
+
 def main() -> None:
     """`cobuild GROUP …` builds only that group's commands: Typer reads the signature of every
     command of the tree before it runs one (a visible part of a read-only command's start-up);
     anything else (`cobuild --help`, `cobuild demo`, a mistyped group) goes through
     the whole app, exactly as before."""
-    from cobuild.cli.support import lang
-
-    speak_the_users_language(lang())
     group = next((info for info in app.registered_groups if len(sys.argv) > 1 and info.name == sys.argv[1]), None)
     if group is None:
         app()

@@ -182,10 +182,10 @@ def election_open(council: C,
         c = s.council(session, council)
         election = open_election(session, c, by=s.actor(session, c, as_), now=s.parse_now(now),
                                  candidate_ids=s.ids(session, c, candidates, s.member) or None)
-        return election_row(session, election)
+        return election_row(session, election), s.local(c, election.closes_at)
 
-    data = s.run(db, body)
-    done(data, json_out, f"选举已开启 election #{data['id']} open until {data['closes_at']}")
+    data, closes = s.run(db, body)
+    done(data, json_out, f"选举已开启,投票截至 {closes} · election #{data['id']} open until {closes}")
 
 
 @election_app.command("vote")
@@ -227,7 +227,7 @@ def election_close(council: C, election: Annotated[Optional[int], typer.Option()
         return election_row(session, row)
 
     data = s.run(db, body)
-    done(data, json_out, f"选举结果 result: {data['status']} {data['winner'] or ''}")
+    done(data, json_out, f"选举结果 result: {s.words('state', data['status'])} {data['winner'] or ''}")
 
 
 @election_app.command("list")

@@ -134,8 +134,8 @@ def test_a_refusal_with_a_list_reads_as_a_list():
 
 
 def test_every_command_has_its_help_in_chinese():
+    from cobuild.cli.help_zh import CLI_HELP
     from cobuild.cli.main import commands
-    from cobuild.models.messages import CLI_HELP
 
     paths = [path for path, _ in commands()]
     assert len(paths) > 70 and sorted(set(paths) - set(CLI_HELP)) == [] and sorted(set(CLI_HELP) - set(paths)) == []

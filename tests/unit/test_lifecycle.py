@@ -45,18 +45,19 @@ def test_conference_election_and_term_lifecycles_are_linear():
     assert TERM_TRANSITIONS["active"] == {"evaluating"}
 
 
-def test_refused_transition_names_current_and_allowed_states_in_chinese_and_english():
+def test_refused_transition_names_the_state_and_what_can_be_done_next_in_chinese_and_english():
     with pytest.raises(IllegalTransition) as caught:
         require_transition("item", "closed", "close_requested", "request_close")
     zh, en = caught.value.message("zh"), caught.value.message("en")
-    assert "已销号" in zh and "已重启" in zh and "申请销号" in zh
-    assert "closed" in en and "reopened" in en and "request close-out" in en
+    assert zh == "事项当前状态为「已销号」,不能申请销号。现在可以:重启"
+    assert "closed" in en and "request close-out" in en and "What can happen next: reopen it" in en
 
 
 def test_final_state_message_says_nothing_is_allowed():
     with pytest.raises(IllegalTransition) as caught:
         require_transition("item", "rejected", "accepted", "accept")
-    assert "none (final state)" in caught.value.message("en")
+    assert "nothing: this is a final state" in caught.value.message("en")
+    assert "无,这已是最终状态" in caught.value.message("zh")
 
 
 def test_require_state_lists_the_needed_states():

@@ -49,3 +49,54 @@ def test_my_to_do_over_the_api(web, monkeypatch):
     assert hurried.status_code == 200, hurried.text
     again = web.api("secretary").post(f"/api/v1/councils/{web.cid}/items/{item.id}/hurry")
     assert again.status_code == 409 and again.json()["error"] == "hurried_today"
+
+
+def test_a_message_opens_in_full_for_its_reader_only(web):
+    from sqlmodel import select
+
+    from cobuild.models import Notification
+
+    item = web.world.published_item(raiser="company", lead="power")
+    mine = web.world.session.exec(select(Notification).where(Notification.member_id == web.member("power-liaison").id)).first()
+    assert mine is not None and item.id
+    liaison = web.browser("power-liaison")
+    page = liaison.get(f"/c/{web.cid}/notifications/{mine.id}")
+    assert page.status_code == 200 and mine.subject in page.text and "已发送" in page.text or "待发送" in page.text
+    assert web.browser("company-liaison").get(f"/c/{web.cid}/notifications/{mine.id}").status_code == 404
+    listing = web.browser("secretary").get(f"/c/{web.cid}/notifications").text
+    assert 'id="message-counts"' in listing and "共" in listing
+
+
+def test_a_calendar_subscription_works_without_signing_in_until_it_is_renewed(web):
+    import re
+
+    client = web.browser("power-liaison")
+    csrf = web.csrf(client, f"/c/{web.cid}/calendar")
+    client.post(f"/c/{web.cid}/calendar-subscription", data={"csrf": csrf, "renew": "1"}, follow_redirects=False)
+    first = re.search(r'id="feed-address" value="[^"]*(/feeds/[^"]+)"', client.get(f"/c/{web.cid}/calendar").text).group(1)
+    anonymous = web.api()
+    assert anonymous.get(first).text.startswith("BEGIN:VCALENDAR")
+    assert "feed-address" not in client.get(f"/c/{web.cid}/calendar").text  # the secret is shown once
+    client.post(f"/c/{web.cid}/calendar-subscription", data={"csrf": csrf, "renew": "1"})
+    assert anonymous.get(first).status_code == 404  # the old address stops at once
+    client.post(f"/c/{web.cid}/calendar-subscription", data={"csrf": csrf, "renew": "0"})
+    assert web.world.session.get(type(web.member("power-liaison")), web.member("power-liaison").id).calendar_key_hash is None
+
+
+def test_what_was_typed_comes_back_after_a_refusal(web):
+    item = web.world.published_item(raiser="company", lead="power")
+    web.clock.moment = at("2026-03-01")
+    client = web.browser("power-liaison")
+    page = f"/c/{web.cid}/items/{item.id}"
+    csrf = web.csrf(client, page)
+    # a percentage out of range is refused; the note typed with it is not lost
+    client.post(f"{page}/progress", data={"csrf": csrf, "next": page, "note": "已联系施工队,下周进场", "percent": "180"},
+                follow_redirects=False)
+    shown = client.get(page).text
+    assert "完成百分比:不能大于 100" in shown and "已联系施工队,下周进场</textarea>" in shown
+    assert "已联系施工队" not in client.get(page).text  # once only
+
+
+def test_validation_errors_name_the_field_in_words(web):
+    answer = web.api("company-liaison").post(f"/api/v1/councils/{web.cid}/items", json={"title": "x", "category": "其他"})
+    assert answer.status_code == 422 and "标题:至少 2 个字" in answer.json()["message"], answer.text
