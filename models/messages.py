@@ -406,6 +406,9 @@ def render(code: str, lang: str = "zh", /, **params: object) -> str:
         elif key == "field":
             names = FIELD_NAMES.get(str(value))
             shown[key] = names[i] if names else value
+        elif key == "fields" and isinstance(value, (list, tuple)):
+            shown[key] = ("、" if i == 0 else ", ").join(FIELD_NAMES[str(v)][i] if str(v) in FIELD_NAMES else str(v)
+                                                        for v in value)
         elif key == "action":
             names = ACTION_NAMES.get(str(value))
             shown[key] = names[i] if names else value
@@ -524,6 +527,7 @@ FIELD_NAMES.update({
     "role": ("认领方式", "role"), "source": ("模板内容", "template"), "candidate_id": ("候选人", "candidate"),
     "new_password": ("新密码", "new password"), "current_password": ("当前密码", "current password"),
     "cooperating_unit_ids": ("配合单位", "cooperating units"), "evidence": ("佐证材料", "evidence"),
+    "status": ("状态", "status"), "number": ("编号", "number"), "cooperating": ("配合单位", "cooperating units"),
 })
 
 # every council rule: its label and a line of help (the settings page; validation messages name it)

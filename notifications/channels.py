@@ -121,7 +121,8 @@ class FileChannel:
         self.folder.mkdir(parents=True, exist_ok=True)
         at = datetime.now(UTC).isoformat()
         lines = "".join(json.dumps({"at": at, "channel": channel, "to": address, "recipient": message.recipient,
-                                    "key": message.dedupe_key, "subject": message.subject, "text": message.text},
+                                    "key": message.dedupe_key, "subject": message.subject, "text": message.text,
+                                    "html": message.html},
                                    ensure_ascii=False) + "\n" for message, address, channel in sends)
         with self._lock, open(self.folder / "outbox.jsonl", "a", encoding="utf-8") as out:
             out.write(lines)

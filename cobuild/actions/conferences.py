@@ -313,9 +313,9 @@ def publish_resolution(session: Session, conference: Conference, *, by: Member |
     accepted = session.exec(select(Item).where(Item.resolution_conference_id == conference.id,
                                                Item.status == ItemStatus.accepted)).all()
     for item in accepted:
-        missing = [name for name, value in (("目标任务 goal", item.goal), ("完成时限 deadline", item.deadline)) if not value]
+        missing = [name for name, value in (("goal", item.goal), ("deadline", item.deadline)) if not value]
         if missing:
-            raise InvalidInput("incomplete_assignment", item=item.title, fields="、".join(missing))
+            raise InvalidInput("incomplete_assignment", item=item.title, fields=missing)
     accepted = sorted(accepted, key=lambda i: (units[i.raised_by_unit_id].rotation_position, i.id))
     cooperating = _cooperating_units(session, [i.id for i in accepted])
     lines = []

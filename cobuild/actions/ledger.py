@@ -24,7 +24,10 @@ from cobuild.models import (
 from cobuild.models.messages import state_name
 
 # (header, width, key) — the import reads the same headers
-from cobuild.reports.ledger import COLUMNS, STATUS_BY_NAME
+from cobuild.reports.ledger import COLUMNS, HEADERS_BY_TEXT, NOT_SET, REQUIRED, STATUS_BY_NAME
+
+HEADER_SEARCH_ROWS = 10
+
 
 
 @dataclass
@@ -67,19 +70,25 @@ def read_ledger(path) -> list[dict]:
         raise InvalidInput("xlsx_unreadable") from None
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    headers = [str(h).strip() if h is not None else "" for h in next(rows, [])]
-    expected = [c[0] for c in COLUMNS]
-    missing = [h for h in expected[:9] if h not in headers]
+    # the header row is the first of the top rows that names the columns (our export has a title
+    # and a count line above it; another office's ledger may have none, or its own title)
+    header_row, keys = 0, {}
+    for n, values in enumerate(rows, start=1):
+        found = {i: HEADERS_BY_TEXT[str(v).strip().lower()] for i, v in enumerate(values or ())
+                 if v is not None and str(v).strip().lower() in HEADERS_BY_TEXT}
+        if len(found) >= 3 or n >= HEADER_SEARCH_ROWS:
+            header_row, keys = n, found
+            break
+    missing = [zh for zh, _, _, key in COLUMNS[:REQUIRED] if key not in keys.values()]
     if missing:
         raise InvalidInput("xlsx_columns", names=missing)
-    keys = {h: key for h, _, key in COLUMNS}
     parsed = []
-    for n, values in enumerate(rows, start=2):
-        if n - 1 > MAX_ROWS:
+    for n, values in enumerate(rows, start=header_row + 1):
+        if n - header_row > MAX_ROWS:
             raise InvalidInput("xlsx_rows", limit=MAX_ROWS)
         if values is None or all(v in (None, "") for v in values):
             continue
-        parsed.append({"_row": n, **{keys[h]: v for h, v in zip(headers, values) if h in keys}})
+        parsed.append({"_row": n, **{keys[i]: v for i, v in enumerate(values) if i in keys}})
     book.close()
     return parsed
 
@@ -160,7 +169,7 @@ def import_ledger(session: Session, council: Council, conference: Conference, pa
                     resolution_conference_id=conference.id, number=number, raised_by_unit_id=raised.id,
                     asks=AskKind.any, category=category, title=title, goal=str(row.get("goal") or "").strip() or title,
                     lead_unit_id=lead.id if lead else None,
-                    responsible_person=str(row.get("responsible_person") or "").strip() or None,
+                    responsible_person=str(row.get("responsible_person") or "").strip().replace(NOT_SET, "") or None,
                     deadline=deadline, original_deadline=deadline, status=status, submitted_at=now, accepted_at=now,
                     published_at=now, updated_at=now, latest_percent=100 if status == ItemStatus.closed else 0,
                     closed_on=closed_on, closed_on_time=(closed_on <= deadline) if closed_on else None)

@@ -187,17 +187,24 @@ def report_ranking(council: C, period: Period = None, db: DbOpt = None, json_out
 @report_app.command("resolution")
 def report_resolution(council: C, code: Code, html: Annotated[Optional[str], typer.Option("--html")] = None,
                       pdf: Annotated[Optional[str], typer.Option("--pdf")] = None,
+                      docx: Annotated[Optional[str], typer.Option("--docx", help="a Word file to edit and re-issue")] = None,
                       lang: Annotated[str, typer.Option(help="zh or en")] = "zh", db: DbOpt = None, json_out: JsonOpt = False) -> None:
-    """The written resolution as HTML and/or PDF."""
+    """The written resolution as HTML, PDF and/or Word."""
     from cobuild.reports.documents import resolution_html, to_pdf
+    from cobuild.reports.word import resolution_docx
 
     def body(session):
         c = s.council(session, council)
-        page = resolution_html(session, c, s.conference(session, c, code).code, lang)
-        return _write_document(page, html, pdf, to_pdf)
+        conference_code = s.conference(session, c, code).code
+        page = resolution_html(session, c, conference_code, lang)
+        written = _write_document(page, html, pdf, to_pdf)
+        if docx:
+            resolution_docx(session, c, conference_code, docx, lang)
+            written["docx"] = docx
+        return written
 
     data = s.run(db, body)
-    s.emit(data, json_out, "\n".join(_written(p, k) for k, p in data.items()) or "nothing written: give --html and/or --pdf")
+    s.emit(data, json_out, "\n".join(_written(p, k) for k, p in data.items()) or "nothing written: give --html, --pdf and/or --docx")
 
 
 def _write_document(page: str, html, pdf, to_pdf) -> dict:
@@ -215,23 +222,30 @@ def _write_document(page: str, html, pdf, to_pdf) -> dict:
 @report_app.command("term")
 def report_term(council: C, number: TermNo = None, html: Annotated[Optional[str], typer.Option("--html")] = None,
                 pdf: Annotated[Optional[str], typer.Option("--pdf")] = None,
+                docx: Annotated[Optional[str], typer.Option("--docx", help="a Word file to edit and re-issue")] = None,
                 lang: Annotated[str, typer.Option(help="zh or en")] = "zh", db: DbOpt = None, json_out: JsonOpt = False,
                 now: NowOpt = None) -> None:
-    """The term report (通报) as HTML and/or PDF (a draft while the term runs)."""
+    """The term report (通报) as HTML, PDF and/or Word (a draft while the term runs)."""
     from cobuild.models.base import today_for
     from cobuild.reports.documents import term_report_html, to_pdf
+    from cobuild.reports.word import term_report_docx
 
     def body(session):
         c = s.council(session, council)
-        page = term_report_html(session, c, term_by_number(session, c, number), today_for(c, s.parse_now(now)), lang)
-        return _write_document(page, html, pdf, to_pdf)
+        term, today = term_by_number(session, c, number), today_for(c, s.parse_now(now))
+        written = _write_document(term_report_html(session, c, term, today, lang), html, pdf, to_pdf)
+        if docx:
+            term_report_docx(session, c, term, today, docx, lang)
+            written["docx"] = docx
+        return written
 
     data = s.run(db, body)
-    s.emit(data, json_out, "\n".join(_written(p, k) for k, p in data.items()) or "nothing written: give --html and/or --pdf")
+    s.emit(data, json_out, "\n".join(_written(p, k) for k, p in data.items()) or "nothing written: give --html, --pdf and/or --docx")
 
 
 @report_app.command("ledger")
 def report_ledger(council: C, xlsx: Annotated[str, typer.Option("--xlsx", help="file to write")],
+                  lang: Annotated[str, typer.Option(help="zh or en: the headers' language")] = "zh",
                   db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
     """The Excel ledger (台账): every item and a per-unit summary."""
     from rich.progress import Progress
@@ -243,7 +257,7 @@ def report_ledger(council: C, xlsx: Annotated[str, typer.Option("--xlsx", help="
         with Progress(disable=json_out or not sys.stdout.isatty(), transient=True) as bar:
             job = bar.add_task("台账 ledger", total=None)
             rows = write_ledger(session, c, s.parse_now(now), xlsx,
-                                progress=lambda n, total: bar.update(job, completed=n, total=total))
+                                progress=lambda n, total: bar.update(job, completed=n, total=total), lang=lang)
         return {"xlsx": xlsx, "items": rows}
 
     data = s.run(db, body)

@@ -9,13 +9,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_
 from sqlmodel import Session, select
 
-from cobuild.models import WORKING_STATES, Claim, ClaimStatus, Conference, Council, Election, Item, Term, Unit
+from cobuild.models import WORKING_STATES, Claim, ClaimStatus, Conference, Council, Election, Item, ItemStatus, Term, Unit
+from cobuild.models.messages import state_name
 from cobuild.models.terms import evaluation_opens_at, term_end_at
 from cobuild.platform.links import configured_base, page_link
 
 
 def feed(session: Session, council: Council, now: datetime, unit: Unit | None = None) -> bytes:
-    from icalendar import Calendar, Event
+    from icalendar import Alarm, Calendar, Event
 
     units = {u.id: u.name for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
     calendar = Calendar()
@@ -29,7 +30,7 @@ def feed(session: Session, council: Council, now: datetime, unit: Unit | None = 
     base = configured_base()
 
     def event(uid: str, summary: str, start, end=None, description: str = "", sequence: int = 0,
-              subject: tuple[str, int] | None = None):
+              subject: tuple[str, int] | None = None, alarms: tuple[tuple[timedelta, str], ...] = ()):
         e = Event()
         e.add("uid", f"{uid}@{host}")
         e.add("summary", summary)
@@ -44,22 +45,37 @@ def feed(session: Session, council: Council, now: datetime, unit: Unit | None = 
         if link:  # the event's page in the web app (COBUILD_PUBLIC_URL)
             e.add("url", link)
             e["description"] = f"{description}\n{link}".strip()
+        for before, text in alarms:  # a reminder on the phone, before the start
+            alarm = Alarm()
+            alarm.add("action", "DISPLAY")
+            alarm.add("description", text)
+            alarm.add("trigger", -before)
+            e.add_component(alarm)
         calendar.add_component(e)
 
+    # closed items stay, marked as closed: a calendar's past shows what was done, not a gap
     items = select(Item).where(Item.council_id == council.id, Item.number.is_not(None),
-                               Item.status.in_(list(WORKING_STATES)), Item.deadline.is_not(None))
+                               Item.status.in_([*WORKING_STATES, ItemStatus.closed]), Item.deadline.is_not(None))
     if unit is not None:
         involved = select(Claim.item_id).where(Claim.unit_id == unit.id, Claim.status == ClaimStatus.confirmed)
         items = items.where(or_(Item.lead_unit_id == unit.id, Item.raised_by_unit_id == unit.id,
                                 Item.id.in_(involved)))
     for item in session.exec(items.order_by(Item.deadline)).all():
-        event(f"item-{item.id}-deadline", f"【到期】{item.number} {item.title}", item.deadline,
+        closed = item.status == ItemStatus.closed
+        tag = f"【已销号 {item.closed_on}】" if closed else "【到期】"
+        event(f"item-{item.id}-deadline", f"{tag}{item.number} {item.title}", item.deadline,
               item.deadline + timedelta(days=1),
-              f"牵头单位 lead: {units.get(item.lead_unit_id, '-')}\n责任人: {item.responsible_person or '-'}\n"
-              f"目标任务: {item.goal or '-'}", sequence=item.extensions, subject=("item", item.id))
+              f"状态:{state_name(item.status)}\n牵头单位:{units.get(item.lead_unit_id, '-')}\n"
+              f"责任人:{item.responsible_person or '-'}\n目标任务:{item.goal or '-'}",
+              sequence=item.extensions + (1 if closed else 0), subject=("item", item.id),
+              # the working morning before (09:00 the day before an all-day event), and three days ahead
+              alarms=() if closed else ((timedelta(hours=15), f"明天到期:{item.number} {item.title}"),
+                                        (timedelta(days=2, hours=15), f"3 天后到期:{item.number} {item.title}")))
     for conference in session.exec(select(Conference).where(Conference.council_id == council.id)).all():
         event(f"conference-{conference.id}", f"【党建联席会议】{conference.code}", conference.scheduled_at,
-              conference.scheduled_at + timedelta(hours=2), subject=("conference", conference.id))
+              conference.scheduled_at + timedelta(hours=2), subject=("conference", conference.id),
+              alarms=((timedelta(days=1), f"明天召开党建联席会议 {conference.code}"),
+                      (timedelta(hours=1), f"一小时后召开党建联席会议 {conference.code}")))
         event(f"conference-{conference.id}-window", f"【事项征集】{conference.code}", conference.window_opens_at,
               conference.window_closes_at, subject=("conference", conference.id))
     for election in session.exec(select(Election).where(Election.council_id == council.id)).all():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlmodel import Session, select
@@ -28,6 +29,10 @@ LABELS = {
            "completion": "办结率", "on_time_rate": "按期办结率", "avg_days": "平均办结天数", "p90_days": "90%办结天数",
            "extensions": "延期", "satisfaction": "满意度", "submitted": "提交", "kept": "已兑现", "dropped": "未兑现",
            "open": "未办结", "source": "产生方式", "rules": "积分规则", "as_of": "统计截至", "chairless": "无", "online": "网上查看",
+           "masthead": "文件", "resolution_title": "{code} 党建联席会议书面决议", "absent": "缺席", "none": "无",
+           "resolution_lead": "{day},{council}召开 {code} 党建联席会议,轮值主席{chair}主持。会议研究确定共建事项 {count} 项,"
+                              "形成决议如下:",
+           "when": "时间", "change": "修正内容", "report_title": "第 {number} 届轮值主席任期工作通报",
            "ranking_order": "积分从高到低排列,积分相同按办结率。", "not_due": "未到期", "rate_note": "注:办结率 = 已办结 ÷ 应办结;"
                                                "按期办结率 = 按期办结 ÷ 应办结。"
                                                "应办结指列入清单的事项中已办结的和已过完成时限的;"
@@ -45,6 +50,10 @@ LABELS = {
            "avg_days": "Avg days to close", "p90_days": "P90 days to close", "extensions": "Extensions",
            "satisfaction": "Satisfaction", "submitted": "Submitted", "kept": "kept", "dropped": "not kept",
            "open": "open", "source": "Chosen by", "rules": "Point rules", "as_of": "As of", "chairless": "none", "online": "Online",
+           "masthead": "", "resolution_title": "Written resolution of the {code} joint conference", "absent": "Absent",
+           "none": "none", "resolution_lead": "On {day} {council} held its {code} joint conference, chaired by {chair}. "
+                                               "It settled {count} co-building items as follows:",
+           "when": "When", "change": "Change", "report_title": "Report of the rotating chair, term {number}",
            "ranking_order": "By points, then completion rate.", "not_due": "Not yet due", "rate_note": "Completion = closed ÷ due; "
                                                   "on-time rate = closed on time ÷ due. "
                                                   "Due items are "
@@ -68,11 +77,75 @@ def resolution_html(session: Session, council: Council, code: str, lang: str = "
     resolution = session.exec(select(Resolution).where(Resolution.conference_id == conference.id)).first() if conference else None
     if resolution is None:
         raise NotFound("not_found", subject="resolution", key=code)
-    amendments = session.exec(select(Amendment).where(Amendment.resolution_id == resolution.id).order_by(Amendment.seq)).all()
+    en = lang == "en"
     return environment().get_template("resolution.html").render(
-        L=LABELS["en" if lang == "en" else "zh"], lang=lang, r=resolution.content, resolution=resolution,
-        amendments=amendments, published_local=local_text(council, resolution.published_at),
+        L=LABELS["en" if en else "zh"], lang=lang, r=resolution.content, resolution=resolution,
+        amendments=_amendments(session, council, resolution, lang), doc_number=document_number(session, council, resolution),
+        absent=_absent(session, conference), held_day=day_text(date.fromisoformat(str(resolution.content["held_on"])), lang),
+        signed_day=day_text(resolution.published_at.astimezone(ZoneInfo(council.timezone)).date(), lang),
+        published_local=local_text(council, resolution.published_at),
         link=page_link(configured_base(), council.id, "conference", conference.id))
+
+
+CN_DIGITS = "〇一二三四五六七八九"
+
+
+def day_text(day: date, lang: str = "zh") -> str:
+    """A date as an official document writes it: 二〇二六年十一月十六日 (GB/T 9704's 成文日期)."""
+    if lang == "en":
+        return f"{day.day} {day.strftime('%B')} {day.year}"
+
+    def small(n: int) -> str:  # 1–31
+        tens, ones = divmod(n, 10)
+        return (("" if tens == 1 else CN_DIGITS[tens]) + "十" if tens else "") + (CN_DIGITS[ones] if ones else "")
+
+    return f"{''.join(CN_DIGITS[int(d)] for d in str(day.year))}年{small(day.month)}月{small(day.day)}日"
+
+
+def document_number(session: Session, council: Council, resolution: Resolution) -> str:
+    """The 文号: the council, the year in 〔〕, and the resolution's place among the council's that year."""
+    year = resolution.published_at.astimezone(ZoneInfo(council.timezone)).year
+    same_year = [r for r in session.exec(select(Resolution.id, Resolution.published_at)
+                                         .where(Resolution.council_id == council.id)).all()
+                 if r[1].astimezone(ZoneInfo(council.timezone)).year == year and r[0] <= resolution.id]
+    return f"{council.name}〔{year}〕{len(same_year)}号"
+
+
+def _absent(session: Session, conference: Conference) -> list[str]:
+    from cobuild.models import Attendance, Member
+
+    return sorted(session.exec(select(Member.name).join(Attendance, Attendance.member_id == Member.id)
+                               .where(Attendance.conference_id == conference.id, Attendance.present == False)).all())  # noqa: E712
+
+
+def _amendments(session: Session, council: Council, resolution: Resolution, lang: str) -> list[dict]:
+    """Each amendment in words: when, which item, what changed from what to what, and why."""
+    from cobuild.models import Item, Unit
+    from cobuild.models.messages import FIELD_NAMES, lang_index
+
+    i = lang_index(lang)
+    units = {u.id: u.name for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
+
+    def shown(key: str, value) -> str:
+        if key in ("lead_unit_id",):
+            return units.get(value, "-") if value else "-"
+        if key in ("cooperating_unit_ids", "cooperating"):
+            return "、".join(units.get(u, str(u)) for u in value or []) or "-"
+        if key == "status":
+            return word("state", value, lang)
+        return str(value) if value not in (None, "") else "-"
+
+    rows = []
+    for a in session.exec(select(Amendment).where(Amendment.resolution_id == resolution.id).order_by(Amendment.seq)).all():
+        item = session.get(Item, a.item_id)
+        keys = [k for k in dict.fromkeys([*a.before, *a.after]) if a.before.get(k) != a.after.get(k)]
+        change = ";".join(f"{FIELD_NAMES[k][i] if k in FIELD_NAMES else k}:{shown(k, a.before.get(k))} → {shown(k, a.after.get(k))}"
+                          for k in keys)
+        if a.kind == "cancel":
+            change = ("撤销该事项" if i == 0 else "item cancelled") + (f"({change})" if change else "")
+        rows.append({"seq": a.seq, "when": local_text(council, a.at), "item": f"{item.number} {item.title}" if item else a.item_id,
+                     "change": change or "-", "reason": a.reason})
+    return rows
 
 
 def term_report_html(session: Session, council: Council, term: Term, today: date, lang: str = "zh") -> str:
@@ -85,6 +158,7 @@ def term_report_html(session: Session, council: Council, term: Term, today: date
     board = report.get("ranking") or ranking(session, council, as_of, term_id=term.id)
     return environment().get_template("term_report.html").render(
         L=LABELS["en" if lang == "en" else "zh"], lang=lang, report=report, draft=term.report is None,
+        signed_day=day_text(as_of, lang),
         quarters=quarters, board=board,
         quarter_chart=charts.completion_by_quarter(quarters, lang), unit_chart=charts.units_bars(report["units"], lang),
         link=page_link(configured_base(), council.id, "term", term.id))

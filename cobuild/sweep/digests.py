@@ -66,7 +66,8 @@ def sweep_digests(session: Session, now: datetime, outbox: Outbox, directory: Di
         digest_id = outbox.enqueue(council, member, "daily_digest", now=now, step=local.date().isoformat(),
                                    subject_type="member", subject_id=member_id,
                                    context={"count": len(held),
-                                            "messages": [{"subject": n.subject, "text": n.body_text} for n in held]})
+                                            "messages": [{"subject": n.subject, "text": without_greeting(n.body_text)}
+                                                         for n in held]})
         if digest_id is None:
             return  # today's digest is out; what was held since waits for tomorrow's
         session.execute(update(Notification).where(Notification.id.in_([n.id for n in held]))
@@ -131,3 +132,11 @@ def weekly_context(session: Session, council: Council, directory: Directory, now
                      and r["status"] != ItemStatus.close_requested][:20],
         "waiting": [brief(r) for r in rows if r["status"] == ItemStatus.close_requested][:20],
     }
+
+
+def without_greeting(text: str) -> str:
+    """A held message as a digest embeds it: the digest greets once, so the message's own first line
+    (「王丽华,您好:」, "Dear …,") goes."""
+    first, _, rest = text.partition("\n")
+    greeting = first.rstrip().endswith(("您好:", ",")) and len(first) <= 40
+    return rest.lstrip("\n") if greeting and rest else text

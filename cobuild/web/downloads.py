@@ -27,6 +27,7 @@ from cobuild.web.security import csrf_ok
 router = APIRouter(include_in_schema=False)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def attachment(data: bytes, filename: str, media_type: str) -> Response:
@@ -69,6 +70,38 @@ async def resolution_pdf(request: Request, cid: int, oid: int):
     return attachment(data, name, "application/pdf")
 
 
+@router.get("/c/{cid}/conferences/{oid}/resolution.docx")
+async def resolution_word(request: Request, cid: int, oid: int):
+    from cobuild.reports.word import resolution_docx
+
+    def make():
+        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+            ctx = page_ctx(request, session, cid)
+            conference, _ = _resolution(session, ctx, oid)
+            path = Path(folder) / "resolution.docx"
+            resolution_docx(session, ctx.council, conference.code, path, ctx.lang)
+            return f"{ctx.council.name}-{conference.code}-书面决议.docx", path.read_bytes()
+
+    name, data = await run_in_threadpool(make)
+    return attachment(data, name, DOCX)
+
+
+@router.get("/c/{cid}/terms/{oid}/report.docx")
+async def term_report_word(request: Request, cid: int, oid: int):
+    from cobuild.reports.word import term_report_docx
+
+    def make():
+        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+            ctx = page_ctx(request, session, cid)
+            term = row_of(ctx, Term, oid, "term")
+            path = Path(folder) / "report.docx"
+            term_report_docx(session, ctx.council, term, today_for(ctx.council, ctx.now), path, ctx.lang)
+            return f"{ctx.council.name}-第{term.number}届轮值主席任期通报.docx", path.read_bytes()
+
+    name, data = await run_in_threadpool(make)
+    return attachment(data, name, DOCX)
+
+
 @router.get("/c/{cid}/terms/{oid}/report.pdf")
 async def term_report_pdf(request: Request, cid: int, oid: int):
     from cobuild.reports.documents import term_report_html
@@ -92,7 +125,7 @@ async def ledger(request: Request, cid: int):
         with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
             ctx = page_ctx(request, session, cid)
             path = Path(folder) / "ledger.xlsx"
-            write_ledger(session, ctx.council, ctx.now, path)
+            write_ledger(session, ctx.council, ctx.now, path, lang=ctx.lang)
             return f"{ctx.council.name}-共建事项台账-{today_for(ctx.council, ctx.now)}.xlsx", path.read_bytes()
 
     name, data = await run_in_threadpool(make)

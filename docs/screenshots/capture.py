@@ -58,6 +58,7 @@ def main() -> None:
         ("unit4-liaison", PHONE, "/c/1/settings", "phone-liaison-rules.png"),
         (lead_login, PHONE, f"/c/1/items/{item.id}", "phone-item.png"),
     ]
+    _documents(args.db)
     with live_server(app) as site, chromium() as browser:
         for login, viewport, path, name in shots:
             context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
@@ -71,6 +72,31 @@ def main() -> None:
             page.screenshot(path=str(HERE / name), full_page=viewport is not PHONE)
             context.close()
             print("wrote", HERE / name)
+
+
+def _documents(db: str) -> None:
+    """The first page of the resolution and of a term report, as PDFs render them (pdftoppm)."""
+    import subprocess
+    import tempfile
+    from datetime import date
+
+    from sqlmodel import select
+
+    from cobuild.models import Conference, Council, Term
+    from cobuild.platform.db import session_for
+    from cobuild.reports.documents import resolution_html, term_report_html, to_pdf
+
+    with session_for(db) as session, tempfile.TemporaryDirectory() as folder:
+        council = session.exec(select(Council)).first()
+        conference = session.exec(select(Conference).where(Conference.status == "resolved")
+                                  .order_by(Conference.scheduled_at.desc())).first()
+        term = session.exec(select(Term).where(Term.status == "reported").order_by(Term.number)).first()
+        for html, name in ((resolution_html(session, council, conference.code), "document-resolution"),
+                           (term_report_html(session, council, term, date(2026, 12, 31)), "document-term-report")):
+            pdf = f"{folder}/{name}.pdf"
+            to_pdf(html, pdf)
+            subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1", "-singlefile", pdf, str(HERE / name)], check=True)
+            print("wrote", HERE / f"{name}.png")
 
 
 def _position(session, unit_id: int) -> int:

@@ -107,7 +107,7 @@ def test_holding_before_the_agenda_is_locked_names_the_state(world):
     c = world.open_window()
     with pytest.raises(IllegalTransition) as caught:
         conf.hold(world.session, c, by=world.chair, now=c.window_opens_at)
-    assert "征集中" in caught.value.message("zh") and "议程已锁定" in caught.value.message("zh")
+    assert "征集中" in caught.value.message("zh") and "现在可以:锁定议程" in caught.value.message("zh")
 
 
 def test_attendance_is_recorded_for_every_member(world):

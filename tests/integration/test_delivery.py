@@ -220,3 +220,5 @@ def test_a_person_with_no_contact_channel_is_written_to_the_file_in_file_mode(wo
     assert dispatch(world.session, at("2026-04-21", 9, 5), Channels(outbox_dir=tmp_path, file_only=True))["sent"] >= 1
     written = [json.loads(line) for line in (tmp_path / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
     assert reminder.dedupe_key in {line["key"] for line in written}
+    mine = next(line for line in written if line["key"] == reminder.dedupe_key)
+    assert mine["html"].lstrip().lower().startswith(("<!doctype", "<html")) and mine["text"]  # both parts, as e-mailed

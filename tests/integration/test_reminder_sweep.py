@@ -248,6 +248,12 @@ def test_digest_people_get_one_daily_digest_instead_of_single_messages(world):
     digest = next(n for n in rows if n.kind == "daily_digest")
     assert "逾期" in digest.body_text and world.session.exec(select(Delivery).where(
         Delivery.notification_id == digest.id)).all()
+    # one greeting, and each embedded message keeps its lines as paragraphs in the HTML
+    name = world.liaisons["power"].name
+    assert digest.body_text.count(f"{name},您好") == 1 and digest.body_html.count(f"{name},您好") == 1
+    overdue = next(n for n in rows if n.kind == "overdue")
+    lines = [line for line in overdue.body_text.splitlines()[1:] if line.strip()]
+    assert len(lines) >= 2 and all(f">{line}</p>" in digest.body_html for line in lines[:2])
 
 
 def test_the_chair_gets_a_weekly_digest_on_monday_morning(world):

@@ -100,3 +100,15 @@ def test_what_was_typed_comes_back_after_a_refusal(web):
 def test_validation_errors_name_the_field_in_words(web):
     answer = web.api("company-liaison").post(f"/api/v1/councils/{web.cid}/items", json={"title": "x", "category": "其他"})
     assert answer.status_code == 422 and "标题:至少 2 个字" in answer.json()["message"], answer.text
+
+
+def test_the_documents_download_as_word_from_their_pages(web):
+    item = web.world.published_item()
+    client = web.browser("secretary")
+    conference = web.world.conference()
+    page = client.get(f"/c/{web.cid}/conferences/{conference.id}").text
+    assert 'id="resolution-docx"' in page and item.id
+    for url in (f"/c/{web.cid}/conferences/{conference.id}/resolution.docx", f"/c/{web.cid}/terms/{web.world.term.id}/report.docx"):
+        answer = client.get(url)
+        assert answer.status_code == 200 and answer.content[:2] == b"PK", url
+        assert ".docx" in answer.headers["content-disposition"]
