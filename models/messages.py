@@ -62,6 +62,14 @@ REACHED_BY: dict[str, tuple[str, str]] = {
     "done": ("兑现承诺", "fulfil it"), "dropped": ("放弃承诺", "drop it"),
 }
 
+# where the same state is reached by another step from a given state: (from, to)
+REACHED_FROM: dict[tuple[str, str], tuple[str, str]] = {
+    ("claimed", "accepted"): ("退回牵头任务", "give the lead back"),
+    ("in_progress", "accepted"): ("退回牵头任务", "give the lead back"),
+    ("close_requested", "in_progress"): ("退回继续办理", "send it back"),
+    ("reopened", "in_progress"): ("报告进展", "report progress"),
+}
+
 SUBJECT_NAMES: dict[str, tuple[str, str]] = {
     "item": ("事项", "item"),
     "conference": ("联席会议", "conference"),
@@ -395,7 +403,9 @@ def render(code: str, lang: str = "zh", /, **params: object) -> str:
             sep = "、" if i == 0 else ", "
             if code == "illegal_transition":  # what a person can do next, not the states it leads to
                 none = "无,这已是最终状态" if i == 0 else "nothing: this is a final state"
-                steps = dict.fromkeys(REACHED_BY[str(s)][i] if str(s) in REACHED_BY else state_name(str(s), lang)
+                current = str(params.get("state", ""))
+                steps = dict.fromkeys(REACHED_FROM[(current, str(s))][i] if (current, str(s)) in REACHED_FROM
+                                      else REACHED_BY[str(s)][i] if str(s) in REACHED_BY else state_name(str(s), lang)
                                       for s in sorted(states, key=str))
                 shown[key] = sep.join(steps) or none
             else:

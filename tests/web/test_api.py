@@ -98,7 +98,8 @@ def test_an_illegal_transition_is_a_409_naming_the_state(web, count_rows):
     before = count_rows()
     response = web.api("company-liaison").post(_council(web, f"/items/{item.id}/verification"), json={"satisfaction": 5})
     assert response.status_code == 409
-    assert "「已认领」" in response.json()["message"] and "允许" in response.json()["message"]
+    assert "「已认领」" in response.json()["message"] and "现在可以:" in response.json()["message"]
+    assert "退回牵头任务" in response.json()["message"]  # what the lead can do from here, in its words
     english = web.api("company-liaison", lang="en").post(_council(web, f"/items/{item.id}/verification"),
                                                          json={"satisfaction": 5})
     assert "claimed" in english.json()["message"]
