@@ -107,9 +107,12 @@ class Checkpoints:
             while True:
                 self._wake.wait()
                 self._wake.clear()
-                if self._stopping or self._log_size() > self._limit:
+                # read once: a close() landing between two reads would end the thread without the
+                # last copying back (seen under load); read once, it wakes the thread again instead
+                stopping = self._stopping
+                if stopping or self._log_size() > self._limit:
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                if self._stopping:
+                if stopping:
                     return
         except sqlite3.Error:
             return  # the next commit past SQLite's own threshold copies it back

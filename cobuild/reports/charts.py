@@ -9,22 +9,24 @@ FONT = "font-family:'WenQuanYi Micro Hei','Noto Sans CJK SC',sans-serif"
 
 
 def bars(title: str, labels: list[str], series: list[tuple[str, list[float | None]]], *, percent: bool = True,
-         width: int = 640, bar_area: int = 180) -> str:
-    """Grouped vertical bars. `series` is [(name, values)], values in 0..1 when `percent`."""
+         width: int = 520, bar_area: int = 170) -> str:
+    """Grouped vertical bars. `series` is [(name, values)], values in 0..1 when `percent`. Every bar
+    prints its value above it (paper and phones have no tooltips); sizes are chosen so that the text
+    stays readable when the chart is shrunk to a 390 px phone (about ¾ size)."""
     n_groups, n_series = max(1, len(labels)), max(1, len(series))
-    top, left, bottom = 36, 40, 56
+    top, left, bottom = 44, 44, 60
     height = top + bar_area + bottom
     group_width = (width - left - 10) / n_groups
     bar_width = max(4.0, min(28.0, group_width * 0.8 / n_series))
     peak = 1.0 if percent else max([v for _, values in series for v in values if v is not None] or [1.0]) or 1.0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" role="img" '
              f'aria-label="{escape(title)}" style="max-width:{width}px;{FONT}">',
-             f'<text x="{left}" y="20" font-size="14" font-weight="bold">{escape(title)}</text>']
+             f'<text x="{left}" y="22" font-size="16" font-weight="bold">{escape(title)}</text>']
     for tick in (0, 0.5, 1.0):
         y = top + bar_area * (1 - tick)
         label = f"{tick:.0%}" if percent else f"{peak * tick:.0f}"
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="#ddd"/>'
-                     f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{label}</text>')
+                     f'<text x="{left - 4}" y="{y + 4:.1f}" font-size="12" text-anchor="end">{label}</text>')
     for g, label in enumerate(labels):
         x0 = left + g * group_width + (group_width - bar_width * n_series) / 2
         for s, (_, values) in enumerate(series):
@@ -36,13 +38,16 @@ def bars(title: str, labels: list[str], series: list[tuple[str, list[float | Non
             shown = f"{value:.0%}" if percent else f"{value:g}"
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_width - 2:.1f}" height="{h:.1f}" '
                          f'fill="{COLOURS[s % len(COLOURS)]}"><title>{escape(label)}: {shown}</title></rect>')
-        short = label if len(label) <= 7 else label[:6] + "…"  # full name in the bar's tooltip (2026-Q1 fits)
-        parts.append(f'<text x="{left + (g + 0.5) * group_width:.1f}" y="{top + bar_area + 16}" font-size="11" '
+            parts.append(f'<text x="{x + (bar_width - 2) / 2:.1f}" y="{y - 3:.1f}" font-size="{11 if bar_width >= 18 else 9}" '
+                         f'text-anchor="middle" class="value">{shown}</text>')
+        fits = max(3, int(group_width // 13))  # characters of 13 px in the group's width (2026-Q1 fits)
+        short = label if len(label) <= fits else label[:fits - 1] + "…"  # the full name in the bar's tooltip
+        parts.append(f'<text x="{left + (g + 0.5) * group_width:.1f}" y="{top + bar_area + 18}" font-size="13" '
                      f'text-anchor="middle">{escape(short)}</text>')
     for s, (name, _) in enumerate(series):
-        x = left + s * 150
-        parts.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{COLOURS[s % len(COLOURS)]}"/>'
-                     f'<text x="{x + 14}" y="{height - 9}" font-size="11">{escape(name)}</text>')
+        x = left + s * 160
+        parts.append(f'<rect x="{x}" y="{height - 20}" width="12" height="12" fill="{COLOURS[s % len(COLOURS)]}"/>'
+                     f'<text x="{x + 17}" y="{height - 9}" font-size="13">{escape(name)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

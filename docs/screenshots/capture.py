@@ -97,6 +97,19 @@ def _documents(db: str) -> None:
             to_pdf(html, pdf)
             subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1", "-singlefile", pdf, str(HERE / name)], check=True)
             print("wrote", HERE / f"{name}.png")
+        # the ledger as LibreOffice prints it (landscape A4, one page wide)
+        import shutil
+
+        from cobuild.reports.ledger import write_ledger
+
+        office = shutil.which("soffice") or shutil.which("libreoffice")
+        if office:
+            write_ledger(session, council, datetime(2026, 12, 31, 9, 0, tzinfo=UTC), f"{folder}/ledger.xlsx")
+            subprocess.run([office, "--headless", f"-env:UserInstallation=file://{folder}/lo", "--convert-to", "pdf",
+                            "--outdir", folder, f"{folder}/ledger.xlsx"], check=True, capture_output=True, timeout=180)
+            subprocess.run(["pdftoppm", "-r", "70", "-png", "-f", "1", "-l", "1", "-singlefile", f"{folder}/ledger.pdf",
+                            str(HERE / "document-ledger")], check=True)
+            print("wrote", HERE / "document-ledger.png")
 
 
 def _position(session, unit_id: int) -> int:

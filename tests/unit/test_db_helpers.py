@@ -217,3 +217,29 @@ def test_an_engine_no_burst_deferred_on_has_no_checkpoint_listener(tmp_path):
     with wal.checkpoints_deferred(engine):
         pass
     assert event.contains(engine, "begin", wal._autocheckpoint)
+
+
+def test_a_close_landing_while_the_thread_looks_still_copies_the_log_back(tmp_path):
+    """The race the full suite found: close() between the thread's two looks at `_stopping` once
+    ended the thread without the last copying back. Here close() lands exactly there."""
+    path = tmp_path / "c.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    metadata = MetaData()
+    table = _table(metadata, "t")
+    metadata.create_all(engine)
+
+    class CloseWhileLooking(wal.Checkpoints):
+        def _log_size(self) -> int:
+            if not self._stopping:
+                self.close()  # lands after the thread has read _stopping, before it reads it again
+            return 0
+
+    with Session(engine) as session:
+        before = path.stat().st_size
+        with wal.checkpoints_deferred(engine):
+            bulk.insert_many_unless_exist(session, table, _big_rows(1500), "key")
+            session.commit()
+        checkpoints = CloseWhileLooking(str(path))
+        checkpoints.nudge()
+        assert _wait_for(lambda: not checkpoints._thread.is_alive())
+        assert path.stat().st_size > before + 1000 * 4096

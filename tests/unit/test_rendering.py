@@ -135,3 +135,14 @@ def test_an_sms_is_one_short_message_with_the_link_when_there_is_one():
             text = sms_text(Outgoing(message.subject, message.text, message.html, "k", "王丽华"))
             assert 0 < len(text) <= SMS_LIMIT, (kind, text)
             assert (link in text) if link else ("http" not in text)
+
+
+def test_a_chart_prints_every_value_and_a_chinese_legend():
+    from cobuild.reports.charts import completion_by_quarter, units_bars
+
+    svg = completion_by_quarter([{"label": "2026-Q1", "completion_rate": 0.5, "on_time_rate": 0.25},
+                                 {"label": "2026-Q2", "completion_rate": 1.0, "on_time_rate": None}])
+    assert [v for v in ("50%", "25%", "100%") if f'class="value">{v}<' in svg] == ["50%", "25%", "100%"]
+    assert "办结率" in svg and "按期办结率" in svg and "completion" not in svg
+    bars = units_bars([{"label": "国网牡丹供电所", "confirmed": 16, "closed": 6}], "zh")
+    assert 'class="value">16<' in bars and 'class="value">6<' in bars and "列入清单" in bars
