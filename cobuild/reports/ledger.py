@@ -83,6 +83,18 @@ def ledger_rows(session: Session, council: Council, today: date) -> list[dict]:
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _lines(text: str, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` characters wide (a Chinese character takes
+    two), so that printed rows grow to show long titles and goals instead of cutting them."""
+    if not text:
+        return 1
+    lines = 0
+    for part in text.split("\n"):
+        shown = sum(2 if ord(ch) > 0x2E7F else 1 for ch in part)
+        lines += max(1, -(-shown // max(1, int(width - 1))))
+    return lines
+
+
 def _as_text(cells) -> None:
     """Text that looks like a formula (an item titled `=HYPERLINK(…)`) stays text: stored as a
     string with Excel's quote prefix, never evaluated, shown as typed."""
@@ -148,6 +160,10 @@ def write_ledger(session: Session, council: Council, now: datetime, path, progre
         _as_text(sheet[sheet.max_row])
         for cell in sheet[sheet.max_row]:
             cell.border, cell.alignment = grid, wrap
+        # an explicit height: spreadsheet programs do not grow a row to its wrapped text on opening
+        tallest = max(_lines(str(v), w) for (_, _, w, _), v in zip(COLUMNS, (row[key] for _, _, _, key in COLUMNS))
+                      if isinstance(v, str))
+        sheet.row_dimensions[sheet.max_row].height = 15 * tallest + 3
         if progress:
             progress(n, len(rows))
     for index, (_, _, _, key) in enumerate(COLUMNS, start=1):

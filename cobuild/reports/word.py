@@ -103,6 +103,16 @@ def _table(doc, headers: list[str], rows: list[list]) -> None:
                 run.font.size = Pt(9.5)
 
 
+def _picture(doc, png: bytes, width_mm: float) -> None:
+    import io
+
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Mm
+
+    doc.add_picture(io.BytesIO(png), width=Mm(width_mm))
+    doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+
 def resolution_docx(session: Session, council: Council, code: str, path, lang: str = "zh") -> None:
     from cobuild.reports.documents import LABELS, _absent, _amendments, day_text, document_number
 
@@ -139,8 +149,9 @@ def resolution_docx(session: Session, council: Council, code: str, path, lang: s
 
 
 def term_report_docx(session: Session, council: Council, term: Term, today: date, path, lang: str = "zh") -> None:
+    from cobuild.reports import charts
     from cobuild.reports.documents import LABELS, day_text
-    from cobuild.reports.tracking import ranking, term_report_data
+    from cobuild.reports.tracking import item_stats, ranking, term_report_data
 
     L = LABELS["en" if lang == "en" else "zh"]
     report = term.report or term_report_data(session, council, term, today)
@@ -168,11 +179,16 @@ def term_report_docx(session: Session, council: Council, term: Term, today: date
     _table(doc, [L[k] for k in ("submitted", "confirmed", "closed", "on_time", "overdue", "not_due", "completion", "on_time_rate")],
            [[t["submitted"], t["confirmed"], t["closed"], t["on_time"], t["overdue"], t.get("not_due", "-"),
              pct(t["completion_rate"]), pct(t["on_time_rate"])]])
+    quarters = report.get("quarters") or item_stats(session, council, as_of, "quarter", term_id=term.id)
+    if quarters:
+        _picture(doc, charts.png(charts.quarter_chart(quarters, lang)), 150)
     _line(doc, L["units"], size=13, bold=True, font=SANS)
     _table(doc, ["", L["submitted"], L["confirmed"], L["closed"], L["on_time"], L["overdue"], L["not_due"], L["completion"]],
            [[u["label"], u["submitted"], u["confirmed"], u["closed"], u["on_time"], u["overdue"], u.get("not_due", "-"),
              pct(u["completion_rate"])] for u in report["units"]])
     _line(doc, L["rate_note"], size=9)
+    if report["units"]:
+        _picture(doc, charts.png(charts.unit_chart(report["units"], lang)), 150)
     board = report.get("ranking") or ranking(session, council, as_of, term_id=term.id)
     _line(doc, L["ranking"], size=13, bold=True, font=SANS)
     _table(doc, [L["rank"], "", L["points"], L["completion"]],

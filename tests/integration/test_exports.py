@@ -139,6 +139,44 @@ def test_libreoffice_opens_the_ledger_and_prints_it_one_page_wide_with_its_heade
     assert pages <= 2  # the item sheet on one page, the per-unit summary on the next
 
 
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdftotext") is None,
+                    reason="needs LibreOffice and poppler-utils")
+def test_a_long_ledger_prints_on_pages_with_their_headers_and_rows_tall_enough_for_their_text(world, tmp_path):
+    """Thirty items with long titles and goals: every printed page of the item sheet carries the header
+    row, every item's number is on one page, and the end of every title and goal is printed (a row
+    of default height would cut them after the first line)."""
+    world.council.items_max_per_unit = 10
+    world.open_window()
+    items = []
+    for n in range(30):
+        unit = ("school", "hospital", "power", "company")[n % 4]
+        items.append(world.submit(unit, asks="community",
+                                  title=f"老旧小区楼道照明与无障碍设施改造、坡道与扶手加装及物业社区共建单位三方长效管护机制建设尾{n:02d}号"))
+    c = world.conference()
+    world.advance(c.window_closes_at.astimezone(SH).date(), 0, 5)
+    conf.hold(world.session, c, by=world.chair, now=c.scheduled_at, present_ids=[m.id for m in world.voters])
+    for n, item in enumerate(items):
+        world.accept(item, lead="community", deadline=f"2026-{4 + n % 6:02d}-{10 + n % 18:02d}")
+    world.publish()
+    path = tmp_path / "ledger.xlsx"
+    write_ledger(world.session, world.council, at("2026-03-20"), path)
+    office = shutil.which("soffice") or shutil.which("libreoffice")
+    subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp_path}/lo", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(path)], capture_output=True, timeout=180, check=True)
+    pages = subprocess.run(["pdftotext", "-raw", str(tmp_path / "ledger.pdf"), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    pages = ["".join(page.split()) for page in pages if page.strip()]
+    world.session.expire_all()
+    numbers = [world.session.get(Item, i.id).number for i in items]
+    item_pages = [p for p in pages if any(number in p for number in numbers)]
+    assert len(item_pages) >= 2  # the test means something only if the sheet runs over pages
+    assert all("编号" in p and "退回次数" in p for p in item_pages)  # header row and every column on each page
+    for n, number in enumerate(numbers):
+        holding = [p for p in item_pages if number in p]
+        assert len(holding) == 1, number
+        assert holding[0].count(f"尾{n:02d}号") == 2, (number, holding[0][:300])  # in the title and in the goal (完成…)
+
+
 def _rewrite(path, rows):
     from openpyxl import Workbook
 
@@ -363,3 +401,11 @@ def test_libreoffice_opens_the_word_files_of_the_resolution_and_the_term_report(
     assert "2026-Q1-01" in resolution and "老旧小区路灯维修" in resolution and "二〇二六年" in resolution
     report = (tmp_path / "report.txt").read_text(encoding="utf-8-sig")
     assert "第 1 届轮值主席任期工作通报" in report and "未到期" in report
+    import zipfile
+
+    from PIL import Image
+
+    with zipfile.ZipFile(tmp_path / "report.docx") as docx:  # the two charts, as pictures Word can hold
+        pictures = [Image.open(docx.open(name)) for name in docx.namelist() if name.startswith("word/media/")]
+    assert len(pictures) == 2 and all(p.format == "PNG" and p.width >= 1500 for p in pictures)
+    assert all(len(set(p.convert("RGB").getdata())) > 3 for p in pictures)  # drawn, not blank

@@ -146,3 +146,16 @@ def test_a_chart_prints_every_value_and_a_chinese_legend():
     assert "办结率" in svg and "按期办结率" in svg and "completion" not in svg
     bars = units_bars([{"label": "国网牡丹供电所", "confirmed": 16, "closed": 6}], "zh")
     assert 'class="value">16<' in bars and 'class="value">6<' in bars and "列入清单" in bars
+
+
+def test_the_png_of_a_chart_draws_its_bars_in_their_colours():
+    import io
+
+    from PIL import Image
+
+    from cobuild.reports.charts import COLOURS, png, unit_chart
+
+    image = Image.open(io.BytesIO(png(unit_chart([{"label": "国网牡丹供电所", "confirmed": 16, "closed": 6}]), scale=2)))
+    assert image.size == (1040, 2 * 274)
+    colours = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in image.convert("RGB").getdata()}
+    assert {COLOURS[0], COLOURS[1]} <= colours
