@@ -16,6 +16,7 @@ from sqlmodel import Session, func, select
 
 from cobuild.actions import conferences as conf_actions
 from cobuild.actions import items as item_actions
+from cobuild.actions import services as service_actions
 from cobuild.actions import terms as term_actions
 from cobuild.actions.common import current_term
 from cobuild.actions.council import (
@@ -97,6 +98,31 @@ COMMITMENTS = ["每季度按时召开党建联席会议并通报事项进展", "
                "组织成员单位开展在职党员进社区活动不少于两次", "推动老旧小区基础设施改造事项全部落实"]
 
 
+# the service menu (SPEC.md §9): what each unit offers (by its position in UNITS) and who reported
+OFFERS = [
+    (0, "老年人健康义诊", "公共服务", "医疗服务队", "测血压、血糖,慢病用药咨询", 2, "每月第二个周六上午"),
+    (0, "家庭医生签约咨询", "公共服务", "家庭医生团队", "签约政策讲解、建档", 4, "工作日下午"),
+    (0, "急救知识培训", "社会服务", "急诊科志愿队", "心肺复苏、海姆立克急救演示", 1, "每月一次,提前一周预约"),
+    (1, "青少年课后托管", "社会服务", "教师志愿队", "作业辅导、阅读陪伴", 8, "工作日 16:30-18:00"),
+    (1, "学校操场错峰开放", "公共服务", "", "周末和假期向居民开放操场", None, "周末 7:00-9:00"),
+    (1, "家庭教育讲座", "社会服务", "心理教师", "亲子沟通、青春期教育", 1, "每学期两次"),
+    (2, "居民用电安全检查", "公共服务", "共产党员服务队", "入户检查老化线路、插座", 6, "工作日"),
+    (2, "电动车充电设施咨询", "市场服务", "营销班", "充电桩报装流程指导", 4, "工作日上午"),
+    (3, "食品安全进社区", "公共服务", "食品安全科", "过期食品识别、消费维权", 2, "每月一次"),
+    (3, "小餐饮证照办理指导", "市场服务", "登记注册科", "证照办理流程现场辅导", 2, "每周三下午"),
+    (4, "物业管理咨询", "市场服务", "物业服务中心", "维修基金、物业费政策解答", 2, "工作日"),
+    (4, "小区公共设施维修", "社会服务", "工程部", "楼道灯、单元门等小修", 4, "工作日"),
+    (5, "独居老人探访", "社会服务", "邻里守望队", "上门陪伴、代购代办", 10, "每周二、四"),
+    (5, "法律咨询", "公共服务", "法律咨询服务队", "婚姻家庭、劳动纠纷咨询", 2, "每月最后一个周五"),
+    (5, "环境整治志愿服务", "社会服务", "环境保护服务队", "清理楼道、绿地捡拾垃圾", 4, "周末上午"),
+]
+VOLUNTEERS = [(0, "刘建华", "全科医生", ["健康义诊"], "教育医疗"), (0, "马晓雯", "护士", ["健康义诊", "急救培训"], "教育医疗"),
+              (1, "高明", "语文教师", ["课后托管"], "教育医疗"), (2, "林志勇", "电工", ["用电检查"], "治安维稳"),
+              (5, "何淑芬", "退休律师", ["法律咨询"], "法律咨询"), (5, "唐国庆", "社区志愿者", ["独居老人探访", "环境整治"], "环境保护")]
+NEEDS = ["辖区老年人较多,希望定期上门服务", "居民反映需求集中,请安排服务", "群众议事会提出的需求", "网格员走访收集的需求"]
+PLACES = ["牡丹社区党群服务中心", "牡丹花园小区 3 号楼", "社区广场", "锦绣家园小区活动室"]
+
+
 def _rng(seed: int, *parts: object) -> random.Random:
     return random.Random("|".join(str(p) for p in (seed, *parts)))
 
@@ -134,7 +160,23 @@ def set_up(session: Session, now: datetime) -> Council:
             add_channel(session, council, contact, "wecom", "secret:power_station_group", by=secretary, now=now)
     # the founding meeting names the school's head as the first chair
     appoint_first_chair(session, council, heads[1], date(YEAR, 1, 1), by=secretary, now=now)
+    _menu(session, council, [session.get(Unit, h.unit_id) for h in heads], now)
     return council
+
+
+def _menu(session: Session, council: Council, units: list[Unit], now: datetime) -> None:
+    """The units' service menu and the party members who reported, put in by each unit's liaison."""
+    for position, title, category, team, description, capacity, availability in OFFERS:
+        unit = units[position]
+        contact = session.exec(select(Member).where(Member.unit_id == unit.id, Member.is_liaison == True)).first()  # noqa: E712
+        service_actions.publish_offer(session, council, unit, by=contact, now=now, title=title, category=category,
+                                      team=team, description=description, capacity_per_month=capacity,
+                                      availability=availability, how_to_order="在服务菜单中下单,或电话联系本单位联络员")
+    for position, name, skills, posts, team in VOLUNTEERS:
+        unit = units[position]
+        contact = session.exec(select(Member).where(Member.unit_id == unit.id, Member.is_liaison == True)).first()  # noqa: E712
+        service_actions.register_volunteer(session, council, unit, by=contact, now=now, name=name, skills=skills,
+                                           posts=posts, team=team, contact=f"1380000{len(name):04d}")
 
 
 def write_documents(session: Session, council: Council, folder: Path, pdf: bool = False) -> dict[str, str]:
@@ -216,6 +258,70 @@ def _council_day(session: Session, council: Council, day: date, seed: int, attem
     if chair:
         _claims(session, council, units, liaison, chair, day, seed, attempt)
         _work(session, council, units, liaison, chair, day, seed, attempt)
+    _services(session, council, liaison, day, seed, attempt)
+
+
+def _services(session, council, liaison, day, seed, attempt) -> None:
+    """The secretary orders from the menu on about one working day in six (now and then a need
+    open to every unit); units take orders — some late, a few decline — serve, record, and
+    answer the community's rating. Orders placed late in the year are still open at its end."""
+    from cobuild.models.services import Offer, OfferStatus, Order, OrderStatus, Volunteer
+    from cobuild.models.workdays import calendar_of
+
+    secretary = session.exec(select(Member).where(Member.council_id == council.id,
+                                                  Member.role == MemberRole.secretary)).first()
+    r = _rng(seed, "order", day)
+    if calendar_of(council).is_workday(day) and r.random() < 0.19:
+        offers = session.exec(select(Offer).where(Offer.council_id == council.id, Offer.status == OfferStatus.listed)
+                              .order_by(Offer.id)).all()
+        offer = None if r.random() < 0.15 else r.choice(offers)
+        attempt("orders_placed", service_actions.place_order, session, council, offer, by=secretary, now=_at(day, 9, 30),
+                title=None if offer else r.choice(["楼道杂物清理", "防汛沙袋搬运", "老旧小区义务巡逻"]),
+                need=r.choice(NEEDS), place=r.choice(PLACES), residents=r.randrange(10, 80),
+                wanted_on=day + timedelta(days=r.randrange(7, 21)))
+    volunteers: dict[int, list[Member]] = {}
+    for row in session.exec(select(Volunteer).where(Volunteer.council_id == council.id)).all():
+        volunteers.setdefault(row.unit_id, []).append(session.get(Member, row.member_id))
+    units = [u.id for u in session.exec(select(Unit).where(Unit.council_id == council.id, Unit.kind != UnitKind.community)
+                                        .order_by(Unit.id)).all()]
+    for order in session.exec(select(Order).where(Order.council_id == council.id, Order.status.in_(
+            [OrderStatus.placed, OrderStatus.taken, OrderStatus.scheduled, OrderStatus.served, OrderStatus.rated]))
+            .order_by(Order.id)).all():
+        o = _rng(seed, "order", order.id)
+        placed = _local_day(order.placed_at)
+        fate = o.choices(["take", "late", "decline", "cancel", "never"], weights=[66, 14, 7, 8, 5])[0]
+        if order.status == OrderStatus.placed:
+            unit_id = order.unit_id or o.choice(units)
+            people = volunteers.get(unit_id, []) if o.random() < 0.5 else []
+            taker = o.choice(people) if people else liaison[unit_id]
+            wait = {"take": o.randrange(0, 3), "late": o.randrange(4, 8)}.get(fate)
+            if fate == "decline" and day == placed + timedelta(days=1) and order.offer_id:
+                attempt("orders_declined", service_actions.decline_order, session, order, by=liaison[unit_id],
+                        now=_at(day, 11), reason="本月服务已排满,建议下月再约")
+            elif fate == "cancel" and day == placed + timedelta(days=2):
+                attempt("orders_cancelled", service_actions.cancel_order, session, order, by=secretary, now=_at(day, 11),
+                        reason="需求已由网格员协调解决")
+            elif wait is not None and day == placed + timedelta(days=wait):
+                # most agree the date when they take it; some first take it and agree the date later
+                attempt("orders_taken", service_actions.take_order, session, order, by=taker, now=_at(day, 14),
+                        service_on=day + timedelta(days=o.randrange(3, 12)) if o.random() < 0.7 else None)
+        elif order.status == OrderStatus.taken and day == _local_day(order.taken_at) + timedelta(days=3):
+            attempt("orders_scheduled", service_actions.schedule_order, session, order, by=session.get(Member, order.taken_by),
+                    now=_at(day, 10), service_on=day + timedelta(days=o.randrange(2, 8)))
+        elif order.status == OrderStatus.scheduled and day == order.service_on + timedelta(days=o.randrange(0, 3)):
+            taker = session.get(Member, order.taken_by)
+            attempt("services_recorded", service_actions.record_service, session, order, by=taker, now=_at(day, 17),
+                    served_on=order.service_on, hours=o.choice([1.5, 2, 3, 4]), residents_served=o.randrange(5, 60),
+                    note="服务顺利完成,群众反响良好", evidence=[f"evidence/order-{order.id}/服务照片.jpg"])
+        elif order.status == OrderStatus.served and day == order.served_on + timedelta(days=o.randrange(1, 6)):
+            attempt("orders_rated", service_actions.rate_order, session, order, by=secretary, now=_at(day, 10),
+                    rating=o.choices([5, 4, 3], weights=[60, 30, 10])[0], comment=o.choice(["服务热情周到", "群众很满意", "希望增加服务频次"]))
+        elif order.status == OrderStatus.rated and day == _local_day(order.rated_at) + timedelta(days=o.randrange(1, 10)):
+            if o.random() < 0.75:
+                attempt("orders_answered", service_actions.answer_order, session, order, by=liaison[order.unit_id],
+                        now=_at(day, 16), answer="感谢社区评价,我们将持续做好服务")
+            else:
+                attempt("orders_closed", service_actions.close_order, session, order, by=secretary, now=_at(day, 16))
 
 
 def _terms_day(session, council, day, seed, attempt, voters, term, chair) -> None:
@@ -448,6 +554,8 @@ def demo_accounts(session: Session, council: Council) -> list[dict]:
             login = "secretary"
         elif unit.kind == UnitKind.community:
             login = "community-liaison" if member.is_liaison else f"member{sum(k.startswith('member') for k in seen) + 1}"
+        elif member.role == MemberRole.staff and not member.is_liaison:  # a party member who reported
+            login = f"unit{unit.rotation_position}-volunteer{sum(k.startswith(f'unit{unit.rotation_position}-volunteer') for k in seen) + 1}"
         else:
             login = f"unit{unit.rotation_position}-{'liaison' if member.is_liaison else 'head'}"
         seen[login] = True
@@ -463,12 +571,16 @@ def demo_accounts(session: Session, council: Council) -> list[dict]:
                     member.role, "工作人员 staff"))
         if member.is_liaison:
             role += " · 联络员 liaison"
+        elif member.role == MemberRole.staff:
+            role = "在职党员 party member"
         rows.append({"login": login, "name": member.name, "unit": unit.name, "role": role})
     session.commit()
     return rows
 
 
 def summarise(session: Session, council: Council, totals: dict, db_url: str) -> dict:
+    from cobuild.models.services import Volunteer
+    from cobuild.reports.services import order_summary
     from cobuild.reports.tracking import item_stats, status_counts
     from cobuild.reports.views import election_row, term_row
 
@@ -513,5 +625,18 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
         "escalated": {action.rsplit("_", 1)[1]: n for action, n in session.exec(
             select(AuditEvent.action, func.count()).where(AuditEvent.action.like("item.escalate_%"))
             .group_by(AuditEvent.action)).all()},
+        "offers": _offer_counts(session, council),
+        "orders": order_summary(session, council),
+        "volunteers": session.exec(select(func.count()).select_from(Volunteer).where(Volunteer.council_id == council.id)).one(),
         "actions": totals,
     }
+
+
+def _offer_counts(session: Session, council: Council) -> dict:
+    from cobuild.models.services import Offer
+
+    rows = session.exec(select(Offer.category, Offer.status).where(Offer.council_id == council.id)).all()
+    by_category: dict[str, int] = {}
+    for category, _ in rows:
+        by_category[category] = by_category.get(category, 0) + 1
+    return {"total": len(rows), "listed": sum(1 for _, status in rows if status == "listed"), "by_category": by_category}

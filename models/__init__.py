@@ -80,6 +80,13 @@ from cobuild.models.notifications import (
     TemplateOverride,
 )
 from cobuild.models.reports import UnitCard, UnitCardStale
+from cobuild.models.services import (
+    Offer,
+    OfferStatus,
+    Order,
+    OrderStatus,
+    Volunteer,
+)
 from cobuild.models.terms import (
     GRADES,
     Ballot,

@@ -23,6 +23,8 @@ DEFAULT_POINTS = {
     "overdue_day": -1,  # each day an item it leads is (or was) overdue
     "sent_back": -2,  # each close-out request sent back by the raising unit
     "declined": -5,  # gave back an item it had been assigned to lead
+    "order_served": 3,  # a service order served (SPEC.md §9)
+    "residents_served_10": 1,  # each 10 residents its service orders served
 }
 
 

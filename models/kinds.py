@@ -59,6 +59,9 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("progress_posted", "进展", "progress", "item"),
     Kind("hurry", "催办", "hurry-up", "item"),
     Kind("conference_rescheduled", "会议改期", "conference moved", "conference"),
+    # the service menu (cobuild/actions/services.py, cobuild/sweep/orders.py)
+    Kind("order_step", "服务订单", "service order", "order"),
+    Kind("order_reminder", "服务提醒", "service reminder", "order"),
     # digests, and what the system tells a council about itself
     Kind("weekly_digest", "每周汇总", "weekly digest", "council"),
     Kind("daily_digest", "每日汇总", "daily digest", "member"),

@@ -81,6 +81,9 @@ SUBJECT_NAMES: dict[str, tuple[str, str]] = {
     "unit": ("单位", "unit"),
     "member": ("人员", "member"),
     "resolution": ("决议", "resolution"),
+    "offer": ("服务项目", "service offer"),
+    "order": ("服务订单", "service order"),
+    "volunteer": ("在职党员", "in-service party member"),
 }
 
 ACTION_NAMES: dict[str, tuple[str, str]] = {
@@ -126,6 +129,21 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "complete_commitment": ("兑现承诺", "close a commitment"),
     "administer": ("管理大党委设置", "administer the council"),
     "appoint": ("任命首任主席", "appoint the first chair"),
+    "offer": ("发布服务项目", "publish a service offer"),
+    "edit_offer": ("修改服务项目", "edit a service offer"),
+    "list_offer": ("上架服务项目", "list a service offer"),
+    "pause_offer": ("暂停服务项目", "pause a service offer"),
+    "withdraw_offer": ("下架服务项目", "withdraw a service offer"),
+    "register_volunteer": ("登记在职党员报到", "register an in-service party member"),
+    "order": ("下单", "order a service"),
+    "take_order": ("接单", "take an order"),
+    "decline_order": ("婉拒订单", "decline an order"),
+    "schedule_order": ("约定服务时间", "set the service date"),
+    "record_service": ("记录服务", "record the service"),
+    "rate_order": ("评价服务", "rate the service"),
+    "answer_order": ("回复评价", "answer the rating"),
+    "close_order": ("办结订单", "close the order"),
+    "cancel_order": ("撤销订单", "cancel the order"),
 }
 
 # a message kind's shown name, from the one list of kinds (models/kinds.py)
@@ -256,6 +274,33 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_window_left": ('新会期之前已留不出完整的征集期,请选择更晚的日期',
                        'The new date leaves no full submission window; pick a later date'),
     "not_members": ('以下人员不是本大党委成员:{ids}', 'Not members of this council: {ids}'),
+    "order_state": ("服务订单当前为「{order_state}」,不能{action}。现在可以:{next_steps}",
+                    "The order is {order_state}, so you cannot {action} now. What can happen next: {next_steps}"),
+    "offer_state": ("服务项目当前为「{offer_state}」,不能{action}。现在可以:{next_steps}",
+                    "The offer is {offer_state}, so you cannot {action} now. What can happen next: {next_steps}"),
+    "offer_not_listed": ("服务项目「{title}」未上架,暂不能下单", "The offer {title} is not listed; it cannot be ordered now"),
+    "own_offer": ("不能给本单位的服务项目下单", "A unit cannot order its own unit's service"),
+    "not_offering_unit": ("只有「{unit}」的联络员或其报到的在职党员可以{action}",
+                          "Only a liaison of {unit} or one of its registered party members may {action}"),
+    "open_order_no_decline": ("这是面向所有单位的订单,不接即可,无需婉拒", "This order is open to every unit: leave it, there is nothing to decline"),
+    "not_taker": ("只有接单的{taker}可以{action}", "Only {taker}, who took the order, may {action}"),
+    "not_orderer": ("只有下单的{person}或社区书记可以{action}", "Only {person}, who placed the order, or the secretary may {action}"),
+    "not_volunteer": ("{person}不是「{unit}」已报到的在职党员", "{person} is not a registered party member of {unit}"),
+    "already_volunteer": ("{person}已登记报到", "{person} is registered already"),
+    "served_in_future": ("服务日期 {day} 还没到,请在服务后记录", "The service date {day} has not come yet; record it afterwards"),
+    "bad_offer_step": ("只能上架、暂停或下架", "The step must be list, pause or withdraw"),
+    "volunteer_other_unit": ("这位人员不属于该单位", "This person belongs to another unit"),
+    "volunteer_name": ("请填写姓名(最多 100 个字)", "Give the person's name (at most 100 characters)"),
+    "volunteer_fields": ("服务岗位最多 20 个、每个最多 40 个字;联系方式最多 100 个字;特长最多 500 个字",
+                         "At most 20 service posts of 40 characters; contact 100, skills 500 characters"),
+    "service_in_past": ("服务日期不能早于今天", "The service date cannot be before today"),
+    "reason_decline_order": ("婉拒订单需要写明理由", "Declining an order needs a reason"),
+    "reason_cancel_order": ("撤销订单需要写明理由", "Cancelling an order needs a reason"),
+    "served_by_other_unit": ("参与服务人员须是接单单位的人员", "The people who served must be of the unit that took the order"),
+    "served_by_self_only": ("在职党员只能记录本人参加的服务", "A party member records only their own service"),
+    "rating_range": ("评价为 1–5 分", "The rating is 1 to 5"),
+    "answer_needed": ("请填写回复内容", "Write the answer"),
+    "order_placer": ("只有社区书记或成员单位联络员可以下单", "Only the secretary or a unit's liaison may place an order"),
     "bad_decision": ('决定只能是:{allowed_actions}', 'The decision must be one of: {allowed_actions}'),
     "reason_reject": ('不予采纳需要写明理由', 'A rejection needs a reason'),
     "bad_merge_target": ('只能合并到本次会议议程中另一个未被合并或未被否决的事项',
@@ -411,6 +456,11 @@ def render(code: str, lang: str = "zh", /, **params: object) -> str:
             else:
                 none = "无(终态)" if i == 0 else "none (final state)"
                 shown[key] = sep.join(state_name(str(s), lang) for s in sorted(states, key=str)) or none
+        elif key in ("order_state", "offer_state"):
+            shown[key] = word(key, value, lang)
+        elif key == "next_steps":
+            named = [SERVICE_STEP_NAMES[str(s)][i] for s in (value or []) if str(s) in SERVICE_STEP_NAMES]
+            shown[key] = ("、" if i == 0 else ", ").join(named) or ("无,这已是最终状态" if i == 0 else "nothing: this is a final state")
         elif key == "subject":
             shown[key] = subject_name(str(value), lang)
         elif key == "field":
@@ -445,6 +495,7 @@ UNIT_KIND_NAMES: dict[str, tuple[str, str]] = {
 ROLE_NAMES: dict[str, tuple[str, str]] = {
     "secretary": ("社区书记", "secretary"), "deputy": ("兼职副书记(单位负责人)", "deputy (unit head)"),
     "member": ("委员", "member"), "staff": ("工作人员", "staff"), "liaison": ("联络员", "liaison"),
+    "volunteer": ("在职党员", "in-service party member"),
 }
 
 CHANNEL_NAMES: dict[str, tuple[str, str]] = {
@@ -470,6 +521,8 @@ POINTS_RULE_NAMES: dict[str, tuple[str, str]] = {
     "overdue_day": ("牵头事项逾期(每天)", "each day a led item is overdue"),
     "sent_back": ("销号申请被退回(每次)", "each close-out sent back"),
     "declined": ("退回牵头任务", "gave back a lead assignment"),
+    "order_served": ("完成服务订单(每单)", "each service order served"),
+    "residents_served_10": ("服务群众(每 10 人次)", "each 10 residents served"),
 }
 
 DECISION_NAMES: dict[str, tuple[str, str]] = {
@@ -520,6 +573,14 @@ AUDIT_NAMES: dict[str, tuple[str, str]] = {
     "account.password": ("修改密码", "password changed"), "account.enable": ("启用账号", "account enabled"),
     "account.disable": ("停用账号", "account disabled"), "token.issue": ("签发 API 令牌", "API token issued"),
     "token.revoke": ("撤销 API 令牌", "API token revoked"), "election.vote_cast": ("投票", "voted"),
+    "offer.publish": ("发布服务项目", "offer published"), "offer.edit": ("修改服务项目", "offer edited"),
+    "offer.list": ("上架服务项目", "offer listed"), "offer.pause": ("暂停服务项目", "offer paused"),
+    "offer.withdraw": ("下架服务项目", "offer withdrawn"), "volunteer.register": ("在职党员报到", "party member registered"),
+    "order.place": ("下单", "order placed"), "order.take": ("接单", "order taken"), "order.decline": ("婉拒订单", "order declined"),
+    "order.schedule": ("约定服务时间", "service date set"), "order.serve": ("记录服务", "service recorded"),
+    "order.rate": ("评价服务", "service rated"), "order.answer": ("回复评价", "rating answered"),
+    "order.close": ("办结订单", "order closed"), "order.cancel": ("撤销订单", "order cancelled"),
+    "order.remind": ("订单提醒", "order reminder"),
 }
 
 FIELD_NAMES.update({
@@ -538,6 +599,14 @@ FIELD_NAMES.update({
     "new_password": ("新密码", "new password"), "current_password": ("当前密码", "current password"),
     "cooperating_unit_ids": ("配合单位", "cooperating units"), "evidence": ("佐证材料", "evidence"),
     "status": ("状态", "status"), "number": ("编号", "number"), "cooperating": ("配合单位", "cooperating units"),
+    "team": ("服务队", "service team"), "capacity_per_month": ("每月可服务(次)", "capacity per month"),
+    "availability": ("服务时间", "availability"), "how_to_order": ("下单方式", "how to order"),
+    "need": ("群众需求", "what residents need"), "place": ("服务地点", "place"), "wanted_on": ("希望服务日期", "wanted on"),
+    "residents": ("服务人数", "people to serve"), "served_on": ("服务日期", "date served"), "hours": ("服务时长(小时)", "hours"),
+    "residents_served": ("服务群众(人次)", "residents served"), "rating": ("评价", "rating"), "answer": ("回复", "answer"),
+    "service_on": ("服务日期", "service date"), "offer_id": ("服务项目", "offer"), "skills": ("特长", "skills"),
+    "posts": ("认领服务岗位", "service posts"), "contact": ("联系方式", "contact"), "member_id": ("人员", "person"),
+    "served_by": ("参与服务人员", "who served"),
 })
 
 # every council rule: its label and a line of help (the settings page; validation messages name it)
@@ -664,4 +733,23 @@ DECIDED_BY_NAMES: dict[str, tuple[str, str]] = {
     "tie_break": ("票数相同,按轮值先后产生", "tie broken by rotation"), "fallback": ("未选出,按轮值顺序产生", "by rotation (no one elected)"),
 }
 _VOCABULARIES["decided_by"] = DECIDED_BY_NAMES
+
+# the service menu (SPEC.md §9)
+ORDER_STATE_NAMES: dict[str, tuple[str, str]] = {
+    "placed": ("待接单", "waiting to be taken"), "taken": ("已接单", "taken"), "declined": ("已婉拒", "declined"),
+    "scheduled": ("已约定时间", "scheduled"), "served": ("已服务,待评价", "served, to rate"), "rated": ("已评价", "rated"),
+    "closed": ("已办结", "closed"), "cancelled": ("已撤销", "cancelled"),
+}
+OFFER_STATE_NAMES: dict[str, tuple[str, str]] = {
+    "draft": ("草稿", "draft"), "listed": ("上架中", "listed"), "paused": ("暂停接单", "paused"), "withdrawn": ("已下架", "withdrawn"),
+}
+# the step that leads an order or an offer into a state: a refusal says what can be done next
+SERVICE_STEP_NAMES: dict[str, tuple[str, str]] = {
+    "taken": ("接单", "take it"), "scheduled": ("约定服务时间", "set the service date"), "declined": ("婉拒", "decline it"),
+    "served": ("记录服务", "record the service"), "rated": ("评价服务", "rate it"), "closed": ("回复评价或办结", "answer or close it"),
+    "cancelled": ("撤销", "cancel it"), "listed": ("上架", "list it"), "paused": ("暂停接单", "pause it"),
+    "withdrawn": ("下架", "withdraw it"),
+}
+_VOCABULARIES["order_state"] = ORDER_STATE_NAMES
+_VOCABULARIES["offer_state"] = OFFER_STATE_NAMES
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 _ITEM = {"number": "2026-Q2-03", "title": "老旧小区路灯维修", "deadline": "2026-06-30", "lead_unit": "国网牡丹供电所",
          "raised_by": "牡丹社区", "goal": "6月底前完成维修", "responsible_person": "周志强"}
 _CONFERENCE = {"code": "2026-Q2", "held_on": "2026-05-16", "held_at": "2026-05-16 09:30", "closes": "2026-05-15 00:00"}
+_ORDER = {"id": 7, "title": "老年人健康义诊", "place": "牡丹社区服务中心", "need": "测血压、血糖,用药咨询",
+          "wanted_on": "2026-05-20", "service_on": "2026-05-22", "residents": 40, "unit": "市第一人民医院",
+          "placed_by_unit": "牡丹社区"}
 _TERM = {"number": 2, "starts_on": "2026-07-01", "ends_on": "2026-12-31"}
 _TOTALS = {"confirmed": 12, "closed": 9, "on_time": 8, "overdue": 1, "completion_rate": 0.75, "on_time_rate": 0.667}
 _ROW = {"number": "2026-Q2-03", "title": "老旧小区路灯维修", "lead_unit": "国网牡丹供电所", "deadline": "2026-06-30",
@@ -49,6 +52,9 @@ SAMPLES: dict[str, dict] = {
     "progress_posted": {"item": _ITEM, "unit": "国网牡丹供电所", "percent": 60, "note": "已完成12盏路灯更换"},
     "conference_rescheduled": {"conference": _CONFERENCE, "was": "2026-05-09", "limit_min": 1, "limit_max": 3},
     "hurry": {"item": _ITEM, "by": "周志强", "by_role": "轮值主席", "by_role_en": "the chair", "days_overdue": 3},
+    "order_step": {"order": _ORDER, "step": "rated", "rating": 5, "comment": "讲解耐心", "by": "王医生",
+                   "residents_served": 36, "hours": 3, "answer": "", "reason": ""},
+    "order_reminder": {"order": _ORDER, "step": "not_taken", "days": 3},
     "daily_digest": {"count": 1, "messages": [{"subject": "【逾期提醒】2026-Q2-03 已逾期 4 天", "text": "请尽快办结。"}]},
 }
 

@@ -42,6 +42,12 @@ def _queue(session: Session, council: Council, people: list[Member], kind: str, 
                for person in {p.id: p for p in people}.values())
 
 
+def queue_about(session: Session, council: Council, people: list[Member], kind: str, now: datetime, step: str,
+                subject_type: str, subject_id: int | None, context: dict) -> int:
+    """Queue `kind` about any subject (an order, an offer …) to each person once."""
+    return _queue(session, council, people, kind, now, step, subject_type, subject_id, context)
+
+
 def tell(session: Session, council: Council, people: list[Member], kind: str, item: Item, now: datetime, step: str,
          basis: str = "", **context: object) -> int:
     """Queue `kind` about `item` to each person once; returns how many were queued."""

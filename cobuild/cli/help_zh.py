@@ -6,6 +6,12 @@ Part of the catalogue of words a person sees (models/messages.py holds the rest)
 from __future__ import annotations
 
 CLI_HELP: dict[str, str] = {
+    "offer list": "服务菜单:列出上架的服务项目", "offer add": "单位联络员发布服务项目", "offer status": "上架、暂停或下架服务项目",
+    "volunteer add": "登记在职党员报到(单位联络员)", "volunteer list": "列出已报到的在职党员", "volunteer record": "党员纪实:个人服务记录",
+    "order list": "列出服务订单", "order place": "下单:社区书记(或其他单位联络员)从服务菜单下单,或发布面向所有单位的需求",
+    "order take": "接单(服务单位联络员或其报到的在职党员)", "order decline": "说明理由婉拒订单", "order schedule": "约定服务时间",
+    "order record": "记录服务:日期、时长、服务人次、照片", "order rate": "评价服务(下单方)", "order answer": "回复评价并办结(服务单位)",
+    "order cancel": "撤销订单(下单方,服务前)",
     "init": "创建或升级数据库结构", "demo": "模拟一个大党委的一年(2026),并列出发生的一切",
     "track": "办结情况:按大党委、任期、季度或单位统计办结率、按期办结率", "cycle": "运行一次主席任期与会议周期(即调度器所运行的)",
     "scheduler": "单独运行调度器(无网页):周期、提醒与发送", "serve": "启动网页与接口服务(/api/docs),并在同一进程中运行调度器",

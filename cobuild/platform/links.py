@@ -7,7 +7,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 # what a notification or an event is about -> its page under /c/{council}/
-PAGES = {"item": "items", "conference": "conferences", "election": "elections", "term": "terms"}
+PAGES = {"item": "items", "conference": "conferences", "election": "elections", "term": "terms", "order": "orders",
+         "offer": "menu"}
 
 
 def public_base(url: str | None) -> str | None:

@@ -33,6 +33,8 @@ LABELS = {
            "resolution_lead": "{day},{council}召开 {code} 党建联席会议,轮值主席{chair}主持。会议研究确定共建事项 {count} 项,"
                               "形成决议如下:",
            "when": "时间", "change": "修正内容", "report_title": "第 {number} 届轮值主席任期工作通报",
+           "services": "服务菜单与在职党员服务", "orders_served": "完成订单", "residents_served": "服务群众(人次)",
+           "hours": "服务时长(小时)", "average_rating": "平均评价", "declined": "婉拒",
            "ranking_order": "积分从高到低排列,积分相同按办结率。", "not_due": "未到期", "rate_note": "注:办结率 = 已办结 ÷ 应办结;"
                                                "按期办结率 = 按期办结 ÷ 应办结。"
                                                "应办结指列入清单的事项中已办结的和已过完成时限的;"
@@ -54,6 +56,8 @@ LABELS = {
            "none": "none", "resolution_lead": "On {day} {council} held its {code} joint conference, chaired by {chair}. "
                                                "It settled {count} co-building items as follows:",
            "when": "When", "change": "Change", "report_title": "Report of the rotating chair, term {number}",
+           "services": "The service menu and party members' service", "orders_served": "Orders served",
+           "residents_served": "Residents served", "hours": "Hours", "average_rating": "Average rating", "declined": "Declined",
            "ranking_order": "By points, then completion rate.", "not_due": "Not yet due", "rate_note": "Completion = closed ÷ due; "
                                                   "on-time rate = closed on time ÷ due. "
                                                   "Due items are "

@@ -52,6 +52,25 @@ HEADERS_BY_TEXT = {name.lower(): key for zh, en, _, key in COLUMNS for name in (
 STATUS_BY_NAME = {**{s.value: s for s in ItemStatus}, **{state_name(s.value): s for s in ItemStatus}}
 
 
+# the service orders' sheet (SPEC.md §9)
+ORDER_COLUMNS = [
+    ("序号", "No.", 7, "id"), ("服务需求", "Need", 26, "title"), ("下单方", "Ordered by", 14, "placed_by_unit"),
+    ("服务单位", "Serving unit", 18, "unit"), ("状态", "Status", 12, "status"), ("下单日期", "Placed on", 12, "placed_on"),
+    ("服务日期", "Served on", 12, "served_on"), ("时长(小时)", "Hours", 9, "hours"), ("服务人次", "Residents served", 9, "residents_served"),
+    ("参与服务人员", "Served by", 16, "served_by"), ("评价", "Rating", 7, "rating"), ("意见", "Comment", 20, "comment"),
+    ("单位回复", "Answer", 20, "answer"),
+]
+
+
+def order_ledger_rows(session: Session, council: Council) -> list[dict]:
+    from cobuild.models.base import local_date
+    from cobuild.reports.services import orders
+
+    return [{**o, "placed_on": local_date(o["placed_at"], council.timezone), "status": o["status_name"],
+             "served_by": "、".join(o["served_by"]), "unit": o["unit"] or ""}
+            for o in reversed(orders(session, council, limit=100_000)["orders"])]
+
+
 def ledger_rows(session: Session, council: Council, today: date) -> list[dict]:
     units = {u.id: u.name for u in session.exec(select(Unit).where(Unit.council_id == council.id)).all()}
     cooperating: dict[int, list[str]] = {}
@@ -187,6 +206,22 @@ def write_ledger(session: Session, council: Council, now: datetime, path, progre
         for cell in summary[column][3:]:
             cell.number_format = "0.0%"
     summary.auto_filter.ref = f"A3:{get_column_letter(len(SUMMARY))}{max(summary.max_row, 3)}"
+    orders = order_ledger_rows(session, council)
+    if orders:
+        sheet3 = book.create_sheet("Service orders" if en else "服务订单")
+        titled(sheet3, ORDER_COLUMNS, f"{council.name} Service orders" if en else f"{council.name}服务订单台账",
+               f"As of {today} · {len(orders)} orders" if en else f"统计截至 {today} · 共 {len(orders)} 单")
+        for row in orders:
+            sheet3.append([row[key] for _, _, _, key in ORDER_COLUMNS])
+            _as_text(sheet3[sheet3.max_row])
+            for cell in sheet3[sheet3.max_row]:
+                cell.border, cell.alignment = grid, wrap
+        for index, (_, _, _, key) in enumerate(ORDER_COLUMNS, start=1):
+            if key in ("placed_on", "served_on"):
+                for column in sheet3.iter_cols(min_col=index, max_col=index, min_row=4):
+                    for c in column:
+                        c.number_format = "yyyy-mm-dd"
+        sheet3.auto_filter.ref = f"A3:{get_column_letter(len(ORDER_COLUMNS))}{max(sheet3.max_row, 3)}"
     book.properties.title = f"{council.name} 共建事项台账"
     book.save(path)
     return len(rows)

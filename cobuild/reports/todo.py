@@ -59,6 +59,11 @@ LABELS = {
     "evaluate": ("测评轮值主席", "Evaluate the chair"),
     "escalated": ("逾期督办", "Overdue, escalated"),
     "dead": ("投递失败的消息", "Messages not delivered"),
+    "take_order": ("服务订单待接单", "An order to take"),
+    "schedule_order": ("约定服务时间", "Set a service date"),
+    "record_service": ("记录服务", "Record a service"),
+    "answer_order": ("回复社区评价", "Answer a rating"),
+    "rate_order": ("评价服务", "Rate a service"),
 }
 LIMIT = 50  # entries of one kind at most: a list a person reads on a phone
 
@@ -120,6 +125,8 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
             asked = local_date(item.close_requested_at, tz) if item.close_requested_at else None
             out.append(_entry("verify", council, "item", item.id, _title(item), asked, today))
 
+    out.extend(_orders(session, council, member, today))
+
     if is_chair:
         pending = session.exec(select(Claim, Item).join(Item, Item.id == Claim.item_id).where(
             Item.council_id == council.id, Claim.status == ClaimStatus.pending).order_by(Claim.claimed_at)).all()
@@ -169,6 +176,36 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
             out.append(_entry("dead", council, "council", None, "", None, today, dead))
 
     return sorted(out, key=urgency)
+
+
+def _orders(session: Session, council: Council, member: Member, today: date) -> list[dict]:
+    """Service orders (SPEC.md §9): to take (orders to the unit), to schedule, to record once the
+    day has come and to answer — for the unit's liaisons and the party member who took one; to
+    rate, for whoever ordered."""
+    from sqlalchemy import or_
+
+    from cobuild.models.services import Order, OrderStatus
+
+    tz = council.timezone
+    out: list[dict] = []
+    mine = Order.taken_by == member.id
+    unit_orders = or_(Order.unit_id == member.unit_id, mine) if member.is_liaison else mine
+    for order in session.exec(select(Order).where(Order.council_id == council.id, unit_orders, Order.status.in_(
+            [OrderStatus.placed, OrderStatus.taken, OrderStatus.scheduled, OrderStatus.rated])).order_by(Order.id)
+            .limit(LIMIT)).all():
+        if order.status == OrderStatus.placed:
+            waited_from = local_date(order.placed_at, tz)
+            out.append(_entry("take_order", council, "order", order.id, order.title, order.wanted_on or waited_from, today))
+        elif order.status == OrderStatus.taken:
+            out.append(_entry("schedule_order", council, "order", order.id, order.title, order.wanted_on, today))
+        elif order.status == OrderStatus.scheduled and order.service_on is not None and order.service_on <= today:
+            out.append(_entry("record_service", council, "order", order.id, order.title, order.service_on, today))
+        elif order.status == OrderStatus.rated:
+            out.append(_entry("answer_order", council, "order", order.id, order.title, None, today))
+    for order in session.exec(select(Order).where(Order.council_id == council.id, Order.placed_by == member.id,
+                                                  Order.status == OrderStatus.served).order_by(Order.id).limit(LIMIT)).all():
+        out.append(_entry("rate_order", council, "order", order.id, order.title, order.served_on, today))
+    return out
 
 
 def urgency(entry: dict) -> tuple:

@@ -392,6 +392,8 @@ def ranking(session: Session, council: Council, today: date, term_id: int | None
                                                            max(int(card.get("confirmed") or 0) - int(card.get("not_due") or 0), 0)),
              "confirmed": int(card.get("confirmed") or 0), "closed": int(card.get("closed") or 0)}
             for card in _unit_cards(session, council, today, term_id, conference_code)]
+    if conference_code is None:  # the service menu counts by term or in all (its orders belong to no conference)
+        _add_service_points(session, council, rows, term_id)
     rows.sort(key=lambda r: (-r["points"], -(r["completion_rate"] or 0), r["unit"]))
     previous, rank = None, 0
     for position, row in enumerate(rows, start=1):
@@ -399,8 +401,29 @@ def ranking(session: Session, council: Council, today: date, term_id: int | None
         if key != previous:
             rank, previous = position, key
         row["rank"] = rank
-    return {"period": conference_code or (f"term:{term_id}" if term_id else "all"), "rules": council.points_rules,
+    from cobuild.models.councils import DEFAULT_POINTS
+
+    return {"period": conference_code or (f"term:{term_id}" if term_id else "all"),
+            "rules": {**DEFAULT_POINTS, **council.points_rules},
             "order": "积分从高到低,积分相同按办结率 / points, then completion rate", "rows": rows}
+
+
+def _add_service_points(session: Session, council: Council, rows: list[dict], term_id: int | None) -> None:
+    """Orders served and residents served (SPEC.md §9), by the council's rules (a council made
+    before the rules existed gets the defaults), served within the term when one is given."""
+    from cobuild.models import Term
+    from cobuild.models.councils import DEFAULT_POINTS
+    from cobuild.reports.services import unit_service
+
+    term = session.get(Term, term_id) if term_id else None
+    service = unit_service(session, council, (term.starts_on, term.ends_on) if term else None)
+    for row in rows:
+        figures = service.get(row["unit_id"], {})
+        for rule, count in (("order_served", figures.get("orders_served", 0)),
+                            ("residents_served_10", figures.get("residents_served", 0) // 10)):
+            points = count * council.points_rules.get(rule, DEFAULT_POINTS[rule])
+            row["breakdown"][rule] = {"count": count, "points": points}
+            row["points"] += points
 
 
 def _days_between(session: Session, later, earlier):
@@ -470,9 +493,18 @@ def term_report_data(session: Session, council: Council, term: Term, today: date
         "units": item_stats(session, council, today, "unit", term_id=term.id),
         "quarters": item_stats(session, council, today, "quarter", term_id=term.id),
         "ranking": ranking(session, council, today, term_id=term.id),
+        "services": service_rows(session, council, term),
         "evaluation": evaluation_summary(session, term),
         "as_of": today.isoformat(),
     }
+
+
+def service_rows(session: Session, council: Council, term: Term) -> list[dict]:
+    """Each unit's service orders served within the term (SPEC.md §9), for the term report."""
+    from cobuild.reports.services import unit_service
+
+    figures = unit_service(session, council, (term.starts_on, term.ends_on))
+    return [{"unit": name, **figures[unit_id]} for unit_id, name, _ in _unit_rows(session, council) if unit_id in figures]
 
 
 def evaluation_summary(session: Session, term: Term) -> dict:

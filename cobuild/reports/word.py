@@ -193,6 +193,11 @@ def term_report_docx(session: Session, council: Council, term: Term, today: date
     _line(doc, L["ranking"], size=13, bold=True, font=SANS)
     _table(doc, [L["rank"], "", L["points"], L["completion"]],
            [[row["rank"], row["unit"], row["points"], pct(row["completion_rate"])] for row in board["rows"]])
+    if report.get("services"):
+        _line(doc, L["services"], size=13, bold=True, font=SANS)
+        _table(doc, ["", L["orders_served"], L["residents_served"], L["hours"], L["average_rating"], L["declined"]],
+               [[row["unit"], row["orders_served"], row["residents_served"], row["hours"], row["average_rating"], row["declined"]]
+                for row in report["services"]])
     _line(doc, report["council"], align="right")
     _line(doc, day_text(as_of, lang), align="right")
     doc.core_properties.title = f"{report['council']} {L['report_title'].format(number=report['term'])}"

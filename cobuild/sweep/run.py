@@ -6,6 +6,7 @@ Three parts, each idempotent and each proportional to what is due, not to what e
   the time of the next step is stored. Items are worked in batches, one commit per batch.
 - council events: window opened, non-submitters, the agenda, elections, hand-over,
   evaluation, the term report — each claimed once by a unique key (`once`).
+- service orders: untaken, coming, unrecorded and unrated orders (cobuild/sweep/orders.py).
 - digests: a daily digest for people who prefer one, the weekly digest on Monday morning."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from cobuild.sweep.digests import sweep_digests
 from cobuild.sweep.directory import Directory
 from cobuild.sweep.events import sweep_council_events
 from cobuild.sweep.items import sweep_items
+from cobuild.sweep.orders import sweep_orders
 
 
 def sweep(session: Session, now: datetime, batch: int = 500, render_worker: bool | None = None) -> dict:
@@ -30,6 +32,7 @@ def sweep(session: Session, now: datetime, batch: int = 500, render_worker: bool
     directory = Directory(session, set())  # who is who, loaded once for the three passes
     result = sweep_items(session, now, outbox, batch, directory, render_worker)
     result.update(sweep_council_events(session, now, outbox, directory))
+    result.update(sweep_orders(session, now, outbox, directory))
     result.update(sweep_digests(session, now, outbox, directory))
     result["queued"] = dict(outbox.inserted)
     return result

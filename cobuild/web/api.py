@@ -18,7 +18,8 @@ from sqlmodel import Session
 
 from cobuild.actions import accounts
 from cobuild.actions.common import get
-from cobuild.models import Account, Conference, Council, Election, Item, NotAuthenticated, Term
+from cobuild.models import Account, Conference, Council, Election, Item, Member, NotAuthenticated, Term
+from cobuild.models.base import jsonable
 from cobuild.platform import uploads
 from cobuild.web import queries
 from cobuild.web.deps import council_ctx, db, language, now
@@ -146,7 +147,8 @@ def me(session: DB, account: ACCOUNT) -> Me:
 
 class TodoEntry(BaseModel):
     kind: str = Field(description="submit, claim, progress, sent_back, verify, confirm_claim, lock, hold, decide, "
-                                  "publish, vote, evaluate, escalated, dead")
+                                  "publish, vote, evaluate, escalated, dead, take_order, schedule_order, record_service, "
+                                  "answer_order, rate_order")
     label: str
     label_en: str
     council_id: int
@@ -290,6 +292,66 @@ def evidence_file(request: Request, cid: CID, ref: str, session: DB, account: AC
     return FileResponse(uploads.path_of(cid, ref), filename=ref.split("-", 1)[1])
 
 
+@router.get("/councils/{cid}/offers", tags=["read"], summary="服务菜单 The service menu: listed offers by category")
+def offer_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
+               q: str | None = Query(default=None, max_length=100, description="search title, description, team"),
+               category: str | None = Query(default=None, max_length=40),
+               unit: int | None = Query(default=None, ge=1, le=2**53),
+               all: bool = Query(default=False, description="paused, draft and withdrawn offers too")) -> list[dict]:
+    from cobuild.reports.services import offers
+
+    ctx = ctx_for(request, session, account, cid)
+    return jsonable(offers(session, ctx.council, q=q, category=category, unit_id=unit, listed_only=not all, lang=ctx.lang))
+
+
+@router.get("/councils/{cid}/offers/{oid}", tags=["read"], summary="服务项目 An offer")
+def offer(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.models.services import Offer
+    from cobuild.reports.services import offer_row
+
+    ctx = ctx_for(request, session, account, cid)
+    return jsonable(offer_row(session, row_of(ctx, Offer, oid, "offer"), ctx.lang))
+
+
+@router.get("/councils/{cid}/orders", tags=["read"], summary="服务订单 Orders, filtered")
+def order_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
+               status: str | None = Query(default=None, max_length=16), unit: int | None = Query(default=None, ge=1, le=2**53),
+               limit: int = Query(default=200, ge=1, le=500), offset: int = Query(default=0, ge=0, le=2**31)) -> dict:
+    from cobuild.reports.services import order_summary, orders
+
+    ctx = ctx_for(request, session, account, cid)
+    return jsonable({**orders(session, ctx.council, status=status, unit_id=unit, limit=limit, offset=offset, lang=ctx.lang),
+                     "summary": order_summary(session, ctx.council)})
+
+
+@router.get("/councils/{cid}/orders/{oid}", tags=["read"], summary="服务订单详情 An order, with what you may do now")
+def order(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.actions.services import order_actions
+    from cobuild.models.services import Order
+    from cobuild.reports.services import order_row
+
+    ctx = ctx_for(request, session, account, cid)
+    row = row_of(ctx, Order, oid, "order")
+    return jsonable({**order_row(session, row, ctx.lang), "actions": sorted(order_actions(session, ctx.council, row, ctx.member))})
+
+
+@router.get("/councils/{cid}/volunteers", tags=["read"], summary="在职党员 In-service party members who reported")
+def volunteer_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
+                   unit: int | None = Query(default=None, ge=1, le=2**53)) -> list[dict]:
+    from cobuild.reports.services import volunteers
+
+    ctx = ctx_for(request, session, account, cid)
+    return jsonable(volunteers(session, ctx.council, unit))
+
+
+@router.get("/councils/{cid}/members/{oid}/service-record", tags=["read"], summary="党员纪实 A member's service record")
+def service_record(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.reports.services import service_record as record_of
+
+    ctx = ctx_for(request, session, account, cid)
+    return jsonable(record_of(session, ctx.council, row_of(ctx, Member, oid, "member"), ctx.lang))
+
+
 # ---- actions: one endpoint per operation ----------------------------------------------------
 
 def _endpoint(op: Operation):
@@ -316,7 +378,7 @@ def _endpoint(op: Operation):
 
 
 for _op in OPERATIONS:
-    method = "PATCH" if _op.name in ("council.settings", "member.update") else \
+    method = "PATCH" if _op.name in ("council.settings", "member.update", "offer.edit") else \
         "PUT" if _op.name in ("council.rotation", "council.template", "member.preferences") else "POST"
     router.add_api_route(f"/councils/{{cid}}{_op.path}", _endpoint(_op), methods=[method], tags=["actions"],
                          summary=_op.summary, status_code=_op.status, name=_op.name)

@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from cobuild.actions import conferences as conf
 from cobuild.actions import council as cc
 from cobuild.actions import items as it
+from cobuild.actions import services as sv
 from cobuild.actions import terms as tm
 from cobuild.models import (
     Claim,
@@ -36,6 +37,7 @@ from cobuild.models import (
     Unit,
 )
 from cobuild.models.base import jsonable, numbers_not_booleans
+from cobuild.models.services import Offer, Order
 from cobuild.reports.views import conference_detail, election_row, term_row
 
 
@@ -480,8 +482,171 @@ def template(ctx: Ctx, _, b: TemplateBody):
     return {"kind": b.kind, "part": b.part, "language": b.language, "overridden": b.source is not None}
 
 
+# ---- the service menu (SPEC.md §9) ----------------------------------------------------------------
+
+class OfferBody(BaseModel):
+    title: str = Field(min_length=2, max_length=100, description="服务项目名称")
+    category: str = Field(min_length=1, max_length=40, description="公共服务 / 社会服务 / 市场服务 or the council's own")
+    description: str = Field(default="", max_length=2000)
+    team: str = Field(default="", max_length=200, description="服务队 or the members who serve")
+    capacity_per_month: int | None = Field(default=None, ge=1, le=10_000)
+    availability: str = Field(default="", max_length=200)
+    how_to_order: str = Field(default="", max_length=500)
+    unit_id: Id | None = Field(default=None, description="offering unit; default: the caller's unit")
+    draft: bool = Field(default=False, description="save without listing it on the menu")
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+class OfferEditBody(BaseModel):
+    title: str | None = Field(default=None, min_length=2, max_length=100)
+    category: str | None = Field(default=None, min_length=1, max_length=40)
+    description: str | None = Field(default=None, max_length=2000)
+    team: str | None = Field(default=None, max_length=200)
+    capacity_per_month: int | None = Field(default=None, ge=1, le=10_000)
+    availability: str | None = Field(default=None, max_length=200)
+    how_to_order: str | None = Field(default=None, max_length=500)
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+class OfferStatusBody(BaseModel):
+    step: Literal["list", "pause", "withdraw"]
+
+
+class VolunteerBody(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    unit_id: Id | None = Field(default=None, description="default: the caller's unit")
+    contact: str = Field(default="", max_length=100)
+    skills: str = Field(default="", max_length=500)
+    posts: list[Annotated[str, Field(max_length=40)]] = Field(default_factory=list, max_length=20,
+                                                                description="service posts claimed (认领服务岗位)")
+    team: str = Field(default="", max_length=40, description="service team (服务队)")
+    reported_on: date | None = None
+
+
+class OrderBody(BaseModel):
+    offer_id: Id | None = Field(default=None, description="order from this offer; none: open to every unit")
+    title: str | None = Field(default=None, min_length=2, max_length=100, description="default: the offer's title")
+    need: str = Field(default="", max_length=2000, description="what residents need")
+    place: str = Field(default="", max_length=200)
+    wanted_on: date | None = None
+    residents: int | None = Field(default=None, ge=1, le=100_000)
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+class TakeBody(BaseModel):
+    service_on: date | None = Field(default=None, description="the service date, when known")
+
+
+class ScheduleBody(BaseModel):
+    service_on: date
+
+
+class ServiceBody(BaseModel):
+    served_on: date
+    hours: float = Field(gt=0, le=1000)
+    residents_served: int = Field(ge=0, le=100_000)
+    note: str = Field(default="", max_length=2000)
+    evidence: list[str] = Field(default_factory=list, description="file ids from POST …/uploads (photos)")
+    served_by: list[Id] = Field(default_factory=list, description="member ids of the unit's people who served")
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+class RatingBody(BaseModel):
+    rating: int = Field(ge=1, le=5, description="1–5")
+    comment: str = Field(default="", max_length=1000)
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+class AnswerBody(BaseModel):
+    answer: str = Field(min_length=1, max_length=1000)
+
+
+def offer_dict(ctx: Ctx, offer: Offer) -> dict:
+    from cobuild.reports.services import offer_row
+
+    ctx.session.refresh(offer)
+    return offer_row(ctx.session, offer, ctx.lang)
+
+
+def order_dict(ctx: Ctx, order: Order) -> dict:
+    from cobuild.reports.services import order_row
+
+    ctx.session.refresh(order)
+    return order_row(ctx.session, order, ctx.lang)
+
+
+def add_offer(ctx: Ctx, _, b: OfferBody):
+    unit = unit_of(ctx, b.unit_id)
+    offer = sv.publish_offer(ctx.session, ctx.council, unit, by=ctx.member, now=ctx.now, listed=not b.draft,
+                             **b.model_dump(exclude={"unit_id", "draft"}))
+    return offer_dict(ctx, offer)
+
+
+def edit_offer(ctx: Ctx, offer: Offer, b: OfferEditBody):
+    return offer_dict(ctx, sv.edit_offer(ctx.session, offer, by=ctx.member, now=ctx.now, **b.model_dump(exclude_unset=True)))
+
+
+def offer_status(ctx: Ctx, offer: Offer, b: OfferStatusBody):
+    return offer_dict(ctx, sv.set_offer_status(ctx.session, offer, b.step, by=ctx.member, now=ctx.now))
+
+
+def add_volunteer(ctx: Ctx, _, b: VolunteerBody):
+    from cobuild.reports.services import volunteer_row
+
+    unit = unit_of(ctx, b.unit_id)
+    row = sv.register_volunteer(ctx.session, ctx.council, unit, by=ctx.member, now=ctx.now,
+                                **b.model_dump(exclude={"unit_id"}))
+    return volunteer_row(ctx.session, row)
+
+
+def place_order(ctx: Ctx, _, b: OrderBody):
+    offer = row_of(ctx, Offer, b.offer_id, "offer") if b.offer_id else None
+    order = sv.place_order(ctx.session, ctx.council, offer, by=ctx.member, now=ctx.now,
+                           **b.model_dump(exclude={"offer_id"}, exclude_none=True))
+    return order_dict(ctx, order)
+
+
+def take_order(ctx: Ctx, order: Order, b: TakeBody):
+    return order_dict(ctx, sv.take_order(ctx.session, order, by=ctx.member, now=ctx.now, service_on=b.service_on))
+
+
+def decline_order(ctx: Ctx, order: Order, b: ReasonBody):
+    return order_dict(ctx, sv.decline_order(ctx.session, order, by=ctx.member, now=ctx.now, reason=b.reason))
+
+
+def schedule_order(ctx: Ctx, order: Order, b: ScheduleBody):
+    return order_dict(ctx, sv.schedule_order(ctx.session, order, by=ctx.member, now=ctx.now, service_on=b.service_on))
+
+
+def record_service(ctx: Ctx, order: Order, b: ServiceBody):
+    return order_dict(ctx, sv.record_service(ctx.session, order, by=ctx.member, now=ctx.now, **b.model_dump()))
+
+
+def rate_order(ctx: Ctx, order: Order, b: RatingBody):
+    return order_dict(ctx, sv.rate_order(ctx.session, order, by=ctx.member, now=ctx.now, rating=b.rating, comment=b.comment))
+
+
+def answer_order(ctx: Ctx, order: Order, b: AnswerBody):
+    return order_dict(ctx, sv.answer_order(ctx.session, order, by=ctx.member, now=ctx.now, answer=b.answer))
+
+
+def close_order(ctx: Ctx, order: Order, _b: Empty):
+    return order_dict(ctx, sv.close_order(ctx.session, order, by=ctx.member, now=ctx.now))
+
+
+def cancel_order(ctx: Ctx, order: Order, b: ReasonBody):
+    return order_dict(ctx, sv.cancel_order(ctx.session, order, by=ctx.member, now=ctx.now, reason=b.reason))
+
+
 ITEM = (Item, "item")
 CONF = (Conference, "conference")
+OFFER = (Offer, "offer")
+ORDER = (Order, "order")
 
 OPERATIONS: list[Operation] = [
     Operation("item.submit", "/items", None, SubmitBody, submit, "提交事项 Submit an item", 201),
@@ -536,6 +701,21 @@ OPERATIONS: list[Operation] = [
               "提醒偏好 Reminder preferences (self or secretary)"),
     Operation("council.template", "/templates", None, TemplateBody, template,
               "消息模板 Set or reset a message template (secretary)"),
+    Operation("offer.add", "/offers", None, OfferBody, add_offer, "发布服务项目 Put a service on the menu (liaison)", 201),
+    Operation("offer.edit", "/offers/{oid}", OFFER, OfferEditBody, edit_offer, "修改服务项目 Edit an offer (liaison)"),
+    Operation("offer.status", "/offers/{oid}/status", OFFER, OfferStatusBody, offer_status,
+              "上架、暂停或下架 List, pause or withdraw an offer (liaison)"),
+    Operation("volunteer.register", "/volunteers", None, VolunteerBody, add_volunteer,
+              "在职党员报到 Register an in-service party member (liaison)", 201),
+    Operation("order.place", "/orders", None, OrderBody, place_order, "下单 Order a service (secretary, liaison)", 201),
+    Operation("order.take", "/orders/{oid}/take", ORDER, TakeBody, take_order, "接单 Take an order"),
+    Operation("order.decline", "/orders/{oid}/decline", ORDER, ReasonBody, decline_order, "婉拒 Decline an order (offering unit)"),
+    Operation("order.schedule", "/orders/{oid}/schedule", ORDER, ScheduleBody, schedule_order, "约定服务时间 Set the service date"),
+    Operation("order.serve", "/orders/{oid}/service", ORDER, ServiceBody, record_service, "记录服务 Record the service"),
+    Operation("order.rate", "/orders/{oid}/rating", ORDER, RatingBody, rate_order, "评价服务 Rate the service (who ordered)"),
+    Operation("order.answer", "/orders/{oid}/answer", ORDER, AnswerBody, answer_order, "回复评价 Answer the rating (unit)"),
+    Operation("order.close", "/orders/{oid}/close", ORDER, Empty, close_order, "办结订单 Close a rated order (who ordered)"),
+    Operation("order.cancel", "/orders/{oid}/cancel", ORDER, ReasonBody, cancel_order, "撤销订单 Cancel an order (who ordered)"),
 ]
 
 BY_NAME = {op.name: op for op in OPERATIONS}

@@ -399,6 +399,86 @@ def item_page(request: Request, cid: int, oid: int):
                       **common(ctx, request))
 
 
+@router.get("/c/{cid}/menu")
+def menu_page(request: Request, cid: int, q: str | None = None, category: str | None = None):
+    """服务菜单: the council's listed offers by category, search; order from one or post an open
+    order; a liaison publishes and manages their unit's offers here too."""
+    from cobuild.models.services import SERVICE_CATEGORIES
+    from cobuild.reports.services import offers
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        listed = offers(session, ctx.council, q=(q or "")[:100] or None, category=(category or "")[:40] or None,
+                        lang=ctx.lang)
+        mine = offers(session, ctx.council, unit_id=ctx.member.unit_id, listed_only=False, lang=ctx.lang) \
+            if ctx.member and ctx.member.is_liaison else []
+        groups: dict[str, list] = {}
+        for offer in listed:
+            groups.setdefault(offer["category"], []).append(offer)
+        categories = list(dict.fromkeys([*SERVICE_CATEGORIES, *(o["category"] for o in listed)]))
+        return render(request, "menu.html", groups=groups, mine=mine, categories=categories,
+                      f={"q": q or "", "category": category or ""}, **common(ctx, request))
+
+
+@router.get("/c/{cid}/orders")
+def order_list_page(request: Request, cid: int, status: str | None = None, mine: str | None = None, page: int = 1):
+    from cobuild.models.services import OrderStatus
+    from cobuild.reports.services import order_summary, orders
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        size = 50
+        state = status if status in {s.value for s in OrderStatus} else None
+        unit_id = ctx.member.unit_id if ctx.member and mine else None
+        data = orders(session, ctx.council, status=state, unit_id=unit_id, limit=size, offset=(max(page, 1) - 1) * size,
+                      lang=ctx.lang)
+        return render(request, "orders.html", data=data, summary=order_summary(session, ctx.council), page=max(page, 1),
+                      size=size, states=[s.value for s in OrderStatus], f={"status": state or "", "mine": bool(mine)},
+                      **common(ctx, request))
+
+
+@router.get("/c/{cid}/orders/{oid}")
+def order_page(request: Request, cid: int, oid: int):
+    from cobuild.actions.services import order_actions
+    from cobuild.models.services import Order
+    from cobuild.reports.services import order_row
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        order = row_of(ctx, Order, oid, "order")
+        can = order_actions(session, ctx.council, order, ctx.member)
+        people = session.exec(select(Member).where(Member.unit_id == order.unit_id, Member.active == True)  # noqa: E712
+                              .order_by(Member.id)).all() if order.unit_id and "record" in can else []
+        return render(request, "order.html", order=order, o=order_row(session, order, ctx.lang), can=can, people=people,
+                      **common(ctx, request))
+
+
+@router.get("/c/{cid}/volunteers")
+def volunteers_page(request: Request, cid: int):
+    """在职党员报到: who reported, their posts and teams, and each one's service record."""
+    from cobuild.models.services import SERVICE_TEAMS
+    from cobuild.reports.services import service_record, volunteers
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        rows = volunteers(session, ctx.council)
+        for row in rows:
+            row["totals"] = service_record(session, ctx.council, session.get(Member, row["member_id"]), ctx.lang)["totals"]
+        return render(request, "volunteers.html", rows=rows, teams=SERVICE_TEAMS, **common(ctx, request))
+
+
+@router.get("/c/{cid}/members/{mid}/service")
+def service_record_page(request: Request, cid: int, mid: int):
+    """党员纪实: a person's service record, for their unit's party organisation."""
+    from cobuild.reports.services import service_record
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        person = row_of(ctx, Member, mid, "member")
+        return render(request, "service_record.html", r=service_record(session, ctx.council, person, ctx.lang),
+                      person=person, **common(ctx, request))
+
+
 @router.get("/c/{cid}/submit")
 def submit_page(request: Request, cid: int):
     from cobuild.models import ConferenceStatus, ItemStatus
@@ -654,6 +734,9 @@ DONE_SAYS = {
     "item.submit": ("事项已提交,将列入下次联席会议议程", "Item submitted; it goes on the next conference's agenda"),
     "conference.reschedule": ("会期已调整,各单位已收到通知", "The conference was moved; every unit has been told"),
     "conference.open_window": ("已开启事项征集,各单位已收到通知", "The window is open; every unit has been told"),
+    "order.place": ("已下单,等待服务单位接单", "Ordered; waiting for a unit to take it"),
+    "order.take": ("已接单,下单方已收到通知", "Taken; whoever ordered has been told"),
+    "order.serve": ("服务已记录,等待社区评价", "Service recorded; waiting for the community's rating"),
 }
 
 
@@ -706,6 +789,8 @@ def _form_handler(op: Operation):
               else DONE[lang == "en"] + op.summary.split(" ", 1)[0 if lang == "zh" else 1])
         if op.name == "item.submit" and isinstance(result, dict) and result.get("id"):
             return RedirectResponse(f"/c/{cid}/items/{result['id']}", status_code=303)
+        if op.name == "order.place" and isinstance(result, dict) and result.get("id"):
+            return RedirectResponse(f"/c/{cid}/orders/{result['id']}", status_code=303)
         return RedirectResponse(back(request, fallback), status_code=303)
 
     return handler

@@ -25,11 +25,13 @@ PHONE = {"width": 390, "height": 844}
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="sqlite:///cobuild-demo.db")
+    parser.add_argument("--only", nargs="*", help="just these files (e.g. menu.png)")
     args = parser.parse_args()
 
     from sqlmodel import select
 
     from cobuild.models import Conference, Election, Item
+    from cobuild.models.services import Order
     from cobuild.platform.db import session_for
     from cobuild.web.app import make_app
 
@@ -40,6 +42,9 @@ def main() -> None:
         election = session.exec(select(Election).order_by(Election.id.desc())).first()
         position = _position(session, item.lead_unit_id)
         lead_login = "community-liaison" if position == 1 else f"unit{position}-liaison"
+        scheduled = session.exec(select(Order).where(Order.status == "scheduled").order_by(Order.id)).first()
+        served = session.exec(select(Order).where(Order.status == "closed").order_by(Order.id.desc())).first()
+        server_login = f"unit{_position(session, scheduled.unit_id)}-liaison" if scheduled else lead_login
     app = make_app(args.db, secret_key="s" * 40, clock=lambda: datetime(2026, 12, 31, 9, 0, tzinfo=UTC), demo=True)
     shots = [
         ("secretary", DESKTOP, "/c/1", "dashboard.png"),
@@ -57,8 +62,17 @@ def main() -> None:
         ("secretary", PHONE, "/c/1/calendar", "phone-calendar.png"),
         ("unit4-liaison", PHONE, "/c/1/settings", "phone-liaison-rules.png"),
         (lead_login, PHONE, f"/c/1/items/{item.id}", "phone-item.png"),
+        ("secretary", DESKTOP, "/c/1/menu", "menu.png"),
+        ("unit2-liaison", PHONE, "/c/1/menu", "phone-menu.png"),
+        (server_login, PHONE, f"/c/1/orders/{scheduled.id}" if scheduled else "/c/1/orders", "phone-order-record.png"),
+        ("secretary", DESKTOP, f"/c/1/orders/{served.id}" if served else "/c/1/orders", "order.png"),
+        ("secretary", DESKTOP, "/c/1/orders", "orders.png"),
+        ("unit2-liaison", DESKTOP, "/c/1/volunteers", "volunteers.png"),
     ]
-    _documents(args.db)
+    if args.only:
+        shots = [shot for shot in shots if shot[3] in args.only]
+    else:
+        _documents(args.db)
     with live_server(app) as site, chromium() as browser:
         for login, viewport, path, name in shots:
             context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)

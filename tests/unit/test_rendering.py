@@ -157,5 +157,5 @@ def test_the_png_of_a_chart_draws_its_bars_in_their_colours():
 
     image = Image.open(io.BytesIO(png(unit_chart([{"label": "国网牡丹供电所", "confirmed": 16, "closed": 6}]), scale=2)))
     assert image.size == (1040, 2 * 274)
-    colours = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in image.convert("RGB").getdata()}
+    colours = {f"#{r:02x}{g:02x}{b:02x}" for r, g, b in image.convert("RGB").get_flattened_data()}
     assert {COLOURS[0], COLOURS[1]} <= colours

@@ -194,6 +194,93 @@ def scenarios():
         return "PUT", "/templates", {"kind": "deadline_approaching", "part": "subject", "language": "zh",
                                      "source": "【提醒】{{ item.title }}"}
 
+    # the service menu: the power station ("lead") offers; the secretary orders
+    def _offer(web):
+        from cobuild.actions import services as sv
+
+        web.clock.moment = at("2026-03-02")
+        return sv.publish_offer(web.world.session, web.world.council, _units(web)["power"], by=web.world.liaisons["power"],
+                                now=at("2026-03-02"), title="居民用电安全检查", category="公共服务")
+
+    def _placed(web):
+        from cobuild.actions import services as sv
+
+        return sv.place_order(web.world.session, web.world.council, _offer(web), by=web.world.secretary,
+                              now=at("2026-03-02"), need="入户检查", residents=20)
+
+    def _served(web):
+        from datetime import date
+
+        from cobuild.actions import services as sv
+
+        order = _placed(web)
+        sv.take_order(web.world.session, order, by=web.world.liaisons["power"], now=at("2026-03-02"),
+                      service_on=date(2026, 3, 5))
+        sv.record_service(web.world.session, order, by=web.world.liaisons["power"], now=at("2026-03-06"),
+                          served_on=date(2026, 3, 5), hours=2, residents_served=18)
+        web.clock.moment = at("2026-03-07")
+        return order
+
+    def _rated(web):
+        from cobuild.actions import services as sv
+
+        order = _served(web)
+        sv.rate_order(web.world.session, order, by=web.world.secretary, now=at("2026-03-07"), rating=5)
+        return order
+
+    def add_offer(web):
+        web.clock.moment = at("2026-03-02")
+        return "POST", "/offers", {"title": "健康义诊", "category": "公共服务", "team": "医疗服务队"}
+
+    def edit_offer(web):
+        return "PATCH", f"/offers/{_offer(web).id}", {"title": "居民用电安全上门检查"}
+
+    def offer_status(web):
+        return "POST", f"/offers/{_offer(web).id}/status", {"step": "pause"}
+
+    def add_volunteer(web):
+        web.clock.moment = at("2026-03-02")
+        return "POST", "/volunteers", {"name": "新报到党员", "posts": ["义诊"], "team": "教育医疗"}
+
+    def place_order(web):
+        return "POST", "/orders", {"offer_id": _offer(web).id, "need": "入户检查", "residents": 20}
+
+    def take_order(web):
+        return "POST", f"/orders/{_placed(web).id}/take", {"service_on": "2026-03-09"}
+
+    def decline_order(web):
+        return "POST", f"/orders/{_placed(web).id}/decline", {"reason": "本月已排满"}
+
+    def schedule_order(web):
+        from cobuild.actions import services as sv
+
+        order = _placed(web)
+        sv.take_order(web.world.session, order, by=web.world.liaisons["power"], now=at("2026-03-02"))
+        return "POST", f"/orders/{order.id}/schedule", {"service_on": "2026-03-09"}
+
+    def record_service(web):
+        from datetime import date
+
+        from cobuild.actions import services as sv
+
+        order = _placed(web)
+        sv.take_order(web.world.session, order, by=web.world.liaisons["power"], now=at("2026-03-02"),
+                      service_on=date(2026, 3, 5))
+        web.clock.moment = at("2026-03-06")
+        return "POST", f"/orders/{order.id}/service", {"served_on": "2026-03-05", "hours": 2, "residents_served": 18}
+
+    def rate_order(web):
+        return "POST", f"/orders/{_served(web).id}/rating", {"rating": 5, "comment": "很满意"}
+
+    def answer_order(web):
+        return "POST", f"/orders/{_rated(web).id}/answer", {"answer": "感谢评价"}
+
+    def close_order(web):
+        return "POST", f"/orders/{_rated(web).id}/close", None
+
+    def cancel_order(web):
+        return "POST", f"/orders/{_placed(web).id}/cancel", {"reason": "需求已解决"}
+
     liaisons = {"secretary", "raiser", "lead", "other_liaison"}  # the secretary is the community's liaison
     return {
         "item.submit": (submit, liaisons),
@@ -230,6 +317,19 @@ def scenarios():
         "member.channel": (channel, {"secretary"}),
         "member.preferences": (preferences, {"secretary", "member"}),  # oneself, or the secretary
         "council.template": (template, {"secretary"}),
+        "offer.add": (add_offer, liaisons),
+        "offer.edit": (edit_offer, {"lead", "secretary"}),
+        "offer.status": (offer_status, {"lead", "secretary"}),
+        "volunteer.register": (add_volunteer, liaisons),
+        "order.place": (place_order, {"secretary", "raiser", "other_liaison"}),  # not the offering unit itself
+        "order.take": (take_order, {"lead"}),
+        "order.decline": (decline_order, {"lead"}),
+        "order.schedule": (schedule_order, {"lead"}),
+        "order.serve": (record_service, {"lead"}),
+        "order.rate": (rate_order, {"secretary"}),
+        "order.answer": (answer_order, {"lead"}),
+        "order.close": (close_order, {"secretary"}),
+        "order.cancel": (cancel_order, {"secretary"}),
     }
 
 
