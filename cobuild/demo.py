@@ -164,6 +164,51 @@ def set_up(session: Session, now: datetime) -> Council:
     return council
 
 
+SECOND = ("芍药社区大党委", "芍药社区", "赵秀兰", "高志远", [
+    ("芍药社区卫生服务站", UnitKind.hospital, "许文静", "邓丽"), ("市实验中学", UnitKind.school, "彭建军", "曾晓燕"),
+    ("芍药物业服务有限公司", UnitKind.private_enterprise, "吕振华", "苏敏")])
+SECOND_OFFERS = [(0, "慢病随访", "公共服务", "家庭医生团队", "高血压、糖尿病随访", 4, "工作日上午"),
+                 (1, "周末自习室开放", "公共服务", "", "周末开放图书馆给社区学生自习", None, "周末 9:00-17:00")]
+STREET = ("牡丹街道", "周敏")
+
+
+def set_up_second(session: Session, now: datetime) -> Council:
+    """A smaller second community of the same street (SPEC.md §10): three member units."""
+    name, community_name, secretary_name, staff_liaison, units = SECOND
+    council, secretary = create_council(session, now=now, name=name, community_name=community_name,
+                                        secretary_name=secretary_name, timezone=TZ)
+    community = session.get(Unit, secretary.unit_id)
+    add_member(session, council, community, by=secretary, now=now, name=staff_liaison, role=MemberRole.staff,
+               is_liaison=True, email="c2-liaison@example.org")
+    add_member(session, council, community, by=secretary, now=now, name="马春梅", role=MemberRole.member,
+               email="c2-member@example.org")
+    heads, rows = [], []
+    for unit_name, kind, head, liaison in units:
+        unit = add_unit(session, council, by=secretary, now=now, name=unit_name, kind=kind)
+        rows.append(unit)
+        heads.append(add_member(session, council, unit, by=secretary, now=now, name=head, role=MemberRole.deputy,
+                                email=f"c2-head{unit.id}@example.org"))
+        add_member(session, council, unit, by=secretary, now=now, name=liaison, role=MemberRole.staff, is_liaison=True,
+                   email=f"c2-liaison{unit.id}@example.org")
+    appoint_first_chair(session, council, heads[1], date(YEAR, 1, 1), by=secretary, now=now)
+    for position, title, category, team, description, capacity, availability in SECOND_OFFERS:
+        unit = rows[position]
+        contact = session.exec(select(Member).where(Member.unit_id == unit.id, Member.is_liaison == True)).first()  # noqa: E712
+        service_actions.publish_offer(session, council, unit, by=contact, now=now, title=title, category=category, team=team,
+                                      description=description, capacity_per_month=capacity, availability=availability)
+    return council
+
+
+def set_up_street(session: Session, councils: list[Council], now: datetime):
+    """The street office both communities belong to."""
+    from cobuild.actions.streets import attach_council, create_street
+
+    street = create_street(session, now=now, name=STREET[0], timezone=TZ)
+    for council in councils:
+        attach_council(session, street, council, now=now)
+    return street
+
+
 def _menu(session: Session, council: Council, units: list[Unit], now: datetime) -> None:
     """The units' service menu and the party members who reported, put in by each unit's liaison."""
     for position, title, category, team, description, capacity, availability in OFFERS:
@@ -270,8 +315,8 @@ def _services(session, council, liaison, day, seed, attempt) -> None:
 
     secretary = session.exec(select(Member).where(Member.council_id == council.id,
                                                   Member.role == MemberRole.secretary)).first()
-    r = _rng(seed, "order", day)
-    if calendar_of(council).is_workday(day) and r.random() < 0.19:
+    r = _rng(seed, "order", council.id, day)
+    if calendar_of(council).is_workday(day) and r.random() < 0.15:
         offers = session.exec(select(Offer).where(Offer.council_id == council.id, Offer.status == OfferStatus.listed)
                               .order_by(Offer.id)).all()
         offer = None if r.random() < 0.15 else r.choice(offers)
@@ -534,7 +579,7 @@ def _work(session, council, units, liaison, chair, day, seed, attempt) -> None:
 DEMO_PASSWORD = "cobuild-demo"
 
 
-def demo_accounts(session: Session, council: Council) -> list[dict]:
+def demo_accounts(session: Session, council: Council, prefix: str = "") -> list[dict]:
     """Sign-in accounts for every demo person, one shared demo password, so that a newcomer can
     open `cobuild serve --demo` and sign in as the secretary, the chair, a liaison or a member.
     (One Argon2 hash is computed and shared: the same password, and ~1 s saved.)"""
@@ -553,11 +598,12 @@ def demo_accounts(session: Session, council: Council) -> list[dict]:
         if member.role == MemberRole.secretary:
             login = "secretary"
         elif unit.kind == UnitKind.community:
-            login = "community-liaison" if member.is_liaison else f"member{sum(k.startswith('member') for k in seen) + 1}"
+            login = "community-liaison" if member.is_liaison else f"member{sum(k.startswith(prefix + 'member') for k in seen) + 1}"
         elif member.role == MemberRole.staff and not member.is_liaison:  # a party member who reported
-            login = f"unit{unit.rotation_position}-volunteer{sum(k.startswith(f'unit{unit.rotation_position}-volunteer') for k in seen) + 1}"
+            login = f"unit{unit.rotation_position}-volunteer{sum(k.startswith(f'{prefix}unit{unit.rotation_position}-volunteer') for k in seen) + 1}"
         else:
             login = f"unit{unit.rotation_position}-{'liaison' if member.is_liaison else 'head'}"
+        login = prefix + login
         seen[login] = True
         account = session.exec(select(Account).where(Account.login == login)).first()
         if account is None:
@@ -578,6 +624,23 @@ def demo_accounts(session: Session, council: Council) -> list[dict]:
     return rows
 
 
+def street_account(session: Session, street) -> dict:
+    """The street office's demo sign-in (`street`), on the staff of the demo's street."""
+    from cobuild.actions.accounts import hash_password
+    from cobuild.actions.streets import add_staff
+    from cobuild.models import Account, StreetStaff
+
+    account = session.exec(select(Account).where(Account.login == "street")).first()
+    now = _at(date(YEAR, 12, 31), 23, 0)
+    if account is None:
+        account = Account(login="street", password_hash=hash_password(DEMO_PASSWORD), created_at=now)
+        session.add(account)
+        session.commit()
+    if session.exec(select(StreetStaff).where(StreetStaff.account_id == account.id)).first() is None:
+        add_staff(session, street, account, now=now, name=STREET[1])
+    return {"login": "street", "name": STREET[1], "unit": street.name, "role": "街道工作人员 street office"}
+
+
 def summarise(session: Session, council: Council, totals: dict, db_url: str) -> dict:
     from cobuild.models.services import Volunteer
     from cobuild.reports.services import order_summary
@@ -594,7 +657,7 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
         "council": council.name,
         "units": session.exec(select(func.count()).select_from(Unit).where(Unit.council_id == council.id)).one(),
         "members": session.exec(select(func.count()).select_from(Member).where(Member.council_id == council.id)).one(),
-        "terms": [{"number": t["number"], "from": t["starts_on"], "to": t["ends_on"], "status": t["status"],
+        "terms": [{"id": t["id"], "number": t["number"], "from": t["starts_on"], "to": t["ends_on"], "status": t["status"],
                    "chair": t["chair"], "chair_source": t["chair_source"],
                    "commitments": len(t["commitments"]),
                    "commitments_kept": sum(c["status"] == "done" for c in t["commitments"]),
@@ -616,14 +679,16 @@ def summarise(session: Session, council: Council, totals: dict, db_url: str) -> 
         "satisfaction": whole["satisfaction"],
         "by_quarter": item_stats(session, council, today, "quarter"),
         "by_unit": item_stats(session, council, today, "unit"),
-        "audit_events": session.exec(select(func.count()).select_from(AuditEvent)).one(),
-        "reminders": dict(session.exec(select(Notification.kind, func.count()).group_by(Notification.kind)
-                                       .order_by(Notification.kind)).all()),
+        "audit_events": session.exec(select(func.count()).select_from(AuditEvent)
+                                     .where(AuditEvent.council_id == council.id)).one(),
+        "reminders": dict(session.exec(select(Notification.kind, func.count()).where(Notification.council_id == council.id)
+                                       .group_by(Notification.kind).order_by(Notification.kind)).all()),
         "escalations": session.exec(select(func.count()).select_from(AuditEvent)
-                                    .where(AuditEvent.action.like("item.escalate_%"))).one(),
+                                    .where(AuditEvent.council_id == council.id, AuditEvent.action.like("item.escalate_%"))).one(),
         "deliveries": dict(session.exec(select(Delivery.status, func.count()).group_by(Delivery.status)).all()),
         "escalated": {action.rsplit("_", 1)[1]: n for action, n in session.exec(
-            select(AuditEvent.action, func.count()).where(AuditEvent.action.like("item.escalate_%"))
+            select(AuditEvent.action, func.count()).where(AuditEvent.council_id == council.id,
+                                                         AuditEvent.action.like("item.escalate_%"))
             .group_by(AuditEvent.action)).all()},
         "offers": _offer_counts(session, council),
         "orders": order_summary(session, council),

@@ -87,6 +87,7 @@ from cobuild.models.services import (
     OrderStatus,
     Volunteer,
 )
+from cobuild.models.streets import Street, StreetStaff
 from cobuild.models.terms import (
     GRADES,
     Ballot,

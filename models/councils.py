@@ -155,6 +155,8 @@ class Council(CouncilSettings, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True, unique=True, max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    # the street office (街道) whose staff see this council read-only; None: no street
+    street_id: int | None = Field(default=None, foreign_key="street.id", index=True)
 
 
 class UnitCreate(SQLModel):

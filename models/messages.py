@@ -84,6 +84,7 @@ SUBJECT_NAMES: dict[str, tuple[str, str]] = {
     "offer": ("服务项目", "service offer"),
     "order": ("服务订单", "service order"),
     "volunteer": ("在职党员", "in-service party member"),
+    "street": ("街道", "street"),
 }
 
 ACTION_NAMES: dict[str, tuple[str, str]] = {
@@ -300,6 +301,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "served_by_self_only": ("在职党员只能记录本人参加的服务", "A party member records only their own service"),
     "rating_range": ("评价为 1–5 分", "The rating is 1 to 5"),
     "answer_needed": ("请填写回复内容", "Write the answer"),
+    "street_name": ("请填写名称(最多 200 个字)", "Give a name (at most 200 characters)"),
+    "street_read_only": ("街道工作人员可以查看各社区的数据,但不能修改", "The street office can read a council's data but not change it"),
+    "not_street_staff": ("您不是该街道的工作人员", "You are not on the staff of this street"),
     "order_placer": ("只有社区书记或成员单位联络员可以下单", "Only the secretary or a unit's liaison may place an order"),
     "bad_decision": ('决定只能是:{allowed_actions}', 'The decision must be one of: {allowed_actions}'),
     "reason_reject": ('不予采纳需要写明理由', 'A rejection needs a reason'),
@@ -581,6 +585,8 @@ AUDIT_NAMES: dict[str, tuple[str, str]] = {
     "order.rate": ("评价服务", "service rated"), "order.answer": ("回复评价", "rating answered"),
     "order.close": ("办结订单", "order closed"), "order.cancel": ("撤销订单", "order cancelled"),
     "order.remind": ("订单提醒", "order reminder"),
+    "street.create": ("建立街道", "street created"), "council.street": ("纳入街道管理", "joined a street"),
+    "street.staff": ("增加街道工作人员", "street staff added"),
 }
 
 FIELD_NAMES.update({

@@ -45,7 +45,19 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
 
     from sqlmodel import select
 
-    from cobuild.demo import DEMO_PASSWORD, TZ, YEAR, _at, demo_accounts, set_up, summarise, write_documents
+    from cobuild.demo import (
+        DEMO_PASSWORD,
+        TZ,
+        YEAR,
+        _at,
+        demo_accounts,
+        set_up,
+        set_up_second,
+        set_up_street,
+        street_account,
+        summarise,
+        write_documents,
+    )
     from cobuild.flows.demo import demo_year
     from cobuild.flows.local_api import local_api
     from cobuild.models import Council
@@ -67,11 +79,26 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
         council = session.exec(select(Council).where(Council.name == "牡丹社区大党委")).first()
         if council is None:
             council = set_up(session, _at(date(YEAR, 1, 1), 0, 1))
+            second = set_up_second(session, _at(date(YEAR, 1, 1), 0, 2))
+            set_up_street(session, [council, second], _at(date(YEAR, 1, 1), 0, 3))
     with local_api(early=server):
         totals = demo_year(db_url, f"{YEAR}-01-01", f"{YEAR}-12-31", seed, TZ, progress)
     with session_for(db_url) as session:
+        from cobuild.models import Street
+        from cobuild.models.base import jsonable
+        from cobuild.reports.streets import street_dashboard
+
         accounts = demo_accounts(session, session.get(Council, council.id))
+        street = session.exec(select(Street)).first()
+        for other in session.exec(select(Council).where(Council.id != council.id).order_by(Council.id)).all():
+            accounts += demo_accounts(session, other, prefix=f"c{other.id}-")
+        if street is not None:
+            accounts.append(street_account(session, street))
         summary = summarise(session, session.get(Council, council.id), totals, db_url)
+        if street is not None:
+            dashboard = street_dashboard(session, street, _at(date(YEAR, 12, 31), 18))
+            summary["street"] = jsonable({"name": dashboard["street"], "councils": dashboard["councils"],
+                                          "racing": dashboard["racing"]})
         summary["accounts"] = accounts
         summary["password"] = DEMO_PASSWORD
         if output_dir:

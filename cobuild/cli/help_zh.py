@@ -12,6 +12,8 @@ CLI_HELP: dict[str, str] = {
     "order take": "接单(服务单位联络员或其报到的在职党员)", "order decline": "说明理由婉拒订单", "order schedule": "约定服务时间",
     "order record": "记录服务:日期、时长、服务人次、照片", "order rate": "评价服务(下单方)", "order answer": "回复评价并办结(服务单位)",
     "order cancel": "撤销订单(下单方,服务前)",
+    "street create": "建立街道", "street add-council": "把社区大党委纳入街道(街道工作人员可只读查看)",
+    "street add-staff": "增加街道工作人员(按登录账号)", "street show": "街道工作台:各社区情况、季度赛马与半年晾晒",
     "init": "创建或升级数据库结构", "demo": "模拟一个大党委的一年(2026),并列出发生的一切",
     "track": "办结情况:按大党委、任期、季度或单位统计办结率、按期办结率", "cycle": "运行一次主席任期与会议周期(即调度器所运行的)",
     "scheduler": "单独运行调度器(无网页):周期、提醒与发送", "serve": "启动网页与接口服务(/api/docs),并在同一进程中运行调度器",

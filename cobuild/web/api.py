@@ -279,8 +279,11 @@ async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()]
     data = await file.read(uploads.MAX_BYTES + 1)
 
     def save() -> str:  # the database and the disk, in the thread pool
+        from cobuild.models import PermissionDenied
+
         with session_for(request.app.state.db_url) as session:
-            ctx_for(request, session, account, cid)
+            if ctx_for(request, session, account, cid).member is None:
+                raise PermissionDenied("street_read_only")
         return uploads.save(cid, file.filename or "file", data)
 
     return Uploaded(ref=await run_in_threadpool(save))
@@ -290,6 +293,17 @@ async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()]
 def evidence_file(request: Request, cid: CID, ref: str, session: DB, account: ACCOUNT):
     ctx_for(request, session, account, cid)
     return FileResponse(uploads.path_of(cid, ref), filename=ref.split("-", 1)[1])
+
+
+@router.get("/streets/{sid}", tags=["read"], summary="街道工作台 The street office's dashboard: communities and racing boards")
+def street(request: Request, sid: OID, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.models import PermissionDenied
+    from cobuild.reports.streets import street_dashboard, streets_of
+
+    row = next((s for s in streets_of(session, account.id) if s.id == sid), None)
+    if row is None:
+        raise PermissionDenied("not_street_staff")
+    return jsonable(street_dashboard(session, row, request.app.state.clock()))
 
 
 @router.get("/councils/{cid}/offers", tags=["read"], summary="服务菜单 The service menu: listed offers by category")

@@ -39,11 +39,25 @@ def council_ctx(request: Request, session: Session, account: Account, cid: int, 
     # a second only to tell "no such council" from "not a member"
     found = session.exec(_MEMBERSHIP, params={"account": account.id, "council": cid}).first()
     if found is None:
-        if session.get(Council, cid) is None:
+        council = session.get(Council, cid)
+        if council is None:
             raise NotFound("not_found", subject="council", key=cid)
+        if street_reader(session, account, council):  # the street office reads, never writes (member None)
+            return Ctx(session=session, council=council, member=None, now=now(request), lang=lang)
         raise PermissionDenied("not_member")
     member, council = found
     return Ctx(session=session, council=council, member=member, now=now(request), lang=lang)
+
+
+def street_reader(session: Session, account: Account, council: Council) -> bool:
+    """Whether the account is active staff of the street the council belongs to."""
+    from cobuild.models import StreetStaff
+
+    if council.street_id is None:
+        return False
+    return session.exec(select(StreetStaff.id).where(StreetStaff.street_id == council.street_id,
+                                                     StreetStaff.account_id == account.id,
+                                                     StreetStaff.active == True)).first() is not None  # noqa: E712
 
 
 def language(request: Request) -> str:

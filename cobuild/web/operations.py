@@ -736,6 +736,10 @@ def perform(ctx: Ctx, op: Operation, oid: int | None, body: BaseModel) -> Any:
     committed."""
     from sqlalchemy import event
 
+    from cobuild.models import PermissionDenied
+
+    if ctx.member is None:  # the street office reads a council, never writes it
+        raise PermissionDenied("street_read_only")
     committed: list[bool] = []
 
     def mark(_session) -> None:

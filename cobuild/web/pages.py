@@ -32,6 +32,7 @@ from cobuild.models import (
     Member,
     NotAuthenticated,
     NotFound,
+    PermissionDenied,
     Term,
     Unit,
 )
@@ -116,7 +117,7 @@ def common(ctx: Ctx, request: Request) -> dict:
     from cobuild.reports.todo import todo
 
     waiting = todo(ctx.session, ctx.council, ctx.member, ctx.now)
-    return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx), "todo": waiting,
+    return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx), "todo": waiting, "signed": True,
             "my_councils": [(m.council_id, names.get(m.council_id)) for m in memberships],
             "units": ctx.session.exec(select(Unit).where(Unit.council_id == ctx.council.id)
                                       .order_by(Unit.rotation_position)).all(),
@@ -245,11 +246,30 @@ def set_language(request: Request, code: str, next: str = "/"):
 def home(request: Request):
     with session_for(request.app.state.db_url) as session:
         account = signed_in(request, session)
+        from cobuild.reports.streets import streets_of
+
         members = accounts.memberships(session, account.id)
-        if len({m.council_id for m in members}) == 1:
+        streets = streets_of(session, account.id)
+        if len({m.council_id for m in members}) == 1 and not streets:
             return RedirectResponse(f"/c/{members[0].council_id}", status_code=303)
+        if len(streets) == 1 and not members:
+            return RedirectResponse(f"/s/{streets[0].id}", status_code=303)
         councils = [session.get(Council, cid) for cid in sorted({m.council_id for m in members})]
-        return render(request, "home.html", account=account, councils=councils)
+        return render(request, "home.html", account=account, councils=councils, streets=streets)
+
+
+@router.get("/s/{sid}")
+def street_page(request: Request, sid: int):
+    """The street office's dashboard: each community's figures and the racing boards."""
+    from cobuild.reports.streets import street_dashboard, streets_of
+
+    with session_for(request.app.state.db_url) as session:
+        account = signed_in(request, session)
+        street = next((s for s in streets_of(session, account.id) if s.id == sid), None)
+        if street is None:
+            raise PermissionDenied("not_street_staff")
+        return render(request, "street.html", d=street_dashboard(session, street, request.app.state.clock()),
+                      council=None, me=None, roles={}, todo=[], signed=True)
 
 
 @router.get("/account")

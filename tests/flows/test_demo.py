@@ -34,7 +34,8 @@ def test_the_demo_year_has_two_reported_terms_and_four_resolved_conferences(demo
     reported = [t for t in summary["terms"] if t["status"] == "reported"]
     assert [t["number"] for t in reported] == [1, 2]
     assert all(t["commitments"] >= 1 and t["evaluations"] >= 1 for t in reported)
-    assert {e["term_id"] for e in summary["elections"]} == {2, 3}  # two chair elections in the year
+    by_number = {t["number"]: t["id"] for t in summary["terms"]}
+    assert {e["term_id"] for e in summary["elections"]} == {by_number[2], by_number[3]}  # two chair elections in the year
     resolved = [c["code"] for c in summary["conferences"] if c["status"] == "resolved"]
     assert resolved == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
     assert summary["members"] >= 14 and summary["units"] == 7
@@ -48,18 +49,19 @@ def test_the_demo_items_flow_in_both_directions_and_some_are_overdue_at_year_end
     with session_for(url) as session:
         from cobuild.models import Item, Unit
 
-        community = session.exec(select(Unit).where(Unit.kind == "community")).one()
-        raised = session.exec(select(Item.raised_by_unit_id)).all()
+        council = session.exec(select(Council).where(Council.name == summary["council"])).one()
+        community = session.exec(select(Unit).where(Unit.kind == "community", Unit.council_id == council.id)).one()
+        raised = session.exec(select(Item.raised_by_unit_id).where(Item.council_id == council.id)).all()
         assert community.id in raised and any(r != community.id for r in raised)
 
 
 def test_the_demo_numbers_are_the_tracking_queries_numbers(demo):
     url, summary = demo
     with session_for(url) as session:
-        council = session.exec(select(Council)).one()
+        council = session.exec(select(Council).where(Council.name == summary["council"])).one()
         row = item_stats(session, council, date(2026, 12, 31))[0]
         assert summary["completion_rate"] == row["completion_rate"] and summary["on_time_rate"] == row["on_time_rate"]
-        assert summary["audit_events"] == len(session.exec(select(AuditEvent.id)).all())
+        assert summary["audit_events"] == len(session.exec(select(AuditEvent.id).where(AuditEvent.council_id == council.id)).all())
     assert summary["items_total"] == sum(summary["items"].values())
     for key in ("terms", "conferences", "items", "completion_rate", "on_time_rate", "audit_events"):
         assert key in summary
@@ -111,3 +113,15 @@ def test_a_retried_week_resumes_at_the_day_that_failed(tmp_path, monkeypatch):
     assert failed == ["2026-03-04"]
     assert done == days  # each day once, in order, the failed one after its retry
     assert totals == {"ticks": 7, "simulated": 7}  # the days before the failure still count
+
+
+def test_the_demo_has_a_street_with_two_communities_and_a_service_menu(demo):
+    _, summary = demo
+    street = summary["street"]
+    assert [c["council"] for c in street["councils"]] == ["牡丹社区大党委", "芍药社区大党委"]
+    assert all(c["conferences_held"] == 4 for c in street["councils"])
+    assert [b["period"] for b in street["racing"]["halves"]] == ["2026-H1", "2026-H2"]
+    assert {r["council"] for r in street["racing"]["quarters"][-1]["rows"]} == {"牡丹社区大党委", "芍药社区大党委"}
+    assert summary["offers"]["total"] == 15 and 30 <= summary["orders"]["total"] <= 60
+    assert summary["orders"]["residents_served"] > 0 and summary["orders"]["average_rating"] is not None
+    assert {"street", "c2-secretary", "unit2-volunteer1"} <= {a["login"] for a in summary["accounts"]}

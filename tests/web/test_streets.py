@@ -1,0 +1,113 @@
+"""The street office (SPEC.md §10): its staff read every council of the street — pages and API —
+and change nothing; its dashboard shows each community's own numbers; the racing boards rank the
+communities by quarter and half-year with their movement."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from cobuild.actions.accounts import create_account, issue_token
+from cobuild.actions.council import create_council
+from cobuild.actions.streets import add_staff, attach_council, create_street
+from cobuild.reports.streets import council_figures, racing_board
+from cobuild.reports.tracking import item_stats
+from tests.web.conftest import PASSWORD, Web, at
+
+
+@pytest.fixture
+def street_web(db_url, world, tmp_path):
+    web = Web(db_url, world, tmp_path)
+    s = world.session
+    street = create_street(s, now=at("2026-01-01"), name="测试街道")
+    attach_council(s, street, world.council, now=at("2026-01-01"))
+    account = create_account(s, login="street", password=PASSWORD, now=at("2026-01-01"))
+    add_staff(s, street, account, now=at("2026-01-01"), name="街道周敏")
+    web.tokens["street"] = issue_token(s, account, "t", now=datetime.now(UTC))[0]
+    web.street = street
+    return web
+
+
+def test_street_staff_read_every_page_of_their_councils_and_change_nothing(street_web, count_rows):
+    web = street_web
+    item = web.world.published_item(raiser="company", lead="power")
+    web.clock.moment = at("2026-03-01")
+    api = web.api("street")
+    assert api.get(f"/api/v1/councils/{web.cid}").status_code == 200
+    assert api.get(f"/api/v1/councils/{web.cid}/items/{item.id}").status_code == 200
+    assert api.get(f"/api/v1/streets/{web.street.id}").json()["councils"][0]["council"] == web.world.council.name
+    before = count_rows()
+    for method, path, body in (("POST", f"/items/{item.id}/progress", {"note": "x", "percent": 10}),
+                               ("POST", f"/items/{item.id}/hurry", None), ("PATCH", "/settings", {"items_max_per_unit": 2}),
+                               ("POST", "/orders", {"title": "街道代下单", "need": "x"})):
+        refused = api.request(method, f"/api/v1/councils/{web.cid}{path}", json=body)
+        assert refused.status_code == 403 and "不能修改" in refused.json()["message"], (path, refused.text)
+    assert count_rows() == before
+    pages = web.browser("street")
+    home = pages.get("/", follow_redirects=False)
+    assert home.status_code == 303 and home.headers["location"] == f"/s/{web.street.id}"
+    street_page = pages.get(f"/s/{web.street.id}")
+    assert street_page.status_code == 200 and "季度赛马" in street_page.text and "半年晾晒" in street_page.text
+    for path in ("", "/items", f"/items/{item.id}", "/conferences", "/menu", "/orders", "/terms", "/settings"):
+        page = pages.get(f"/c/{web.cid}{path}")
+        assert page.status_code == 200 and 'id="street-reader"' in page.text, path
+        assert "可执行的操作" not in page.text or "claim-lead" not in page.text
+    csrf = web.csrf(pages, f"/c/{web.cid}/items/{item.id}")
+    posted = pages.post(f"/c/{web.cid}/items/{item.id}/hurry", data={"csrf": csrf}, follow_redirects=True)
+    assert "不能修改" in posted.text and count_rows() == before
+
+
+def test_a_council_outside_the_street_and_a_stranger_are_refused(street_web):
+    web = street_web
+    s = web.world.session
+    other, _ = create_council(s, now=at("2026-01-01"), name="别的社区大党委", community_name="别的社区", secretary_name="外人")
+    api = web.api("street")
+    assert api.get(f"/api/v1/councils/{other.id}").status_code == 403
+    assert web.api("secretary").get(f"/api/v1/streets/{web.street.id}").status_code == 403  # a secretary is not street staff
+    assert web.browser("secretary").get(f"/s/{web.street.id}").status_code == 403
+
+
+def test_the_street_dashboard_shows_each_councils_own_numbers(street_web):
+    web = street_web
+    w = web.world
+    w.open_window()
+    items = [w.submit(unit, title=f"路灯维修{n}") for n, unit in enumerate(("company", "hospital"))]
+    w.hold()
+    for item in items:
+        w.accept(item, deadline="2026-03-10")
+    w.publish()
+    today = date(2026, 3, 20)
+    figures = council_figures(w.session, w.council, at("2026-03-20"))
+    own = item_stats(w.session, w.council, today, "council")[0]
+    for key in ("confirmed", "closed", "overdue", "completion_rate", "on_time_rate"):
+        assert figures[key] == own[key], key
+    assert figures["overdue"] == 2 and figures["conferences_held"] == 1 and figures["conferences_on_time"] == 1
+    web.clock.moment = at("2026-03-20")
+    shown = web.api("street").get(f"/api/v1/streets/{web.street.id}").json()["councils"][0]
+    assert shown["overdue"] == 2
+
+
+def test_the_racing_board_ranks_shares_ties_and_shows_movement(session):
+    class C:  # racing_board reads item_stats; here the councils' quarter rows are given
+        def __init__(self, cid, name):
+            self.id, self.name = cid, name
+
+    rows = {1: [("2026-Q1", 3, 3, 4), ("2026-Q2", 1, 1, 4)], 2: [("2026-Q1", 2, 1, 4), ("2026-Q2", 4, 4, 4)],
+            3: [("2026-Q1", 3, 2, 4), ("2026-Q2", 1, 1, 4)]}
+    import cobuild.reports.streets as streets
+
+    def fake(_session, council, _today, group_by):
+        return [{"label": label, "closed": closed, "on_time": on_time, "due": due} for label, closed, on_time, due in rows[council.id]]
+
+    original = streets.item_stats
+    streets.item_stats = fake
+    try:
+        board = racing_board(session, [C(1, "甲社区"), C(2, "乙社区"), C(3, "丙社区")], date(2026, 7, 1))
+    finally:
+        streets.item_stats = original
+    q1, q2 = board["quarters"]
+    assert [(r["council"], r["rank"]) for r in q1["rows"]] == [("甲社区", 1), ("丙社区", 2), ("乙社区", 3)]
+    assert [(r["council"], r["rank"], r["movement"]) for r in q2["rows"]] == [("乙社区", 1, 2), ("丙社区", 2, 0), ("甲社区", 2, -1)]
+    h1 = board["halves"][0]
+    assert h1["period"] == "2026-H1" and [r["council"] for r in h1["rows"]][0] == "乙社区"  # 6/8 beats 4/8
