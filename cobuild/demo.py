@@ -641,6 +641,49 @@ def street_account(session: Session, street) -> dict:
     return {"login": "street", "name": STREET[1], "unit": street.name, "role": "街道工作人员 street office"}
 
 
+def year_end_appraisal(session: Session, street, seed: int = 7) -> dict:
+    """The street's 2026 appraisal of its member units: self-evaluations, the street's and each
+    community's ratings, residents' codes (about 60 used), published on the last day of the year."""
+    from cobuild.actions import appraisal
+    from cobuild.models import Account, StreetStaff
+
+    staff = session.exec(select(StreetStaff).join(Account, Account.id == StreetStaff.account_id)
+                         .where(Account.login == "street")).one()
+    row = appraisal.open_round(session, now=_at(date(YEAR, 12, 1), 9), year=YEAR, self_due=date(YEAR, 12, 15),
+                               closes_on=date(YEAR, 12, 31), street=street, staff=staff, excellent_cap=0.3)
+    units = appraisal.units_of_round(session, row)
+    for unit in units:
+        r = _rng(seed, "appraisal", unit.id)
+        council = session.get(Council, unit.council_id)
+        contact = session.exec(select(Member).where(Member.unit_id == unit.id, Member.is_liaison == True)).first()  # noqa: E712
+        own = {k: r.randrange(80, 98) for k in ("duty", "results", "service")}
+        appraisal.submit_self(session, row, unit, by=contact, now=_at(date(YEAR, 12, 10), 10), scores=own,
+                              report="本年度认真履行共建职责,按时认领并办结牵头事项,积极参与服务菜单。")
+        base = r.randrange(74, 99)
+        appraisal.rate_unit(session, row, unit, now=_at(date(YEAR, 12, 20), 10), staff=staff, comment="积极参与共建",
+                            scores={k: min(100, base + r.randrange(-4, 5)) for k in ("duty", "results", "service")})
+        secretary = session.exec(select(Member).where(Member.council_id == council.id,
+                                                      Member.role == MemberRole.secretary)).one()
+        appraisal.rate_unit(session, row, unit, now=_at(date(YEAR, 12, 21), 10), by=secretary,
+                            scores={k: min(100, base + r.randrange(-6, 7)) for k in ("duty", "results", "service")})
+    used = 0
+    for council in session.exec(select(Council).where(Council.street_id == street.id).order_by(Council.id)).all():
+        secretary = session.exec(select(Member).where(Member.council_id == council.id, Member.role == MemberRole.secretary)).one()
+        issued = 45 if council.id == 1 else 25
+        codes = appraisal.issue_codes(session, row, council, issued, by=secretary, now=_at(date(YEAR, 12, 2), 9))
+        mine = [u for u in units if u.council_id == council.id]
+        for n, code in enumerate(codes[: issued * 4 // 5]):  # most residents use their code
+            r = _rng(seed, "resident", council.id, n)
+            chosen = r.sample(mine, k=r.randrange(1, len(mine) + 1))
+            appraisal.resident_rating(session, row.id, code, {u.id: r.choices([5, 4, 3, 2], weights=[50, 30, 15, 5])[0] for u in chosen},
+                                      now=_at(date(YEAR, 12, 3) + timedelta(days=n % 20), 19))
+            used += 1
+    appraisal.publish_round(session, row, now=_at(date(YEAR, 12, 31), 17), staff=staff)
+    return {"id": row.id, "year": YEAR, "codes_used": used, "weights": row.weights,
+            "units": [{k: u[k] for k in ("rank", "unit", "council", "score", "grade", "quantitative", "street", "community",
+                                         "residents")} for u in row.result["units"]]}
+
+
 def summarise(session: Session, council: Council, totals: dict, db_url: str) -> dict:
     from cobuild.models.services import Volunteer
     from cobuild.reports.services import order_summary

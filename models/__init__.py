@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 SQLModel.model_config["defer_build"] = True
 
 from cobuild.models.accounts import Account, AccountCreate, ApiToken, normal_login
+from cobuild.models.appraisal import AppraisalRound, Rating, ResidentCode, ResidentRating, RoundStatus, SelfEvaluation
 from cobuild.models.audit import AuditEvent, AuditLogIsAppendOnly
 from cobuild.models.base import UTCDateTime, add_months, day_end, local_date, local_start, quarter_of
 from cobuild.models.conferences import (

@@ -62,6 +62,8 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     # the service menu (cobuild/actions/services.py, cobuild/sweep/orders.py)
     Kind("order_step", "服务订单", "service order", "order"),
     Kind("order_reminder", "服务提醒", "service reminder", "order"),
+    # the yearly appraisal (cobuild/sweep/appraisal.py)
+    Kind("appraisal_reminder", "考评自评提醒", "self-evaluation reminder", "appraisal"),
     # digests, and what the system tells a council about itself
     Kind("weekly_digest", "每周汇总", "weekly digest", "council"),
     Kind("daily_digest", "每日汇总", "daily digest", "member"),

@@ -85,6 +85,7 @@ SUBJECT_NAMES: dict[str, tuple[str, str]] = {
     "order": ("服务订单", "service order"),
     "volunteer": ("在职党员", "in-service party member"),
     "street": ("街道", "street"),
+    "appraisal": ("年度考评", "appraisal"),
 }
 
 ACTION_NAMES: dict[str, tuple[str, str]] = {
@@ -145,6 +146,11 @@ ACTION_NAMES: dict[str, tuple[str, str]] = {
     "answer_order": ("回复评价", "answer the rating"),
     "close_order": ("办结订单", "close the order"),
     "cancel_order": ("撤销订单", "cancel the order"),
+    "open_appraisal": ("开启年度考评", "open the appraisal"),
+    "self_evaluate": ("提交自评", "submit the self-evaluation"),
+    "rate_unit": ("评分", "rate units"),
+    "issue_codes": ("发放群众评议码", "issue residents' codes"),
+    "publish_appraisal": ("发布考评结果", "publish the appraisal"),
 }
 
 # a message kind's shown name, from the one list of kinds (models/kinds.py)
@@ -301,6 +307,24 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "served_by_self_only": ("在职党员只能记录本人参加的服务", "A party member records only their own service"),
     "rating_range": ("评价为 1–5 分", "The rating is 1 to 5"),
     "answer_needed": ("请填写回复内容", "Write the answer"),
+    "round_published": ("考评结果已发布,不能再{action}", "The appraisal is published; you can no longer {action}"),
+    "round_closed": ("考评已于 {day} 截止,不能再{action}", "The appraisal closed on {day}; you can no longer {action}"),
+    "appraisal_scores": ("请为每项指标(履职尽责、共建成效、服务群众)打 0–100 分",
+                         "Score every indicator (duty, results, service) from 0 to 100"),
+    "round_scope": ("考评要么属于一个大党委,要么属于一个街道", "A round belongs to one council or to one street"),
+    "round_weights": ("权重为定量、街道、社区、群众四部分,均不小于 0,合计大于 0",
+                      "Weights are quantitative, street, community and residents, none negative, not all zero"),
+    "round_cap": ("优秀比例上限应在 0 到 1 之间(如 0.2)", "The cap on excellent grades is a share between 0 and 1 (e.g. 0.2)"),
+    "round_dates": ("自评截止日不能晚于考评截止日", "The self-evaluation is due on or before the round closes"),
+    "round_exists": ("{year} 年度考评已经开启", "The {year} appraisal is already open"),
+    "self_due_passed": ("自评已于 {day} 截止", "Self-evaluations were due on {day}"),
+    "self_report": ("请填写自评报告(最多 4000 字)", "Write the self-evaluation report (at most 4000 characters)"),
+    "code_count": ("评议码数量为 1–2000 个", "Issue 1 to 2000 codes"),
+    "too_many_codes": ("输错评议码的次数过多,请 {seconds} 秒后再试", "Too many wrong codes; try again in {seconds} seconds"),
+    "code_invalid": ("评议码不正确,请核对后重新输入", "This code is not valid; check it and type it again"),
+    "code_used": ("这个评议码已经用过了,每个评议码只能评议一次", "This code has been used; each code rates once"),
+    "code_expired": ("本次评议已经结束,评议码已失效", "This rating has ended; the code no longer works"),
+    "resident_stars": ("请至少为一个单位选择 1–5 星", "Give at least one unit 1 to 5 stars"),
     "street_name": ("请填写名称(最多 200 个字)", "Give a name (at most 200 characters)"),
     "street_read_only": ("街道工作人员可以查看各社区的数据,但不能修改", "The street office can read a council's data but not change it"),
     "not_street_staff": ("您不是该街道的工作人员", "You are not on the staff of this street"),
@@ -587,6 +611,9 @@ AUDIT_NAMES: dict[str, tuple[str, str]] = {
     "order.remind": ("订单提醒", "order reminder"),
     "street.create": ("建立街道", "street created"), "council.street": ("纳入街道管理", "joined a street"),
     "street.staff": ("增加街道工作人员", "street staff added"),
+    "appraisal.open": ("开启年度考评", "appraisal opened"), "appraisal.self": ("提交自评", "self-evaluation submitted"),
+    "appraisal.rate": ("考评评分", "unit rated"), "appraisal.codes": ("发放群众评议码", "residents' codes issued"),
+    "appraisal.publish": ("发布考评结果", "appraisal published"),
 }
 
 FIELD_NAMES.update({

@@ -52,9 +52,10 @@ SAMPLES: dict[str, dict] = {
     "progress_posted": {"item": _ITEM, "unit": "国网牡丹供电所", "percent": 60, "note": "已完成12盏路灯更换"},
     "conference_rescheduled": {"conference": _CONFERENCE, "was": "2026-05-09", "limit_min": 1, "limit_max": 3},
     "hurry": {"item": _ITEM, "by": "周志强", "by_role": "轮值主席", "by_role_en": "the chair", "days_overdue": 3},
-    "order_step": {"order": _ORDER, "step": "rated", "rating": 5, "comment": "讲解耐心", "by": "王医生",
+    "order_step": {"order": _ORDER, "event": "rated", "rating": 5, "comment": "讲解耐心", "by": "王医生",
                    "residents_served": 36, "hours": 3, "answer": "", "reason": ""},
-    "order_reminder": {"order": _ORDER, "step": "not_taken", "days": 3},
+    "order_reminder": {"order": _ORDER, "event": "not_taken", "days": 3},
+    "appraisal_reminder": {"year": 2026, "unit": "国网牡丹供电所", "due": "2026-12-15"},
     "daily_digest": {"count": 1, "messages": [{"subject": "【逾期提醒】2026-Q2-03 已逾期 4 天", "text": "请尽快办结。"}]},
 }
 

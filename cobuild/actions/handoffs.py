@@ -43,9 +43,9 @@ def _queue(session: Session, council: Council, people: list[Member], kind: str, 
 
 
 def queue_about(session: Session, council: Council, people: list[Member], kind: str, now: datetime, step: str,
-                subject_type: str, subject_id: int | None, context: dict) -> int:
+                subject_type: str, subject_id: int | None, context: dict, basis: str = "") -> int:
     """Queue `kind` about any subject (an order, an offer …) to each person once."""
-    return _queue(session, council, people, kind, now, step, subject_type, subject_id, context)
+    return _queue(session, council, people, kind, now, step, subject_type, subject_id, context, basis)
 
 
 def tell(session: Session, council: Council, people: list[Member], kind: str, item: Item, now: datetime, step: str,

@@ -215,8 +215,9 @@ def tell_order(session: Session, council: Council, order: Order, people: list[Me
     from cobuild.reports.services import order_message
 
     message = order_message(session, order)
-    return queue_about(session, council, people, kind, now, f"{step}-{order.id}-{int(now.timestamp())}", "order",
-                       order.id, {"order": message, "step": step, **STEP_DEFAULTS, **context})
+    # the step names the event (short: the outbox's column); the moment tells a new date from a retry
+    return queue_about(session, council, people, kind, now, step, "order", order.id,
+                       {"order": message, "event": step, **STEP_DEFAULTS, **context}, basis=str(int(now.timestamp())))
 
 
 # every order message's template reads these (the step decides which it shows)

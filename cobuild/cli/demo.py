@@ -57,6 +57,7 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
         street_account,
         summarise,
         write_documents,
+        year_end_appraisal,
     )
     from cobuild.flows.demo import demo_year
     from cobuild.flows.local_api import local_api
@@ -94,8 +95,10 @@ def run_demo(db_url: str, *, seed: int = 2026, fresh: bool = True, progress: boo
             accounts += demo_accounts(session, other, prefix=f"c{other.id}-")
         if street is not None:
             accounts.append(street_account(session, street))
+        appraised = year_end_appraisal(session, street, seed) if street is not None else None
         summary = summarise(session, session.get(Council, council.id), totals, db_url)
         if street is not None:
+            summary["appraisal"] = appraised
             dashboard = street_dashboard(session, street, _at(date(YEAR, 12, 31), 18))
             summary["street"] = jsonable({"name": dashboard["street"], "councils": dashboard["councils"],
                                           "racing": dashboard["racing"]})

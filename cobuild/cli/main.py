@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from cobuild.cli import accounts, council, demo, items, reports, running, services, streets, terms
+from cobuild.cli import accounts, appraisal, council, demo, items, reports, running, services, streets, terms
 
 app = typer.Typer(help="cobuild — 共建事项双向清单 community co-building task lists", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -23,7 +23,7 @@ for sub, name in ((council.council_app, "council"), (council.unit_app, "unit"), 
                   (running.reminders_app, "reminders"), (running.notifications_app, "notifications"), (council.template_app, "template"),
                   (reports.report_app, "report"), (accounts.account_app, "account"), (reports.audit_app, "audit"),
                   (services.offer_app, "offer"), (services.order_app, "order"), (services.volunteer_app, "volunteer"),
-                  (streets.street_app, "street")):
+                  (streets.street_app, "street"), (appraisal.appraisal_app, "appraisal")):
     app.add_typer(sub, name=name)
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 # what a notification or an event is about -> its page under /c/{council}/
 PAGES = {"item": "items", "conference": "conferences", "election": "elections", "term": "terms", "order": "orders",
-         "offer": "menu"}
+         "offer": "menu", "appraisal": "appraisal"}
 
 
 def public_base(url: str | None) -> str | None:

@@ -59,7 +59,7 @@ def _council_orders(session, orders, directory, outbox, now, counts) -> None:
     def send(order, people, step, days=0) -> None:
         if not once(session, council.id, f"order_{step}|order:{order.id}", now):
             return
-        context = {"order": order_message(session, order), "step": step, "days": days}
+        context = {"order": order_message(session, order), "event": step, "days": days}
         for person in {p.id: p for p in people}.values():
             outbox.enqueue(council, person, "order_reminder", now=now, context=context, subject_type="order",
                            subject_id=order.id, step=step)

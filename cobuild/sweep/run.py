@@ -6,7 +6,8 @@ Three parts, each idempotent and each proportional to what is due, not to what e
   the time of the next step is stored. Items are worked in batches, one commit per batch.
 - council events: window opened, non-submitters, the agenda, elections, hand-over,
   evaluation, the term report — each claimed once by a unique key (`once`).
-- service orders: untaken, coming, unrecorded and unrated orders (cobuild/sweep/orders.py).
+- service orders: untaken, coming, unrecorded and unrated orders (cobuild/sweep/orders.py);
+  self-evaluations of the yearly appraisal coming due (cobuild/sweep/appraisal.py).
 - digests: a daily digest for people who prefer one, the weekly digest on Monday morning."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlmodel import Session
 
 from cobuild.models.base import aware
 from cobuild.notifications.outbox import Outbox
+from cobuild.sweep.appraisal import sweep_appraisals
 from cobuild.sweep.digests import sweep_digests
 from cobuild.sweep.directory import Directory
 from cobuild.sweep.events import sweep_council_events
@@ -33,6 +35,7 @@ def sweep(session: Session, now: datetime, batch: int = 500, render_worker: bool
     result = sweep_items(session, now, outbox, batch, directory, render_worker)
     result.update(sweep_council_events(session, now, outbox, directory))
     result.update(sweep_orders(session, now, outbox, directory))
+    result.update(sweep_appraisals(session, now, outbox, directory))
     result.update(sweep_digests(session, now, outbox, directory))
     result["queued"] = dict(outbox.inserted)
     return result

@@ -306,6 +306,24 @@ def street(request: Request, sid: OID, session: DB, account: ACCOUNT) -> dict:
     return jsonable(street_dashboard(session, row, request.app.state.clock()))
 
 
+@router.get("/councils/{cid}/appraisals", tags=["read"],
+            summary="年度考评 Appraisal rounds: progress (counts only) until published, then the result")
+def appraisal_list(request: Request, cid: CID, session: DB, account: ACCOUNT) -> list[dict]:
+    from cobuild.reports.appraisal import round_view, rounds_for
+
+    ctx = ctx_for(request, session, account, cid)
+    return jsonable([round_view(session, r) for r in rounds_for(session, ctx.council)])
+
+
+@router.get("/councils/{cid}/appraisals/{oid}", tags=["read"], summary="年度考评详情 An appraisal round")
+def appraisal(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT) -> dict:
+    from cobuild.models.appraisal import AppraisalRound
+    from cobuild.reports.appraisal import round_view
+
+    ctx = ctx_for(request, session, account, cid)
+    return jsonable(round_view(session, row_of(ctx, AppraisalRound, oid, "appraisal")))
+
+
 @router.get("/councils/{cid}/offers", tags=["read"], summary="服务菜单 The service menu: listed offers by category")
 def offer_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
                q: str | None = Query(default=None, max_length=100, description="search title, description, team"),

@@ -94,6 +94,8 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
     app.state.db_url = db_url
     app.state.clock = clock or (lambda: datetime.now(UTC))
     app.state.limiter = SignInLimiter()
+    # residents' rating codes: wrong codes per client, so that nobody guesses their way in
+    app.state.code_limiter = SignInLimiter(attempts=10, window=600.0, per_client=10, refusal="too_many_codes")
     app.state.demo = demo
     app.state.scheduler = scheduler
     app.add_middleware(SessionMiddleware, secret_key=secret_key, session_cookie="cobuild_session",

@@ -36,6 +36,7 @@ from cobuild.models import (
     Term,
     Unit,
 )
+from cobuild.models.appraisal import AppraisalRound
 from cobuild.models.base import jsonable, numbers_not_booleans
 from cobuild.models.services import Offer, Order
 from cobuild.reports.views import conference_detail, election_row, term_row
@@ -55,7 +56,10 @@ class Ctx:
 def row_of(ctx: Ctx, model: type, key: int | None, subject: str):
     """A row of this council, or 404 (a row of another council is not shown to exist)."""
     row = ctx.session.get(model, key) if key is not None else None
-    if row is None or getattr(row, "council_id", ctx.council.id) != ctx.council.id:
+    owner = getattr(row, "council_id", ctx.council.id)
+    if owner is None and getattr(row, "street_id", None) is not None:  # a street's row (an appraisal round): its councils see it
+        owner = ctx.council.id if row.street_id == ctx.council.street_id else None
+    if row is None or owner != ctx.council.id:
         raise NotFound("not_found", subject=subject, key=key)
     return row
 
@@ -643,8 +647,92 @@ def cancel_order(ctx: Ctx, order: Order, b: ReasonBody):
     return order_dict(ctx, sv.cancel_order(ctx.session, order, by=ctx.member, now=ctx.now, reason=b.reason))
 
 
+# ---- the yearly appraisal (SPEC.md §10) -------------------------------------------------------------
+
+class RoundBody(BaseModel):
+    year: int = Field(ge=2000, le=2100)
+    self_due: date
+    closes_on: date
+    excellent_cap: float | None = Field(default=None, gt=0, le=1, description="at most this share rated 优秀, e.g. 0.2")
+    quantitative: int = Field(default=50, ge=0, le=100, description="weight of the quantitative part")
+    street: int = Field(default=20, ge=0, le=100)
+    community: int = Field(default=20, ge=0, le=100)
+    residents: int = Field(default=10, ge=0, le=100)
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+class ScoresBody(BaseModel):
+    duty: int = Field(ge=0, le=100, description="履职尽责")
+    results: int = Field(ge=0, le=100, description="共建成效")
+    service: int = Field(ge=0, le=100, description="服务群众")
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+class SelfBody(ScoresBody):
+    report: str = Field(min_length=1, max_length=4000)
+    unit_id: Id | None = Field(default=None, description="default: the caller's unit")
+
+
+class RatingScoresBody(ScoresBody):
+    unit_id: Id
+    comment: str = Field(default="", max_length=1000)
+
+
+class CodesBody(BaseModel):
+    count: int = Field(ge=1, le=2000)
+
+    _numbers_are_numbers = field_validator("*", mode="before")(numbers_not_booleans)
+
+
+def _round_dict(ctx: Ctx, row) -> dict:
+    from cobuild.reports.appraisal import round_view
+
+    ctx.session.refresh(row)
+    return round_view(ctx.session, row)
+
+
+def open_round(ctx: Ctx, _, b: RoundBody):
+    from cobuild.actions import appraisal as ap
+
+    weights = {k: getattr(b, k) for k in ("quantitative", "street", "community", "residents")}
+    row = ap.open_round(ctx.session, now=ctx.now, year=b.year, self_due=b.self_due, closes_on=b.closes_on, council=ctx.council,
+                        by=ctx.member, weights=weights, excellent_cap=b.excellent_cap)
+    return _round_dict(ctx, row)
+
+
+def self_evaluate(ctx: Ctx, row, b: SelfBody):
+    from cobuild.actions import appraisal as ap
+
+    ap.submit_self(ctx.session, row, unit_of(ctx, b.unit_id), by=ctx.member, now=ctx.now, report=b.report,
+                   scores=b.model_dump(include={"duty", "results", "service"}))
+    return _round_dict(ctx, row)
+
+
+def rate_unit(ctx: Ctx, row, b: RatingScoresBody):
+    from cobuild.actions import appraisal as ap
+
+    ap.rate_unit(ctx.session, row, row_of(ctx, Unit, b.unit_id, "unit"), now=ctx.now, by=ctx.member, comment=b.comment,
+                 scores=b.model_dump(include={"duty", "results", "service"}))
+    return _round_dict(ctx, row)
+
+
+def issue_codes(ctx: Ctx, row, b: CodesBody):
+    from cobuild.actions import appraisal as ap
+
+    return {"round_id": row.id, "codes": ap.issue_codes(ctx.session, row, ctx.council, b.count, by=ctx.member, now=ctx.now)}
+
+
+def publish_round(ctx: Ctx, row, _b: Empty):
+    from cobuild.actions import appraisal as ap
+
+    return _round_dict(ctx, ap.publish_round(ctx.session, row, now=ctx.now, by=ctx.member))
+
+
 ITEM = (Item, "item")
 CONF = (Conference, "conference")
+ROUND = (AppraisalRound, "appraisal")
 OFFER = (Offer, "offer")
 ORDER = (Order, "order")
 
@@ -716,6 +804,15 @@ OPERATIONS: list[Operation] = [
     Operation("order.answer", "/orders/{oid}/answer", ORDER, AnswerBody, answer_order, "回复评价 Answer the rating (unit)"),
     Operation("order.close", "/orders/{oid}/close", ORDER, Empty, close_order, "办结订单 Close a rated order (who ordered)"),
     Operation("order.cancel", "/orders/{oid}/cancel", ORDER, ReasonBody, cancel_order, "撤销订单 Cancel an order (who ordered)"),
+    Operation("appraisal.open", "/appraisals", None, RoundBody, open_round, "开启年度考评 Open the yearly appraisal (secretary)", 201),
+    Operation("appraisal.self", "/appraisals/{oid}/self", ROUND, SelfBody, self_evaluate,
+              "提交自评 Submit the unit's self-evaluation (liaison)"),
+    Operation("appraisal.rate", "/appraisals/{oid}/ratings", ROUND, RatingScoresBody, rate_unit,
+              "社区评分 Rate a unit as the community (secretary)"),
+    Operation("appraisal.codes", "/appraisals/{oid}/codes", ROUND, CodesBody, issue_codes,
+              "发放群众评议码 Issue residents' single-use codes (secretary)", 201),
+    Operation("appraisal.publish", "/appraisals/{oid}/publish", ROUND, Empty, publish_round,
+              "发布考评结果 Publish the result (secretary, a council's own round)"),
 ]
 
 BY_NAME = {op.name: op for op in OPERATIONS}

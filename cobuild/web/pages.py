@@ -258,6 +258,108 @@ def home(request: Request):
         return render(request, "home.html", account=account, councils=councils, streets=streets)
 
 
+@router.get("/c/{cid}/appraisal")
+@router.get("/c/{cid}/appraisal/{rid}")
+def appraisal_page(request: Request, cid: int, rid: int | None = None):
+    """年度考评: the council's rounds and its street's — progress (counts only) until published, then
+    the result; the forms each person may use (open, self-evaluate, rate, codes, publish)."""
+    from cobuild.reports.appraisal import round_view, rounds_for
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        rounds = [round_view(session, r) for r in rounds_for(session, ctx.council)]
+        units = session.exec(select(Unit).where(Unit.council_id == cid, Unit.kind != "community", Unit.active == True)  # noqa: E712
+                             .order_by(Unit.rotation_position)).all()
+        return render(request, "appraisal.html", rounds=rounds, rated_units=units, year=today_for(ctx.council, ctx.now).year,
+                      **common(ctx, request))
+
+
+@router.get("/c/{cid}/appraisals/{rid}/result.{fmt}")
+def appraisal_result(request: Request, cid: int, rid: int, fmt: str):
+    import shutil
+    import tempfile
+
+    from starlette.background import BackgroundTask
+
+    from cobuild.models.appraisal import AppraisalRound
+    from cobuild.reports.appraisal import result_html, result_xlsx, round_view
+
+    if fmt not in ("pdf", "xlsx", "html"):
+        raise NotFound("not_found", subject="appraisal", key=rid)
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        row = row_of(ctx, AppraisalRound, rid, "appraisal")
+        page = result_html(session, row, ctx.lang)
+        if fmt == "html":
+            return HTMLResponse(page)
+        folder = tempfile.mkdtemp(prefix="cobuild-appraisal-")
+        path = f"{folder}/appraisal-{row.year}.{fmt}"
+        if fmt == "pdf":
+            from cobuild.reports.documents import to_pdf
+
+            to_pdf(page, path)
+        else:
+            result_xlsx(row, f"{round_view(session, row)['scope']}{row.year}年度驻区单位考评结果", path)
+        return FileResponse(path, filename=f"考评结果-{row.year}.{fmt}", background=BackgroundTask(shutil.rmtree, folder, True))
+
+
+# ---- residents' rating (群众评议): public, no sign-in, one code one rating ---------------------------
+
+def _round_and_units(session, rid: int, code: str | None = None):
+    from cobuild.actions.appraisal import _hash, units_of_round
+    from cobuild.models.appraisal import AppraisalRound, ResidentCode
+
+    row = session.get(AppraisalRound, rid)
+    if row is None:
+        raise NotFound("not_found", subject="appraisal", key=rid)
+    found = session.exec(select(ResidentCode).where(ResidentCode.code_hash == _hash(code))).first() if code else None
+    units = [u for u in units_of_round(session, row) if found is None or u.council_id == found.council_id]
+    return row, found, units
+
+
+@router.get("/r/{rid}")
+def resident_page(request: Request, rid: int):
+    with session_for(request.app.state.db_url) as session:
+        row, _, _ = _round_and_units(session, rid)
+        return render(request, "resident.html", round=row, step="code", units=[], code="", council=None, signed=False)
+
+
+@router.post("/r/{rid}")
+async def resident_post(request: Request, rid: int):
+    """Two steps on one address: the code (checked, not used), then the stars (the code is used)."""
+    from cobuild.actions.appraisal import resident_rating
+    from cobuild.models import InvalidInput
+
+    form = await request.form()
+    lang = language(request)
+    code = str(form.get("code", "")).strip()[:20]
+    client = request.client.host if request.client else "-"
+    limiter = request.app.state.code_limiter
+    if not csrf_ok(request.session, str(form.get("csrf", ""))):
+        flash(request, "error", DomainError("csrf").message(lang))
+        return RedirectResponse(f"/r/{rid}", status_code=303)
+    try:
+        limiter.check(client, "code")
+        with session_for(request.app.state.db_url) as session:
+            row, found, units = _round_and_units(session, rid, code)
+            if found is None or found.round_id != row.id:
+                limiter.failed(client, "code")
+                raise InvalidInput("code_invalid")
+            if "rate" not in form:  # the first step: show the units of the code's community
+                if found.used_at is not None:
+                    from cobuild.models import Conflict
+
+                    raise Conflict("code_used")
+                return render(request, "resident.html", round=row, step="stars", units=units, code=code, council=None, signed=False)
+            stars = {u.id: int(str(form.get(f"stars_{u.id}") or 0)) for u in units if str(form.get(f"stars_{u.id}") or "").isdigit()}
+            comments = {u.id: str(form.get(f"comment_{u.id}") or "")[:500] for u in units}
+            resident_rating(session, rid, code, stars, now=request.app.state.clock(), comments=comments)
+            return render(request, "resident.html", round=row, step="thanks", units=[], code="", council=None, signed=False)
+    except DomainError as exc:
+        flash(request, "error", exc.message(lang))
+        return RedirectResponse(f"/r/{rid}", status_code=303)
+
+
 @router.get("/s/{sid}")
 def street_page(request: Request, sid: int):
     """The street office's dashboard: each community's figures and the racing boards."""
@@ -268,8 +370,87 @@ def street_page(request: Request, sid: int):
         street = next((s for s in streets_of(session, account.id) if s.id == sid), None)
         if street is None:
             raise PermissionDenied("not_street_staff")
-        return render(request, "street.html", d=street_dashboard(session, street, request.app.state.clock()),
-                      council=None, me=None, roles={}, todo=[], signed=True)
+        from cobuild.actions.appraisal import units_of_round
+        from cobuild.models.appraisal import AppraisalRound
+        from cobuild.reports.appraisal import round_view
+
+        rows = session.exec(select(AppraisalRound).where(AppraisalRound.street_id == sid).order_by(AppraisalRound.year.desc())).all()
+        rounds = [{**round_view(session, r), "units": units_of_round(session, r)} for r in rows]
+        now = request.app.state.clock()
+        return render(request, "street.html", d=street_dashboard(session, street, now), rounds=rounds,
+                      year=now.year, council=None, me=None, roles={}, todo=[], signed=True)
+
+
+@router.post("/s/{sid}/appraisals")
+@router.post("/s/{sid}/appraisals/{rid}/{step}")
+async def street_appraisal(request: Request, sid: int, rid: int | None = None, step: str | None = None):
+    """The street's own steps of its round: open it, rate a unit as the street, publish it."""
+    from datetime import date as day
+
+    from cobuild.actions import appraisal as ap
+    from cobuild.models import InvalidInput, StreetStaff
+    from cobuild.models.appraisal import AppraisalRound
+
+    form = await request.form()
+    lang = language(request)
+    back_to = f"/s/{sid}"
+    if not csrf_ok(request.session, str(form.get("csrf", ""))):
+        flash(request, "error", DomainError("csrf").message(lang))
+        return RedirectResponse(back_to, status_code=303)
+
+    def number(name: str, low: int, high: int) -> int:
+        text = str(form.get(name, "")).strip()
+        if not text.lstrip("-").isdigit() or not low <= int(text) <= high:
+            raise InvalidInput("appraisal_scores")
+        return int(text)
+
+    def work() -> None:
+        with session_for(request.app.state.db_url) as session:
+            account = signed_in(request, session)
+            staff = session.exec(select(StreetStaff).where(StreetStaff.street_id == sid, StreetStaff.account_id == account.id,
+                                                           StreetStaff.active == True)).first()  # noqa: E712
+            if staff is None:
+                raise PermissionDenied("not_street_staff")
+            now = request.app.state.clock()
+            if rid is None:
+                from cobuild.models import Street
+
+                try:
+                    self_due, closes_on = day.fromisoformat(str(form.get("self_due"))), day.fromisoformat(str(form.get("closes_on")))
+                except ValueError:
+                    raise InvalidInput("round_dates") from None
+                cap = str(form.get("excellent_cap") or "").strip()
+                try:
+                    excellent_cap = float(cap) if cap else None
+                except ValueError:
+                    raise InvalidInput("round_cap") from None
+                ap.open_round(session, now=now, year=number("year", 2000, 2100), self_due=self_due, closes_on=closes_on,
+                              street=session.get(Street, sid), staff=staff, excellent_cap=excellent_cap)
+                return
+            row = session.get(AppraisalRound, rid)
+            if row is None or row.street_id != sid:
+                raise NotFound("not_found", subject="appraisal", key=rid)
+            if step == "ratings":
+                unit = session.get(Unit, number("unit_id", 1, 2**53))
+                if unit is None:
+                    raise NotFound("not_found", subject="unit", key=form.get("unit_id"))
+                ap.rate_unit(session, row, unit, now=now, staff=staff, comment=str(form.get("comment", ""))[:1000],
+                             scores={k: number(k, 0, 100) for k in ("duty", "results", "service")})
+            elif step == "publish":
+                ap.publish_round(session, row, now=now, staff=staff)
+            else:
+                raise NotFound("not_found", subject="appraisal", key=rid)
+
+    try:
+        await run_in_threadpool(work)
+    except NotAuthenticated:
+        return RedirectResponse(f"/signin?next={quote(back_to)}", status_code=303)
+    except DomainError as exc:
+        flash(request, "error", exc.message(lang))
+        return RedirectResponse(back_to, status_code=303)
+    flash(request, "ok", DONE[lang == "en"] + ({"ratings": ("评分已保存", "rating saved"), "publish": ("结果已发布", "published")}
+                                               .get(step or "", ("考评已开启", "round opened"))[lang == "en"]))
+    return RedirectResponse(back_to, status_code=303)
 
 
 @router.get("/account")
@@ -809,6 +990,10 @@ def _form_handler(op: Operation):
               else DONE[lang == "en"] + op.summary.split(" ", 1)[0 if lang == "zh" else 1])
         if op.name == "item.submit" and isinstance(result, dict) and result.get("id"):
             return RedirectResponse(f"/c/{cid}/items/{result['id']}", status_code=303)
+        if op.name == "appraisal.codes" and isinstance(result, dict):  # shown once: the page to print
+            base = str(request.base_url).rstrip("/")
+            return render(request, "codes.html", codes=result["codes"], link=f"{base}/r/{result['round_id']}",
+                          council=None, signed=True)
         if op.name == "order.place" and isinstance(result, dict) and result.get("id"):
             return RedirectResponse(f"/c/{cid}/orders/{result['id']}", status_code=303)
         return RedirectResponse(back(request, fallback), status_code=303)

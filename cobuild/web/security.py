@@ -41,8 +41,8 @@ class SignInLimiter:
     In memory, per process: behind several web processes each limits on its own, which still
     caps a guesser at a few tries per minute per process."""
 
-    def __init__(self, attempts: int = 5, window: float = 300.0, per_client: int = 20) -> None:
-        self.attempts, self.window, self.per_client = attempts, window, per_client
+    def __init__(self, attempts: int = 5, window: float = 300.0, per_client: int = 20, refusal: str = "too_many_attempts") -> None:
+        self.attempts, self.window, self.per_client, self.refusal = attempts, window, per_client, refusal
         self._failures: dict[tuple, deque] = defaultdict(deque)
         self._lock = threading.Lock()
 
@@ -58,7 +58,10 @@ class SignInLimiter:
             for key, cap in (((client, _name(login)), self.attempts), ((client,), self.per_client)):
                 q = self._recent(key, now)
                 if len(q) >= cap:
-                    raise TooManyAttempts("too_many_attempts", seconds=int(q[0] + self.window - now) + 1)
+                    seconds = int(q[0] + self.window - now) + 1
+                    if self.refusal == "too_many_codes":
+                        raise TooManyAttempts("too_many_codes", seconds=seconds)
+                    raise TooManyAttempts("too_many_attempts", seconds=seconds)
 
     def failed(self, client: str, login: str) -> None:
         now = time.monotonic()

@@ -68,6 +68,9 @@ def main() -> None:
         ("secretary", DESKTOP, f"/c/1/orders/{served.id}" if served else "/c/1/orders", "order.png"),
         ("secretary", DESKTOP, "/c/1/orders", "orders.png"),
         ("unit2-liaison", DESKTOP, "/c/1/volunteers", "volunteers.png"),
+        ("street", DESKTOP, "/s/1", "street.png"),
+        ("street", PHONE, "/s/1", "phone-street.png"),
+        ("secretary", DESKTOP, "/c/1/appraisal", "appraisal.png"),
     ]
     if args.only:
         shots = [shot for shot in shots if shot[3] in args.only]

@@ -125,3 +125,13 @@ def test_the_demo_has_a_street_with_two_communities_and_a_service_menu(demo):
     assert summary["offers"]["total"] == 15 and 30 <= summary["orders"]["total"] <= 60
     assert summary["orders"]["residents_served"] > 0 and summary["orders"]["average_rating"] is not None
     assert {"street", "c2-secretary", "unit2-volunteer1"} <= {a["login"] for a in summary["accounts"]}
+
+
+def test_the_demo_street_appraises_its_units_with_residents_codes(demo):
+    _, summary = demo
+    appraisal = summary["appraisal"]
+    assert 50 <= appraisal["codes_used"] <= 70
+    assert len(appraisal["units"]) == 9 and [u["rank"] for u in appraisal["units"]][0] == 1
+    grades = [u["grade"] for u in appraisal["units"]]
+    assert set(grades) <= {"优秀", "良好", "一般", "较差"} and grades.count("优秀") <= 2  # a 30 % cap on nine units
+    assert all(u["residents"] is not None for u in appraisal["units"])

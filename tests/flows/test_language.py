@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.flows.test_demo import demo  # noqa: F401 — the demo year, made once for this module
 
-ROLES = ("secretary", "unit4-head", "unit4-liaison", "member1", "unit1-liaison")
+ROLES = ("secretary", "unit4-head", "unit4-liaison", "member1", "unit1-liaison", "street", "unit2-volunteer1")
 # the names of formats and the language switch; everything else in Latin letters is a leak
 ALLOWED = {"PDF", "HTML", "API", "Excel", "xlsx", "ics", "MB", "ID", "Q1", "Q2", "Q3", "Q4", "SMS"}
 SKIPPED = ("/static", "/lang", "/signout", "/api", "/a/", "/feeds", "/files/")

@@ -35,7 +35,7 @@ def cli_json(db, *args):
 
 def test_init_creates_and_then_upgrades_idempotently(db):
     again = json.loads(runner.invoke(app, ["init", "--db", db, "--json"]).stdout)
-    assert again["revision"] == "0014"
+    assert again["revision"] == "0015"
 
 
 def test_a_command_on_an_uninitialised_database_says_what_to_do(tmp_path):

@@ -19,8 +19,8 @@ def _differences(url: str) -> list:
 
 def test_sqlite_migrations_match_the_models_and_upgrade_twice(tmp_path):
     url = f"sqlite:///{tmp_path}/m.db"
-    assert upgrade(url) == "0014"
-    assert upgrade(url) == "0014"
+    assert upgrade(url) == "0015"
+    assert upgrade(url) == "0015"
     assert set(inspect(engine_for(url)).get_table_names()) >= set(SQLModel.metadata.tables)
     assert _differences(url) == []
 
@@ -37,7 +37,7 @@ def pg_url():
 
 
 def test_postgres_migrations_match_the_models(pg_url):
-    assert upgrade(pg_url) == "0014"
+    assert upgrade(pg_url) == "0015"
     assert _differences(pg_url) == []
 
 
@@ -96,7 +96,7 @@ def test_upgrading_a_database_with_data_keeps_it_and_fills_new_columns(tmp_path)
         connection.execute(text("INSERT INTO unit (council_id, name, kind, rotation_position, active) VALUES (1, '旧社区', 'community', 1, 1)"))
         connection.execute(text("INSERT INTO member (council_id, unit_id, name, role, is_liaison, language, active) "
                                 "VALUES (1, 1, '老书记', 'secretary', 1, 'zh', 1)"))
-    assert upgrade(url) == "0014"
+    assert upgrade(url) == "0015"
     with session_for(url) as session:
         (member,) = session.exec(select(Member)).all()
         assert (member.name, member.delivery) == ("老书记", "immediate")

@@ -36,6 +36,7 @@ def test_an_order_goes_from_placed_to_closed_with_a_record_a_rating_and_an_answe
     assert order.status == OrderStatus.placed and order.unit_id == world.units["hospital"].id
     told = world.session.exec(select(Notification).where(Notification.kind == "order_step")).all()
     assert {n.member_id for n in told} == {world.liaisons["hospital"].id}  # the offering unit hears at once
+    assert "向人民医院下了一个服务订单" in told[0].body_text and told[0].subject.startswith("【服务订单】新订单待接单")
     sv.take_order(world.session, order, by=doctor, now=at("2026-03-04"), service_on=date(2026, 3, 14))
     assert order.status == OrderStatus.scheduled and order.taken_by == doctor.id
     sv.record_service(world.session, order, by=doctor, now=at("2026-03-14", 15), served_on=date(2026, 3, 14), hours=3,
@@ -188,6 +189,8 @@ def test_reminders_follow_the_working_day_calendar_and_go_once(world):
     sweep(world.session, at("2026-03-06", 10))  # the third working day: the offering unit
     sweep(world.session, at("2026-03-07", 10))  # Saturday: nothing more, nothing twice
     assert reminders("not_taken") == [world.liaisons["hospital"].id] and reminders("escalated") == []
+    nudge = world.session.exec(select(Notification).where(Notification.kind == "order_reminder")).first()
+    assert "已 3 个工作日无人接单" in nudge.body_text
     sweep(world.session, at("2026-03-10", 10))  # the fifth working day: the secretary (who also ordered)
     assert reminders("escalated") == [world.secretary.id]
     sv.take_order(world.session, order, by=doctor, now=at("2026-03-10", 11), service_on=date(2026, 3, 16))  # a Monday

@@ -70,3 +70,30 @@ def test_a_liaison_takes_an_order_on_a_phone_and_records_the_service_with_a_phot
     w.session.expire_all()
     done = w.session.get(Order, order.id)
     assert done.status == OrderStatus.closed and done.residents_served == 12 and len(done.evidence) == 1
+
+
+def test_a_resident_rates_the_units_on_a_phone_with_a_code(web, site, browser):  # noqa: F811
+    from datetime import date
+
+    from cobuild.actions import appraisal as ap
+    from cobuild.models.appraisal import ResidentRating
+
+    w = web.world
+    row = ap.open_round(w.session, now=at("2026-12-01"), year=2026, self_due=date(2026, 12, 15), closes_on=date(2026, 12, 31),
+                        council=w.council, by=w.secretary)
+    code = ap.issue_codes(w.session, row, w.council, 1, by=w.secretary, now=at("2026-12-01"))[0]
+    web.clock.moment = at("2026-12-05")
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{site}/r/{row.id}")  # from the QR code: no sign-in
+    page.fill("#code", code.lower())
+    page.click("#check-code")
+    page.select_option(f"#stars-{w.units['power'].id}", "5")
+    page.fill(f"#comment-{w.units['power'].id}", "停电抢修很及时")
+    page.select_option(f"#stars-{w.units['school'].id}", "4")
+    no_sideways_scroll(page)
+    page.click("#send-rating")
+    assert "感谢您的评议" in page.inner_text("#thanks")
+    context.close()
+    w.session.expire_all()
+    assert sorted(r.stars for r in w.session.exec(select(ResidentRating)).all()) == [4, 5]

@@ -281,6 +281,37 @@ def scenarios():
     def cancel_order(web):
         return "POST", f"/orders/{_placed(web).id}/cancel", {"reason": "需求已解决"}
 
+    # the yearly appraisal of a council's own units
+    def _round(web):
+        from datetime import date
+
+        from cobuild.actions import appraisal as ap
+
+        # in March: the outsider's token (made on 2026-01-01) lasts 180 days on the app's clock
+        web.clock.moment = at("2026-03-05")
+        return ap.open_round(web.world.session, now=at("2026-03-01"), year=2026, self_due=date(2026, 3, 15),
+                             closes_on=date(2026, 3, 31), council=web.world.council, by=web.world.secretary)
+
+    scores = {"duty": 90, "results": 85, "service": 80}
+
+    def open_round(web):
+        web.clock.moment = at("2026-03-01")
+        return "POST", "/appraisals", {"year": 2026, "self_due": "2026-03-15", "closes_on": "2026-03-31", "excellent_cap": 0.2}
+
+    def self_evaluate(web):
+        return "POST", f"/appraisals/{_round(web).id}/self", {"report": "全年按期办结牵头事项", **scores}
+
+    def rate_round_unit(web):
+        return "POST", f"/appraisals/{_round(web).id}/ratings", {"unit_id": _units(web)["power"].id, "comment": "积极", **scores}
+
+    def issue_round_codes(web):
+        return "POST", f"/appraisals/{_round(web).id}/codes", {"count": 5}
+
+    def publish_round(web):
+        row = _round(web)
+        web.clock.moment = at("2026-03-31", 18)
+        return "POST", f"/appraisals/{row.id}/publish", None
+
     liaisons = {"secretary", "raiser", "lead", "other_liaison"}  # the secretary is the community's liaison
     return {
         "item.submit": (submit, liaisons),
@@ -330,6 +361,11 @@ def scenarios():
         "order.answer": (answer_order, {"lead"}),
         "order.close": (close_order, {"secretary"}),
         "order.cancel": (cancel_order, {"secretary"}),
+        "appraisal.open": (open_round, {"secretary"}),
+        "appraisal.self": (self_evaluate, {"raiser", "lead", "other_liaison"}),  # the units rated, not the community
+        "appraisal.rate": (rate_round_unit, {"secretary"}),
+        "appraisal.codes": (issue_round_codes, {"secretary"}),
+        "appraisal.publish": (publish_round, {"secretary"}),
     }
 
 

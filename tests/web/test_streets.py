@@ -111,3 +111,106 @@ def test_the_racing_board_ranks_shares_ties_and_shows_movement(session):
     assert [(r["council"], r["rank"], r["movement"]) for r in q2["rows"]] == [("乙社区", 1, 2), ("丙社区", 2, 0), ("甲社区", 2, -1)]
     h1 = board["halves"][0]
     assert h1["period"] == "2026-H1" and [r["council"] for r in h1["rows"]][0] == "乙社区"  # 6/8 beats 4/8
+
+
+def _round(web):
+    from cobuild.actions import appraisal as ap
+
+    w = web.world
+    row = ap.open_round(w.session, now=at("2026-12-01"), year=2026, self_due=date(2026, 12, 15), closes_on=date(2026, 12, 31),
+                        council=w.council, by=w.secretary)
+    return row, ap.issue_codes(w.session, row, w.council, 2, by=w.secretary, now=at("2026-12-01"))
+
+
+def test_a_resident_rates_with_a_code_without_signing_in_once(street_web, count_rows):
+    import re
+
+    web = street_web
+    row, codes = _round(web)
+    web.clock.moment = at("2026-12-05")
+    resident = web.browser()  # nobody signed in
+    page = resident.get(f"/r/{row.id}")
+    assert page.status_code == 200 and 'id="code"' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    units = resident.post(f"/r/{row.id}", data={"csrf": csrf, "code": codes[0]})
+    assert "供电所" in units.text and 'name="stars_' in units.text
+    power = web.world.units["power"].id
+    done = resident.post(f"/r/{row.id}", data={"csrf": csrf, "code": codes[0], "rate": "1", f"stars_{power}": "4",
+                                               f"comment_{power}": "抢修及时"})
+    assert 'id="thanks"' in done.text
+    before = count_rows()
+    again = resident.post(f"/r/{row.id}", data={"csrf": csrf, "code": codes[0], "rate": "1", f"stars_{power}": "5"})
+    assert "只能评议一次" in again.text and count_rows() == before
+    for _ in range(10):  # guessing: ten wrong codes, then the client waits
+        wrong = resident.post(f"/r/{row.id}", data={"csrf": csrf, "code": "AAAAA-AAAAA"})
+    assert "评议码不正确" in wrong.text
+    blocked = resident.post(f"/r/{row.id}", data={"csrf": csrf, "code": codes[1]})
+    assert "次数过多" in blocked.text and count_rows() == before
+
+
+def test_the_secretary_runs_a_round_in_the_pages_and_downloads_the_result(street_web, tmp_path):
+    import re
+    import zipfile
+
+    web = street_web
+    w = web.world
+    web.clock.moment = at("2026-12-01")
+    secretary = web.browser("secretary")
+    csrf = web.csrf(secretary, f"/c/{web.cid}/appraisal")
+    back = f"/c/{web.cid}/appraisal"
+    opened = secretary.post(f"/c/{web.cid}/appraisals", data={"csrf": csrf, "next": back, "year": "2026", "self_due": "2026-12-15",
+                                                               "closes_on": "2026-12-31", "excellent_cap": "0.25"})
+    assert opened.status_code == 200 and "进行中" in opened.text
+    rid = int(re.search(r'id="round-(\d+)"', opened.text).group(1))
+    liaison = web.browser("power-liaison")
+    page = liaison.get(f"/c/{web.cid}/appraisal")
+    assert "提交本单位自评" in page.text and "社区党组织评分" not in page.text  # a liaison evaluates, does not rate
+    sent = liaison.post(f"/c/{web.cid}/appraisals/{rid}/self", data={"csrf": web.csrf(liaison, back), "next": back,
+                                                                  "report": "全年按期办结", "duty": "90", "results": "88", "service": "92"})
+    assert "已完成" in sent.text
+    rated = secretary.post(f"/c/{web.cid}/appraisals/{rid}/ratings", data={"csrf": csrf, "next": back, "unit_id": str(w.units["power"].id),
+                                                                        "duty": "95", "results": "90", "service": "85"})
+    assert "已完成" in rated.text and "95" not in liaison.get(f"/c/{web.cid}/appraisal").text  # secret until published
+    codes = secretary.post(f"/c/{web.cid}/appraisals/{rid}/codes", data={"csrf": csrf, "count": "3"})
+    assert codes.status_code == 200 and len(re.findall(r"[2-9A-Z]{5}-[2-9A-Z]{5}", codes.text)) == 3 and f"/r/{rid}" in codes.text
+    web.clock.moment = at("2026-12-31", 18)
+    published = secretary.post(f"/c/{web.cid}/appraisals/{rid}/publish", data={"csrf": csrf, "next": back})
+    assert "已发布" in published.text and "下载通报" in published.text
+    xlsx = secretary.get(f"/c/{web.cid}/appraisals/{rid}/result.xlsx")
+    assert xlsx.status_code == 200
+    path = tmp_path / "result.xlsx"
+    path.write_bytes(xlsx.content)
+    assert zipfile.is_zipfile(path)
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(path).active
+    assert sheet["B3"].value == "单位" and {sheet.cell(row=r, column=2).value for r in range(4, 8)} == {"火炬小学", "人民医院", "供电所", "华信公司"}
+    html = secretary.get(f"/c/{web.cid}/appraisals/{rid}/result.html")
+    assert "考评结果的通报" in html.text and "供电所" in html.text
+
+
+def test_the_street_opens_rates_and_publishes_its_round_in_its_pages(street_web, count_rows):
+    import re
+
+    web = street_web
+    web.clock.moment = at("2026-12-01")
+    staff = web.browser("street")
+    csrf = web.csrf(staff, f"/s/{web.street.id}")
+    opened = staff.post(f"/s/{web.street.id}/appraisals", data={"csrf": csrf, "year": "2026", "self_due": "2026-12-15",
+                                                                 "closes_on": "2026-12-31"})
+    rid = int(re.search(r'id="round-(\d+)"', opened.text).group(1))
+    power = web.world.units["power"].id
+    rated = staff.post(f"/s/{web.street.id}/appraisals/{rid}/ratings", data={"csrf": csrf, "unit_id": str(power), "duty": "90",
+                                                                          "results": "80", "service": "70", "comment": "好"})
+    assert "评分已保存" in rated.text
+    before = count_rows()
+    bad = staff.post(f"/s/{web.street.id}/appraisals/{rid}/ratings", data={"csrf": csrf, "unit_id": str(power), "duty": "900",
+                                                                        "results": "80", "service": "70"})
+    assert "0–100" in bad.text and count_rows() == before
+    secretary = web.browser("secretary")  # the council's secretary cannot publish the street's round
+    refused = secretary.post(f"/c/{web.cid}/appraisals/{rid}/publish", data={"csrf": web.csrf(secretary, f"/c/{web.cid}/appraisal")})
+    assert "您不是该街道的工作人员" in refused.text
+    assert count_rows() == before
+    web.clock.moment = at("2026-12-31", 18)
+    published = staff.post(f"/s/{web.street.id}/appraisals/{rid}/publish", data={"csrf": csrf})
+    assert "结果已发布" in published.text and "供电所" in published.text
