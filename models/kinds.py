@@ -63,6 +63,7 @@ KINDS: dict[str, Kind] = {k.name: k for k in (
     Kind("order_step", "服务订单", "service order", "order"),
     Kind("order_reminder", "服务提醒", "service reminder", "order"),
     # the yearly appraisal (cobuild/sweep/appraisal.py)
+    Kind("appraisal_open", "年度考评开始", "appraisal opened", "appraisal"),
     Kind("appraisal_reminder", "考评自评提醒", "self-evaluation reminder", "appraisal"),
     # digests, and what the system tells a council about itself
     Kind("weekly_digest", "每周汇总", "weekly digest", "council"),

@@ -55,6 +55,7 @@ SAMPLES: dict[str, dict] = {
     "order_step": {"order": _ORDER, "event": "rated", "rating": 5, "comment": "讲解耐心", "by": "王医生",
                    "residents_served": 36, "hours": 3, "answer": "", "reason": ""},
     "order_reminder": {"order": _ORDER, "event": "not_taken", "days": 3},
+    "appraisal_open": {"year": 2026, "unit": "国网牡丹供电所", "due": "2026-12-15", "closes": "2026-12-31", "by": "牡丹街道"},
     "appraisal_reminder": {"year": 2026, "unit": "国网牡丹供电所", "due": "2026-12-15"},
     "daily_digest": {"count": 1, "messages": [{"subject": "【逾期提醒】2026-Q2-03 已逾期 4 天", "text": "请尽快办结。"}]},
 }

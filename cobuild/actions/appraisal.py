@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from cobuild.actions.common import get, invalid, record, require_liaison, require_secretary, use_case
+from cobuild.actions.handoffs import liaisons, queue_about
 from cobuild.models import (
     Attendance,
     Conference,
@@ -103,6 +104,12 @@ def open_round(session: Session, *, now: datetime, year: int, self_due: date, cl
     record(session, council_id=council.id if council else None, by=by, action="appraisal.open", subject=row, now=now,
            after={"year": year, "weights": weights, "excellent_cap": excellent_cap, "self_due": self_due,
                   "closes_on": closes_on, "street": street.name if street else None})
+    # every unit's liaisons hear at once: what is asked of them, and by when
+    for unit in units_of_round(session, row):
+        home = get(session, Council, unit.council_id, "council")
+        queue_about(session, home, liaisons(session, unit.id), "appraisal_open", now, "open", "appraisal", row.id,
+                    {"year": year, "unit": unit.name, "due": self_due.isoformat(), "closes": closes_on.isoformat(),
+                     "by": street.name if street else home.name})
     return row
 
 

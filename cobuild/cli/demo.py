@@ -157,6 +157,29 @@ def print_summary(summary: dict, console) -> None:
                   f"上报书记 to the secretary {up.get('secretary', 0)})· 上报消息 escalation messages {told} 条{why} · "
                   f"投递 deliveries {s.counts(summary['deliveries'], 'notification')} · "
                   f"消息文件 messages written to {summary['outbox_file']}")
+    orders = summary.get("orders")
+    if orders:
+        console.print(f"服务菜单 service menu: {summary['offers']['total']} 项服务 offers · {summary['volunteers']} 名在职党员 party members · "
+                      f"{orders['total']} 单 orders ({s.counts(orders['by_state'], 'order_state')}) · 服务群众 residents served "
+                      f"{orders['residents_served']} 人次 · 平均评价 average rating {orders['average_rating']}")
+    street = summary.get("street")
+    if street:
+        last = street["racing"]["halves"][-1]["period"] if street["racing"]["halves"] else ""
+        board = Table(title=f"{street['name']} 街道 street: {last} 半年晾晒 half-year")
+        for column in ("名次 rank", "社区 council", "办结率 completion", "按期办结率 on time", "较上期 movement"):
+            board.add_column(column)
+        for r in (street["racing"]["halves"][-1]["rows"] if street["racing"]["halves"] else []):
+            board.add_row(str(r["rank"]), r["council"], pct(r["completion_rate"]), pct(r["on_time_rate"]),
+                          "-" if r["movement"] is None else f"{r['movement']:+d}")
+        console.print(board)
+    appraised = summary.get("appraisal")
+    if appraised:
+        grades = Table(title=f"{appraised['year']} 年度驻区单位考评 appraisal · 群众评议码 residents' codes used {appraised['codes_used']}")
+        for column in ("名次 rank", "单位 unit", "社区 council", "总分 score", "等次 grade"):
+            grades.add_column(column)
+        for u in appraised["units"]:
+            grades.add_row(str(u["rank"]), u["unit"], u["council"], str(u["score"]), u["grade"])
+        console.print(grades)
     if summary.get("files"):
         console.print("文件 files: " + "  ".join(summary["files"].values()))
     console.print(f"数据库 database: {summary['db']}  —  试试 try: cobuild item list 1 --db {summary['db']}")

@@ -6,7 +6,8 @@ Part of the catalogue of words a person sees (models/messages.py holds the rest)
 from __future__ import annotations
 
 CLI_HELP: dict[str, str] = {
-    "offer list": "服务菜单:列出上架的服务项目", "offer add": "单位联络员发布服务项目", "offer status": "上架、暂停或下架服务项目",
+    "offer list": "服务菜单:列出上架的服务项目", "offer add": "单位联络员发布服务项目", "offer edit": "修改服务项目(只改给出的内容)",
+    "offer status": "上架、暂停或下架服务项目",
     "volunteer add": "登记在职党员报到(单位联络员)", "volunteer list": "列出已报到的在职党员", "volunteer record": "党员纪实:个人服务记录",
     "order list": "列出服务订单", "order place": "下单:社区书记(或其他单位联络员)从服务菜单下单,或发布面向所有单位的需求",
     "order take": "接单(服务单位联络员或其报到的在职党员)", "order decline": "说明理由婉拒订单", "order schedule": "约定服务时间",

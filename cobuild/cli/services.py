@@ -62,6 +62,27 @@ def offer_add(council: C, title: Annotated[str, typer.Option()], category: Annot
     done(s.run(db, body), json_out, "服务项目已发布 offer published")
 
 
+@offer_app.command("edit")
+def offer_edit(council: C, key: OfferKey, title: Annotated[Optional[str], typer.Option()] = None,
+               category: Annotated[Optional[str], typer.Option()] = None, description: Annotated[Optional[str], typer.Option()] = None,
+               team: Annotated[Optional[str], typer.Option()] = None,
+               capacity: Annotated[Optional[int], typer.Option(help="times a month", min=1, max=10_000)] = None,
+               availability: Annotated[Optional[str], typer.Option()] = None, how_to_order: Annotated[Optional[str], typer.Option()] = None,
+               as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:
+    """Change an offer (only what is given)."""
+    from cobuild.actions.services import edit_offer
+    from cobuild.models.services import Offer
+
+    def body(session):
+        c = s.council(session, council)
+        offer = edit_offer(session, _row(session, c, Offer, key, "offer"), by=s.actor(session, c, as_), now=s.parse_now(now),
+                           title=title, category=category, description=description, team=team, capacity_per_month=capacity,
+                           availability=availability, how_to_order=how_to_order)
+        return {"id": offer.id, "title": offer.title}
+
+    done(s.run(db, body), json_out, "服务项目已修改 offer updated")
+
+
 @offer_app.command("status")
 def offer_status(council: C, key: OfferKey, step: Annotated[str, typer.Argument(help="list, pause or withdraw")],
                  as_: AsOpt = None, db: DbOpt = None, json_out: JsonOpt = False, now: NowOpt = None) -> None:

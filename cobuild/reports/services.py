@@ -29,6 +29,22 @@ def offer_row(session: Session, offer: Offer, lang: str = "zh", units: dict[int,
             "status_name": word("offer_state", offer.status, lang)}
 
 
+def booked_this_month(session: Session, council: Council, today) -> dict[int, int]:
+    """Per offer: orders taken or placed for this calendar month (against its capacity per month)."""
+    from datetime import date
+
+    first = date(today.year, today.month, 1)
+    rows = session.exec(select(Order.offer_id, Order.service_on, Order.wanted_on, Order.status).where(
+        Order.council_id == council.id, Order.offer_id.is_not(None))).all()
+    counts: dict[int, int] = {}
+    for offer_id, service_on, wanted_on, status in rows:
+        day = service_on or wanted_on
+        if day is not None and (day.year, day.month) == (first.year, first.month) and status not in (
+                OrderStatus.declined, OrderStatus.cancelled):
+            counts[offer_id] = counts.get(offer_id, 0) + 1
+    return counts
+
+
 def offers(session: Session, council: Council, *, q: str | None = None, category: str | None = None,
            unit_id: int | None = None, listed_only: bool = True, lang: str = "zh") -> list[dict]:
     """The menu: listed offers (or every offer, for the unit managing its own), by category."""
@@ -159,3 +175,28 @@ def order_message(session: Session, order: Order) -> dict:
             "service_on": order.service_on.isoformat() if order.service_on else "",
             "residents": order.residents, "unit": units.get(order.unit_id or 0, "-"),
             "placed_by_unit": units.get(order.placed_by_unit_id, "-")}
+
+
+def service_record_xlsx(record: dict, path) -> None:
+    """党员纪实 as a workbook for the member's unit party organisation: who, the totals, every service."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "党员纪实"
+    sheet.append([f"{record['member']}({record['unit']})在职党员服务纪实"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    t = record["totals"]
+    sheet.append([f"服务 {t['services']} 次,共 {t['hours']} 小时,服务群众 {t['residents_served']} 人次"
+                  + (f",平均评价 {t['average_rating']} 分" if t["average_rating"] else "")])
+    sheet.append(["服务日期", "服务内容", "服务地点", "时长(小时)", "服务群众(人次)", "评价", "社区意见", "状态"])
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for o in record["orders"]:
+        sheet.append([o["served_on"] or o["service_on"], o["title"], o["place"], o["hours"], o["residents_served"], o["rating"],
+                      o["comment"], o["status_name"]])
+        sheet.cell(row=sheet.max_row, column=1).number_format = "yyyy-mm-dd"
+    for letter, width in zip("ABCDEFGH", (12, 24, 22, 10, 12, 8, 24, 12)):
+        sheet.column_dimensions[letter].width = width
+    book.save(path)

@@ -617,7 +617,10 @@ def menu_page(request: Request, cid: int, q: str | None = None, category: str | 
         for offer in listed:
             groups.setdefault(offer["category"], []).append(offer)
         categories = list(dict.fromkeys([*SERVICE_CATEGORIES, *(o["category"] for o in listed)]))
-        return render(request, "menu.html", groups=groups, mine=mine, categories=categories,
+        from cobuild.reports.services import booked_this_month
+
+        booked = booked_this_month(session, ctx.council, today_for(ctx.council, ctx.now))
+        return render(request, "menu.html", groups=groups, mine=mine, categories=categories, booked=booked,
                       f={"q": q or "", "category": category or ""}, **common(ctx, request))
 
 
@@ -666,6 +669,25 @@ def volunteers_page(request: Request, cid: int):
         for row in rows:
             row["totals"] = service_record(session, ctx.council, session.get(Member, row["member_id"]), ctx.lang)["totals"]
         return render(request, "volunteers.html", rows=rows, teams=SERVICE_TEAMS, **common(ctx, request))
+
+
+@router.get("/c/{cid}/members/{mid}/service.xlsx")
+def service_record_file(request: Request, cid: int, mid: int):
+    """党员纪实 as an Excel file, for the member's unit party organisation."""
+    import shutil
+    import tempfile
+
+    from starlette.background import BackgroundTask
+
+    from cobuild.reports.services import service_record, service_record_xlsx
+
+    with session_for(request.app.state.db_url) as session:
+        ctx = page_ctx(request, session, cid)
+        person = row_of(ctx, Member, mid, "member")
+        folder = tempfile.mkdtemp(prefix="cobuild-record-")
+        path = f"{folder}/service-record.xlsx"
+        service_record_xlsx(service_record(session, ctx.council, person, ctx.lang), path)
+        return FileResponse(path, filename=f"党员纪实-{person.name}.xlsx", background=BackgroundTask(shutil.rmtree, folder, True))
 
 
 @router.get("/c/{cid}/members/{mid}/service")

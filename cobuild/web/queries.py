@@ -71,7 +71,17 @@ def dashboard(ctx: Ctx) -> dict:
         "by_unit": item_stats(s, council, today, "unit"),
         "by_quarter": item_stats(s, council, today, "quarter"),
         "overdue": overdue,
+        "services": _services(s, council, units),
     })
+
+
+def _services(s, council, units: dict) -> dict:
+    """The service menu on the dashboard: the council's orders and each unit's service (SPEC.md §9)."""
+    from cobuild.reports.services import order_summary, unit_service
+
+    figures = unit_service(s, council)
+    return {"summary": order_summary(s, council),
+            "by_unit": [{"unit": units.get(unit_id, "-"), **row} for unit_id, row in sorted(figures.items())]}
 
 
 FILTERS = ("status", "unit", "category", "overdue", "quarter", "q")

@@ -34,6 +34,13 @@ def test_only_the_secretary_opens_a_council_round_and_only_once_a_year(world, ro
                       closes_on=date(2026, 12, 31), council=world.council, by=world.secretary)
     assert "已经开启" in again.value.message("zh") and count_rows() == before
     assert {u.name for u in ap.units_of_round(world.session, round_)} == {"火炬小学", "人民医院", "供电所", "华信公司"}
+    from sqlmodel import select
+
+    from cobuild.models import Notification
+
+    told = world.session.exec(select(Notification).where(Notification.kind == "appraisal_open")).all()
+    assert sorted(n.member_id for n in told) == sorted(world.liaisons[k].id for k in ("school", "hospital", "power", "company"))
+    assert "2026-12-15 前" in told[0].body_text
 
 
 def test_a_residents_code_rates_once_and_a_forged_expired_or_late_code_is_refused(world, round_, count_rows):

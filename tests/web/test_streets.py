@@ -214,3 +214,33 @@ def test_the_street_opens_rates_and_publishes_its_round_in_its_pages(street_web,
     web.clock.moment = at("2026-12-31", 18)
     published = staff.post(f"/s/{web.street.id}/appraisals/{rid}/publish", data={"csrf": csrf})
     assert "结果已发布" in published.text and "供电所" in published.text
+
+
+def test_the_dashboard_counts_service_and_a_members_record_downloads(street_web, tmp_path):
+    from datetime import date as day
+
+    from openpyxl import load_workbook
+
+    from cobuild.actions import services as sv
+
+    web = street_web
+    w = web.world
+    offer = sv.publish_offer(w.session, w.council, w.units["hospital"], by=w.liaisons["hospital"], now=at("2026-03-02"),
+                             title="健康义诊", category="公共服务", capacity_per_month=1)
+    doctor = sv.register_volunteer(w.session, w.council, w.units["hospital"], by=w.liaisons["hospital"], now=at("2026-03-02"),
+                                   name="王医生", posts=["义诊"])
+    order = sv.place_order(w.session, w.council, offer, by=w.secretary, now=at("2026-03-03"), need="测血压", residents=30)
+    member = w.session.get(type(w.secretary), doctor.member_id)
+    sv.take_order(w.session, order, by=member, now=at("2026-03-04"), service_on=day(2026, 3, 10))
+    sv.record_service(w.session, order, by=member, now=at("2026-03-10", 17), served_on=day(2026, 3, 10), hours=2,
+                      residents_served=28)
+    web.clock.moment = at("2026-03-12")
+    secretary = web.browser("secretary")
+    board = secretary.get(f"/c/{web.cid}")
+    assert 'id="services"' in board.text and "服务群众 28 人次" in board.text
+    assert "本月已约 1 次,已满" in secretary.get(f"/c/{web.cid}/menu").text  # its capacity is one a month
+    record = secretary.get(f"/c/{web.cid}/members/{doctor.member_id}/service.xlsx")
+    assert record.status_code == 200
+    (tmp_path / "r.xlsx").write_bytes(record.content)
+    sheet = load_workbook(tmp_path / "r.xlsx").active
+    assert "王医生" in sheet["A1"].value and sheet["B4"].value == "健康义诊" and sheet["E4"].value == 28
