@@ -249,6 +249,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "This clashed with someone else's change made at the same moment (it may already be done); "
         "nothing was changed — reload and check",
     ),
+    "overloaded": ("现在访问的人太多,请过几秒钟再试", "Too many people are using it right now; please try again in a few seconds"),
+    "retry": ("重新打开本页", "Open this page again"),
     "busy": ("系统繁忙,未作任何更改,请稍后重试", "The system is busy; nothing was changed — please try again"),
     "bad_login": ("账号或密码不正确", "Wrong sign-in name or password"),
     "not_signed_in": ("请先登录", "Please sign in first"),

@@ -7,6 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -54,6 +55,11 @@ class Settings(BaseSettings):
     sweep_tuning: Literal["auto", "serial"] = "auto"
     # the web app's public address: every message, calendar event and document links into it
     public_url: str | None = None
+    # admission control, per web process (cobuild/web/admission.py): requests handled at once, how
+    # many more may wait, and how long; past that a request is answered 503 at once
+    max_in_flight: int = Field(default=16, ge=1, le=10_000)
+    max_queue: int = Field(default=64, ge=0, le=100_000)
+    queue_wait_seconds: float = Field(default=1.0, ge=0, le=60)
 
 
 def get_settings() -> Settings:

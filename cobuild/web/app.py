@@ -102,6 +102,12 @@ def make_app(db_url: str, *, secret_key: str, clock: Callable[[], datetime] | No
                        max_age=12 * 3600, same_site="lax", https_only=secure_cookies)
 
     app.add_middleware(GuardHeaders)
+    from cobuild.platform.settings import get_settings
+    from cobuild.web.admission import Admission
+
+    settings = get_settings()
+    # outermost: a refused request costs no session decoding, no header work, no database
+    app.add_middleware(Admission, limit=settings.max_in_flight, queue=settings.max_queue, wait=settings.queue_wait_seconds)
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):

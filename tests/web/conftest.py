@@ -99,3 +99,12 @@ def cheap_password_hashing(monkeypatch):
 def web(db_url, world, tmp_path, monkeypatch) -> Web:
     monkeypatch.setenv("COBUILD_UPLOAD_DIR", str(tmp_path / "uploads"))
     return Web(db_url, world, tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def admission_out_of_the_way(monkeypatch):
+    """The web tests fire bursts (50 claims at once) to test what the use cases do with them, on a
+    CI machine that may be slow: admission control (tested on its own in test_admission.py) lets
+    them all wait rather than refuse some."""
+    monkeypatch.setenv("COBUILD_MAX_QUEUE", "10000")
+    monkeypatch.setenv("COBUILD_QUEUE_WAIT_SECONDS", "60")

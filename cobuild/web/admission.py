@@ -1,0 +1,78 @@
+"""Admission control: at most `limit` requests in flight in this process and `queue` more waiting
+at most `wait` seconds; anything past that is answered at once with 503 and Retry-After (the API in
+JSON, pages with a short page in the reader's language). Requests that are served stay fast instead
+of everyone waiting in an unbounded queue. Health checks and static files are never refused."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from cobuild.models.messages import render
+
+EXEMPT = ("/healthz", "/static/", "/favicon.ico", "/api/docs/static/")
+
+
+class Admission:
+    def __init__(self, app, limit: int = 16, queue: int = 64, wait: float = 1.0, retry_after: int = 2) -> None:
+        self.app, self.limit, self.queue, self.wait, self.retry_after = app, limit, queue, wait, retry_after
+        self.waiting = 0
+        self.refused = 0  # since start: what an operator's metrics read
+        # one per event loop: a server has one; tests start an app in several
+        self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
+            await self.app(scope, receive, send)
+            return
+        loop = asyncio.get_running_loop()
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
+        if semaphore.locked():
+            if self.waiting >= self.queue:
+                await self._refuse(scope, send)
+                return
+            self.waiting += 1
+            try:
+                await asyncio.wait_for(semaphore.acquire(), self.wait)
+            except asyncio.TimeoutError:
+                await self._refuse(scope, send)
+                return
+            finally:
+                self.waiting -= 1
+        else:
+            await semaphore.acquire()
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            semaphore.release()
+
+    async def _refuse(self, scope, send) -> None:
+        self.refused += 1
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        lang = _language(scope, headers)
+        message = render("overloaded", lang)
+        if scope["path"].startswith("/api/"):
+            body = json.dumps({"error": "overloaded", "message": message}, ensure_ascii=False).encode()
+            kind = b"application/json"
+        else:
+            body = (f'<!doctype html><html lang="{"en" if lang == "en" else "zh-CN"}"><head><meta charset="utf-8">'
+                    f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{message}</title></head>'
+                    f'<body style="font-family:sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem">'
+                    f'<h1 style="font-size:1.3rem">{message}</h1><p><a href="">{render("retry", lang)}</a></p>'
+                    f'</body></html>').encode()
+            kind = b"text/html; charset=utf-8"
+        await send({"type": "http.response.start", "status": 503,
+                    "headers": [(b"content-type", kind), (b"retry-after", str(self.retry_after).encode()),
+                                (b"content-length", str(len(body)).encode()), (b"cache-control", b"no-store")]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _language(scope, headers: dict[str, str]) -> str:
+    query = scope.get("query_string", b"").decode("latin-1")
+    if "lang=en" in query or "lang=en" in headers.get("cookie", ""):
+        return "en"
+    if scope["path"].startswith("/api/") and headers.get("accept-language", "").lower().startswith("en"):
+        return "en"
+    return "zh"
