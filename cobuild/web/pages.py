@@ -321,7 +321,8 @@ def _round_and_units(session, rid: int, code: str | None = None):
 def resident_page(request: Request, rid: int):
     with session_for(request.app.state.db_url) as session:
         row, _, _ = _round_and_units(session, rid)
-        return render(request, "resident.html", round=row, step="code", units=[], code="", council=None, signed=False)
+        code = (request.query_params.get("code") or "")[:20]  # from the QR code on the printed sheet
+        return render(request, "resident.html", round=row, step="code", units=[], code=code, council=None, signed=False)
 
 
 @router.post("/r/{rid}")
@@ -1013,9 +1014,14 @@ def _form_handler(op: Operation):
         if op.name == "item.submit" and isinstance(result, dict) and result.get("id"):
             return RedirectResponse(f"/c/{cid}/items/{result['id']}", status_code=303)
         if op.name == "appraisal.codes" and isinstance(result, dict):  # shown once: the page to print
-            base = str(request.base_url).rstrip("/")
-            return render(request, "codes.html", codes=result["codes"], link=f"{base}/r/{result['round_id']}",
-                          council=None, signed=True)
+            import segno
+
+            from cobuild.platform.links import configured_base
+
+            base = configured_base() or str(request.base_url).rstrip("/")
+            link = f"{base}/r/{result['round_id']}"
+            sheet = [(code, segno.make(f"{link}?code={code}", error="m").svg_inline(scale=3, title=code)) for code in result["codes"]]
+            return render(request, "codes.html", sheet=sheet, link=link, council=None, signed=True)
         if op.name == "order.place" and isinstance(result, dict) and result.get("id"):
             return RedirectResponse(f"/c/{cid}/orders/{result['id']}", status_code=303)
         return RedirectResponse(back(request, fallback), status_code=303)

@@ -172,7 +172,11 @@ def test_the_secretary_runs_a_round_in_the_pages_and_downloads_the_result(street
                                                                         "duty": "95", "results": "90", "service": "85"})
     assert "已完成" in rated.text and "95" not in liaison.get(f"/c/{web.cid}/appraisal").text  # secret until published
     codes = secretary.post(f"/c/{web.cid}/appraisals/{rid}/codes", data={"csrf": csrf, "count": "3"})
-    assert codes.status_code == 200 and len(re.findall(r"[2-9A-Z]{5}-[2-9A-Z]{5}", codes.text)) == 3 and f"/r/{rid}" in codes.text
+    shown = set(re.findall(r">([2-9A-Z]{5}-[2-9A-Z]{5})<", codes.text))
+    assert codes.status_code == 200 and len(shown) == 3 and f"/r/{rid}" in codes.text
+    assert codes.text.count("<svg") == 3  # a QR code each, for the printed sheet
+    scanned = web.browser().get(f"/r/{rid}?code={sorted(shown)[0]}")  # what a phone opens from one of them
+    assert f'value="{sorted(shown)[0]}"' in scanned.text
     web.clock.moment = at("2026-12-31", 18)
     published = secretary.post(f"/c/{web.cid}/appraisals/{rid}/publish", data={"csrf": csrf, "next": back})
     assert "已发布" in published.text and "下载通报" in published.text
