@@ -11,7 +11,7 @@ from enum import StrEnum
 from sqlalchemy import Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from cobuild.models.base import JSONType, UTCDateTime
+from cobuild.models.base import JSONType, UTCDateTime, share_ranks
 
 # the parts of the score and their default weights (quantitative and qualitative together;
 # residents' rating and self-evaluation together — the source's principles)
@@ -117,13 +117,9 @@ def grade_units(rows: list[dict], grades: list, excellent_cap: float | None) -> 
     """Each row ({unit, score, quantitative}) gains `grade` and `rank`. Ranked by score, then the
     quantitative part; with a cap, at most ⌊cap × units⌋ (at least one) are 优秀 — the best by
     score, ties at the boundary decided by the quantitative part; the rest who scored 优秀 are 良好."""
-    ordered = sorted(rows, key=lambda r: (-r["score"], -r["quantitative"], r["unit"]))
-    previous, rank = None, 0
-    for position, row in enumerate(ordered, start=1):
-        key = (row["score"], row["quantitative"])
-        if key != previous:
-            rank, previous = position, key
-        row["rank"] = rank
+    ordered = share_ranks(sorted(rows, key=lambda r: (-r["score"], -r["quantitative"], r["unit"])),
+                          lambda r: (r["score"], r["quantitative"]))
+    for row in ordered:
         row["grade"] = next((name for name, floor in grades if row["score"] >= floor), LOWEST)
     if excellent_cap is not None and ordered:
         top = str(grades[0][0])

@@ -148,3 +148,14 @@ def today_for(council, now: datetime) -> date:
 def local_text(council, moment: datetime) -> str:
     """A moment as the council's people read it: local date and time."""
     return moment.astimezone(ZoneInfo(council.timezone)).strftime("%Y-%m-%d %H:%M")
+
+
+def share_ranks(ordered: list[dict], key) -> list[dict]:
+    """Competition ranks (1, 2, 2, 4) over rows already in their order: rows whose `key(row)` is
+    equal share a rank. The racing boards, the points ranking and the appraisal all rank so."""
+    previous, rank = object(), 0
+    for position, row in enumerate(ordered, start=1):
+        if key(row) != previous:
+            rank, previous = position, key(row)
+        row["rank"] = rank
+    return ordered

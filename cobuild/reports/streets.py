@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlmodel import Session, select
 
 from cobuild.models import Conference, ConferenceStatus, Council, Street, StreetStaff
-from cobuild.models.base import local_date, today_for
+from cobuild.models.base import local_date, share_ranks, today_for
 from cobuild.reports.tracking import item_stats, ranking
 
 HELD = (ConferenceStatus.held, ConferenceStatus.resolved)
@@ -47,13 +47,7 @@ def council_figures(session: Session, council: Council, now: datetime) -> dict:
 
 def _ranked(rows: list[dict]) -> list[dict]:
     rows.sort(key=lambda r: (-(r["completion_rate"] or 0), -(r["on_time_rate"] or 0), r["council"]))
-    previous, rank = None, 0
-    for position, row in enumerate(rows, start=1):
-        key = (row["completion_rate"], row["on_time_rate"])
-        if key != previous:
-            rank, previous = position, key
-        row["rank"] = rank
-    return rows
+    return share_ranks(rows, lambda r: (r["completion_rate"], r["on_time_rate"]))
 
 
 def racing_board(session: Session, councils: list[Council], today: date) -> dict:

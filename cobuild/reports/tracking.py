@@ -34,6 +34,7 @@ from cobuild.models import (
     Term,
     Unit,
 )
+from cobuild.models.base import share_ranks
 from cobuild.models.items import WORKING_STATES, not_due_clause, overdue_clause
 from cobuild.models.terms import summarise_evaluation
 
@@ -395,12 +396,7 @@ def ranking(session: Session, council: Council, today: date, term_id: int | None
     if conference_code is None:  # the service menu counts by term or in all (its orders belong to no conference)
         _add_service_points(session, council, rows, term_id)
     rows.sort(key=lambda r: (-r["points"], -(r["completion_rate"] or 0), r["unit"]))
-    previous, rank = None, 0
-    for position, row in enumerate(rows, start=1):
-        key = (row["points"], row["completion_rate"])
-        if key != previous:
-            rank, previous = position, key
-        row["rank"] = rank
+    share_ranks(rows, lambda r: (r["points"], r["completion_rate"]))
     from cobuild.models.councils import DEFAULT_POINTS
 
     return {"period": conference_code or (f"term:{term_id}" if term_id else "all"),

@@ -132,6 +132,52 @@ async def ledger(request: Request, cid: int):
     return attachment(data, name, XLSX)
 
 
+@router.get("/c/{cid}/appraisals/{rid}/result.{fmt}")
+async def appraisal_result(request: Request, cid: int, rid: int, fmt: str):
+    """A published appraisal: the 通报 as HTML or PDF, the result as Excel for the street's 综合考核."""
+    from cobuild.models.appraisal import AppraisalRound
+    from cobuild.reports.appraisal import result_html, result_xlsx, round_view
+
+    if fmt not in ("pdf", "xlsx", "html"):
+        raise NotFound("not_found", subject="appraisal", key=rid)
+
+    def make():
+        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+            ctx = page_ctx(request, session, cid)
+            row = row_of(ctx, AppraisalRound, rid, "appraisal")
+            html = result_html(session, row, ctx.lang)
+            if fmt == "html":
+                return None, html.encode()
+            if fmt == "pdf":
+                return f"考评结果-{row.year}.pdf", _pdf(html)
+            path = Path(folder) / "result.xlsx"
+            result_xlsx(row, f"{round_view(session, row)['scope']}{row.year}年度驻区单位考评结果", path)
+            return f"考评结果-{row.year}.xlsx", path.read_bytes()
+
+    name, data = await run_in_threadpool(make)
+    if name is None:
+        return HTMLResponse(data.decode())
+    return attachment(data, name, "application/pdf" if fmt == "pdf" else XLSX)
+
+
+@router.get("/c/{cid}/members/{mid}/service.xlsx")
+async def service_record_file(request: Request, cid: int, mid: int):
+    """党员纪实 as an Excel file, for the member's unit party organisation."""
+    from cobuild.models import Member
+    from cobuild.reports.services import service_record, service_record_xlsx
+
+    def make():
+        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+            ctx = page_ctx(request, session, cid)
+            person = row_of(ctx, Member, mid, "member")
+            path = Path(folder) / "service-record.xlsx"
+            service_record_xlsx(service_record(session, ctx.council, person, ctx.lang), path)
+            return f"党员纪实-{person.name}.xlsx", path.read_bytes()
+
+    name, data = await run_in_threadpool(make)
+    return attachment(data, name, XLSX)
+
+
 def _feed_for(session, council: Council, member, now) -> bytes:
     """The secretary's and the chair's calendar holds the whole council; a unit's people see their unit's."""
     from cobuild.reports.calendar_feed import feed

@@ -274,35 +274,6 @@ def appraisal_page(request: Request, cid: int, rid: int | None = None):
                       **common(ctx, request))
 
 
-@router.get("/c/{cid}/appraisals/{rid}/result.{fmt}")
-def appraisal_result(request: Request, cid: int, rid: int, fmt: str):
-    import shutil
-    import tempfile
-
-    from starlette.background import BackgroundTask
-
-    from cobuild.models.appraisal import AppraisalRound
-    from cobuild.reports.appraisal import result_html, result_xlsx, round_view
-
-    if fmt not in ("pdf", "xlsx", "html"):
-        raise NotFound("not_found", subject="appraisal", key=rid)
-    with session_for(request.app.state.db_url) as session:
-        ctx = page_ctx(request, session, cid)
-        row = row_of(ctx, AppraisalRound, rid, "appraisal")
-        page = result_html(session, row, ctx.lang)
-        if fmt == "html":
-            return HTMLResponse(page)
-        folder = tempfile.mkdtemp(prefix="cobuild-appraisal-")
-        path = f"{folder}/appraisal-{row.year}.{fmt}"
-        if fmt == "pdf":
-            from cobuild.reports.documents import to_pdf
-
-            to_pdf(page, path)
-        else:
-            result_xlsx(row, f"{round_view(session, row)['scope']}{row.year}年度驻区单位考评结果", path)
-        return FileResponse(path, filename=f"考评结果-{row.year}.{fmt}", background=BackgroundTask(shutil.rmtree, folder, True))
-
-
 # ---- residents' rating (群众评议): public, no sign-in, one code one rating ---------------------------
 
 def _round_and_units(session, rid: int, code: str | None = None):
@@ -670,25 +641,6 @@ def volunteers_page(request: Request, cid: int):
         for row in rows:
             row["totals"] = service_record(session, ctx.council, session.get(Member, row["member_id"]), ctx.lang)["totals"]
         return render(request, "volunteers.html", rows=rows, teams=SERVICE_TEAMS, **common(ctx, request))
-
-
-@router.get("/c/{cid}/members/{mid}/service.xlsx")
-def service_record_file(request: Request, cid: int, mid: int):
-    """党员纪实 as an Excel file, for the member's unit party organisation."""
-    import shutil
-    import tempfile
-
-    from starlette.background import BackgroundTask
-
-    from cobuild.reports.services import service_record, service_record_xlsx
-
-    with session_for(request.app.state.db_url) as session:
-        ctx = page_ctx(request, session, cid)
-        person = row_of(ctx, Member, mid, "member")
-        folder = tempfile.mkdtemp(prefix="cobuild-record-")
-        path = f"{folder}/service-record.xlsx"
-        service_record_xlsx(service_record(session, ctx.council, person, ctx.lang), path)
-        return FileResponse(path, filename=f"党员纪实-{person.name}.xlsx", background=BackgroundTask(shutil.rmtree, folder, True))
 
 
 @router.get("/c/{cid}/members/{mid}/service")
