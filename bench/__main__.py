@@ -287,8 +287,9 @@ RUN = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
 OLD_ROWS = (("sweep", "sweep throughput"), ("memory", "sweep memory"), ("growth", "sweep growth"), ("idle", "idle sweep"),
             ("reports", "reports"), ("demo", "demo"), ("cli", "CLI"), ("naive", "naive"), ("dispatch", "dispatch"),
             ("pg", "Postgres"), ("web", "web under"), ("contested", "contested"), ("cycle", "cobuild cycle"),
-            ("serve_memory", "cobuild serve idle"))
-GROUPS = ("sweep", "growth", "reports", "demo", "naive", "dispatch", "pg", "web", "local")  # --only takes these
+            ("serve_memory", "cobuild serve idle"), ("capacity", "item reads"), ("mixed", "mixed load"),
+            ("overload", "overload"), ("page", "the item page"))
+GROUPS = ("sweep", "growth", "reports", "demo", "naive", "dispatch", "pg", "web", "local", "capacity")  # --only takes these
 
 
 def result(key, figure, unit, measured, target, baseline=None, ratio=None, met=None, note=""):
@@ -332,6 +333,8 @@ def _lane_data(folder: Path, scale: dict, want) -> tuple[list, dict | None]:
         record_pg(results, scale)
     if want("web"):
         record_web(results, scale, folder)
+    if want("capacity"):
+        record_capacity(results, scale, folder)
     return results, sweep_run
 
 
@@ -583,6 +586,64 @@ def record_web(results: list, scale: dict, folder: Path) -> None:
                           statuses.get("201", 0), "exactly 1 succeeds, 49 get 409, one audit event", None, None,
                           statuses == {"201": 1, "409": 49} and contested["audit_events"] == 1,
                           f"answers {statuses}; claim rows {contested['claims']}, audit events {contested['audit_events']}"))
+
+
+def record_capacity(results: list, scale: dict, folder: Path) -> None:
+    """Issue 34's figures, side by side in one run: item reads of one process against a hello-world
+    endpoint, the mixed load on two cores, overload at three times capacity, the item page."""
+    from bench import capacity, web
+
+    seconds = 2 if scale["quick"] else 5
+    run = capacity.measure(folder, seconds=seconds, overload_seconds=5 if scale["quick"] else 20)
+    hello, item = run["hello"], run["item_capacity"]
+    target = min(400, hello / 2)
+    steps = "; ".join(f"{s['rate']}/s → {s['served']} served, p99 {s['p99_ms']} ms" for s in run["item_steps"])
+    hello_steps = ", ".join(f"{s['rate']}/s p99 {s['p99_ms']} ms" for s in run["hello_steps"])
+    results.append(result("capacity", "item reads of one `cobuild serve` process (the API item with its history, demo "
+                          f"database, by token; 50 clients, {seconds} s a step) against a hello-world endpoint on the "
+                          "same uvicorn", "reads/s", item, "≥ 400/s (or ≥ 0.5 × hello-world, whichever is lower) at "
+                          "p99 < 50 ms", float(hello), item / hello if hello else None, item >= target,
+                          f"the highest offered rate served in full at p99 < 50 ms, only 200s; steps: {steps}; "
+                          f"hello-world (baseline column: the highest step tried, all served): {hello_steps}; "
+                          "the server's CPU per request, each kind alone at 50/s: "
+                          + ", ".join(f"{kind} {c['cpu_ms']} ms" for kind, c in run["cost"].items())))
+    mixed = web.measure(folder, seconds=scale["web_seconds"], workers=2, contested=False,
+                        warm=1 if scale["quick"] else 2)["load"]
+    bad = {k: v for k, v in mixed["statuses"].items() if k.startswith("5") or k == "transport"}
+    results.append(result("mixed", f"mixed load (claim / progress / list / item, 50 clients) at 300 req/s for "
+                          f"{scale['web_seconds']} s on 2 cores: `cobuild serve --workers 2`, SQLite", "ms p99",
+                          mixed["p99_ms"], "p99 < 50 ms, zero errors", None, None,
+                          mixed["p99_ms"] < 50 and not bad and mixed["rate"] >= 290,
+                          f"{mixed['rate']:.0f} req/s served, p50 {mixed['p50_ms']:.1f} ms, p95 {mixed['p95_ms']:.1f} ms; "
+                          f"p99 by kind (ms) {mixed['p99_ms_by_kind']}; answers {mixed['statuses']} (409 = a repeated "
+                          "cooperating claim, refused as it should be)"))
+    over = run["overload"]
+    served = over["statuses"].get("200", 0) + over["statuses"].get("201", 0)
+    refused = over["statuses"].get("503", 0)
+    other = {k: v for k, v in over["statuses"].items() if k not in ("200", "201", "503")}
+    p99, written, answer = over["p99_ms_by_status"], over["written"], over["p99_ms_sent_to_answer_by_status"]
+    served_p99 = max(p99.get("200", 0.0), p99.get("201", 0.0))
+    refusal_p99 = answer.get("503", 0.0)  # how long a refusal takes the server, from the moment it was sent
+    whole = written["progress_rows"] == written["audit_events"] == written["answered_201"]
+    results.append(result("overload", f"overload: item reads and progress reports (4:1) offered at 3 × capacity "
+                          f"({over['offered']}/s) for {5 if scale['quick'] else 20} s from 300 connections, one "
+                          "process, admission control at its defaults", "ms p99 (served)", served_p99,
+                          "served p99 < 1 s; every other answer a 503 in < 50 ms; no other errors; nothing half-written",
+                          None, None, served_p99 < 1000 and refusal_p99 < 50 and not other
+                          and not over["errors"] and whole,
+                          f"{served} served ({served / over['elapsed']:.0f}/s; p99 reads {p99.get('200', 0.0)} ms, "
+                          f"writes {p99.get('201', 0.0)} ms, from when each was due to be sent), {refused} refused "
+                          f"with 503 (p99 {refusal_p99} ms from when it was sent; {p99.get('503', 0.0)} ms from when it "
+                          "was due, a connection's earlier waits included); "
+                          f"other answers {other or 'none'}; transport errors {len(over['errors'])}; progress reports "
+                          f"answered 201: {written['answered_201']}, rows written {written['progress_rows']}, their "
+                          f"audit events {written['audit_events']}"))
+    one, two = run["page_one"], run["page_two"]
+    results.append(result("page", "the item page a person opens from a message (signed in by cookie), 200 req/s "
+                          f"for {2 * seconds} s, `cobuild serve --workers 2`", "ms p95", two["p95_ms"], "p95 < 100 ms",
+                          one["p95_ms"], None, two["p95_ms"] < 100 and two["rate"] >= 195 and set(two["statuses"]) == {"200"},
+                          f"{two['rate']:.0f} served, p50 {two['p50_ms']:.1f} ms, p99 {two['p99_ms']:.1f} ms, answers "
+                          f"{two['statuses']}; baseline: one process, {one['rate']:.0f} served, p50 {one['p50_ms']:.0f} ms"))
 
 
 def record_local(results: list, folder: Path, demo_db: str, quick: bool) -> None:

@@ -17,9 +17,12 @@ import httpx
 
 
 def _request_bytes(host: str, method: str, path: str, body, token: str) -> bytes:
+    """`token` is an API token, or `cookie:NAME=VALUE` for a page read as a signed-in person's
+    browser reads it."""
     payload = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
-    head = (f"{method} {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n"
-            f"Accept: application/json\r\nContent-Length: {len(payload)}\r\n")
+    who = f"Cookie: {token[7:]}\r\nAccept: text/html" if token.startswith("cookie:") else \
+        f"Authorization: Bearer {token}\r\nAccept: application/json"
+    head = (f"{method} {path} HTTP/1.1\r\nHost: {host}\r\n{who}\r\nContent-Length: {len(payload)}\r\n")
     if body is not None:
         head += "Content-Type: application/json\r\n"
     return (head + "\r\n").encode() + payload
@@ -60,6 +63,8 @@ def run(plan: dict) -> dict:
     # an optional fifth element names the request's kind, for percentiles per kind
     kinds = [r[4] if len(r) > 4 else r[0] for r in plan["requests"]]
     by_kind: dict[str, list[float]] = {}
+    by_status: dict[str, list[float]] = {}
+    sent_to_answer: dict[str, list[float]] = {}  # from the moment it was written, the client's lateness left out
     per_client = rate / clients
     latencies: list[float] = []
     statuses: dict[str, int] = {}
@@ -81,6 +86,7 @@ def run(plan: dict) -> dict:
                 await asyncio.sleep(pause)
             try:
                 index = (n + k * clients) % len(requests)
+                sent = time.perf_counter()
                 writer.write(requests[index])
                 code = str(await asyncio.wait_for(_answer(reader), timeout=120))
             except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError) as exc:
@@ -90,6 +96,8 @@ def run(plan: dict) -> dict:
                 reader, writer = await connect(n)
             latencies.append(time.perf_counter() - due)
             by_kind.setdefault(kinds[index], []).append(latencies[-1])
+            by_status.setdefault(code, []).append(latencies[-1])
+            sent_to_answer.setdefault(code, []).append(time.perf_counter() - sent)
             statuses[code] = statuses.get(code, 0) + 1
             k += 1
         writer.close()
@@ -108,14 +116,17 @@ def run(plan: dict) -> dict:
     def pct(p: float, values: list[float] = latencies) -> float:
         return values[min(len(values) - 1, int(p * len(values)))] * 1000 if values else 0.0
 
-    for values in by_kind.values():
+    for values in (*by_kind.values(), *by_status.values(), *sent_to_answer.values()):
         values.sort()
 
     return {"requests": len(latencies), "elapsed": elapsed, "rate": len(latencies) / elapsed,
             "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p95_ms": pct(0.95), "p99_ms": pct(0.99),
             "max_ms": latencies[-1] * 1000 if latencies else 0.0, "statuses": statuses, "errors": errors[:10],
             "generator_cpu_ms_per_request": 1000 * cpu / max(1, len(latencies)),
-            "p99_ms_by_kind": {kind: round(pct(0.99, values), 1) for kind, values in sorted(by_kind.items())}}
+            "p99_ms_by_kind": {kind: round(pct(0.99, values), 1) for kind, values in sorted(by_kind.items())},
+            "p99_ms_by_status": {code: round(pct(0.99, values), 1) for code, values in sorted(by_status.items())},
+            "p99_ms_sent_to_answer_by_status": {code: round(pct(0.99, values), 1)
+                                                for code, values in sorted(sent_to_answer.items())}}
 
 
 def contested(plan: dict) -> dict:

@@ -32,7 +32,8 @@ def build(url: str, items_per_conference: int = 3) -> dict:
         for key in ("power", "hospital", "company", "school"):
             account = create_account(session, login=f"{key}-liaison", password="bench-password", now=now)
             link_member(session, world.council, world.liaisons[key], account, by=None, now=now)
-            tokens[key] = issue_token(session, account, "bench", now=now)[0]
+            # issued now: a token expires (180 days), and the server's clock is the real one
+            tokens[key] = issue_token(session, account, "bench", now=datetime.now(UTC))[0]
         world.open_window()
         led = [world.submit(unit, title=f"{unit} 事项 {n}") for unit in ("company", "hospital", "school", "community")
                for n in range(items_per_conference)]
@@ -59,7 +60,7 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
     generator splits its clients evenly between them. Each server is warmed first (`warm` s at 50
     requests/s, not counted): the first request of each kind compiles its SQL and imports its
     views, ~100-300 ms once per process, which would otherwise be the p99 of a short run."""
-    url = f"sqlite:///{folder}/web-{workers}-{servers}-{rate}.db"
+    url = f"sqlite:///{folder}/web-{workers}-{servers}-{rate}-{time.monotonic_ns()}.db"  # each run its own
     data = build(url)
     started = [Server(url, workers) for _ in range(servers)]
     try:

@@ -17,8 +17,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
+    # The pool keeps as many connections as the web process lets requests run at once (admission
+    # control, COBUILD_MAX_IN_FLIGHT) and a few for the scheduler: with SQLAlchemy's default of 5,
+    # every request past the fifth opened a connection (and, for SQLite, ran the pragmas below) and
+    # closed it again, a third of an item read's cost under load (docs/BENCHMARKS.md, web capacity).
+    from cobuild.platform.settings import get_settings
+
+    pool = {"pool_size": get_settings().max_in_flight + 4, "max_overflow": 8}
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        if ":memory:" in url or url in ("sqlite://", "sqlite:///"):
+            pool = {}  # one in-memory database per connection: SQLAlchemy picks its own pool
+        engine = create_engine(url, connect_args={"timeout": 30}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -32,7 +41,7 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **pool)
 
 
 def shown_url(url: str) -> str:
@@ -53,9 +62,41 @@ def engine_for(url: str) -> Engine:
 
 
 @contextmanager
-def session_for(url: str) -> Iterator[Session]:
-    with Session(engine_for(url), expire_on_commit=False) as session:
+def session_for(url: str, keep: bool = False) -> Iterator[Session]:
+    """A session on the database at `url`. `keep`: every row it loads stays in its identity map
+    until it closes (a web request's session), so `session.get()` of a unit, member or council
+    already read by a query costs no second query; SQLAlchemy's map holds rows only weakly, and a
+    page that read every unit for their names and then asked for one by id read it again."""
+    with Session(engine_for(url), expire_on_commit=False, info={KEEP: []} if keep else None) as session:
         yield session
+
+
+KEEP = "cobuild.keep"
+MEMO = "cobuild.memo"
+
+
+def memo(session: Session, key, compute):
+    """`compute()` once per request session until the session next writes (a flush forgets every
+    answer): what several permission checks of one page ask again (the current term). In other
+    sessions (the sweep, the CLI), and while changes wait to be flushed, it is computed every time."""
+    if KEEP not in session.info or session.new or session.dirty or session.deleted:
+        return compute()
+    answers = session.info.setdefault(MEMO, {})
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_answers(session: Session, _context) -> None:
+    session.info.pop(MEMO, None)
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _keep_loaded(session: Session, instance) -> None:
+    kept = session.info.get(KEEP)
+    if kept is not None:
+        kept.append(instance)
 
 
 def alembic_config(url: str):

@@ -57,9 +57,9 @@ class Settings(BaseSettings):
     public_url: str | None = None
     # admission control, per web process (cobuild/web/admission.py): requests handled at once, how
     # many more may wait, and how long; past that a request is answered 503 at once
-    max_in_flight: int = Field(default=16, ge=1, le=10_000)
+    max_in_flight: int = Field(default=4, ge=1, le=10_000)
     max_queue: int = Field(default=64, ge=0, le=100_000)
-    queue_wait_seconds: float = Field(default=1.0, ge=0, le=60)
+    queue_wait_seconds: float = Field(default=0.5, ge=0, le=60)
 
 
 def get_settings() -> Settings:

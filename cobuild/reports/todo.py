@@ -11,8 +11,9 @@ the date it is due by and whether that has passed.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import func
+from sqlalchemy import BindParameter, bindparam, func
 from sqlmodel import Session, select
 
 from cobuild.models import (
@@ -66,6 +67,29 @@ LABELS = {
     "rate_order": ("评价服务", "Rate a service"),
 }
 LIMIT = 50  # entries of one kind at most: a list a person reads on a phone
+# A liaison's statements, built once with their values bound at each run: every page's nav counts
+# the to-do, and building the statements cost more than running them. The columns an entry shows.
+ITEM = (Item.id, Item.number, Item.title, Item.deadline)
+_COUNCIL: BindParameter[int] = bindparam("council")
+_UNIT: BindParameter[int] = bindparam("unit")
+_COLLECTING = select(Conference.id, Conference.code, Conference.window_closes_at).where(
+    Conference.council_id == _COUNCIL, Conference.status == ConferenceStatus.collecting)
+_SUBMITTED = select(func.count()).select_from(Item).where(
+    Item.raised_conference_id == bindparam("conference"), Item.raised_by_unit_id == _UNIT, Item.status != ItemStatus.cancelled)
+_CLAIMABLE = select(*ITEM).where(
+    Item.council_id == _COUNCIL, Item.status == ItemStatus.accepted, Item.lead_unit_id.is_(None), Item.number.is_not(None),
+    Item.id.not_in(select(Claim.item_id).where(Claim.unit_id == _UNIT,
+                                               Claim.status.in_([ClaimStatus.pending, ClaimStatus.confirmed])))
+).order_by(Item.deadline).limit(LIMIT)
+_CLAIMABLE_NOT_OWN = _CLAIMABLE.where(Item.raised_by_unit_id != _UNIT)  # a council where the raiser may not lead
+_SENT_BACK = select(CloseOut.item_id).join(Item, Item.id == CloseOut.item_id).where(
+    Item.lead_unit_id == _UNIT, Item.status == ItemStatus.in_progress, CloseOut.outcome == CloseOutOutcome.sent_back)
+_LEADING = select(*ITEM).where(
+    Item.council_id == _COUNCIL, Item.lead_unit_id == _UNIT,
+    Item.status.in_([ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened])).order_by(Item.deadline).limit(LIMIT)
+_TO_VERIFY = select(*ITEM, Item.close_requested_at).where(  # type: ignore[call-overload]
+    Item.council_id == _COUNCIL, Item.raised_by_unit_id == _UNIT, Item.status == ItemStatus.close_requested
+).order_by(Item.close_requested_at).limit(LIMIT)
 
 
 def _entry(kind: str, council: Council, subject_type: str, subject_id: int | None, title: str, due: date | None,
@@ -79,7 +103,7 @@ def _entry(kind: str, council: Council, subject_type: str, subject_id: int | Non
             "overdue": due is not None and due < today, "count": count, "path": path}
 
 
-def _title(item: Item) -> str:
+def _title(item) -> str:
     return f"{item.number} {item.title}" if item.number else item.title
 
 
@@ -94,34 +118,20 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
     unit = session.get(Unit, member.unit_id)
 
     if member.is_liaison and unit is not None:
-        for conference in session.exec(select(Conference).where(Conference.council_id == council.id,
-                                                                 Conference.status == ConferenceStatus.collecting)).all():
-            submitted = session.exec(select(func.count()).select_from(Item).where(
-                Item.raised_conference_id == conference.id, Item.raised_by_unit_id == unit.id,
-                Item.status != ItemStatus.cancelled)).one()
+        mine = {"council": council.id, "unit": unit.id}
+        for conference in session.exec(_COLLECTING, params=mine).all():
+            submitted = session.exec(_SUBMITTED, params={**mine, "conference": conference.id}).one()
             if submitted < council.items_min_per_unit:
                 out.append(_entry("submit", council, "conference", conference.id, conference.code,
                                   local_date(conference.window_closes_at, tz), today))
-        claimable = select(Item).where(Item.council_id == council.id, Item.status == ItemStatus.accepted,
-                                       Item.lead_unit_id.is_(None), Item.number.is_not(None))
-        if council.raiser_cannot_lead:
-            claimable = claimable.where(Item.raised_by_unit_id != unit.id)
-        mine = select(Claim.item_id).where(Claim.unit_id == unit.id,
-                                           Claim.status.in_([ClaimStatus.pending, ClaimStatus.confirmed]))
-        for item in session.exec(claimable.where(Item.id.not_in(mine)).order_by(Item.deadline).limit(LIMIT)).all():
+        claimable = _CLAIMABLE_NOT_OWN if council.raiser_cannot_lead else _CLAIMABLE
+        for item in session.exec(claimable, params=mine).all():
             out.append(_entry("claim", council, "item", item.id, _title(item), item.deadline, today))
-        sent_back = set(session.exec(select(CloseOut.item_id).join(Item, Item.id == CloseOut.item_id).where(
-            Item.lead_unit_id == unit.id, Item.status == ItemStatus.in_progress,
-            CloseOut.outcome == CloseOutOutcome.sent_back)).all())
-        for item in session.exec(select(Item).where(
-                Item.council_id == council.id, Item.lead_unit_id == unit.id,
-                Item.status.in_([ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened]))
-                .order_by(Item.deadline).limit(LIMIT)).all():
+        sent_back = set(session.exec(_SENT_BACK, params=mine).all())
+        for item in session.exec(_LEADING, params=mine).all():
             out.append(_entry("sent_back" if item.id in sent_back else "progress", council, "item", item.id, _title(item),
                               item.deadline, today))
-        for item in session.exec(select(Item).where(
-                Item.council_id == council.id, Item.raised_by_unit_id == unit.id,
-                Item.status == ItemStatus.close_requested).order_by(Item.close_requested_at).limit(LIMIT)).all():
+        for item in session.exec(_TO_VERIFY, params=mine).all():
             asked = local_date(item.close_requested_at, tz) if item.close_requested_at else None
             out.append(_entry("verify", council, "item", item.id, _title(item), asked, today))
 
@@ -165,7 +175,7 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
                                   local_date(term_end_at(council, evaluating), tz), today))
 
     if member.role == MemberRole.secretary:
-        for item in session.exec(select(Item).where(Item.council_id == council.id, overdue_clause(today))
+        for item in session.exec(select(*ITEM).where(Item.council_id == council.id, overdue_clause(today))
                                  .order_by(Item.deadline).limit(LIMIT)).all():
             if item.deadline is not None and (today - item.deadline).days >= 7:  # past the chair's escalation
                 out.append(_entry("escalated", council, "item", item.id, _title(item), item.deadline, today))
@@ -182,17 +192,13 @@ def _orders(session: Session, council: Council, member: Member, today: date) -> 
     """Service orders (SPEC.md §9): to take (orders to the unit), to schedule, to record once the
     day has come and to answer — for the unit's liaisons and the party member who took one; to
     rate, for whoever ordered."""
-    from sqlalchemy import or_
-
-    from cobuild.models.services import Order, OrderStatus
+    from cobuild.models.services import OrderStatus
 
     tz = council.timezone
     out: list[dict] = []
-    mine = Order.taken_by == member.id
-    unit_orders = or_(Order.unit_id == member.unit_id, mine) if member.is_liaison else mine
-    for order in session.exec(select(Order).where(Order.council_id == council.id, unit_orders, Order.status.in_(
-            [OrderStatus.placed, OrderStatus.taken, OrderStatus.scheduled, OrderStatus.rated])).order_by(Order.id)
-            .limit(LIMIT)).all():
+    working, to_rate = _order_statements(member.is_liaison)
+    who = {"council": council.id, "member": member.id, "unit": member.unit_id}
+    for order in session.exec(working, params=who).all():
         if order.status == OrderStatus.placed:
             waited_from = local_date(order.placed_at, tz)
             out.append(_entry("take_order", council, "order", order.id, order.title, order.wanted_on or waited_from, today))
@@ -202,10 +208,27 @@ def _orders(session: Session, council: Council, member: Member, today: date) -> 
             out.append(_entry("record_service", council, "order", order.id, order.title, order.service_on, today))
         elif order.status == OrderStatus.rated:
             out.append(_entry("answer_order", council, "order", order.id, order.title, None, today))
-    for order in session.exec(select(Order).where(Order.council_id == council.id, Order.placed_by == member.id,
-                                                  Order.status == OrderStatus.served).order_by(Order.id).limit(LIMIT)).all():
+    for order in session.exec(to_rate, params=who).all():
         out.append(_entry("rate_order", council, "order", order.id, order.title, order.served_on, today))
     return out
+
+
+@cache
+def _order_statements(liaison: bool) -> tuple:
+    """The orders waiting for a member (a liaison: also those to the unit) and those they may rate."""
+    from sqlalchemy import or_
+
+    from cobuild.models.services import Order, OrderStatus
+
+    shown = (Order.id, Order.status, Order.title, Order.wanted_on, Order.placed_at, Order.service_on, Order.served_on)
+    mine = Order.taken_by == bindparam("member")
+    working = select(*shown).where(  # type: ignore[call-overload]
+        Order.council_id == _COUNCIL, or_(Order.unit_id == _UNIT, mine) if liaison else mine,
+        Order.status.in_([OrderStatus.placed, OrderStatus.taken, OrderStatus.scheduled, OrderStatus.rated])
+    ).order_by(Order.id).limit(LIMIT)
+    to_rate = select(*shown).where(Order.council_id == _COUNCIL, Order.placed_by == bindparam("member"),  # type: ignore[call-overload]
+                                   Order.status == OrderStatus.served).order_by(Order.id).limit(LIMIT)
+    return working, to_rate
 
 
 def urgency(entry: dict) -> tuple:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlmodel import Session, select
 
 from cobuild.models import (
@@ -31,9 +31,24 @@ from cobuild.models import (
 from cobuild.models.base import jsonable, local_text, today_for
 from cobuild.models.messages import state_name
 
+# Statements of the item read built once (SQLAlchemy's building and cache key took a third of the
+# item read's own time when built per request); values go in as bound parameters.
+_UNIT_NAMES = select(Unit.id, Unit.name).where(Unit.council_id == bindparam("council"))
+_CLAIMS = select(Claim).where(Claim.item_id == bindparam("item")).order_by(Claim.id)
+_PROGRESS = (select(ProgressReport.at, ProgressReport.unit_id, ProgressReport.percent, ProgressReport.note,  # type: ignore[call-overload]
+                    ProgressReport.evidence).where(ProgressReport.item_id == bindparam("item"))
+             .order_by(ProgressReport.id.desc()))
+_PROGRESS_COUNT = select(func.count()).select_from(ProgressReport).where(ProgressReport.item_id == bindparam("item"))
+_ON_ITEM = or_(and_(AuditEvent.subject_type == "item", AuditEvent.subject_id == bindparam("item")),
+               and_(AuditEvent.subject_type == "claim",
+                    AuditEvent.subject_id.in_(select(Claim.id).where(Claim.item_id == bindparam("item")))))
+_EVENTS = (select(AuditEvent.id, AuditEvent.hash, AuditEvent.actor_id, Member.name)
+           .outerjoin(Member, Member.id == AuditEvent.actor_id).where(_ON_ITEM).order_by(AuditEvent.id.desc()))
+_EVENTS_COUNT = select(func.count()).select_from(AuditEvent).where(_ON_ITEM)
+
 
 def unit_names(session: Session, council_id: int) -> dict[int, str]:
-    return {u.id: u.name for u in session.exec(select(Unit).where(Unit.council_id == council_id)).all()}
+    return dict(session.exec(_UNIT_NAMES, params={"council": council_id}).all())
 
 
 def item_row(item: Item, units: dict[int, str], today: date) -> dict:
@@ -56,38 +71,81 @@ HISTORY = 50  # progress reports and timeline events an item page shows unless a
 
 def item_detail(session: Session, council: Council, item: Item, now, history: int | None = HISTORY) -> dict:
     """An item with its claims and, newest last, its latest `history` progress reports and
-    timeline events (None: all), with the totals: a long-running item's page stays the same size."""
-    units = unit_names(session, council.id)
+    timeline events (None: all), with the totals: a long-running item's page stays the same size.
+    The same for everyone who may see it: kept until the council changes (reports/versioned.py)."""
+    from cobuild.reports.versioned import versioned
+
     today = today_for(council, now)
+    return versioned(session, council.id, ("item", item.id, history, today),
+                     lambda: _item_detail(session, council, item, today, history))
+
+
+def _item_detail(session: Session, council: Council, item: Item, today: date, history: int | None) -> dict:
+    units = unit_names(session, council.id)
     row = item_row(item, units, today)
     row["description"] = item.description
     row["decision_reason"] = item.decision_reason
+    on = {"item": item.id}
     row["claims"] = [{"id": c.id, "unit": units.get(c.unit_id), "role": c.role, "status": c.status}
-                     for c in session.exec(select(Claim).where(Claim.item_id == item.id).order_by(Claim.id)).all()]
-    progress = _latest(session, ProgressReport, [ProgressReport.item_id == item.id], history)
-    row["progress"] = [{"at": p.at, "unit": units.get(p.unit_id), "percent": p.percent, "note": p.note,
-                        "evidence": p.evidence} for p in progress]
-    row["progress_total"] = _total(session, ProgressReport, [ProgressReport.item_id == item.id], progress, history)
-    people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == council.id)).all()}
+                     for c in session.exec(_CLAIMS, params=on).all()]
+    row = jsonable(row)
+    # the history as columns, not ORM rows: the longest part of the item's page and API answer
+    progress = _latest(session, _PROGRESS, on, history)
+    row["progress"] = [{"at": at.isoformat(), "unit": units.get(unit_id), "percent": percent, "note": note,
+                        "evidence": jsonable(evidence)} for at, unit_id, percent, note, evidence in progress]
+    row["progress_total"] = _total(session, _PROGRESS_COUNT, on, progress, history)
     # the item's own events and its claims' (asked, confirmed, declined): one story, in order
-    claim_ids = select(Claim.id).where(Claim.item_id == item.id)
-    on_item = [or_(and_(AuditEvent.subject_type == "item", AuditEvent.subject_id == item.id),
-                   and_(AuditEvent.subject_type == "claim", AuditEvent.subject_id.in_(claim_ids)))]
-    events = _latest(session, AuditEvent, on_item, history)
-    row["timeline"] = [audit_row(e, people) for e in events]
-    row["timeline_total"] = _total(session, AuditEvent, on_item, events, history)
-    return jsonable(row)
+    events = _latest(session, _EVENTS, on, history)
+    row["timeline"] = timeline(session, events)
+    row["timeline_total"] = _total(session, _EVENTS_COUNT, on, events, history)
+    return row
 
 
-def _latest(session: Session, model, where: list, limit: int | None) -> list:
-    query = select(model).where(*where).order_by(model.id.desc())
-    return list(reversed(session.exec(query.limit(limit) if limit is not None else query).all()))
+def _latest(session: Session, query, params: dict, limit: int | None) -> list:
+    return list(reversed(session.exec(query.limit(limit) if limit is not None else query,
+                                      params=params).all()))
 
 
-def _total(session: Session, model, where: list, shown: list, limit: int | None) -> int:
+def _total(session: Session, count, params: dict, shown: list, limit: int | None) -> int:
     if limit is None or len(shown) < limit:
         return len(shown)
-    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+    return session.exec(count, params=params).one()
+
+
+# Audit events never change (the chain refuses it), so an event's row is read and made JSON once
+# per process; keyed by id and hash, so two databases' event 7 are two keys. The actor's name is
+# looked up each time (a name can be corrected).
+_EVENT_ROWS: dict[tuple[int, str | None], dict] = {}
+_EVENT_ROWS_MAX = 50_000
+
+
+def timeline(session: Session, events: list) -> list[dict]:
+    """Rows of audit events given as (id, hash, actor_id, actor's name), oldest first."""
+    found: dict[tuple[int, str | None], dict] = {}
+    missing = []
+    for event_id, digest, _, _ in events:
+        cached = _EVENT_ROWS.get((event_id, digest))
+        if cached is None:
+            missing.append(event_id)
+        else:
+            found[(event_id, digest)] = cached
+    if missing:
+        fresh = {}
+        for event in session.exec(select(AuditEvent).where(AuditEvent.id.in_(missing))).all():
+            fresh[(event.id, event.hash)] = jsonable({
+                "at": event.at, "action": event.action, "subject": f"{event.subject_type}#{event.subject_id}",
+                "before": event.before, "after": event.after})
+        if len(_EVENT_ROWS) + len(fresh) > _EVENT_ROWS_MAX:
+            _EVENT_ROWS.clear()
+        _EVENT_ROWS.update({key: row for key, row in fresh.items() if key[1]})  # no digest: not kept
+        found.update(fresh)
+    rows = []
+    for event_id, digest, actor, name in events:
+        cached = found[(event_id, digest)]
+        rows.append({"id": event_id, "at": cached["at"], "actor": (name or actor) if actor else None,
+                     "action": cached["action"], "subject": cached["subject"], "before": cached["before"],
+                     "after": cached["after"]})
+    return rows
 
 
 def audit_row(event: AuditEvent, people: dict[int, str]) -> dict:
@@ -170,12 +228,14 @@ def agenda_lines(session: Session, conference: Conference) -> list[dict]:
 
 def current_term(session: Session, council_id: int) -> Term | None:
     """The term whose chair acts now: active, or evaluating (the term has not ended yet)."""
-    return session.exec(
+    from cobuild.platform.db import memo
+
+    return memo(session, ("current_term", council_id), lambda: session.exec(
         select(Term)
         .where(Term.council_id == council_id)
         .where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))
         .order_by(Term.number.desc())
-    ).first()
+    ).first())
 
 
 def item_message(item, unit_name) -> dict:

@@ -1,7 +1,9 @@
 """Admission control: at most `limit` requests in flight in this process and `queue` more waiting
 at most `wait` seconds; anything past that is answered at once with 503 and Retry-After (the API in
-JSON, pages with a short page in the reader's language). Requests that are served stay fast instead
-of everyone waiting in an unbounded queue. Health checks and static files are never refused."""
+JSON, pages with a short page in the reader's language). A request that would wait longer than
+`wait` behind those already waiting (by the recent time a request takes) is refused at once too.
+Requests that are served stay fast instead of everyone waiting in an unbounded queue, and those
+refused learn it at once. Health checks and static files are never refused."""
 
 from __future__ import annotations
 
@@ -14,10 +16,13 @@ EXEMPT = ("/healthz", "/static/", "/favicon.ico", "/api/docs/static/")
 
 
 class Admission:
-    def __init__(self, app, limit: int = 16, queue: int = 64, wait: float = 1.0, retry_after: int = 2) -> None:
+    def __init__(self, app, limit: int = 4, queue: int = 64, wait: float = 0.5, retry_after: int = 2) -> None:
         self.app, self.limit, self.queue, self.wait, self.retry_after = app, limit, queue, wait, retry_after
         self.waiting = 0
         self.refused = 0  # since start: what an operator's metrics read
+        # how long a request holds its place, a moving average: a request that would wait longer
+        # than `wait` behind those already waiting is refused at once, not after waiting in vain
+        self.service = 0.0
         # one per event loop: a server has one; tests start an app in several
         self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
@@ -30,7 +35,8 @@ class Admission:
         if semaphore is None:
             semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
         if semaphore.locked():
-            if self.waiting >= self.queue:
+            expected = (self.waiting + 1) * self.service / self.limit
+            if self.waiting >= self.queue or expected > self.wait:
                 await self._refuse(scope, send)
                 return
             self.waiting += 1
@@ -43,10 +49,13 @@ class Admission:
                 self.waiting -= 1
         else:
             await semaphore.acquire()
+        started = loop.time()
         try:
             await self.app(scope, receive, send)
         finally:
             semaphore.release()
+            took = loop.time() - started
+            self.service = took if not self.service else self.service + 0.1 * (took - self.service)
 
     async def _refuse(self, scope, send) -> None:
         self.refused += 1

@@ -22,7 +22,7 @@ from cobuild.models import Account, Conference, Council, Election, Item, Member,
 from cobuild.models.base import jsonable
 from cobuild.platform import uploads
 from cobuild.web import queries
-from cobuild.web.deps import council_ctx, db, language, now
+from cobuild.web.deps import council_ctx, db, language, now, request_session
 from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
 
 
@@ -274,14 +274,12 @@ def notification_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
 async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()], account: ACCOUNT) -> Uploaded:
     from starlette.concurrency import run_in_threadpool
 
-    from cobuild.platform.db import session_for
-
     data = await file.read(uploads.MAX_BYTES + 1)
 
     def save() -> str:  # the database and the disk, in the thread pool
         from cobuild.models import PermissionDenied
 
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             if ctx_for(request, session, account, cid).member is None:
                 raise PermissionDenied("street_read_only")
         return uploads.save(cid, file.filename or "file", data)

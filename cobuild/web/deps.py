@@ -14,12 +14,17 @@ from cobuild.platform.db import session_for
 from cobuild.web.operations import Ctx
 
 
+def request_session(request: Request):
+    """A request's session: what it loads stays in its identity map until the request ends."""
+    return session_for(request.app.state.db_url, keep=True)
+
+
 async def db(request: Request) -> AsyncIterator[Session]:
     """The request's session, made and closed on the event loop: making one does no I/O (it
     connects at its first query, in the endpoint's thread), and closing gives the connection
     back to the pool (at most a rollback of a transaction left open by an error). As a sync
     dependency it cost two more hops through the thread pool on every API request."""
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         yield session
 
 

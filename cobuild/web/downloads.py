@@ -17,9 +17,8 @@ from starlette.concurrency import run_in_threadpool
 from cobuild.actions.council import calendar_member, calendar_subscription
 from cobuild.models import Conference, Council, NotFound, Resolution, Term, Unit
 from cobuild.models.base import today_for
-from cobuild.platform.db import session_for
 from cobuild.web import queries
-from cobuild.web.deps import language
+from cobuild.web.deps import language, request_session
 from cobuild.web.operations import row_of
 from cobuild.web.pages import flash, page_ctx, signed_in
 from cobuild.web.security import csrf_ok
@@ -53,7 +52,7 @@ def _resolution(session, ctx, oid: int) -> tuple[Conference, str]:
 
 @router.get("/c/{cid}/conferences/{oid}/resolution.html")
 def resolution_page(request: Request, cid: int, oid: int):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         _, html = _resolution(session, page_ctx(request, session, cid), oid)
     return HTMLResponse(html)
 
@@ -61,7 +60,7 @@ def resolution_page(request: Request, cid: int, oid: int):
 @router.get("/c/{cid}/conferences/{oid}/resolution.pdf")
 async def resolution_pdf(request: Request, cid: int, oid: int):
     def make():
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             ctx = page_ctx(request, session, cid)
             conference, html = _resolution(session, ctx, oid)
             return f"{ctx.council.name}-{conference.code}-书面决议.pdf", _pdf(html)
@@ -75,7 +74,7 @@ async def resolution_word(request: Request, cid: int, oid: int):
     from cobuild.reports.word import resolution_docx
 
     def make():
-        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+        with request_session(request) as session, tempfile.TemporaryDirectory() as folder:
             ctx = page_ctx(request, session, cid)
             conference, _ = _resolution(session, ctx, oid)
             path = Path(folder) / "resolution.docx"
@@ -91,7 +90,7 @@ async def term_report_word(request: Request, cid: int, oid: int):
     from cobuild.reports.word import term_report_docx
 
     def make():
-        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+        with request_session(request) as session, tempfile.TemporaryDirectory() as folder:
             ctx = page_ctx(request, session, cid)
             term = row_of(ctx, Term, oid, "term")
             path = Path(folder) / "report.docx"
@@ -107,7 +106,7 @@ async def term_report_pdf(request: Request, cid: int, oid: int):
     from cobuild.reports.documents import term_report_html
 
     def make():
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             ctx = page_ctx(request, session, cid)
             term = row_of(ctx, Term, oid, "term")
             html = term_report_html(session, ctx.council, term, today_for(ctx.council, ctx.now), ctx.lang)
@@ -122,7 +121,7 @@ async def ledger(request: Request, cid: int):
     from cobuild.reports.ledger import write_ledger
 
     def make():
-        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+        with request_session(request) as session, tempfile.TemporaryDirectory() as folder:
             ctx = page_ctx(request, session, cid)
             path = Path(folder) / "ledger.xlsx"
             write_ledger(session, ctx.council, ctx.now, path, lang=ctx.lang)
@@ -142,7 +141,7 @@ async def appraisal_result(request: Request, cid: int, rid: int, fmt: str):
         raise NotFound("not_found", subject="appraisal", key=rid)
 
     def make():
-        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+        with request_session(request) as session, tempfile.TemporaryDirectory() as folder:
             ctx = page_ctx(request, session, cid)
             row = row_of(ctx, AppraisalRound, rid, "appraisal")
             html = result_html(session, row, ctx.lang)
@@ -167,7 +166,7 @@ async def service_record_file(request: Request, cid: int, mid: int):
     from cobuild.reports.services import service_record, service_record_xlsx
 
     def make():
-        with session_for(request.app.state.db_url) as session, tempfile.TemporaryDirectory() as folder:
+        with request_session(request) as session, tempfile.TemporaryDirectory() as folder:
             ctx = page_ctx(request, session, cid)
             person = row_of(ctx, Member, mid, "member")
             path = Path(folder) / "service-record.xlsx"
@@ -190,7 +189,7 @@ def _feed_for(session, council: Council, member, now) -> bytes:
 
 @router.get("/c/{cid}/calendar.ics")
 def calendar(request: Request, cid: int):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         if ctx.member is None:
             raise NotFound("not_found", subject="member", key="-")
@@ -201,7 +200,7 @@ def calendar(request: Request, cid: int):
 @router.get("/feeds/{member_id}/{key}/calendar.ics")
 def subscribed_calendar(request: Request, member_id: int, key: str):
     """What a calendar app reads every few hours, without signing in: the address is the secret."""
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         member = calendar_member(session, member_id, key)
         if member is None:
             return Response("calendar subscription not found / 日历订阅地址无效或已停用", status_code=404,
@@ -219,7 +218,7 @@ async def subscription(request: Request, cid: int):
         return RedirectResponse(f"/c/{cid}/calendar", status_code=303)
 
     def change():
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             signed_in(request, session)
             ctx = page_ctx(request, session, cid)
             return calendar_subscription(session, ctx.council, ctx.member, by=ctx.member, now=ctx.now, renew=renew)
@@ -238,7 +237,7 @@ async def subscription(request: Request, cid: int):
 def calendar_page(request: Request, cid: int):
     from cobuild.web.pages import common, render
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         key = request.session.pop("calendar_key", None)
         base = str(request.base_url).rstrip("/")

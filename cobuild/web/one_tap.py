@@ -15,8 +15,7 @@ from cobuild.models.base import today_for
 from cobuild.models.messages import render as message
 from cobuild.notifications.dispatch import stale
 from cobuild.platform import action_links
-from cobuild.platform.db import session_for
-from cobuild.web.deps import language
+from cobuild.web.deps import language, request_session
 
 router = APIRouter(include_in_schema=False)
 
@@ -70,7 +69,7 @@ def _page(request: Request, status: int = 200, **context) -> HTMLResponse:
 @router.get("/a/{token}")
 def show(request: Request, token: str):
     lang = language(request)
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         try:
             link, member, item, claim = _checked(request, session, token)
         except Refused as refused:
@@ -87,7 +86,7 @@ async def do(request: Request, token: str):
     lang = language(request)
 
     def work() -> HTMLResponse:
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             try:
                 link, member, item, claim = _checked(request, session, token)
             except Refused as refused:

@@ -39,14 +39,15 @@ from cobuild.models import (
 from cobuild.models.base import today_for
 from cobuild.models.messages import state_name, validation_message, word
 from cobuild.platform import uploads
-from cobuild.platform.db import session_for
 from cobuild.web import queries
-from cobuild.web.deps import council_ctx, language
+from cobuild.web.deps import council_ctx, language, request_session
 from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
 from cobuild.web.security import csrf_ok, csrf_token
 
 router = APIRouter(include_in_schema=False)
-env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"),
+# auto_reload off: the templates ship with the code (a new version restarts the process), and
+# otherwise every page checked each template it uses on disk again
+env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), auto_reload=False,
                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 
@@ -158,7 +159,7 @@ async def signin(request: Request):
     limiter = request.app.state.limiter
     client = request.client.host if request.client else "?"
     def authenticate():  # hashing and the database, in the thread pool: the event loop serves others meanwhile
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             try:
                 return accounts.authenticate(session, login, password)
             except NotAuthenticated:
@@ -192,7 +193,7 @@ async def signout(request: Request):
 
 
 def _end_sessions(request: Request) -> None:
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         try:
             account = signed_in(request, session)
         except NotAuthenticated:
@@ -210,7 +211,7 @@ async def account_password(request: Request):
     new, repeated = str(form.get("new", "")), str(form.get("repeat", ""))
 
     def change():
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             account = signed_in(request, session)
             accounts.change_password(session, account, str(form.get("current", "")), new,
                                      now=request.app.state.clock())
@@ -244,7 +245,7 @@ def set_language(request: Request, code: str, next: str = "/"):
 
 @router.get("/")
 def home(request: Request):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         account = signed_in(request, session)
         from cobuild.reports.streets import streets_of
 
@@ -265,7 +266,7 @@ def appraisal_page(request: Request, cid: int, rid: int | None = None):
     the result; the forms each person may use (open, self-evaluate, rate, codes, publish)."""
     from cobuild.reports.appraisal import round_view, rounds_for
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         rounds = [round_view(session, r) for r in rounds_for(session, ctx.council)]
         units = session.exec(select(Unit).where(Unit.council_id == cid, Unit.kind != "community", Unit.active == True)  # noqa: E712
@@ -290,7 +291,7 @@ def _round_and_units(session, rid: int, code: str | None = None):
 
 @router.get("/r/{rid}")
 def resident_page(request: Request, rid: int):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         row, _, _ = _round_and_units(session, rid)
         code = (request.query_params.get("code") or "")[:20]  # from the QR code on the printed sheet
         return render(request, "resident.html", round=row, step="code", units=[], code=code, council=None, signed=False)
@@ -312,7 +313,7 @@ async def resident_post(request: Request, rid: int):
         return RedirectResponse(f"/r/{rid}", status_code=303)
     try:
         limiter.check(client, "code")
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             row, found, units = _round_and_units(session, rid, code)
             if found is None or found.round_id != row.id:
                 limiter.failed(client, "code")
@@ -337,7 +338,7 @@ def street_page(request: Request, sid: int):
     """The street office's dashboard: each community's figures and the racing boards."""
     from cobuild.reports.streets import street_dashboard, streets_of
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         account = signed_in(request, session)
         street = next((s for s in streets_of(session, account.id) if s.id == sid), None)
         if street is None:
@@ -377,7 +378,7 @@ async def street_appraisal(request: Request, sid: int, rid: int | None = None, s
         return int(text)
 
     def work() -> None:
-        with session_for(request.app.state.db_url) as session:
+        with request_session(request) as session:
             account = signed_in(request, session)
             staff = session.exec(select(StreetStaff).where(StreetStaff.street_id == sid, StreetStaff.account_id == account.id,
                                                            StreetStaff.active == True)).first()  # noqa: E712
@@ -429,7 +430,7 @@ async def street_appraisal(request: Request, sid: int, rid: int | None = None, s
 def account_page(request: Request):
     from cobuild.models import ApiToken
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         account = signed_in(request, session)
         tokens = session.exec(select(ApiToken).where(ApiToken.account_id == account.id).order_by(ApiToken.id)).all()
         new_token = request.session.pop("new_token", None)
@@ -446,7 +447,7 @@ async def account_token(request: Request):
 
 
 def _account_token(request: Request, form) -> None:
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         account = signed_in(request, session)
         if not csrf_ok(request.session, str(form.get("csrf", ""))):
             flash(request, "error", DomainError("csrf").message(language(request)))
@@ -469,7 +470,7 @@ def _account_token(request: Request, form) -> None:
 def dashboard(request: Request, cid: int):
     from cobuild.reports.charts import completion_by_quarter
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         data = queries.dashboard(ctx)
         chart = completion_by_quarter(data["by_quarter"], ctx.lang) if data["by_quarter"] else None
@@ -478,14 +479,14 @@ def dashboard(request: Request, cid: int):
 
 @router.get("/c/{cid}/todo")
 def todo_page(request: Request, cid: int):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         return render(request, "todo.html", **common(ctx, request))
 
 
 @router.get("/c/{cid}/conferences")
 def conference_list(request: Request, cid: int):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         return render(request, "conferences.html", conferences=queries.conferences(ctx), **common(ctx, request))
 
@@ -496,7 +497,7 @@ def conference_page(request: Request, cid: int, oid: int):
     from cobuild.models import Attendance
     from cobuild.reports.views import conference_detail
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         conference = row_of(ctx, Conference, oid, "conference")
         detail = conference_detail(session, ctx.council, conference)
@@ -535,7 +536,7 @@ def _rescheduled(session, conference: Conference) -> bool:
 def item_list(request: Request, cid: int, status: str | None = None, unit: str | None = None,
               category: str | None = None, overdue: str | None = None, quarter: str | None = None,
               q: str | None = None, page: int = 1):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         unit_id = int(unit) if unit and unit.isdigit() else None
         size = 50
@@ -554,22 +555,22 @@ def item_page(request: Request, cid: int, oid: int):
     from cobuild.models import CloseOut
     from cobuild.reports.views import HISTORY, item_detail
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
+        shared = common(ctx, request)  # first: its units stay loaded for the checks below (no query each)
         item = row_of(ctx, Item, oid, "item")
         everything = request.query_params.get("history") == "all"
         detail = item_detail(session, ctx.council, item, ctx.now, history=None if everything else HISTORY)
-        claims = session.exec(select(Claim).where(Claim.item_id == item.id).order_by(Claim.id)).all()
         close_outs = session.exec(select(CloseOut).where(CloseOut.item_id == item.id).order_by(CloseOut.id)).all()
-        others = session.exec(select(Item).where(Item.conference_id == item.conference_id, Item.id != item.id)).all()
         can = item_actions(session, item, ctx.member, ctx.now)
-        people = {m.id: m.name for m in session.exec(select(Member).where(Member.council_id == cid)).all()}
+        named = {m for c in close_outs for m in (c.requested_by, c.verified_by) if m}
+        people = dict(session.exec(select(Member.id, Member.name).where(Member.id.in_(named))).all()) if named else {}
         merged_into = session.get(Item, item.merged_into_id) if item.merged_into_id else None
-        merged_from = session.exec(select(Item).where(Item.merged_into_id == item.id).order_by(Item.id)).all()
-        return render(request, "item.html", item=item, d=detail, claims=claims, close_outs=close_outs,
-                      others=others, can=can, people=people, merged_into=merged_into, merged_from=merged_from,
+        merged_from = session.exec(select(Item.id, Item.title).where(Item.merged_into_id == item.id).order_by(Item.id)).all()
+        return render(request, "item.html", item=item, d=detail, close_outs=close_outs,
+                      can=can, people=people, merged_into=merged_into, merged_from=merged_from,
                       my_unit=(session.get(Unit, ctx.member.unit_id).name if ctx.member else None),
-                      **common(ctx, request))
+                      **shared)
 
 
 @router.get("/c/{cid}/menu")
@@ -579,7 +580,7 @@ def menu_page(request: Request, cid: int, q: str | None = None, category: str | 
     from cobuild.models.services import SERVICE_CATEGORIES
     from cobuild.reports.services import offers
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         listed = offers(session, ctx.council, q=(q or "")[:100] or None, category=(category or "")[:40] or None,
                         lang=ctx.lang)
@@ -601,7 +602,7 @@ def order_list_page(request: Request, cid: int, status: str | None = None, mine:
     from cobuild.models.services import OrderStatus
     from cobuild.reports.services import order_summary, orders
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         size = 50
         state = status if status in {s.value for s in OrderStatus} else None
@@ -619,7 +620,7 @@ def order_page(request: Request, cid: int, oid: int):
     from cobuild.models.services import Order
     from cobuild.reports.services import order_row
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         order = row_of(ctx, Order, oid, "order")
         can = order_actions(session, ctx.council, order, ctx.member)
@@ -635,7 +636,7 @@ def volunteers_page(request: Request, cid: int):
     from cobuild.models.services import SERVICE_TEAMS
     from cobuild.reports.services import service_record, volunteers
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         rows = volunteers(session, ctx.council)
         for row in rows:
@@ -648,7 +649,7 @@ def service_record_page(request: Request, cid: int, mid: int):
     """党员纪实: a person's service record, for their unit's party organisation."""
     from cobuild.reports.services import service_record
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         person = row_of(ctx, Member, mid, "member")
         return render(request, "service_record.html", r=service_record(session, ctx.council, person, ctx.lang),
@@ -659,7 +660,7 @@ def service_record_page(request: Request, cid: int, mid: int):
 def submit_page(request: Request, cid: int):
     from cobuild.models import ConferenceStatus, ItemStatus
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         conference = session.exec(select(Conference).where(Conference.council_id == cid,
                                                            Conference.status == ConferenceStatus.collecting)
@@ -678,7 +679,7 @@ def submit_page(request: Request, cid: int):
 
 @router.get("/c/{cid}/terms")
 def term_list(request: Request, cid: int):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         terms = queries.terms(ctx)
         return render(request, "terms.html", terms=terms, elections=queries.elections(ctx),
@@ -692,7 +693,7 @@ def term_page(request: Request, cid: int, oid: int):
     from cobuild.models.terms import GRADES, GRADES_EN
     from cobuild.reports.views import term_row
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         term = row_of(ctx, Term, oid, "term")
         commitments = session.exec(select(Commitment).where(Commitment.term_id == term.id).order_by(Commitment.seq)).all()
@@ -707,7 +708,7 @@ def term_page(request: Request, cid: int, oid: int):
 def term_report(request: Request, cid: int, oid: int):
     from cobuild.reports.documents import term_report_html
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         term = row_of(ctx, Term, oid, "term")
         return HTMLResponse(term_report_html(session, ctx.council, term, today_for(ctx.council, ctx.now), ctx.lang))
@@ -718,7 +719,7 @@ def election_page(request: Request, cid: int, oid: int):
     from cobuild.models import Ballot
     from cobuild.reports.views import election_row
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         election = row_of(ctx, Election, oid, "election")
         voted = bool(ctx.member and session.exec(select(Ballot).where(Ballot.election_id == oid,
@@ -733,7 +734,7 @@ def settings_page(request: Request, cid: int):
     from cobuild.models import ContactChannel, TemplateOverride
     from cobuild.notifications.rendering import KINDS
 
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         # contact details and webhook addresses (robot keys, private URLs): the secretary sees
         # everyone's, everyone else only their own — as the API shows them
@@ -825,7 +826,7 @@ PAGE_SIZE = 50
 
 @router.get("/c/{cid}/notifications")
 def notifications_page(request: Request, cid: int, status: str | None = None, page: int = 1):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         counts = queries.notification_counts(ctx)
         total = counts.get(status, 0) if status else sum(counts.values())
@@ -838,7 +839,7 @@ def notifications_page(request: Request, cid: int, status: str | None = None, pa
 
 @router.get("/c/{cid}/notifications/{nid}")
 def notification_page(request: Request, cid: int, nid: int):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         ctx = page_ctx(request, session, cid)
         row = queries.notification(ctx, nid)
         if row is None:
@@ -849,7 +850,7 @@ def notification_page(request: Request, cid: int, nid: int):
 
 @router.get("/c/{cid}/files/{ref}")
 def evidence_file(request: Request, cid: int, ref: str):
-    with session_for(request.app.state.db_url) as session:
+    with request_session(request) as session:
         page_ctx(request, session, cid)
     return FileResponse(uploads.path_of(cid, ref), filename=ref.split("-", 1)[1])
 
@@ -939,7 +940,7 @@ def _form_handler(op: Operation):
                  for f in form.getlist("evidence_files") if isinstance(f, UploadFile) and f.filename]
 
         def work():  # the database (and its locks) and the files, in the thread pool: never on the event loop
-            with session_for(request.app.state.db_url) as session:
+            with request_session(request) as session:
                 ctx = page_ctx(request, session, cid)
                 body = form_body(op.body, form) if op.body is not Empty else Empty()
                 if files and hasattr(body, "evidence"):

@@ -42,8 +42,15 @@ def roles(ctx: Ctx) -> dict:
 
 
 def dashboard(ctx: Ctx) -> dict:
+    """The council's figures on a day: the same for everyone in it, kept until the council changes."""
+    from cobuild.reports.versioned import versioned
+
+    today = today_for(ctx.council, ctx.now)
+    return versioned(ctx.session, ctx.council.id, ("dashboard", today), lambda: _dashboard(ctx, today))
+
+
+def _dashboard(ctx: Ctx, today) -> dict:
     s, council = ctx.session, ctx.council
-    today = today_for(council, ctx.now)
     term = current_term(s, council.id)
     chair = s.get(Member, term.chair_member_id) if term and term.chair_member_id else None
     upcoming = s.exec(select(Conference).where(Conference.council_id == council.id,

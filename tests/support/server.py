@@ -21,6 +21,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def answers(url: str, process: subprocess.Popen, seconds: float) -> bool:
+    """Whether a server just started answers 200 at `url` within `seconds` (False once it exits)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
 class Server:
     """`cobuild serve --no-scheduler` in a process of its own, started and waited for (/healthz)."""
 
@@ -36,18 +49,10 @@ class Server:
              "--db", url, "--workers", str(workers)],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log)
         self.base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or self.process.poll() is not None:
-                self.close()
-                self.log.seek(0)
-                raise RuntimeError(f"cobuild serve did not start: {self.log.read()[-2000:].decode(errors='replace')}")
-            time.sleep(0.1)
+        if not answers(f"{self.base}/healthz", self.process, 60):
+            self.close()
+            self.log.seek(0)
+            raise RuntimeError(f"cobuild serve did not start: {self.log.read()[-2000:].decode(errors='replace')}")
 
     def close(self) -> None:
         self.process.terminate()

@@ -54,6 +54,35 @@ def test_past_the_limit_and_the_queue_requests_are_refused_with_503_and_health_c
     assert count == 3
 
 
+def test_a_request_that_would_wait_longer_than_the_wait_is_refused_at_once():
+    """By the time a request has lately taken: with one place and requests of ~0.1 s, the first two
+    waiting (0.1 and 0.2 s expected) wait and are served; the third would wait ~0.3 s, past the
+    0.25 s allowed, and is refused at once rather than after its 0.25 s."""
+    async def scenario():
+        async def tenth(request):
+            await asyncio.sleep(0.1)
+            return PlainTextResponse("done")
+
+        guarded = Admission(Starlette(routes=[Route("/api/v1/work", tenth)]), limit=1, queue=10, wait=0.25)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=guarded), base_url="http://t") as client:
+            for _ in range(3):  # what a request takes, learnt
+                await client.get("/api/v1/work")
+            loop = asyncio.get_running_loop()
+            first = asyncio.create_task(client.get("/api/v1/work"))
+            await asyncio.sleep(0.01)
+            waiting = [asyncio.create_task(client.get("/api/v1/work")) for _ in range(2)]
+            await asyncio.sleep(0.01)
+            asked = loop.time()
+            third = await client.get("/api/v1/work")
+            answered_in = loop.time() - asked
+            served = await asyncio.gather(first, *waiting)
+        return third, answered_in, served
+
+    third, answered_in, served = asyncio.run(scenario())
+    assert third.status_code == 503 and answered_in < 0.05
+    assert [r.status_code for r in served] == [200, 200, 200]
+
+
 def test_the_app_is_guarded_outermost_with_the_configured_limits(monkeypatch, tmp_path):
     from cobuild.web.app import make_app
 
