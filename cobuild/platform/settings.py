@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     # the web app's public address: every message, calendar event and document links into it
     public_url: str | None = None
     # admission control, per web process (cobuild/web/admission.py): requests handled at once, how
-    # many more may wait, and how long; past that a request is answered 503 at once
+    # many more may wait, and how soon a newcomer's turn must be expected; past that it is answered
+    # 503 at once
     max_in_flight: int = Field(default=4, ge=1, le=10_000)
     max_queue: int = Field(default=64, ge=0, le=100_000)
     queue_wait_seconds: float = Field(default=0.5, ge=0, le=60)

@@ -1,9 +1,10 @@
-"""Admission control: at most `limit` requests in flight in this process and `queue` more waiting
-at most `wait` seconds; anything past that is answered at once with 503 and Retry-After (the API in
-JSON, pages with a short page in the reader's language). A request that would wait longer than
-`wait` behind those already waiting (by the recent time a request takes) is refused at once too.
-Requests that are served stay fast instead of everyone waiting in an unbounded queue, and those
-refused learn it at once. Health checks and static files are never refused."""
+"""Admission control: at most `limit` requests in flight in this process and at most `queue` more
+waiting; a newcomer is let into the queue only if its turn should come within `wait` seconds — by
+the recent time a request takes, and while the request that last left the queue did not wait more
+than half of that — and is otherwise answered at once with 503 and Retry-After (the API in JSON,
+pages with a short page in the reader's language). So the requests that are served stay fast, and
+those refused learn it at once, instead of everyone waiting in an unbounded queue. Health checks and
+static files are never refused."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ import json
 
 from cobuild.models.messages import render
 
+# A request let into the queue waits for its turn — refusing it after its wait would make it a slow
+# refusal — and is given up only after this many times the wait (a process that has stalled).
+GIVE_UP = 4
 EXEMPT = ("/healthz", "/static/", "/favicon.ico", "/api/docs/static/")
 
 
@@ -23,6 +27,10 @@ class Admission:
         # how long a request holds its place, a moving average: a request that would wait longer
         # than `wait` behind those already waiting is refused at once, not after waiting in vain
         self.service = 0.0
+        # how long the request that last left the queue had waited in it: past half the wait, while
+        # others still wait, the queue drains slower than estimated (a write holding its place behind
+        # the database's lock) and a newcomer is refused at once, not after waiting in vain
+        self.waited = 0.0
         # one per event loop: a server has one; tests start an app in several
         self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
 
@@ -36,17 +44,21 @@ class Admission:
             semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
         if semaphore.locked():
             expected = (self.waiting + 1) * self.service / self.limit
-            if self.waiting >= self.queue or expected > self.wait:
+            slow = self.waiting > 0 and self.waited > self.wait / 2
+            if self.waiting >= self.queue or expected > self.wait or slow:
                 await self._refuse(scope, send)
                 return
             self.waiting += 1
+            queued = loop.time()
             try:
-                await asyncio.wait_for(semaphore.acquire(), self.wait)
+                await asyncio.wait_for(semaphore.acquire(), GIVE_UP * self.wait)
             except asyncio.TimeoutError:
+                self.waited = self.wait
                 await self._refuse(scope, send)
                 return
             finally:
                 self.waiting -= 1
+            self.waited = loop.time() - queued
         else:
             await semaphore.acquire()
         started = loop.time()

@@ -36,14 +36,17 @@ def main() -> None:
     from cobuild.web.app import make_app
 
     with session_for(args.db) as session:
-        conference = session.exec(select(Conference).where(Conference.status == "resolved")
+        # the main council's (the demo has a second council on the same street)
+        conference = session.exec(select(Conference).where(Conference.council_id == 1, Conference.status == "resolved")
                                   .order_by(Conference.scheduled_at.desc())).first()
-        item = session.exec(select(Item).where(Item.status == "in_progress").order_by(Item.id)).first()
-        election = session.exec(select(Election).order_by(Election.id.desc())).first()
+        item = session.exec(select(Item).where(Item.council_id == 1, Item.status == "in_progress").order_by(Item.id)).first()
+        election = session.exec(select(Election).where(Election.council_id == 1).order_by(Election.id.desc())).first()
         position = _position(session, item.lead_unit_id)
         lead_login = "community-liaison" if position == 1 else f"unit{position}-liaison"
-        scheduled = session.exec(select(Order).where(Order.status == "scheduled").order_by(Order.id)).first()
-        served = session.exec(select(Order).where(Order.status == "closed").order_by(Order.id.desc())).first()
+        scheduled = session.exec(select(Order).where(Order.council_id == 1, Order.status == "scheduled")
+                                 .order_by(Order.id)).first()
+        served = session.exec(select(Order).where(Order.council_id == 1, Order.status == "closed")
+                              .order_by(Order.id.desc())).first()
         server_login = f"unit{_position(session, scheduled.unit_id)}-liaison" if scheduled else lead_login
     app = make_app(args.db, secret_key="s" * 40, clock=lambda: datetime(2026, 12, 31, 9, 0, tzinfo=UTC), demo=True)
     shots = [
