@@ -20,7 +20,7 @@ def make_engine(url: str) -> Engine:
     # The pool keeps as many connections as the web process lets requests run at once (admission
     # control, COBUILD_MAX_IN_FLIGHT) and a few for the scheduler: with SQLAlchemy's default of 5,
     # every request past the fifth opened a connection (and, for SQLite, ran the pragmas below) and
-    # closed it again, a third of an item read's cost under load (docs/BENCHMARKS.md, web capacity).
+    # closed it again under load (measured: bench/limits.md, web capacity).
     from cobuild.platform.settings import get_settings
 
     pool = {"pool_size": get_settings().max_in_flight + 4, "max_overflow": 8}

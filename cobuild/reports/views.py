@@ -31,8 +31,8 @@ from cobuild.models import (
 from cobuild.models.base import jsonable, local_text, today_for
 from cobuild.models.messages import state_name
 
-# Statements of the item read built once (SQLAlchemy's building and cache key took a third of the
-# item read's own time when built per request); values go in as bound parameters.
+# Statements of the item read built once, values going in as bound parameters: built per request,
+# SQLAlchemy's building and cache keys were a large part of the read's own time (bench/limits.md).
 _UNIT_NAMES = select(Unit.id, Unit.name).where(Unit.council_id == bindparam("council"))
 _CLAIMS = select(Claim).where(Claim.item_id == bindparam("item")).order_by(Claim.id)
 _PROGRESS = (select(ProgressReport.at, ProgressReport.unit_id, ProgressReport.percent, ProgressReport.note,  # type: ignore[call-overload]
