@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, func, select
 
 from cobuild.actions import handoffs
@@ -51,6 +52,7 @@ from cobuild.models import (
 )
 from cobuild.models.base import local_text, today_for
 from cobuild.models.items import MAX_DEADLINE_YEARS, within_reopen_window
+from cobuild.platform.db import memo
 
 TRACKED = ("status", "lead_unit_id", "deadline", "latest_percent")
 
@@ -233,8 +235,7 @@ def may_claim(session: Session, council: Council, item: Item, unit: Unit, role: 
         if item.lead_unit_id == unit.id:
             raise invalid("lead_not_cooperating")
     # one claim a unit: a unit waiting for the chair on its lead claim does not also offer to cooperate
-    if session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == unit.id,
-                                        Claim.status != ClaimStatus.declined)).first():
+    if session.exec(_OPEN_CLAIM, params={"item": item.id, "unit": unit.id}).first() is not None:
         raise Conflict("already_claimed", unit=unit.name)
     return member
 
@@ -290,6 +291,13 @@ def decide_claim(session: Session, claim_row: Claim, *, by: Member | None, now: 
     return claim_row
 
 
+# built once: every item page's permission checks ask them
+_COOPERATING = select(Claim.id).where(Claim.item_id == bindparam("item"), Claim.unit_id == bindparam("unit"),
+                                      Claim.role == ClaimRole.cooperating, Claim.status == ClaimStatus.confirmed)
+_OPEN_CLAIM = select(Claim.id).where(Claim.item_id == bindparam("item"), Claim.unit_id == bindparam("unit"),
+                                     Claim.status != ClaimStatus.declined)
+
+
 def _acting_unit(session: Session, item: Item, by: Member | None, action: str) -> tuple[Unit, bool]:
     """The unit `by` acts for on this item, and whether it is the lead."""
     if by is None:
@@ -298,9 +306,9 @@ def _acting_unit(session: Session, item: Item, by: Member | None, action: str) -
     require_liaison(session, by, unit, action)
     if unit.id == item.lead_unit_id:
         return unit, True
-    cooperating = session.exec(select(Claim).where(Claim.item_id == item.id, Claim.unit_id == unit.id,
-                                                   Claim.role == ClaimRole.cooperating,
-                                                   Claim.status == ClaimStatus.confirmed)).first()
+    # once per page: its progress and close-out checks both ask it
+    cooperating = memo(session, ("cooperating", item.id, unit.id),
+                       lambda: session.exec(_COOPERATING, params={"item": item.id, "unit": unit.id}).first())
     if cooperating is None:
         raise PermissionDenied("not_involved", unit=unit.name)
     return unit, False

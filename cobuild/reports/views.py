@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import and_, bindparam, func, or_
@@ -73,11 +74,19 @@ def item_detail(session: Session, council: Council, item: Item, now, history: in
     """An item with its claims and, newest last, its latest `history` progress reports and
     timeline events (None: all), with the totals: a long-running item's page stays the same size.
     The same for everyone who may see it: kept until the council changes (reports/versioned.py)."""
+    return item_detail_of(session, council, item.id, now, lambda: item, history)
+
+
+def item_detail_of(session: Session, council: Council, item_id: int, now, load: Callable[[], Item],
+                   history: int | None = HISTORY) -> dict:
+    """`item_detail` by the item's id: `load()` gives the item (or refuses: not this council's) only
+    when the council's current state has no answer kept yet — an answer kept for this council was
+    made for one of its items."""
     from cobuild.reports.versioned import versioned
 
     today = today_for(council, now)
-    return versioned(session, council.id, ("item", item.id, history, today),
-                     lambda: _item_detail(session, council, item, today, history))
+    return versioned(session, council.id, ("item", item_id, history, today),
+                     lambda: _item_detail(session, council, load(), today, history))
 
 
 def _item_detail(session: Session, council: Council, item: Item, today: date, history: int | None) -> dict:
@@ -230,12 +239,14 @@ def current_term(session: Session, council_id: int) -> Term | None:
     """The term whose chair acts now: active, or evaluating (the term has not ended yet)."""
     from cobuild.platform.db import memo
 
-    return memo(session, ("current_term", council_id), lambda: session.exec(
-        select(Term)
-        .where(Term.council_id == council_id)
-        .where(Term.status.in_([TermStatus.active, TermStatus.evaluating]))
-        .order_by(Term.number.desc())
-    ).first())
+    return memo(session, ("current_term", council_id),
+                lambda: session.exec(_CURRENT_TERM, params={"council": council_id}).first())
+
+
+# built once: nearly every request asks it
+_CURRENT_TERM = (select(Term).where(Term.council_id == bindparam("council"),
+                                    Term.status.in_([TermStatus.active, TermStatus.evaluating]))
+                 .order_by(Term.number.desc()))
 
 
 def item_message(item, unit_name) -> dict:

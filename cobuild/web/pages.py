@@ -14,7 +14,9 @@ from urllib.parse import quote, urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -23,6 +25,7 @@ from cobuild.actions import accounts
 from cobuild.models import (
     Account,
     Claim,
+    CloseOut,
     Commitment,
     Conference,
     Council,
@@ -51,21 +54,36 @@ env = Environment(loader=FileSystemLoader(Path(__file__).parent / "templates"), 
                   autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
 
 
+def _words(lang: str) -> dict:
+    """The helpers every template writes its words with, in the reader's language."""
+
+    def T(zh: str, en: str) -> str:  # noqa: N802 — reads like a marker in templates
+        return en if lang == "en" else zh
+
+    return {"lang": lang, "T": T, "state": lambda s: state_name(s, lang),
+            "W": lambda vocabulary, value: word(vocabulary, value, lang)}
+
+
 def render(request: Request, name: str, http_status: int = 200, **context) -> HTMLResponse:
     lang = language(request)
     session = request.session
     flashes = session.pop("flash", [])
     kept = session.pop("kept", {}) if flashes else {}  # typed input, back after a refusal
-
-    def T(zh: str, en: str) -> str:  # noqa: N802 — reads like a marker in templates
-        return en if lang == "en" else zh
-
     html = env.get_template(name).render(
-        request=request, lang=lang, T=T, flashes=flashes, csrf=csrf_token(session),
+        request=request, flashes=flashes, csrf=csrf_token(session),
         K=lambda action, name, default="": (kept.get("fields", {}).get(name, default) if kept.get("action") == action else default),
-        state=lambda s: state_name(s, lang), W=lambda vocabulary, value: word(vocabulary, value, lang),
-        path=request.url.path, **context)
+        path=request.url.path, **_words(lang), **context)
     return HTMLResponse(html, status_code=http_status)
+
+
+def kept_fragment(ctx: Ctx, key: tuple, name: str, **context) -> Markup:
+    """A piece of a page the same for every reader of this council in its current state (in their
+    language), rendered once per state and kept (reports/versioned.py): `context` must depend on
+    nothing but that state and `key`."""
+    from cobuild.reports.versioned import versioned
+
+    return versioned(ctx.session, ctx.council.id, ("html", name, ctx.lang, *key),
+                     lambda: Markup(env.get_template(name).render(**_words(ctx.lang), **context)))
 
 
 def error_page(request: Request, message: str, status: int) -> Response:
@@ -111,17 +129,17 @@ def back(request: Request, fallback: str) -> str:
     return fallback
 
 
+# built once: every page runs it
+_UNITS = select(Unit).where(Unit.council_id == bindparam("council")).order_by(Unit.rotation_position)
+
+
 def common(ctx: Ctx, request: Request) -> dict:
-    memberships = accounts.memberships(ctx.session, ctx.member.account_id) if ctx.member else []
-    names = {c.id: c.name for c in ctx.session.exec(select(Council).where(
-        Council.id.in_([m.council_id for m in memberships]))).all()} if memberships else {}
+    """What every council page's frame shows: the nav with the to-do's count, the units."""
     from cobuild.reports.todo import todo
 
-    waiting = todo(ctx.session, ctx.council, ctx.member, ctx.now)
-    return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx), "todo": waiting, "signed": True,
-            "my_councils": [(m.council_id, names.get(m.council_id)) for m in memberships],
-            "units": ctx.session.exec(select(Unit).where(Unit.council_id == ctx.council.id)
-                                      .order_by(Unit.rotation_position)).all(),
+    units = ctx.session.exec(_UNITS, params={"council": ctx.council.id}).all()  # first: the to-do finds its unit loaded
+    return {"council": ctx.council, "me": ctx.member, "roles": queries.roles(ctx), "signed": True,
+            "todo": todo(ctx.session, ctx.council, ctx.member, ctx.now), "units": units,
             "today": today_for(ctx.council, ctx.now), "now": ctx.now, "local": local_formatter(ctx.council)}
 
 
@@ -549,10 +567,14 @@ def item_list(request: Request, cid: int, status: str | None = None, unit: str |
                          "quarter": quarter or "", "q": q or ""}, **common(ctx, request))
 
 
+# built once: the page a message's link opens
+_CLOSE_OUTS = select(CloseOut).where(CloseOut.item_id == bindparam("item")).order_by(CloseOut.id)
+_MERGED_FROM = select(Item.id, Item.title).where(Item.merged_into_id == bindparam("item")).order_by(Item.id)
+
+
 @router.get("/c/{cid}/items/{oid}")
 def item_page(request: Request, cid: int, oid: int):
     from cobuild.actions.items import item_actions
-    from cobuild.models import CloseOut
     from cobuild.reports.views import HISTORY, item_detail
 
     with request_session(request) as session:
@@ -561,13 +583,17 @@ def item_page(request: Request, cid: int, oid: int):
         item = row_of(ctx, Item, oid, "item")
         everything = request.query_params.get("history") == "all"
         detail = item_detail(session, ctx.council, item, ctx.now, history=None if everything else HISTORY)
-        close_outs = session.exec(select(CloseOut).where(CloseOut.item_id == item.id).order_by(CloseOut.id)).all()
+        close_outs = session.exec(_CLOSE_OUTS, params={"item": item.id}).all()
         can = item_actions(session, item, ctx.member, ctx.now)
         named = {m for c in close_outs for m in (c.requested_by, c.verified_by) if m}
         people = dict(session.exec(select(Member.id, Member.name).where(Member.id.in_(named))).all()) if named else {}
         merged_into = session.get(Item, item.merged_into_id) if item.merged_into_id else None
-        merged_from = session.exec(select(Item.id, Item.title).where(Item.merged_into_id == item.id).order_by(Item.id)).all()
+        merged_from = session.exec(_MERGED_FROM, params={"item": item.id}).all()
+        # its history, the longest part of the page, the same for every reader: rendered once per state
+        key, same = ("item", item.id, everything, shared["today"]), {"d": detail, "council": ctx.council, "local": shared["local"]}
         return render(request, "item.html", item=item, d=detail, close_outs=close_outs,
+                      progress=kept_fragment(ctx, key, "item_progress.html", **same),
+                      timeline=kept_fragment(ctx, key, "item_timeline.html", **same),
                       can=can, people=people, merged_into=merged_into, merged_from=merged_from,
                       my_unit=(session.get(Unit, ctx.member.unit_id).name if ctx.member else None),
                       **shared)

@@ -112,3 +112,25 @@ def test_the_documents_download_as_word_from_their_pages(web):
         answer = client.get(url)
         assert answer.status_code == 200 and answer.content[:2] == b"PK", url
         assert ".docx" in answer.headers["content-disposition"]
+
+
+def test_an_item_pages_kept_history_is_per_language_and_new_at_the_next_change(web):
+    """The item page's progress and timeline are rendered once per council state and language
+    (pages.kept_fragment): a reader in English never gets the Chinese one, and a report shows at once."""
+    item = web.world.published_item(raiser="company", lead="power")
+    web.clock.moment = at("2026-03-01")
+    client = web.browser("power-liaison")
+    page = f"/c/{web.cid}/items/{item.id}"
+    client.get("/lang/zh")
+    assert "时间线" in client.get(page).text
+    client.get("/lang/en")
+    english = client.get(page).text
+    assert "Timeline" in english and "时间线" not in english
+    client.get("/lang/zh")
+    csrf = web.csrf(client, page)
+    posted = client.post(f"{page}/progress", data={"csrf": csrf, "next": page, "note": "路面已开挖,本周回填", "percent": "40"},
+                         follow_redirects=False)
+    assert posted.status_code == 303, posted.text
+    shown = client.get(page).text
+    assert "路面已开挖,本周回填" in shown and "40%" in shown
+    assert "路面已开挖,本周回填" in web.browser("chair").get(page).text  # another reader: the same new state
