@@ -13,6 +13,7 @@ from functools import wraps
 from types import SimpleNamespace
 from typing import Any, Callable, TypeVar
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, SQLModel, select
 
 from cobuild.models import (
@@ -31,6 +32,7 @@ from cobuild.models import (
 )
 from cobuild.models.audit import event_hash
 from cobuild.models.base import aware, jsonable
+from cobuild.models.kinds import DEADLINE_KINDS, VERIFY_KINDS
 from cobuild.models.notifications import Notification, NotificationStatus
 from cobuild.notifications.dispatch import is_stale
 from cobuild.notifications.outbox import drop_pending
@@ -168,10 +170,16 @@ def touch(session: Session, item, now: datetime) -> None:
     session.add(item)
     if item.id is None:
         return
-    queued = session.exec(select(Notification).where(
-        Notification.subject_type == "item", Notification.subject_id == item.id,
-        Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))).all()
+    # only reminders can go stale (a hand-off message stays true): without this, every write to an
+    # item read each message queued for it — hundreds while delivery is stopped or behind
+    queued = session.exec(_QUEUED_REMINDERS, params={"item": item.id}).all()
     drop_pending(session, [n.id for n in queued if is_stale(session, n)])
+
+
+_QUEUED_REMINDERS = select(Notification).where(
+    Notification.subject_type == "item", Notification.subject_id == bindparam("item"),
+    Notification.kind.in_(sorted(DEADLINE_KINDS | VERIFY_KINDS)),
+    Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))
 
 
 def once(session: Session, council_id: int, key: str, now: datetime, detail: dict | None = None) -> bool:
