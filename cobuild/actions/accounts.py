@@ -172,19 +172,33 @@ _TOKEN = (select(ApiToken, Account).join(Account, Account.id == ApiToken.account
 
 
 def account_for_token(session: Session, token: str, now: datetime) -> Account:
-    # one query for the token and its account: this runs on every API request
+    row, account = token_account(session, token, now)
+    note_use(session, row, now)
+    return account
+
+
+def token_account(session: Session, token: str, now: datetime) -> tuple[ApiToken, Account]:
+    """The token's row and its account, or NotAuthenticated; reads only. One query: this runs on
+    every API request."""
     found = session.exec(_TOKEN, params={"digest": _digest(token or "")}).first()
     if found is None:
         raise NotAuthenticated("bad_token")
     row, account = found
     if row.revoked or not account.active or (row.expires_at is not None and row.expires_at <= now):
         raise NotAuthenticated("bad_token")
-    # last use to the minute: enough for "is this token still used?" without a write per request
-    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+    return row, account
+
+
+def use_to_note(row: ApiToken, now: datetime) -> bool:
+    """Last use is kept to the minute: enough for "is this token still used?" without a write per request."""
+    return row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60
+
+
+def note_use(session: Session, row: ApiToken, now: datetime) -> None:
+    if use_to_note(row, now):
         row.last_used_at = now
         session.add(row)
         session.commit()
-    return account
 
 
 def memberships(session: Session, account_id: int) -> list[Member]:

@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.routing import Match
 
 from cobuild.actions import accounts
@@ -23,7 +24,7 @@ from cobuild.models import Account, Conference, Council, Election, Item, Member,
 from cobuild.models.base import jsonable
 from cobuild.platform import uploads
 from cobuild.web import queries
-from cobuild.web.deps import council_ctx, db, language, now, request_session
+from cobuild.web.deps import council_ctx, db, language, now, quick_read, request_session
 from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
 
 
@@ -65,15 +66,22 @@ bearer = HTTPBearer(auto_error=False, description="a token from POST /api/v1/tok
 DB = Annotated[Session, Depends(db)]
 
 
-def api_account(request: Request, session: DB,
-                creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Account:
+async def api_account(request: Request, session: DB,
+                      creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Account:
     if creds is None or creds.scheme.lower() != "bearer":
         raise NotAuthenticated("not_signed_in")
-    account = accounts.account_for_token(session, creds.credentials, now(request))
-    # Hand the connection back to the pool before the endpoint runs: the endpoint runs in
-    # another thread-pool hop, and a request holding a connection while it waits for a thread
-    # (40 threads, 15 pooled connections) can stall behind threads that wait for connections.
-    session.commit()
+    moment = now(request)
+
+    def check() -> tuple:
+        found = accounts.token_account(session, creds.credentials, moment)
+        # Hand the connection back to the pool before the endpoint runs: a request holding one
+        # while it waits for a worker thread can stall behind threads that wait for connections.
+        session.commit()
+        return found
+
+    row, account = await quick_read(request, check)
+    if accounts.use_to_note(row, moment):  # a write, once a minute a token: never on the event loop
+        await run_in_threadpool(accounts.note_use, session, row, moment)
     return account
 
 
@@ -151,12 +159,15 @@ def delete_token(request: Request, token_id: OID, session: DB, account: ACCOUNT)
 
 
 @router.get("/me", tags=["auth"], summary="当前账号与所属大党委 Who am I")
-def me(session: DB, account: ACCOUNT) -> Me:
-    members = accounts.memberships(session, account.id)
-    return Me(login=account.login,
-              memberships=[Membership(council_id=m.council_id, council=get(session, Council, m.council_id, "council").name,
-                                      member_id=m.id, name=m.name, role=m.role, is_liaison=m.is_liaison,
-                                      unit_id=m.unit_id) for m in members])
+async def me(request: Request, session: DB, account: ACCOUNT) -> Me:
+    def work() -> Me:
+        members = accounts.memberships(session, account.id)
+        return Me(login=account.login, memberships=[
+            Membership(council_id=m.council_id, council=get(session, Council, m.council_id, "council").name,
+                       member_id=m.id, name=m.name, role=m.role, is_liaison=m.is_liaison, unit_id=m.unit_id)
+            for m in members])
+
+    return await quick_read(request, work)
 
 
 class TodoEntry(BaseModel):
@@ -177,17 +188,20 @@ class TodoEntry(BaseModel):
 
 
 @router.get("/me/todo", tags=["auth"], summary="我的待办 What waits for me, in every council, most urgent first")
-def my_todo(request: Request, session: DB, account: ACCOUNT) -> list[TodoEntry]:
+async def my_todo(request: Request, session: DB, account: ACCOUNT) -> list[TodoEntry]:
     from cobuild.platform.links import configured_base
     from cobuild.reports.todo import todo, urgency
 
-    base = configured_base()
-    entries = []
-    for member in accounts.memberships(session, account.id):
-        council = get(session, Council, member.council_id, "council")
-        entries += todo(session, council, member, now(request))
-    entries.sort(key=urgency)
-    return [TodoEntry(**e, link=f"{base}{e['path']}" if base else None) for e in entries]
+    def work() -> list[TodoEntry]:
+        base = configured_base()
+        entries = []
+        for member in accounts.memberships(session, account.id):
+            council = get(session, Council, member.council_id, "council")
+            entries += todo(session, council, member, now(request))
+        entries.sort(key=urgency)
+        return [TodoEntry(**e, link=f"{base}{e['path']}" if base else None) for e in entries]
+
+    return await quick_read(request, work)
 
 
 @router.get("/councils", tags=["read"], summary="我的大党委 My councils")
@@ -199,32 +213,41 @@ def councils(session: DB, account: ACCOUNT) -> list[CouncilName]:
 # ---- reads ----------------------------------------------------------------------------------
 
 @router.get("/councils/{cid}", tags=["read"], summary="工作台 Dashboard: chair, term, conference, rates, overdue")
-def dashboard(request: Request, cid: CID, session: DB, account: ACCOUNT) -> dict:
-    ctx = ctx_for(request, session, account, cid)
-    return {**queries.dashboard(ctx), "me": queries.roles(ctx)}
+async def dashboard(request: Request, cid: CID, session: DB, account: ACCOUNT) -> dict:
+    def work() -> dict:
+        ctx = ctx_for(request, session, account, cid)
+        return {**queries.dashboard(ctx), "me": queries.roles(ctx)}
+
+    return await quick_read(request, work)
 
 
 @router.get("/councils/{cid}/items", tags=["read"], summary="事项清单 Items, filtered")
-def item_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
+async def item_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
               status: str | None = Query(default=None, max_length=40), unit: int | None = Query(default=None, ge=1, le=2**53),
               category: str | None = Query(default=None, max_length=40),
               overdue: bool | None = None, quarter: str | None = Query(default=None, description="conference code"),
               q: str | None = Query(default=None, max_length=100, description="search title, description, number"),
               limit: int = Query(default=200, ge=1, le=500), offset: int = Query(default=0, ge=0)) -> dict:
-    ctx = ctx_for(request, session, account, cid)
-    return queries.items(ctx, status=status, unit=unit, category=category, overdue=overdue, quarter=quarter, q=q,
-                         limit=limit, offset=offset)
+    def work() -> dict:
+        ctx = ctx_for(request, session, account, cid)
+        return queries.items(ctx, status=status, unit=unit, category=category, overdue=overdue, quarter=quarter, q=q,
+                             limit=limit, offset=offset)
+
+    return await quick_read(request, work)
 
 
 @router.get("/councils/{cid}/items/{oid}", tags=["read"], summary="事项详情与时间线 Item with its timeline")
-def item_page(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT,
+async def item_page(request: Request, cid: CID, oid: OID, session: DB, account: ACCOUNT,
               history: int = Query(default=50, ge=0, le=100_000, description=(
                   "the latest N progress reports and timeline events (0: all); "
                   "progress_total and timeline_total count them all"))) -> dict:
     from cobuild.reports.views import item_detail_of
 
-    ctx = ctx_for(request, session, account, cid)
-    return item_detail_of(session, ctx.council, oid, ctx.now, lambda: row_of(ctx, Item, oid, "item"), history or None)
+    def work() -> dict:
+        ctx = ctx_for(request, session, account, cid)
+        return item_detail_of(session, ctx.council, oid, ctx.now, lambda: row_of(ctx, Item, oid, "item"), history or None)
+
+    return await quick_read(request, work)
 
 
 @router.get("/councils/{cid}/conferences", tags=["read"], summary="会议 Conferences")

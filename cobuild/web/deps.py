@@ -3,15 +3,18 @@ is signed in, and the council context."""
 
 from __future__ import annotations
 
-from typing import AsyncIterator
+from typing import AsyncIterator, Callable, TypeVar
 
 from fastapi import Request
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 
 from cobuild.models import Account, Council, Member, NotFound, PermissionDenied
 from cobuild.platform.db import session_for
 from cobuild.web.operations import Ctx
+
+T = TypeVar("T")
 
 
 def request_session(request: Request):
@@ -26,6 +29,18 @@ async def db(request: Request) -> AsyncIterator[Session]:
     dependency it cost two more hops through the thread pool on every API request."""
     with request_session(request) as session:
         yield session
+
+
+async def quick_read(request: Request, work: Callable[[], T]) -> T:
+    """`work()` — a short read of the hot pages and API reads — on the event loop when the database
+    is SQLite, in a worker thread otherwise. Under WAL a SQLite read never waits for a lock and is
+    CPU only, which the interpreter's lock serializes anyway: run in the thread pool it cost two or
+    three thread hops a request, and the item read served 300/s instead of 500-600/s (bench/limits.md).
+    A PostgreSQL read waits on the network, which must not hold up the loop. Writes (they may wait
+    for SQLite's write lock), files and long reports stay in worker threads."""
+    if request.app.state.db_url.startswith("sqlite"):
+        return work()
+    return await run_in_threadpool(work)
 
 
 def now(request: Request):

@@ -43,7 +43,7 @@ from cobuild.models.base import today_for
 from cobuild.models.messages import state_name, validation_message, word
 from cobuild.platform import uploads
 from cobuild.web import queries
-from cobuild.web.deps import council_ctx, language, request_session
+from cobuild.web.deps import council_ctx, language, quick_read, request_session
 from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
 from cobuild.web.security import csrf_ok, csrf_token
 
@@ -573,7 +573,12 @@ _MERGED_FROM = select(Item.id, Item.title).where(Item.merged_into_id == bindpara
 
 
 @router.get("/c/{cid}/items/{oid}")
-def item_page(request: Request, cid: int, oid: int):
+async def item_page(request: Request, cid: int, oid: int):
+    """The page a message's link opens: a short read (deps.quick_read)."""
+    return await quick_read(request, lambda: _item_page(request, cid, oid))
+
+
+def _item_page(request: Request, cid: int, oid: int):
     from cobuild.actions.items import item_actions
     from cobuild.reports.views import HISTORY, item_detail
 
