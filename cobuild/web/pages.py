@@ -14,7 +14,6 @@ from urllib.parse import quote, urlparse
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import bindparam
 from sqlmodel import Session, select
@@ -76,14 +75,14 @@ def render(request: Request, name: str, http_status: int = 200, **context) -> HT
     return HTMLResponse(html, status_code=http_status)
 
 
-def kept_fragment(ctx: Ctx, key: tuple, name: str, **context) -> Markup:
+def kept_fragment(ctx: Ctx, key: tuple, name: str, **context) -> str:
     """A piece of a page the same for every reader of this council in its current state (in their
     language), rendered once per state and kept (reports/versioned.py): `context` must depend on
-    nothing but that state and `key`."""
+    nothing but that state and `key`. Autoescaped HTML: the page puts it in with `|safe`."""
     from cobuild.reports.versioned import versioned
 
     return versioned(ctx.session, ctx.council.id, ("html", name, ctx.lang, *key),
-                     lambda: Markup(env.get_template(name).render(**_words(ctx.lang), **context)))
+                     lambda: env.get_template(name).render(**_words(ctx.lang), **context))
 
 
 def error_page(request: Request, message: str, status: int) -> Response:

@@ -128,9 +128,10 @@ def test_an_item_pages_kept_history_is_per_language_and_new_at_the_next_change(w
     assert "Timeline" in english and "时间线" not in english
     client.get("/lang/zh")
     csrf = web.csrf(client, page)
-    posted = client.post(f"{page}/progress", data={"csrf": csrf, "next": page, "note": "路面已开挖,本周回填", "percent": "40"},
-                         follow_redirects=False)
+    posted = client.post(f"{page}/progress", data={"csrf": csrf, "next": page, "note": "路面已开挖,本周回填<b>!</b>",
+                                                   "percent": "40"}, follow_redirects=False)
     assert posted.status_code == 303, posted.text
     shown = client.get(page).text
     assert "路面已开挖,本周回填" in shown and "40%" in shown
+    assert "&lt;b&gt;!&lt;/b&gt;" in shown and "<b>!</b>" not in shown  # the kept piece is escaped as the page is
     assert "路面已开挖,本周回填" in web.browser("chair").get(page).text  # another reader: the same new state
