@@ -79,7 +79,11 @@ HANDOFF_KINDS = frozenset({"item_assigned", "claim_pending", "claim_decided", "c
                            "item_reopened", "assignment_declined", "progress_posted", "hurry"})
 
 
+# computed from a deadline or a close-out request: re-checked against the item before it is sent,
+# and dropped when the item has moved on (the only messages that can go stale)
+STALEABLE_KINDS = frozenset(k.name for k in KINDS.values() if k.basis is not None)
+
+
 def can_go_stale(kind: str) -> bool:
     """A queued message of this kind is re-checked against its item before it is sent."""
-    known = KINDS.get(kind)
-    return known is not None and known.basis is not None
+    return kind in STALEABLE_KINDS

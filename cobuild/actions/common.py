@@ -32,7 +32,7 @@ from cobuild.models import (
 )
 from cobuild.models.audit import event_hash
 from cobuild.models.base import aware, jsonable
-from cobuild.models.kinds import DEADLINE_KINDS, VERIFY_KINDS
+from cobuild.models.kinds import STALEABLE_KINDS
 from cobuild.models.notifications import Notification, NotificationStatus
 from cobuild.notifications.dispatch import is_stale
 from cobuild.notifications.outbox import drop_pending
@@ -178,7 +178,7 @@ def touch(session: Session, item, now: datetime) -> None:
 
 _QUEUED_REMINDERS = select(Notification).where(
     Notification.subject_type == "item", Notification.subject_id == bindparam("item"),
-    Notification.kind.in_(sorted(DEADLINE_KINDS | VERIFY_KINDS)),
+    Notification.kind.in_(sorted(STALEABLE_KINDS)),
     Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))
 
 

@@ -49,7 +49,6 @@ _REFUSALS = {401: "not signed in, or the token has expired or was revoked", 403:
 ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorBody, "description": text} for status, text in _REFUSALS.items()}
 
 
-
 class PrefixRouter(APIRouter):
     """An APIRouter that a path outside its prefix skips at once. FastAPI (0.150) asks an included
     router's every route in turn, so each page's request tried the API's hundred-odd routes first."""
@@ -309,8 +308,6 @@ def notification_list(request: Request, cid: CID, session: DB, account: ACCOUNT,
 @router.post("/councils/{cid}/uploads", status_code=201, tags=["actions"],
              summary="上传佐证材料 Upload an evidence file (≤ 10 MB; jpg, png, pdf, docx, xlsx, txt)")
 async def upload(request: Request, cid: CID, file: Annotated[UploadFile, File()], account: ACCOUNT) -> Uploaded:
-    from starlette.concurrency import run_in_threadpool
-
     data = await file.read(uploads.MAX_BYTES + 1)
 
     def save() -> str:  # the database and the disk, in the thread pool
