@@ -42,6 +42,7 @@ from cobuild.platform.settings import get_settings
 DELIVERIES = Delivery.__table__
 _KEY = Notification.__table__.c.dedupe_key
 _CHANNEL = ContactChannel.__table__.c
+_OVERRIDE = TemplateOverride.__table__.c
 
 # a delivery as the sweep inserts it (`write`), the other columns their defaults
 DELIVERY_COLUMNS = ("notification_id", "channel", "address", "status", "attempts", "next_attempt_at")
@@ -88,8 +89,9 @@ class Outbox:
         self.pending: list[tuple] | None = [] if batched else None
         # a person with no contact channel: with COBUILD_DELIVERY=file every message is written
         # to the file all the same (a trial, the demo); live, nobody to send to is a failure
-        self._nobody: list[tuple[str, str]] = [("file", "-")] if get_settings().delivery == "file" else []
-        self._base = public_base(get_settings().public_url)  # links into the web app (None: unset)
+        settings = get_settings()
+        self._nobody: list[tuple[str, str]] = [("file", "-")] if settings.delivery == "file" else []
+        self._base = public_base(settings.public_url)  # links into the web app (None: unset)
 
     def calendar(self, council: Council) -> tuple[WorkCalendar, Policy]:
         if council.id not in self._calendars:
@@ -116,8 +118,10 @@ class Outbox:
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
             found: dict[int, dict] = {i: {} for i in chunk}
-            for r in self.session.exec(select(TemplateOverride).where(TemplateOverride.council_id.in_(chunk))).all():
-                found[r.council_id][(r.kind, r.language, r.part)] = r.source
+            dialect = self.session.get_bind().dialect.name
+            for council_id, kind, language, part, source in self.session.execute(
+                    _overrides_of(dialect), {"councils": among_values(dialect, chunk)}).all():
+                found[council_id][(kind, language, part)] = source
             self._overrides.update(found)
 
     def overrides(self, council_id: int, kind: str, lang: str) -> dict[str, str] | None:
@@ -217,6 +221,16 @@ class Outbox:
             batch.jobs.append(self._job(council, member, kind, context, step, subject_type, subject_id, basis))
         return batch
 
+    def write_pending(self) -> int:
+        """Check, render and write what `enqueue` collected (batched), here and now: a use case's
+        hand-offs. Returns how many messages were new."""
+        batch = self.prepare()
+        failed: list[tuple[int, str]] = []
+        rendered = render_jobs(batch.jobs, failed)
+        self.template_failures += [(batch.messages[index][0].id, batch.messages[index][2], reason)
+                                   for index, reason in failed]
+        return self.write(self.rows(batch, rendered))
+
     def rows(self, batch: PreparedBatch, rendered: list[tuple[str, str, str]]) -> list[dict]:
         """A prepared batch with its rendering as the notification rows `write` inserts (plain
         dicts, one INSERT for the batch)."""
@@ -272,6 +286,13 @@ class Outbox:
 def _queued_of(dialect: str):
     """Which of some dedupe keys are in the outbox already."""
     return sa_select(_KEY).where(_KEY.in_(among_param("keys", dialect)))
+
+
+@lru_cache(maxsize=4)
+def _overrides_of(dialect: str):
+    """Some councils' own wordings, as plain rows."""
+    return sa_select(_OVERRIDE.council_id, _OVERRIDE.kind, _OVERRIDE.language, _OVERRIDE.part, _OVERRIDE.source).where(
+        _OVERRIDE.council_id.in_(among_param("councils", dialect)))
 
 
 @lru_cache(maxsize=4)

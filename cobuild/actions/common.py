@@ -156,9 +156,14 @@ def chain_head(session: Session, council_id: int | None) -> str | None:
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + (council_id or 0)})
-    query = select(AuditEvent.hash).where(
-        AuditEvent.council_id == council_id if council_id is not None else AuditEvent.council_id.is_(None))
-    return session.exec(query.order_by(AuditEvent.id.desc()).limit(1)).first()
+    if council_id is None:
+        return session.exec(_PLATFORM_HEAD).first()
+    return session.exec(_COUNCIL_HEAD, params={"council": council_id}).first()
+
+
+_COUNCIL_HEAD = select(AuditEvent.hash).where(AuditEvent.council_id == bindparam("council")) \
+    .order_by(AuditEvent.id.desc()).limit(1)
+_PLATFORM_HEAD = select(AuditEvent.hash).where(AuditEvent.council_id.is_(None)).order_by(AuditEvent.id.desc()).limit(1)
 
 
 def touch(session: Session, item, now: datetime) -> None:

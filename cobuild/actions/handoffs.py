@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, select
 
 from cobuild.actions.common import current_term, once
@@ -23,8 +24,11 @@ from cobuild.reports.views import agenda_lines, conference_message, item_message
 def liaisons(session: Session, unit_id: int | None) -> list[Member]:
     if unit_id is None:
         return []
-    return list(session.exec(select(Member).where(Member.unit_id == unit_id, Member.is_liaison == True,  # noqa: E712
-                                                  Member.active == True).order_by(Member.id)).all())  # noqa: E712
+    return list(session.exec(_LIAISONS, params={"unit": unit_id}).all())
+
+
+_LIAISONS = select(Member).where(Member.unit_id == bindparam("unit"), Member.is_liaison == True,  # noqa: E712
+                                 Member.active == True).order_by(Member.id)  # noqa: E712
 
 
 def chair(session: Session, council: Council) -> list[Member]:
@@ -35,11 +39,14 @@ def chair(session: Session, council: Council) -> list[Member]:
 
 def _queue(session: Session, council: Council, people: list[Member], kind: str, now: datetime, step: str,
            subject_type: str, subject_id: int | None, context: dict, basis: str = "") -> int:
-    """Queue `kind` to each person once; returns how many were queued."""
-    outbox = Outbox(session)
-    return sum(outbox.enqueue(council, person, kind, now=now, step=step, subject_type=subject_type,
-                              subject_id=subject_id, basis=basis, context=context) is not None
-               for person in {p.id: p for p in people}.values())
+    """Queue `kind` to each person once; returns how many were queued. All of them together, on
+    the sweep's batch path: one existence query, one INSERT of the messages, one of their
+    deliveries, whatever the number of people."""
+    outbox = Outbox(session, batched=True)
+    for person in people:
+        outbox.enqueue(council, person, kind, now=now, step=step, subject_type=subject_type, subject_id=subject_id,
+                       basis=basis, context=context)
+    return outbox.write_pending()
 
 
 def queue_about(session: Session, council: Council, people: list[Member], kind: str, now: datetime, step: str,

@@ -115,3 +115,33 @@ def test_an_item_read_is_kept_until_the_council_changes_and_then_read_again(worl
     changed, queries = read()
     assert changed is not first and changed["progress"][-1]["note"] == "路灯已修好一半" and len(queries) > 1
     assert read()[0] is changed
+
+
+def test_a_hand_off_to_several_people_costs_the_statements_of_one(world, db_url):
+    """A use case's hand-off goes in as one batch: the outbox is asked once and written once,
+    whatever the number of people told."""
+    from cobuild.actions.council import add_member
+    from cobuild.models import Delivery, MemberRole, Notification
+
+    item = world.published_item(raiser="company", lead="power")
+    power = world.liaisons["power"]
+
+    def progress(percent: int) -> int:
+        with statements(db_url) as seen:
+            reports.append(post_progress(world.session, item, by=power, now=at("2026-03-02"), note="进展", percent=percent))
+        return len(seen)
+
+    reports: list = []
+
+    progress(10)  # claimed -> in progress: the first report changes more than the item's percent
+    alone = progress(20)
+    for n in (2, 3):
+        add_member(world.session, world.council, world.units["company"], by=world.secretary, now=at("2026-03-01"),
+                   name=f"华信公司联络员{n}", role=MemberRole.staff, is_liaison=True, email=f"liaison-company-{n}@example.org")
+    world.session.commit()
+    assert progress(30) == alone
+    latest = world.session.exec(select(Notification).where(Notification.kind == "progress_posted",
+                                                           Notification.step == f"progress-{reports[-1].id}")).all()
+    assert len(latest) == 3
+    for message in latest:
+        assert world.session.exec(select(Delivery).where(Delivery.notification_id == message.id)).all()
