@@ -616,7 +616,9 @@ def record_capacity(results: list, scale: dict, folder: Path) -> None:
                           mixed["p99_ms"] < 50 and not bad and mixed["rate"] >= 290,
                           f"{mixed['rate']:.0f} req/s served, p50 {mixed['p50_ms']:.1f} ms, p95 {mixed['p95_ms']:.1f} ms; "
                           f"p99 by kind (ms) {mixed['p99_ms_by_kind']}; answers {mixed['statuses']} (409 = a repeated "
-                          "cooperating claim, refused as it should be)"))
+                          "cooperating claim, refused as it should be); the two server processes used "
+                          f"{mixed['server_cores']} of the 2 cores, {mixed['server_cpu_ms_per_request']} ms of CPU a "
+                          f"request, and the load generator {mixed['generator_cpu_ms_per_request']:.2f} ms a request"))
     over = run["overload"]
     served = over["statuses"].get("200", 0) + over["statuses"].get("201", 0)
     refused = over["statuses"].get("503", 0)

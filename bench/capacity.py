@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.web import _generator
+from bench.web import _generator, server_cpu
 from tests.support.server import ROOT, Server, answers, free_port
 
 RATES = (100, 200, 300, 400, 500, 600, 800)
@@ -95,19 +95,14 @@ def _written(url: str, item: int) -> tuple[int, int]:
     return rows, events
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def cost_by_kind(folder: Path, server: Server, kinds: dict[str, list], rate: int = 50, seconds: float = 4) -> dict:
     """Each kind of request alone at a low rate: the server process's CPU per request (ms)."""
     out = {}
     for kind, request in kinds.items():
         _generator({"base": server.base, "clients": 10, "rate": rate, "seconds": 1, "requests": [request]}, folder)
-        cpu = _cpu_seconds(server.process.pid)
+        cpu = server_cpu([server])
         run = _generator({"base": server.base, "clients": 10, "rate": rate, "seconds": seconds, "requests": [request]}, folder)
-        out[kind] = {"cpu_ms": round(1000 * (_cpu_seconds(server.process.pid) - cpu) / max(1, run["requests"]), 2),
+        out[kind] = {"cpu_ms": round(1000 * (server_cpu([server]) - cpu) / max(1, run["requests"]), 2),
                      "statuses": run["statuses"]}
     return out
 

@@ -4,6 +4,7 @@ real `cobuild serve --no-scheduler` process on loopback with SQLite."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -46,6 +47,26 @@ def build(url: str, items_per_conference: int = 3) -> dict:
         return {"council": world.council.id, "tokens": tokens, "led": [i.id for i in led], "open": open_item.id}
 
 
+def server_cpu(servers: list[Server]) -> float:
+    """CPU seconds (user and system) of the servers' processes and their workers, so far (Linux)."""
+    def tree(pid: int) -> list[int]:
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        except OSError:
+            return [pid]
+        return [pid] + [p for child in children for p in tree(int(child))]
+
+    total = 0.0
+    for server in servers:
+        for pid in tree(server.process.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def _generator(plan: dict, folder: Path) -> dict:
     path = folder / f"plan-{time.monotonic_ns()}.json"
     path.write_text(json.dumps(plan), encoding="utf-8")
@@ -77,8 +98,14 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
             ]
         bases = [s.base for s in started]
         _generator({"bases": bases, "clients": clients, "rate": 50, "seconds": warm, "requests": requests}, folder)
+        cpu = server_cpu(started)
         load = _generator({"bases": bases, "clients": clients, "rate": rate, "seconds": seconds,
                            "requests": requests}, folder)
+        cpu = server_cpu(started) - cpu
+        # what the servers' processes spent, in cores and a request: against the two cores of the
+        # machine (which the load generator shares), how near the mix is to what the machine can do
+        load.update(server_cores=round(cpu / max(load["elapsed"], 1e-9), 2),
+                    server_cpu_ms_per_request=round(1000 * cpu / max(load["requests"], 1), 2))
         if not contested:
             return {"load": load}
         fight = _generator({"mode": "contested", "base": bases[0], "n": 50,
