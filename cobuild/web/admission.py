@@ -4,12 +4,21 @@ the recent time a request takes, and while the request that last left the queue 
 than half of that — and is otherwise answered at once with 503 and Retry-After (the API in JSON,
 pages with a short page in the reader's language). So the requests that are served stay fast, and
 those refused learn it at once, instead of everyone waiting in an unbounded queue. Health checks and
-static files are never refused."""
+static files are never refused.
+
+Requests that run straight through on the event loop (SQLite reads and short writes) never wait at
+the limit: while one runs, the others wait for the loop itself, in its sockets, where no count sees
+them. So the loop is watched too, by a timer due every TICK seconds. While it is behind — it has
+worked for more than `lag` seconds without coming back to its timer — a newcomer waits in the
+loop's line and is let in at the timer's next turns, a lag's worth of requests at a time; so the
+loop keeps reading its sockets, and the requests past what it can serve within `wait` are
+refused at once as above."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections import deque
 
 from cobuild.models.messages import render
 
@@ -17,11 +26,44 @@ from cobuild.models.messages import render
 # refusal — and is given up only after this many times the wait (a process that has stalled).
 GIVE_UP = 4
 EXEMPT = ("/healthz", "/static/", "/favicon.ico", "/api/docs/static/")
+# the loop's timer: due every TICK seconds; while it is late by more than the lag, the loop is behind
+TICK = 0.005
+
+
+class _Loop:
+    """What admission control knows of one event loop: its places in flight, and its line — the
+    requests that came while the loop was behind, let in a few at each of its timer's turns."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, admission: Admission) -> None:
+        self.places = asyncio.Semaphore(admission.limit)
+        self.line: deque[asyncio.Future] = deque()
+        self.waited = 0.0  # how long the request that last left the line had waited in it
+        self.ticked = loop.time()  # when the timer last ran
+        self._loop, self._admission = loop, admission
+        loop.call_later(TICK, self._tick)
+
+    def behind(self) -> bool:
+        """The loop has worked for longer than the lag without coming back to its timer: the
+        requests now arriving wait in its sockets, where no count sees them."""
+        return self._loop.time() - self.ticked > self._admission.lag
+
+    def _tick(self) -> None:
+        self.ticked = self._loop.time()
+        # as many of the line as the loop serves in one lag's time, at what a request has lately taken
+        turn = max(1, int(self._admission.lag / self._admission.service)) if self._admission.service else len(self.line)
+        while self.line and turn:
+            waiter = self.line.popleft()
+            if not waiter.done():  # not given up
+                waiter.set_result(None)
+                turn -= 1
+        self._loop.call_later(TICK, self._tick)
 
 
 class Admission:
-    def __init__(self, app, limit: int = 4, queue: int = 64, wait: float = 0.5, retry_after: int = 2) -> None:
+    def __init__(self, app, limit: int = 4, queue: int = 64, wait: float = 0.5, retry_after: int = 2,
+                 lag: float = 0.01) -> None:
         self.app, self.limit, self.queue, self.wait, self.retry_after = app, limit, queue, wait, retry_after
+        self.lag = lag
         self.waiting = 0
         self.refused = 0  # since start: what an operator's metrics read
         # how long a request holds its place, a moving average: a request that would wait longer
@@ -32,16 +74,20 @@ class Admission:
         # the database's lock) and a newcomer is refused at once, not after waiting in vain
         self.waited = 0.0
         # one per event loop: a server has one; tests start an app in several
-        self._semaphores: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+        self._loops: dict[asyncio.AbstractEventLoop, _Loop] = {}
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT):
             await self.app(scope, receive, send)
             return
         loop = asyncio.get_running_loop()
-        semaphore = self._semaphores.get(loop)
-        if semaphore is None:
-            semaphore = self._semaphores[loop] = asyncio.Semaphore(self.limit)
+        watched = self._loops.get(loop)
+        if watched is None:
+            watched = self._loops[loop] = _Loop(loop, self)
+        if (watched.line or watched.behind()) and not await self._in_line(loop, watched):
+            await self._refuse(scope, send)
+            return
+        semaphore = watched.places
         if semaphore.locked():
             expected = (self.waiting + 1) * self.service / self.limit
             slow = self.waiting > 0 and self.waited > self.wait / 2
@@ -68,6 +114,25 @@ class Admission:
             semaphore.release()
             took = loop.time() - started
             self.service = took if not self.service else self.service + 0.1 * (took - self.service)
+
+    async def _in_line(self, loop: asyncio.AbstractEventLoop, watched: _Loop) -> bool:
+        """Wait in the loop's line; False: refused, at once when the line is longer than the wait
+        allows (the loop serves one request at a time) or drains slower than estimated, or after
+        waiting in vain."""
+        ahead = len(watched.line)
+        slow = ahead > 0 and watched.waited > self.wait / 2
+        if ahead >= self.queue or (ahead + 1) * self.service > self.wait or slow:
+            return False
+        waiter = loop.create_future()
+        watched.line.append(waiter)
+        queued = loop.time()
+        try:
+            await asyncio.wait_for(waiter, GIVE_UP * self.wait)
+        except asyncio.TimeoutError:
+            watched.waited = self.wait
+            return False
+        watched.waited = loop.time() - queued
+        return True
 
     async def _refuse(self, scope, send) -> None:
         self.refused += 1

@@ -24,7 +24,7 @@ from cobuild.models import Account, Conference, Council, Election, Item, Member,
 from cobuild.models.base import jsonable
 from cobuild.platform import uploads
 from cobuild.web import queries
-from cobuild.web.deps import council_ctx, db, language, now, quick_read, request_session
+from cobuild.web.deps import council_ctx, db, language, now, quick_read, quick_write, request_session
 from cobuild.web.operations import OPERATIONS, Ctx, Empty, Operation, perform, row_of
 
 
@@ -419,10 +419,14 @@ def service_record(request: Request, cid: CID, oid: OID, session: DB, account: A
 # ---- actions: one endpoint per operation ----------------------------------------------------
 
 def _endpoint(op: Operation):
-    def endpoint(request: Request, cid: int, session: Session, account: Account, oid: int | None = None,
-                 body: Any = None) -> Any:
-        ctx = ctx_for(request, session, account, cid)
-        return perform(ctx, op, oid, body if body is not None else Empty())
+    async def endpoint(request: Request, cid: int, session: Session, account: Account, oid: int | None = None,
+                       body: Any = None) -> Any:
+        def work() -> Any:
+            return perform(ctx_for(request, session, account, cid), op, oid, body if body is not None else Empty())
+
+        if op.long:
+            return await run_in_threadpool(work)
+        return await quick_write(request, session, work)
 
     params = [
         inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Request),

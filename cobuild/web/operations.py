@@ -252,6 +252,9 @@ class Operation:
     run: Callable[[Ctx, Any, Any], Any]
     summary: str
     status: int = 200
+    # writes a whole list or round (many rows, many messages): the API runs it in a worker thread,
+    # not on the event loop, so the reads served there are not held up while it runs
+    long: bool = False
 
 
 def _item(ctx: Ctx, item: Item) -> dict:
@@ -764,10 +767,11 @@ OPERATIONS: list[Operation] = [
               "开启征集 Open the submission window early (chair)"),
     Operation("conference.reschedule", "/conferences/{oid}/schedule", CONF, RescheduleBody, reschedule,
               "调整会期 Move a planned conference (chair)"),
-    Operation("conference.lock", "/conferences/{oid}/lock", CONF, Empty, lock, "锁定议程 Lock the agenda (chair)"),
+    Operation("conference.lock", "/conferences/{oid}/lock", CONF, Empty, lock, "锁定议程 Lock the agenda (chair)",
+              long=True),
     Operation("conference.hold", "/conferences/{oid}/hold", CONF, AttendanceBody, hold, "召开会议 Hold (chair)"),
     Operation("conference.publish", "/conferences/{oid}/publish", CONF, Empty, publish,
-              "发布决议 Publish the resolution (chair)"),
+              "发布决议 Publish the resolution (chair)", long=True),
     Operation("election.vote", "/elections/{oid}/votes", (Election, "election"), VoteBody, vote, "投票 Vote", 201),
     Operation("term.statement", "/terms/{oid}/statement", (Term, "term"), StatementBody, statement,
               "就职表态 Inaugural statement (chair)"),
@@ -804,15 +808,16 @@ OPERATIONS: list[Operation] = [
     Operation("order.answer", "/orders/{oid}/answer", ORDER, AnswerBody, answer_order, "回复评价 Answer the rating (unit)"),
     Operation("order.close", "/orders/{oid}/close", ORDER, Empty, close_order, "办结订单 Close a rated order (who ordered)"),
     Operation("order.cancel", "/orders/{oid}/cancel", ORDER, ReasonBody, cancel_order, "撤销订单 Cancel an order (who ordered)"),
-    Operation("appraisal.open", "/appraisals", None, RoundBody, open_round, "开启年度考评 Open the yearly appraisal (secretary)", 201),
+    Operation("appraisal.open", "/appraisals", None, RoundBody, open_round, "开启年度考评 Open the yearly appraisal (secretary)", 201,
+              long=True),
     Operation("appraisal.self", "/appraisals/{oid}/self", ROUND, SelfBody, self_evaluate,
               "提交自评 Submit the unit's self-evaluation (liaison)"),
     Operation("appraisal.rate", "/appraisals/{oid}/ratings", ROUND, RatingScoresBody, rate_unit,
               "社区评分 Rate a unit as the community (secretary)"),
     Operation("appraisal.codes", "/appraisals/{oid}/codes", ROUND, CodesBody, issue_codes,
-              "发放群众评议码 Issue residents' single-use codes (secretary)", 201),
+              "发放群众评议码 Issue residents' single-use codes (secretary)", 201, long=True),
     Operation("appraisal.publish", "/appraisals/{oid}/publish", ROUND, Empty, publish_round,
-              "发布考评结果 Publish the result (secretary, a council's own round)"),
+              "发布考评结果 Publish the result (secretary, a council's own round)", long=True),
 ]
 
 BY_NAME = {op.name: op for op in OPERATIONS}

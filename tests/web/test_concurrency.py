@@ -211,3 +211,82 @@ def test_a_page_form_waiting_for_the_write_lock_does_not_hold_up_other_requests(
         from cobuild.models import ProgressReport
 
         assert session.exec(select(ProgressReport).where(ProgressReport.note == "锁等待中的进展")).one()
+
+
+def _hold_the_write_lock(web):
+    import sqlite3
+
+    import pytest
+
+    if not web.db_url.startswith("sqlite:///"):
+        pytest.skip("SQLite's write lock")
+    holder = sqlite3.connect(web.db_url.removeprefix("sqlite:///"), timeout=30)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_an_api_action_waiting_for_the_write_lock_lets_the_event_loop_serve_reads(web):
+    """Another connection holds SQLite's write lock while a liaison posts progress through the API:
+    the action waits for it on the event loop without blocking it (deps.quick_write), an item read
+    meanwhile is answered at once, and once the lock is free the action is answered 201. Waiting in
+    SQLite's busy handler on the loop, the read would wait the whole 30 s busy timeout."""
+    import threading
+    import time
+
+    from cobuild.models import ProgressReport
+
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    headers = {"Authorization": f"Bearer {web.tokens['power-liaison']}"}
+    with live_server(web.app) as site, httpx.Client(base_url=site, timeout=10, headers=headers) as client:
+        # the token's last use is noted now: that write would wait for the lock too
+        assert client.get("/api/v1/me").status_code == 200
+        holder = _hold_the_write_lock(web)
+        posted = {}
+        action = threading.Thread(target=lambda: posted.setdefault("answer", client.post(
+            f"/api/v1/councils/{web.cid}/items/{item.id}/progress", json={"note": "锁等待中的进展", "percent": 40})))
+        try:
+            action.start()
+            time.sleep(0.5)  # the action is now waiting for the lock
+            started = time.monotonic()
+            read = client.get(f"/api/v1/councils/{web.cid}/items/{item.id}")
+            waited = time.monotonic() - started
+            assert "answer" not in posted  # still waiting
+        finally:
+            holder.rollback()
+            holder.close()
+        action.join(30)
+    assert read.status_code == 200 and waited < 0.5, f"the read waited {waited:.2f} s behind the action"
+    assert posted["answer"].status_code == 201, posted["answer"].text
+    with session_for(web.db_url) as session:
+        assert session.exec(select(ProgressReport).where(ProgressReport.note == "锁等待中的进展")).one()
+
+
+def test_an_api_action_that_never_gets_the_write_lock_is_answered_busy_and_writes_nothing(web, monkeypatch):
+    from cobuild.models import ProgressReport
+    from cobuild.web import deps
+
+    monkeypatch.setattr(deps, "WRITE_PATIENCE", 0.3)
+    item = web.world.published_item()
+    web.clock.moment = at("2026-03-01")
+    client = web.api("power-liaison")
+    assert client.get("/api/v1/me").status_code == 200  # the token's last use, noted before the lock is taken
+    holder = _hold_the_write_lock(web)
+    try:
+        answer = client.post(f"/api/v1/councils/{web.cid}/items/{item.id}/progress",
+                             json={"note": "不会写入的进展", "percent": 40})
+    finally:
+        holder.rollback()
+        holder.close()
+    assert answer.status_code == 503
+    assert answer.json()["error"] == "busy" and answer.json()["message"] == "系统繁忙,未作任何更改,请稍后重试"
+    with session_for(web.db_url) as session:
+        assert not session.exec(select(ProgressReport).where(ProgressReport.note == "不会写入的进展")).all()
+    # the connection it tried with went back to the pool waiting for locks as every other user expects
+    from contextlib import ExitStack
+
+    from cobuild.platform.db import BUSY_TIMEOUT_MS, engine_for
+
+    with ExitStack() as stack:  # more at once than the pool keeps: every pooled connection among them
+        pooled = [stack.enter_context(engine_for(web.db_url).connect()) for _ in range(12)]
+        assert {c.exec_driver_sql("PRAGMA busy_timeout").scalar() for c in pooled} == {BUSY_TIMEOUT_MS}
