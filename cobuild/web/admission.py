@@ -9,10 +9,11 @@ static files are never refused.
 Requests that run straight through on the event loop (SQLite reads and short writes) never wait at
 the limit: while one runs, the others wait for the loop itself, in its sockets, where no count sees
 them. So the loop is watched too, by a timer due every TICK seconds. While it is behind — it has
-worked for more than `lag` seconds without coming back to its timer — a newcomer waits in the
-loop's line and is let in at the timer's next turns, a lag's worth of requests at a time; so the
-loop keeps reading its sockets, and the requests past what it can serve within `wait` are
-refused at once as above."""
+worked for more than `lag` seconds without coming back to its timer — a newcomer, and everyone
+after it while the line is not empty, waits in the loop's line. The line is let in one request
+at a time, in order, one at each of the loop's turns, so the loop reads its sockets between any
+two; a newcomer is refused at once when the line, at the pace it has lately moved, would keep it
+longer than `wait`, or as above."""
 
 from __future__ import annotations
 
@@ -32,12 +33,18 @@ TICK = 0.005
 
 class _Loop:
     """What admission control knows of one event loop: its places in flight, and its line — the
-    requests that came while the loop was behind, let in a few at each of its timer's turns."""
+    requests that came while the loop was behind, let in one at a time, in order, each time the
+    loop comes back from reading its sockets."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, admission: Admission) -> None:
         self.places = asyncio.Semaphore(admission.limit)
         self.line: deque[asyncio.Future] = deque()
         self.waited = 0.0  # how long the request that last left the line had waited in it
+        # the time between two requests leaving the line while it was not empty, a moving average:
+        # how fast the loop works through it, whatever else it does meanwhile
+        self.gap = 0.0
+        self.left = 0.0  # when a request last left the line
+        self.woken = False  # one of the line is let in and has not yet begun
         self.ticked = loop.time()  # when the timer last ran
         self._loop, self._admission = loop, admission
         loop.call_later(TICK, self._tick)
@@ -47,15 +54,20 @@ class _Loop:
         requests now arriving wait in its sockets, where no count sees them."""
         return self._loop.time() - self.ticked > self._admission.lag
 
-    def _tick(self) -> None:
-        self.ticked = self._loop.time()
-        # as many of the line as the loop serves in one lag's time, at what a request has lately taken
-        turn = max(1, int(self._admission.lag / self._admission.service)) if self._admission.service else len(self.line)
-        while self.line and turn:
+    def wake(self) -> None:
+        """Let the first of the line in: it begins at the loop's next turn, after the loop has read
+        its sockets (and answered or lined up what came meanwhile)."""
+        while self.line:
             waiter = self.line.popleft()
             if not waiter.done():  # not given up
                 waiter.set_result(None)
-                turn -= 1
+                self.woken = True
+                return
+
+    def _tick(self) -> None:
+        self.ticked = self._loop.time()
+        if not self.woken:  # the chain of the line stopped while the loop was behind
+            self.wake()
         self._loop.call_later(TICK, self._tick)
 
 
@@ -121,7 +133,8 @@ class Admission:
         waiting in vain."""
         ahead = len(watched.line)
         slow = ahead > 0 and watched.waited > self.wait / 2
-        if ahead >= self.queue or (ahead + 1) * self.service > self.wait or slow:
+        gap = watched.gap or self.service
+        if ahead >= self.queue or (ahead + 1) * gap > self.wait or slow:
             return False
         waiter = loop.create_future()
         watched.line.append(waiter)
@@ -131,7 +144,18 @@ class Admission:
         except asyncio.TimeoutError:
             watched.waited = self.wait
             return False
-        watched.waited = loop.time() - queued
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():  # let in, then cancelled: the next one's turn
+                watched.woken = False
+                watched.wake()
+            raise
+        moment = loop.time()
+        watched.woken = False
+        if ahead:  # the line was working: how long since the one before left
+            watched.gap += 0.1 * (moment - watched.left - watched.gap) if watched.gap else moment - watched.left
+        watched.left, watched.waited = moment, moment - queued
+        if not watched.behind():  # the next of the line, at the loop's next turn
+            watched.wake()
         return True
 
     async def _refuse(self, scope, send) -> None:

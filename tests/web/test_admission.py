@@ -129,13 +129,16 @@ def test_while_the_event_loop_is_behind_newcomers_wait_in_its_line_or_are_refuse
     """Requests that run straight through on the event loop (SQLite reads and short writes) never
     hold a place across an await, so the in-flight limit never sees them queue. Ten come at once to
     an endpoint that keeps the loop for 30 ms: the first runs; the nine that find the loop behind
-    (past its 10 ms lag) meet its line, where three wait and are then served in turn, and six are
-    refused at once. A health check is never refused."""
+    (past its 10 ms lag) meet its line, where three wait and are then served in the order they
+    came, and six are refused at once. A health check is never refused."""
     import time
 
     async def scenario():
+        served: list[int] = []
+
         async def blocking(request):
             time.sleep(0.03)  # a straight-through request: the loop does nothing else meanwhile
+            served.append(int(request.query_params.get("n", -1)))
             return PlainTextResponse("done")
 
         async def healthz(request):
@@ -144,16 +147,17 @@ def test_while_the_event_loop_is_behind_newcomers_wait_in_its_line_or_are_refuse
         guarded = Admission(Starlette(routes=[Route("/api/v1/work", blocking), Route("/healthz", healthz)]),
                             limit=100, queue=3, wait=10, lag=0.01)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=guarded), base_url="http://t") as client:
-            answers = await asyncio.gather(*(client.get("/api/v1/work") for _ in range(10)),
+            answers = await asyncio.gather(*(client.get("/api/v1/work", params={"n": n}) for n in range(10)),
                                            client.get("/healthz"))
             after = await client.get("/api/v1/work")  # the line drained: let in at once
-        return answers, after, guarded.refused
+        return answers, after, guarded.refused, served
 
-    answers, after, refused = asyncio.run(scenario())
+    answers, after, refused, served = asyncio.run(scenario())
     work, health = answers[:-1], answers[-1]
     assert sorted(r.status_code for r in work) == [200] * 4 + [503] * 6 and refused == 6
     assert all(r.json()["error"] == "overloaded" for r in work if r.status_code == 503)
     assert health.status_code == 200 and after.status_code == 200
+    assert served == [0, 1, 2, 3, -1]
 
 
 def test_the_app_is_guarded_outermost_with_the_configured_limits(monkeypatch, tmp_path):
