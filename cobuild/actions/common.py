@@ -36,6 +36,7 @@ from cobuild.models.kinds import STALEABLE_KINDS
 from cobuild.models.notifications import Notification, NotificationStatus
 from cobuild.notifications.dispatch import is_stale
 from cobuild.notifications.outbox import drop_pending
+from cobuild.platform.db import is_lock_wait
 from cobuild.reports.views import current_term  # noqa: F401 — the use cases' and their callers' one read of it
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -68,7 +69,7 @@ def use_case(fn: F) -> F:
                 pass
             # a lock held too long, or the database connection cut mid-write: nothing was written,
             # and trying again is the answer (503), not an internal error (500)
-            if exc.connection_invalidated or "locked" in str(exc) or "busy" in str(exc):
+            if exc.connection_invalidated or is_lock_wait(exc):
                 raise Busy("busy") from None
             raise
         except BaseException:

@@ -18,6 +18,39 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 
 
+# a session's `info` key: set, its transaction runs on an event loop and must never wait in SQLite's
+# busy handler for the write lock (web/deps.quick_write)
+ON_EVENT_LOOP = "on_event_loop"
+
+
+def is_lock_wait(exc: BaseException) -> bool:
+    """Whether a database error says another connection holds SQLite's write lock ("database is
+    locked", "database is busy"): nothing was written, and trying again later is the answer."""
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def try_write_lock(session: Session) -> bool:
+    """Take SQLite's write lock for the session's transaction without waiting (`BEGIN IMMEDIATE`
+    with no busy timeout): False, and nothing held, when another connection has it. The connection
+    gets its busy timeout back either way, as every other user of the pool expects it."""
+    from sqlalchemy.exc import OperationalError
+
+    connection = session.connection()
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        taken = True
+    except OperationalError as exc:
+        if not is_lock_wait(exc):
+            raise
+        taken = False
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    if not taken:
+        session.rollback()
+    return taken
+
+
 def make_engine(url: str) -> Engine:
     # The pool keeps as many connections as the web process lets requests run at once (admission
     # control, COBUILD_MAX_IN_FLIGHT) and a few for the scheduler: with SQLAlchemy's default of 5,

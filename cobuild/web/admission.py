@@ -101,9 +101,7 @@ class Admission:
             return
         semaphore = watched.places
         if semaphore.locked():
-            expected = (self.waiting + 1) * self.service / self.limit
-            slow = self.waiting > 0 and self.waited > self.wait / 2
-            if self.waiting >= self.queue or expected > self.wait or slow:
+            if self._would_wait_too_long(self.waiting, self.service / self.limit, self.waited):
                 await self._refuse(scope, send)
                 return
             self.waiting += 1
@@ -127,14 +125,20 @@ class Admission:
             took = loop.time() - started
             self.service = took if not self.service else self.service + 0.1 * (took - self.service)
 
+    def _would_wait_too_long(self, ahead: int, pace: float, last_waited: float) -> bool:
+        """Whether a newcomer with `ahead` requests before it, served one every `pace` seconds,
+        is refused at once: the queue is full, its turn would come after `wait`, or the one that
+        last left waited more than half of `wait` while others still wait (the queue drains slower
+        than its pace says)."""
+        slow = ahead > 0 and last_waited > self.wait / 2
+        return ahead >= self.queue or (ahead + 1) * pace > self.wait or slow
+
     async def _in_line(self, loop: asyncio.AbstractEventLoop, watched: _Loop) -> bool:
         """Wait in the loop's line; False: refused, at once when the line is longer than the wait
         allows (the loop serves one request at a time) or drains slower than estimated, or after
         waiting in vain."""
         ahead = len(watched.line)
-        slow = ahead > 0 and watched.waited > self.wait / 2
-        gap = watched.gap or self.service
-        if ahead >= self.queue or (ahead + 1) * gap > self.wait or slow:
+        if self._would_wait_too_long(ahead, watched.gap or self.service, watched.waited):
             return False
         waiter = loop.create_future()
         watched.line.append(waiter)

@@ -8,12 +8,11 @@ from typing import AsyncIterator, Callable, TypeVar
 
 from fastapi import Request
 from sqlalchemy import bindparam
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from cobuild.models import Account, Busy, Council, Member, NotFound, PermissionDenied
-from cobuild.platform.db import BUSY_TIMEOUT_MS, session_for
+from cobuild.platform.db import BUSY_TIMEOUT_MS, ON_EVENT_LOOP, session_for, try_write_lock
 from cobuild.web.operations import Ctx
 
 T = TypeVar("T")
@@ -64,8 +63,9 @@ async def quick_write(request: Request, session: Session, work: Callable[[], T])
     if not request.app.state.db_url.startswith("sqlite"):
         return await run_in_threadpool(work)
     loop = asyncio.get_running_loop()
+    session.info[ON_EVENT_LOOP] = True  # a retry of `perform` takes the lock without waiting too
     give_up, pause = loop.time() + WRITE_PATIENCE, FIRST_PAUSE
-    while not _write_lock(session):
+    while not try_write_lock(session):
         if loop.time() + pause > give_up:
             raise Busy("busy")
         await asyncio.sleep(pause)
@@ -75,25 +75,6 @@ async def quick_write(request: Request, session: Session, work: Callable[[], T])
     except BaseException:  # refused before its use case ran (not a member, no such item): let go of the lock
         session.rollback()
         raise
-
-
-def _write_lock(session: Session) -> bool:
-    """Take SQLite's write lock for the session's transaction without waiting: False (and nothing
-    held) when another connection has it."""
-    connection = session.connection()
-    connection.exec_driver_sql("PRAGMA busy_timeout=0")
-    try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-        taken = True
-    except OperationalError as exc:
-        if "locked" not in str(exc) and "busy" not in str(exc):
-            raise
-        taken = False
-    finally:  # the connection goes back to the pool: with the busy timeout every other user expects
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    if not taken:
-        session.rollback()
-    return taken
 
 
 def now(request: Request):

@@ -22,6 +22,7 @@ from cobuild.actions import items as it
 from cobuild.actions import services as sv
 from cobuild.actions import terms as tm
 from cobuild.models import (
+    Busy,
     Claim,
     Commitment,
     Conference,
@@ -39,6 +40,7 @@ from cobuild.models import (
 from cobuild.models.appraisal import AppraisalRound
 from cobuild.models.base import jsonable, numbers_not_booleans
 from cobuild.models.services import Offer, Order
+from cobuild.platform.db import ON_EVENT_LOOP, try_write_lock
 from cobuild.reports.views import conference_detail, election_row, term_row
 
 
@@ -866,6 +868,10 @@ def perform(ctx: Ctx, op: Operation, oid: int | None, body: BaseModel) -> Any:
 
 def _lock_for_retry(ctx: Ctx, op: Operation, oid: int | None) -> None:
     if ctx.session.get_bind().dialect.name == "sqlite":
-        ctx.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+        if ctx.session.info.get(ON_EVENT_LOOP):  # the API's quick_write: waiting would stall the loop
+            if not try_write_lock(ctx.session):
+                raise Busy("busy")
+        else:
+            ctx.session.connection().exec_driver_sql("BEGIN IMMEDIATE")
     elif op.subject and oid is not None:
         ctx.session.get(op.subject[0], oid, with_for_update=True, populate_existing=True)

@@ -290,3 +290,31 @@ def test_an_api_action_that_never_gets_the_write_lock_is_answered_busy_and_write
     with ExitStack() as stack:  # more at once than the pool keeps: every pooled connection among them
         pooled = [stack.enter_context(engine_for(web.db_url).connect()) for _ in range(12)]
         assert {c.exec_driver_sql("PRAGMA busy_timeout").scalar() for c in pooled} == {BUSY_TIMEOUT_MS}
+
+
+def test_a_retried_api_action_takes_the_write_lock_without_waiting_on_the_event_loop(web):
+    """`perform` runs an action again after a conflict, from a fresh read inside the write lock. On
+    the event loop (deps.quick_write marks the session) that lock is taken without waiting: when
+    another connection holds it, the retry is answered busy at once instead of stalling every
+    request of the process in SQLite's 30 s busy handler."""
+    import time
+
+    import pytest
+
+    from cobuild.models import Busy, Council
+    from cobuild.platform.db import ON_EVENT_LOOP
+    from cobuild.web.operations import BY_NAME, Ctx, _lock_for_retry
+
+    item = web.world.published_item()
+    holder = _hold_the_write_lock(web)
+    try:
+        with session_for(web.db_url) as session:
+            session.info[ON_EVENT_LOOP] = True
+            ctx = Ctx(session=session, council=session.get(Council, web.cid), member=None, now=at("2026-03-02"))
+            started = time.monotonic()
+            with pytest.raises(Busy):
+                _lock_for_retry(ctx, BY_NAME["item.progress"], item.id)
+            assert time.monotonic() - started < 5
+    finally:
+        holder.rollback()
+        holder.close()

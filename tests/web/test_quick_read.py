@@ -1,6 +1,6 @@
 """The hot reads and the API's short actions run on the event loop with SQLite and in a worker
-thread with PostgreSQL (deps.quick_read, deps.quick_write), and the API's token check still notes a token's last use — a write, done in a
-worker thread, once a minute."""
+thread with PostgreSQL (deps.quick_read, deps.quick_write), and the API's token check still notes
+a token's last use — a write, done in a worker thread, once a minute."""
 
 from __future__ import annotations
 
