@@ -46,7 +46,23 @@ def _queue(session: Session, council: Council, people: list[Member], kind: str, 
     for person in people:
         outbox.enqueue(council, person, kind, now=now, step=step, subject_type=subject_type, subject_id=subject_id,
                        basis=basis, context=context)
-    return outbox.write_pending()
+    queued = outbox.write_pending()
+    if outbox.template_failures:
+        _report_wording(session, outbox, now)
+    return queued
+
+
+def _report_wording(session: Session, outbox: Outbox, now: datetime) -> None:
+    """The council's own wording failed for someone and gave way to the packaged wording: its
+    secretaries hear of it as they do from a sweep (`council_problem`, once a wording and local
+    day), in the same transaction as the hand-off."""
+    from cobuild.sweep.directory import Directory
+    from cobuild.sweep.problems import Problem, report_problems
+
+    problems = [Problem.template(*failure) for failure in outbox.template_failures]
+    outbox.template_failures.clear()
+    report_problems(outbox, Directory(session, {p.council_id for p in problems}), problems, now)
+    outbox.write_pending()
 
 
 def queue_about(session: Session, council: Council, people: list[Member], kind: str, now: datetime, step: str,

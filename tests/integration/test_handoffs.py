@@ -150,3 +150,34 @@ def test_an_agenda_locked_by_hand_and_a_moved_conference_are_told_at_once(world)
     assert {n.member_id for n in agenda} == {m.id for m in w.voters} and "新提交" in first.body_text
     sweep(w.session, conference.window_opens_at + timedelta(days=1, hours=1))
     assert len(messages(w, "agenda")) == len(agenda)  # the sweep does not send it again
+
+
+def test_a_council_wording_that_fails_for_a_hand_off_falls_back_and_tells_the_secretary_once_a_day(world):
+    """A hand-off is queued by the use case, not by a sweep: a council's own wording that fails
+    for its real recipient still gives way to the packaged wording, and the secretary hears of
+    it, as from a sweep — once that day."""
+    from cobuild.actions.council import set_template
+    from cobuild.notifications.rendering import check_override
+    from cobuild.notifications.samples import COMMON, SAMPLES
+
+    w = world
+    # passes the trial render (its sample recipient is 王丽华) and fails for anyone else
+    source = '{% if recipient == "王丽华" %}{{ item.title }}{% else %}{{ item.no_such_field }}{% endif %}'
+    assert check_override("progress_posted", "text", source, {**COMMON, **SAMPLES["progress_posted"]}) is None
+    set_template(w.session, w.council, "progress_posted", "text", "zh", source, by=w.secretary, now=at("2026-01-02"))
+    w.open_window()
+    item = w.submit("company", title="路灯维修")
+    w.hold()
+    w.accept(item, lead="power")
+    w.publish()
+
+    it.post_progress(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-03-25"), note="已更换6盏", percent=40)
+    (told,) = messages(w, "progress_posted")
+    assert told.member_id == w.liaisons["company"].id
+    assert "已更换6盏" in told.body_text and "no_such_field" not in told.body_text  # the packaged wording
+    (notice,) = messages(w, "council_problem")
+    assert notice.member_id == w.secretary.id
+    assert "默认措辞" in notice.body_text and "no_such_field" in notice.body_text
+
+    it.post_progress(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-03-25", 15), note="已更换8盏", percent=60)
+    assert len(messages(w, "progress_posted")) == 2 and len(messages(w, "council_problem")) == 1
