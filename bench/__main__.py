@@ -618,7 +618,8 @@ def record_capacity(results: list, scale: dict, folder: Path) -> None:
                           f"p99 by kind (ms) {mixed['p99_ms_by_kind']}; answers {mixed['statuses']} (409 = a repeated "
                           "cooperating claim, refused as it should be); the two server processes used "
                           f"{mixed['server_cores']} of the 2 cores, {mixed['server_cpu_ms_per_request']} ms of CPU a "
-                          f"request, and the load generator {mixed['generator_cpu_ms_per_request']:.2f} ms a request"))
+                          f"request (shared between them {' / '.join(f'{100 * s:.0f} %' for s in mixed['process_cpu_shares'])}), "
+                          f"and the load generator {mixed['generator_cpu_ms_per_request']:.2f} ms a request"))
     over = run["overload"]
     served = over["statuses"].get("200", 0) + over["statuses"].get("201", 0)
     refused = over["statuses"].get("503", 0)

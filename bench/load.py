@@ -85,7 +85,11 @@ def run(plan: dict) -> dict:
             if pause > 0:
                 await asyncio.sleep(pause)
             try:
-                index = (n + k * clients) % len(requests)
+                # each client walks the whole list from its own point, the points spread over it:
+                # every client sends every kind, as a proxy's pooled connection would. (Before
+                # 2026-12-06 21:00, client n sent requests n, n + 50, n + 100 …: with 44 requests, even
+                # clients never sent a progress report or an item read.)
+                index = (n * len(requests) // clients + k) % len(requests)
                 sent = time.perf_counter()
                 writer.write(requests[index])
                 code = str(await asyncio.wait_for(_answer(reader), timeout=120))

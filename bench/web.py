@@ -47,8 +47,9 @@ def build(url: str, items_per_conference: int = 3) -> dict:
         return {"council": world.council.id, "tokens": tokens, "led": [i.id for i in led], "open": open_item.id}
 
 
-def server_cpu(servers: list[Server]) -> float:
-    """CPU seconds (user and system) of the servers' processes and their workers, so far (Linux)."""
+def process_cpu(servers: list[Server]) -> dict[int, float]:
+    """CPU seconds (user and system) so far of each process of the servers — the parent and its
+    workers (Linux)."""
     def tree(pid: int) -> list[int]:
         try:
             children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -56,15 +57,21 @@ def server_cpu(servers: list[Server]) -> float:
             return [pid]
         return [pid] + [p for child in children for p in tree(int(child))]
 
-    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    spent = {}
     for server in servers:
         for pid in tree(server.process.pid):
             try:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue  # ended meanwhile
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+            spent[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return spent
+
+
+def server_cpu(servers: list[Server]) -> float:
+    """CPU seconds (user and system) of the servers' processes and their workers, so far (Linux)."""
+    return sum(process_cpu(servers).values())
 
 
 def _generator(plan: dict, folder: Path) -> dict:
@@ -98,10 +105,15 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
             ]
         bases = [s.base for s in started]
         _generator({"bases": bases, "clients": clients, "rate": 50, "seconds": warm, "requests": requests}, folder)
-        cpu = server_cpu(started)
+        before = process_cpu(started)
         load = _generator({"bases": bases, "clients": clients, "rate": rate, "seconds": seconds,
                            "requests": requests}, folder)
-        cpu = server_cpu(started) - cpu
+        spent = {pid: used - before.get(pid, 0.0) for pid, used in process_cpu(started).items()}
+        cpu = sum(spent.values())
+        # each process's share of that CPU, largest first: the kernel spreads the clients' keep-alive
+        # connections over the workers by a hash, so one worker may carry more of the load
+        load["process_cpu_shares"] = sorted((round(used / max(cpu, 1e-9), 2) for used in spent.values()
+                                             if used > 0.01 * cpu), reverse=True)
         # what the servers' processes spent, in cores and a request: against the two cores of the
         # machine (which the load generator shares), how near the mix is to what the machine can do
         load.update(server_cores=round(cpu / max(load["elapsed"], 1e-9), 2),

@@ -1,7 +1,7 @@
-"""`cobuild serve --workers N`: N worker processes, each listening on its own SO_REUSEPORT
-socket (Linux), supervised by the parent: requests on many connections are answered, a worker
-that dies is replaced, SIGTERM stops them all, and a port that is taken gives a clear message
-and no workers."""
+"""`cobuild serve --workers N`: N worker processes that the parent hands its connections to in
+turn (Linux), supervised by it: requests on many connections are answered and shared evenly, a
+worker that dies is replaced, SIGTERM stops them all, and a port that is taken gives a clear
+message and no workers."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import pytest
 from cobuild.web.asgi import balanced
 from tests.support.server import Server
 
-pytestmark = pytest.mark.skipif(not balanced(), reason="SO_REUSEPORT balancing is Linux's")
+pytestmark = pytest.mark.skipif(not balanced(), reason="handing connections to workers is Linux's")
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,6 +81,38 @@ def test_workers_answer_are_replaced_when_they_die_and_stop_with_the_parent(web)
         server.process.wait(timeout=30)
         assert wait_for(lambda: not any(alive(pid) for pid in everyone), 15), [p for p in everyone if alive(p)]
     finally:
+        server.close()
+
+
+def sockets_of(pid: int) -> int:
+    count = 0
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            count += os.readlink(fd).startswith("socket:")
+        except OSError:  # closed meanwhile
+            pass
+    return count
+
+
+def test_keep_alive_clients_are_shared_evenly_between_the_workers(web):
+    """40 clients that each keep one connection open (a reverse proxy's pool, the bench's load
+    generator): each worker serves 20 of them. With a socket per worker and the kernel hashing
+    the clients' ports over them (SO_REUSEPORT), an even split came only by chance."""
+    server = Server(web.db_url, workers=2, env={"COBUILD_SECRET_KEY": "k" * 40})
+    clients = []
+    try:
+        assert wait_for(lambda: len(workers_of(server)) == 2), workers_of(server)
+        pids = sorted(workers_of(server))
+        before = {pid: sockets_of(pid) for pid in pids}
+        for _ in range(40):
+            client = httpx.Client(timeout=30)
+            clients.append(client)
+            assert client.get(f"{server.base}/healthz").status_code == 200
+        gained = {pid: sockets_of(pid) - before[pid] for pid in pids}
+        assert sorted(gained.values()) == [20, 20], gained
+    finally:
+        for client in clients:
+            client.close()
         server.close()
 
 
