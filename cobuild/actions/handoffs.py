@@ -18,6 +18,7 @@ from cobuild.models import Claim, ClaimRole, ClaimStatus, Council, Item, Member,
 from cobuild.models.base import today_for
 from cobuild.models.items import days_overdue
 from cobuild.notifications.outbox import Outbox
+from cobuild.notifications.problems import Problem, tell_secretaries
 from cobuild.reports.views import agenda_lines, conference_message, item_message
 
 
@@ -56,12 +57,15 @@ def _report_wording(session: Session, outbox: Outbox, now: datetime) -> None:
     """The council's own wording failed for someone and gave way to the packaged wording: its
     secretaries hear of it as they do from a sweep (`council_problem`, once a wording and local
     day), in the same transaction as the hand-off."""
-    from cobuild.sweep.directory import Directory
-    from cobuild.sweep.problems import Problem, report_problems
-
     problems = [Problem.template(*failure) for failure in outbox.template_failures]
     outbox.template_failures.clear()
-    report_problems(outbox, Directory(session, {p.council_id for p in problems}), problems, now)
+    ids = {p.council_id for p in problems}
+    councils = {council.id: council for council in session.exec(select(Council).where(Council.id.in_(ids))).all()}
+    secretaries: dict[int, list[Member]] = {}
+    for person in session.exec(select(Member).where(Member.council_id.in_(ids), Member.role == MemberRole.secretary,
+                                                    Member.active == True)).all():  # noqa: E712
+        secretaries.setdefault(person.council_id, []).append(person)
+    tell_secretaries(outbox, councils, secretaries, problems, now)
     outbox.write_pending()
 
 
