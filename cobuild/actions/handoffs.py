@@ -49,23 +49,20 @@ def _queue(session: Session, council: Council, people: list[Member], kind: str, 
                        basis=basis, context=context)
     queued = outbox.write_pending()
     if outbox.template_failures:
-        _report_wording(session, outbox, now)
+        _report_wording(session, council, outbox, now)
     return queued
 
 
-def _report_wording(session: Session, outbox: Outbox, now: datetime) -> None:
+def _report_wording(session: Session, council: Council, outbox: Outbox, now: datetime) -> None:
     """The council's own wording failed for someone and gave way to the packaged wording: its
     secretaries hear of it as they do from a sweep (`council_problem`, once a wording and local
-    day), in the same transaction as the hand-off."""
+    day), in the same transaction as the hand-off. A hand-off's outbox only ever holds `council`."""
     problems = [Problem.template(*failure) for failure in outbox.template_failures]
     outbox.template_failures.clear()
-    ids = {p.council_id for p in problems}
-    councils = {council.id: council for council in session.exec(select(Council).where(Council.id.in_(ids))).all()}
-    secretaries: dict[int, list[Member]] = {}
-    for person in session.exec(select(Member).where(Member.council_id.in_(ids), Member.role == MemberRole.secretary,
-                                                    Member.active == True)).all():  # noqa: E712
-        secretaries.setdefault(person.council_id, []).append(person)
-    tell_secretaries(outbox, councils, secretaries, problems, now)
+    secretaries = list(session.exec(select(Member).where(Member.council_id == council.id,
+                                                         Member.role == MemberRole.secretary,
+                                                         Member.active == True)).all())  # noqa: E712
+    tell_secretaries(outbox, {council.id: council}, {council.id: secretaries}, problems, now)
     outbox.write_pending()
 
 
