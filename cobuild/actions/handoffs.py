@@ -32,6 +32,14 @@ _LIAISONS = select(Member).where(Member.unit_id == bindparam("unit"), Member.is_
                                  Member.active == True).order_by(Member.id)  # noqa: E712
 
 
+def secretaries(session: Session, council: Council) -> list[Member]:
+    return list(session.exec(_SECRETARIES, params={"council": council.id}).all())
+
+
+_SECRETARIES = select(Member).where(Member.council_id == bindparam("council"), Member.role == MemberRole.secretary,
+                                    Member.active == True).order_by(Member.id)  # noqa: E712
+
+
 def chair(session: Session, council: Council) -> list[Member]:
     term = current_term(session, council.id)
     member = session.get(Member, term.chair_member_id) if term and term.chair_member_id else None
@@ -59,10 +67,7 @@ def _report_wording(session: Session, council: Council, outbox: Outbox, now: dat
     day), in the same transaction as the hand-off. A hand-off's outbox only ever holds `council`."""
     problems = [Problem.template(*failure) for failure in outbox.template_failures]
     outbox.template_failures.clear()
-    secretaries = list(session.exec(select(Member).where(Member.council_id == council.id,
-                                                         Member.role == MemberRole.secretary,
-                                                         Member.active == True)).all())  # noqa: E712
-    tell_secretaries(outbox, {council.id: council}, {council.id: secretaries}, problems, now)
+    tell_secretaries(outbox, {council.id: council}, {council.id: secretaries(session, council)}, problems, now)
     outbox.write_pending()
 
 

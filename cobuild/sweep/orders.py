@@ -14,8 +14,8 @@ from functools import partial
 from sqlmodel import Session, select
 
 from cobuild.actions.common import once
-from cobuild.actions.handoffs import liaisons
-from cobuild.models import Member, MemberRole
+from cobuild.actions.handoffs import liaisons, secretaries
+from cobuild.models import Member
 from cobuild.models.base import today_for
 from cobuild.models.services import Order, OrderStatus
 from cobuild.models.workdays import calendar_of
@@ -53,8 +53,7 @@ def _people(session: Session, ids) -> list[Member]:
 def _council_orders(session, orders, directory, outbox, now, counts) -> None:
     council = directory.councils[orders[0].council_id]
     cal, today = calendar_of(council), today_for(council, now)
-    secretaries = list(session.exec(select(Member).where(Member.council_id == council.id, Member.role == MemberRole.secretary,
-                                                         Member.active == True)).all())  # noqa: E712
+    council_secretaries = secretaries(session, council)
 
     def send(order, people, step, days=0) -> None:
         if not once(session, council.id, f"order_{step}|order:{order.id}", now):
@@ -72,7 +71,7 @@ def _council_orders(session, orders, directory, outbox, now, counts) -> None:
             if waited >= REMIND_AFTER and order.unit_id is not None:
                 send(order, liaisons(session, order.unit_id), "not_taken", waited)
             if waited >= ESCALATE_AFTER:
-                send(order, secretaries + _people(session, [order.placed_by]), "escalated", waited)
+                send(order, council_secretaries + _people(session, [order.placed_by]), "escalated", waited)
         elif order.status == OrderStatus.scheduled and order.service_on is not None:
             takers = liaisons(session, order.unit_id) + _people(session, [order.taken_by])
             if today < order.service_on and cal.add_workdays(today, 1) >= order.service_on:
