@@ -46,6 +46,8 @@ _ON_ITEM = or_(and_(AuditEvent.subject_type == "item", AuditEvent.subject_id == 
 _EVENTS = (select(AuditEvent.id, AuditEvent.hash, AuditEvent.actor_id, Member.name)
            .outerjoin(Member, Member.id == AuditEvent.actor_id).where(_ON_ITEM).order_by(AuditEvent.id.desc()))
 _EVENTS_COUNT = select(func.count()).select_from(AuditEvent).where(_ON_ITEM)
+# the same, the latest `limit` of them (the limit a bound parameter too)
+_LIMITED = {query: query.limit(bindparam("limit")) for query in (_PROGRESS, _EVENTS)}
 
 
 def unit_names(session: Session, council_id: int) -> dict[int, str]:
@@ -111,8 +113,9 @@ def _item_detail(session: Session, council: Council, item: Item, today: date, hi
 
 
 def _latest(session: Session, query, params: dict, limit: int | None) -> list:
-    return list(reversed(session.exec(query.limit(limit) if limit is not None else query,
-                                      params=params).all()))
+    if limit is None:
+        return list(reversed(session.exec(query, params=params).all()))
+    return list(reversed(session.exec(_LIMITED[query], params={**params, "limit": limit}).all()))
 
 
 def _total(session: Session, count, params: dict, shown: list, limit: int | None) -> int:

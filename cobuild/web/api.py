@@ -20,7 +20,7 @@ from starlette.routing import Match
 
 from cobuild.actions import accounts
 from cobuild.actions.common import get
-from cobuild.models import Account, Conference, Council, Election, Item, Member, NotAuthenticated, Term
+from cobuild.models import Conference, Council, Election, Item, Member, NotAuthenticated, Term
 from cobuild.models.base import jsonable
 from cobuild.platform import uploads
 from cobuild.web import queries
@@ -66,30 +66,30 @@ DB = Annotated[Session, Depends(db)]
 
 
 async def api_account(request: Request, session: DB,
-                      creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> Account:
+                      creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None) -> accounts.Caller:
     if creds is None or creds.scheme.lower() != "bearer":
         raise NotAuthenticated("not_signed_in")
     moment = now(request)
 
-    def check() -> tuple:
-        found = accounts.token_account(session, creds.credentials, moment)
+    def check() -> accounts.Caller:
+        found = accounts.token_caller(session, creds.credentials, moment)
         # Hand the connection back to the pool before the endpoint runs: a request holding one
         # while it waits for a worker thread can stall behind threads that wait for connections.
         session.commit()
         return found
 
-    row, account = await quick_read(request, check)
-    if accounts.use_to_note(row, moment):  # a write, once a minute a token: never on the event loop
-        await run_in_threadpool(accounts.note_use, session, row, moment)
-    return account
+    caller = await quick_read(request, check)
+    if accounts.use_to_note(caller, moment):  # a write, once a minute a token: never on the event loop
+        await run_in_threadpool(accounts.note_use, session, caller, moment)
+    return caller
 
 
-ACCOUNT = Annotated[Account, Depends(api_account)]
+ACCOUNT = Annotated[accounts.Caller, Depends(api_account)]
 CID = Annotated[int, Path(description="council id", ge=1, le=2**53)]
 OID = Annotated[int, Path(ge=1, le=2**53)]
 
 
-def ctx_for(request: Request, session: Session, account: Account, cid: int) -> Ctx:
+def ctx_for(request: Request, session: Session, account: accounts.Caller, cid: int) -> Ctx:
     return council_ctx(request, session, account, cid, language(request))
 
 
@@ -419,7 +419,7 @@ def service_record(request: Request, cid: CID, oid: OID, session: DB, account: A
 # ---- actions: one endpoint per operation ----------------------------------------------------
 
 def _endpoint(op: Operation):
-    async def endpoint(request: Request, cid: int, session: Session, account: Account, oid: int | None = None,
+    async def endpoint(request: Request, cid: int, session: Session, account: accounts.Caller, oid: int | None = None,
                        body: Any = None) -> Any:
         def work() -> Any:
             return perform(ctx_for(request, session, account, cid), op, oid, body if body is not None else Empty())

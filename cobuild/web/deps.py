@@ -11,6 +11,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
+from cobuild.actions.accounts import Caller
 from cobuild.models import Account, Busy, Council, Member, NotFound, PermissionDenied
 from cobuild.platform.db import BUSY_TIMEOUT_MS, ON_EVENT_LOOP, session_for, try_write_lock
 from cobuild.web.operations import Ctx
@@ -88,7 +89,7 @@ _MEMBERSHIP = (select(Member, Council).join(Council, Council.id == Member.counci
                       Member.active == True))  # noqa: E712
 
 
-def council_ctx(request: Request, session: Session, account: Account, cid: int, lang: str) -> Ctx:
+def council_ctx(request: Request, session: Session, account: Account | Caller, cid: int, lang: str) -> Ctx:
     # one query for the council and the caller's membership (every council request runs it);
     # a second only to tell "no such council" from "not a member"
     found = session.exec(_MEMBERSHIP, params={"account": account.id, "council": cid}).first()
@@ -103,7 +104,7 @@ def council_ctx(request: Request, session: Session, account: Account, cid: int, 
     return Ctx(session=session, council=council, member=member, now=now(request), lang=lang)
 
 
-def street_reader(session: Session, account: Account, council: Council) -> bool:
+def street_reader(session: Session, account: Account | Caller, council: Council) -> bool:
     """Whether the account is active staff of the street the council belongs to."""
     from cobuild.models import StreetStaff
 

@@ -260,12 +260,13 @@ class Operation:
 
 
 def _item(ctx: Ctx, item: Item) -> dict:
-    """An action's answer: the item's row as it is now (GET …/items/{id} has the timeline —
-    returning the whole history after every action made a busy item's updates grow slower)."""
+    """An action's answer: the item's row as the action left it (GET …/items/{id} has the timeline —
+    returning the whole history after every action made a busy item's updates grow slower). Not
+    read again: the session keeps what it committed (`expire_on_commit=False`), and an attribute
+    that a rollback expired loads by itself."""
     from cobuild.models.base import today_for
     from cobuild.reports.views import item_row, unit_names
 
-    ctx.session.refresh(item)
     row = item_row(item, unit_names(ctx.session, ctx.council.id), today_for(ctx.council, ctx.now))
     return jsonable({**row, "version": item.version})
 
