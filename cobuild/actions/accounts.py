@@ -171,7 +171,7 @@ def revoke_token(session: Session, account: Account | Caller, token_id: int, *, 
 class Caller(NamedTuple):
     """Whom an API request's token speaks for: the account's id and login, and the token's own id
     and last use. Plain columns, not ORM rows: every API request reads them, and loading the token
-    and its account as two ORM rows cost about twice as much as the query itself."""
+    and its account as two ORM rows cost several times this one plain statement (bench/limits.md)."""
     id: int  # the account's
     login: str
     token_id: int
@@ -180,7 +180,7 @@ class Caller(NamedTuple):
 
 # built once (it runs on every API request): building it per request cost more than the query.
 # The tables' columns, not the models' attributes: a statement of the models' attributes goes
-# through the ORM's compiling and result handling, about twice the time of this plain one.
+# through the ORM's compiling and result handling, which cost more than the query.
 _TOKENS, _ACCOUNTS = ApiToken.__table__.c, Account.__table__.c
 _TOKEN = (sa.select(_TOKENS.id, _TOKENS.revoked, _TOKENS.expires_at, _TOKENS.last_used_at,
                  _ACCOUNTS.id.label("account_id"), _ACCOUNTS.active, _ACCOUNTS.login)
