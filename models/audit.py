@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, event
+from sqlalchemy import Index, bindparam, event, select
 from sqlalchemy.orm import Session
 from sqlmodel import Field, SQLModel
 
@@ -30,6 +30,17 @@ class AuditEvent(SQLModel, table=True):
     after: dict | None = Field(default=None, sa_type=JSONType)
     prev_hash: str | None = Field(default=None, max_length=64)
     hash: str | None = Field(default=None, max_length=64)
+
+
+_EVENTS = AuditEvent.__table__.c
+# A council's newest event (id, hash): the head its next event links to, and the name of the state
+# its data is in (reports/versioned.py). Built once, of the table's columns: it runs on nearly every
+# request, and a statement of the model's attributes goes through the ORM's compiling and result
+# handling, which cost more than the query (bench/limits.md).
+LATEST_EVENT = (select(_EVENTS.id, _EVENTS.hash).where(_EVENTS.council_id == bindparam("council"))
+                .order_by(_EVENTS.id.desc()).limit(1))
+LATEST_PLATFORM_EVENT = (select(_EVENTS.id, _EVENTS.hash).where(_EVENTS.council_id.is_(None))
+                         .order_by(_EVENTS.id.desc()).limit(1))
 
 
 def event_hash(event: AuditEvent, prev_hash: str | None) -> str:

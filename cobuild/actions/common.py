@@ -30,7 +30,7 @@ from cobuild.models import (
     Term,
     Unit,
 )
-from cobuild.models.audit import event_hash
+from cobuild.models.audit import LATEST_EVENT, LATEST_PLATFORM_EVENT, event_hash
 from cobuild.models.base import aware, jsonable
 from cobuild.models.kinds import STALEABLE_KINDS
 from cobuild.models.notifications import Notification, NotificationStatus
@@ -158,13 +158,10 @@ def chain_head(session: Session, council_id: int | None) -> str | None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": 7_000_000 + (council_id or 0)})
     if council_id is None:
-        return session.exec(_PLATFORM_HEAD).first()
-    return session.exec(_COUNCIL_HEAD, params={"council": council_id}).first()
-
-
-_COUNCIL_HEAD = select(AuditEvent.hash).where(AuditEvent.council_id == bindparam("council")) \
-    .order_by(AuditEvent.id.desc()).limit(1)
-_PLATFORM_HEAD = select(AuditEvent.hash).where(AuditEvent.council_id.is_(None)).order_by(AuditEvent.id.desc()).limit(1)
+        newest = session.execute(LATEST_PLATFORM_EVENT).first()
+    else:
+        newest = session.execute(LATEST_EVENT, {"council": council_id}).first()
+    return newest.hash if newest else None
 
 
 def touch(session: Session, item, now: datetime) -> None:

@@ -32,20 +32,22 @@ def is_lock_wait(exc: BaseException) -> bool:
 def try_write_lock(session: Session) -> bool:
     """Take SQLite's write lock for the session's transaction without waiting (`BEGIN IMMEDIATE`
     with no busy timeout): False, and nothing held, when another connection has it. The connection
-    gets its busy timeout back either way, as every other user of the pool expects it."""
-    from sqlalchemy.exc import OperationalError
+    gets its busy timeout back either way, as every other user of the pool expects it. The three
+    statements go to the driver's connection itself: they return no rows, and through SQLAlchemy
+    they cost several times their own work on every API write (bench/limits.md)."""
+    import sqlite3
 
-    connection = session.connection()
-    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    driver = session.connection().connection.driver_connection
+    driver.execute("PRAGMA busy_timeout=0")
     try:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        driver.execute("BEGIN IMMEDIATE")
         taken = True
-    except OperationalError as exc:
+    except sqlite3.OperationalError as exc:
         if not is_lock_wait(exc):
             raise
         taken = False
     finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        driver.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     if not taken:
         session.rollback()
     return taken

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import and_, bindparam, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
 from cobuild.models import (
@@ -33,25 +34,30 @@ from cobuild.models.base import jsonable, local_text, today_for
 from cobuild.models.messages import state_name
 
 # Statements of the item read built once, values going in as bound parameters: built per request,
-# SQLAlchemy's building and cache keys were a large part of the read's own time (bench/limits.md).
-_UNIT_NAMES = select(Unit.id, Unit.name).where(Unit.council_id == bindparam("council"))
-_CLAIMS = select(Claim).where(Claim.item_id == bindparam("item")).order_by(Claim.id)
-_PROGRESS = (select(ProgressReport.at, ProgressReport.unit_id, ProgressReport.percent, ProgressReport.note,  # type: ignore[call-overload]
-                    ProgressReport.evidence).where(ProgressReport.item_id == bindparam("item"))
-             .order_by(ProgressReport.id.desc()))
-_PROGRESS_COUNT = select(func.count()).select_from(ProgressReport).where(ProgressReport.item_id == bindparam("item"))
-_ON_ITEM = or_(and_(AuditEvent.subject_type == "item", AuditEvent.subject_id == bindparam("item")),
-               and_(AuditEvent.subject_type == "claim",
-                    AuditEvent.subject_id.in_(select(Claim.id).where(Claim.item_id == bindparam("item")))))
-_EVENTS = (select(AuditEvent.id, AuditEvent.hash, AuditEvent.actor_id, Member.name)
-           .outerjoin(Member, Member.id == AuditEvent.actor_id).where(_ON_ITEM).order_by(AuditEvent.id.desc()))
-_EVENTS_COUNT = select(func.count()).select_from(AuditEvent).where(_ON_ITEM)
+# SQLAlchemy's building and cache keys were a large part of the read's own time. Of the tables'
+# columns, not the models' attributes: those go through the ORM's compiling and result handling,
+# which cost more than these queries (bench/limits.md).
+_UNITS, _CLAIM_ROWS, _REPORTS = Unit.__table__.c, Claim.__table__.c, ProgressReport.__table__.c
+_AUDIT, _MEMBERS = AuditEvent.__table__.c, Member.__table__.c
+_UNIT_NAMES = sa_select(_UNITS.id, _UNITS.name).where(_UNITS.council_id == bindparam("council"))
+_CLAIMS = (sa_select(_CLAIM_ROWS.id, _CLAIM_ROWS.unit_id, _CLAIM_ROWS.role, _CLAIM_ROWS.status)
+           .where(_CLAIM_ROWS.item_id == bindparam("item")).order_by(_CLAIM_ROWS.id))
+_PROGRESS = (sa_select(_REPORTS.at, _REPORTS.unit_id, _REPORTS.percent, _REPORTS.note, _REPORTS.evidence)
+             .where(_REPORTS.item_id == bindparam("item")).order_by(_REPORTS.id.desc()))
+_PROGRESS_COUNT = sa_select(func.count()).select_from(ProgressReport.__table__).where(_REPORTS.item_id == bindparam("item"))
+_ON_ITEM = or_(and_(_AUDIT.subject_type == "item", _AUDIT.subject_id == bindparam("item")),
+               and_(_AUDIT.subject_type == "claim",
+                    _AUDIT.subject_id.in_(sa_select(_CLAIM_ROWS.id).where(_CLAIM_ROWS.item_id == bindparam("item")))))
+_EVENTS = (sa_select(_AUDIT.id, _AUDIT.hash, _AUDIT.actor_id, _MEMBERS.name)
+           .outerjoin_from(AuditEvent.__table__, Member.__table__, _MEMBERS.id == _AUDIT.actor_id)
+           .where(_ON_ITEM).order_by(_AUDIT.id.desc()))
+_EVENTS_COUNT = sa_select(func.count()).select_from(AuditEvent.__table__).where(_ON_ITEM)
 # the same, the latest `limit` of them (the limit a bound parameter too)
 _LIMITED = {query: query.limit(bindparam("limit")) for query in (_PROGRESS, _EVENTS)}
 
 
 def unit_names(session: Session, council_id: int) -> dict[int, str]:
-    return dict(session.exec(_UNIT_NAMES, params={"council": council_id}).all())
+    return dict(session.execute(_UNIT_NAMES, {"council": council_id}).tuples().all())
 
 
 def item_row(item: Item, units: dict[int, str], today: date) -> dict:
@@ -98,7 +104,7 @@ def _item_detail(session: Session, council: Council, item: Item, today: date, hi
     row["decision_reason"] = item.decision_reason
     on = {"item": item.id}
     row["claims"] = [{"id": c.id, "unit": units.get(c.unit_id), "role": c.role, "status": c.status}
-                     for c in session.exec(_CLAIMS, params=on).all()]
+                     for c in session.execute(_CLAIMS, on).all()]
     row = jsonable(row)
     # the history as columns, not ORM rows: the longest part of the item's page and API answer
     progress = _latest(session, _PROGRESS, on, history)
@@ -114,14 +120,14 @@ def _item_detail(session: Session, council: Council, item: Item, today: date, hi
 
 def _latest(session: Session, query, params: dict, limit: int | None) -> list:
     if limit is None:
-        return list(reversed(session.exec(query, params=params).all()))
-    return list(reversed(session.exec(_LIMITED[query], params={**params, "limit": limit}).all()))
+        return list(reversed(session.execute(query, params).all()))
+    return list(reversed(session.execute(_LIMITED[query], {**params, "limit": limit}).all()))
 
 
 def _total(session: Session, count, params: dict, shown: list, limit: int | None) -> int:
     if limit is None or len(shown) < limit:
         return len(shown)
-    return session.exec(count, params=params).one()
+    return session.execute(count, params).scalar_one()
 
 
 # Audit events never change (the chain refuses it), so an event's row is read and made JSON once

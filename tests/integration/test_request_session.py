@@ -117,6 +117,41 @@ def test_an_item_read_is_kept_until_the_council_changes_and_then_read_again(worl
     assert read()[0] is changed
 
 
+def test_a_council_keeps_the_answers_of_its_latest_state_only(world, db_url, monkeypatch):
+    """A change drops the council's answers of the state before (nobody reads them again), and a
+    read that began before the change does not put its out-of-date answer back."""
+    from cobuild.models import Council, Item
+    from cobuild.reports import versioned
+
+    world.open_window()
+    first_item, second_item = world.submit("community"), world.submit("company")
+    world.hold()
+    for item in (first_item, second_item):
+        world.accept(item, lead="power")
+    world.publish()
+    world.session.commit()
+    council_key = (str(engine_for(db_url).url), world.council.id)
+
+    def read(item):
+        with session_for(db_url, keep=True) as session:
+            return item_detail(session, session.get(Council, world.council.id), session.get(Item, item.id),
+                               at("2026-03-03"))
+
+    read(first_item), read(second_item)
+    before, answers = versioned._KEPT[council_key]
+    assert len(answers) == 2
+    post_progress(world.session, first_item, by=world.liaisons["power"], now=at("2026-03-02"), note="进展", percent=40)
+    world.session.commit()
+    fresh = read(first_item)
+    now_state, answers = versioned._KEPT[council_key]
+    assert now_state != before and list(answers.values()) == [fresh]  # the second item's old answer is gone
+
+    monkeypatch.setattr(versioned, "council_state", lambda session, council_id: before)
+    late = read(second_item)  # a read still in the state before the change
+    assert late["id"] == second_item.id
+    assert versioned._KEPT[council_key][0] == now_state and list(versioned._KEPT[council_key][1].values()) == [fresh]
+
+
 def test_a_hand_off_to_several_people_costs_the_statements_of_one(world, db_url):
     """A use case's hand-off goes in as one batch: the outbox is asked once and written once,
     whatever the number of people told."""
