@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import field_validator, model_validator
 from sqlalchemy import Column, Index, Integer, String, UniqueConstraint, and_, or_, text
-from sqlmodel import Field, SQLModel, col
+from sqlmodel import Field, SQLModel
 
 from cobuild.models.base import JSONType, UTCDateTime, plain_text
 from cobuild.models.lifecycle import WORKING_STATES, ItemStatus
@@ -195,23 +195,28 @@ def is_overdue(status: str, deadline: date | None, today: date) -> bool:
     return deadline is not None and status in WORKING_STATES and today > deadline
 
 
+# The clauses below are of the table's columns: they serve a select of the model (the ORM) and a
+# select of the table's columns alike (the item list, web/queries.py).
+_ITEMS = Item.__table__.c
+
+
 def overdue_clause(today: date):
     """`is_overdue` in SQL, for the queries that count or list overdue items (read through the
     (status, deadline) index)."""
-    return and_(col(Item.status).in_(sorted(WORKING_STATES)), col(Item.deadline).is_not(None), col(Item.deadline) < today)
+    return and_(_ITEMS.status.in_(sorted(WORKING_STATES)), _ITEMS.deadline.is_not(None), _ITEMS.deadline < today)
 
 
 def not_due_clause(today: date):
     """Items still being worked whose deadline has not come (or is not set): 未到期. They count
     in neither the completion rate's denominator nor the overdue count."""
-    return and_(col(Item.status).in_(sorted(WORKING_STATES)), or_(col(Item.deadline).is_(None), col(Item.deadline) >= today))
+    return and_(_ITEMS.status.in_(sorted(WORKING_STATES)), or_(_ITEMS.deadline.is_(None), _ITEMS.deadline >= today))
 
 
 def of_conferences(conference_ids):
     """The items of a conference (or of a subquery of conference ids): raised there, submitted
     to it (deferred items move on to the next one), or confirmed by its resolution."""
-    return or_(col(Item.conference_id).in_(conference_ids), col(Item.raised_conference_id).in_(conference_ids),
-               col(Item.resolution_conference_id).in_(conference_ids))
+    return or_(_ITEMS.conference_id.in_(conference_ids), _ITEMS.raised_conference_id.in_(conference_ids),
+               _ITEMS.resolution_conference_id.in_(conference_ids))
 
 
 def days_overdue(status: str, deadline: date | None, today: date) -> int:

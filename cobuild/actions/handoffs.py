@@ -19,7 +19,7 @@ from cobuild.models.base import today_for
 from cobuild.models.items import days_overdue
 from cobuild.notifications.outbox import Outbox
 from cobuild.notifications.problems import Problem, tell_secretaries
-from cobuild.reports.views import agenda_lines, conference_message, item_message
+from cobuild.reports.views import agenda_lines, conference_message, item_message, unit_names
 
 
 def liaisons(session: Session, unit_id: int | None) -> list[Member]:
@@ -80,12 +80,9 @@ def queue_about(session: Session, council: Council, people: list[Member], kind: 
 def tell(session: Session, council: Council, people: list[Member], kind: str, item: Item, now: datetime, step: str,
          basis: str = "", **context: object) -> int:
     """Queue `kind` about `item` to each person once; returns how many were queued."""
-    def unit_name(unit_id: int) -> str:
-        unit = session.get(Unit, unit_id)
-        return unit.name if unit else "-"
-
+    units = unit_names(session, item.council_id)
     return _queue(session, council, people, kind, now, step, "item", item.id,
-                  {"item": item_message(item, unit_name), **context}, basis)
+                  {"item": item_message(item, lambda unit_id: units.get(unit_id, "-")), **context}, basis)
 
 
 def assigned(session: Session, council: Council, item: Item, now: datetime, step: str) -> None:

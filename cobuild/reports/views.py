@@ -32,6 +32,7 @@ from cobuild.models import (
 )
 from cobuild.models.base import jsonable, local_text, today_for
 from cobuild.models.messages import state_name
+from cobuild.platform.db import memo
 
 # Statements of the item read built once, values going in as bound parameters: built per request,
 # SQLAlchemy's building and cache keys were a large part of the read's own time. Of the tables'
@@ -57,10 +58,14 @@ _LIMITED = {query: query.limit(bindparam("limit")) for query in (_PROGRESS, _EVE
 
 
 def unit_names(session: Session, council_id: int) -> dict[int, str]:
-    return dict(session.execute(_UNIT_NAMES, {"council": council_id}).tuples().all())
+    """The council's units' names by id, once per request until it writes (an action's hand-off
+    and its answer both name units)."""
+    return memo(session, ("unit_names", council_id),
+                lambda: dict(session.execute(_UNIT_NAMES, {"council": council_id}).all()))
 
 
 def item_row(item: Item, units: dict[int, str], today: date) -> dict:
+    """`item`: an Item, or a row of its table's columns (the item list)."""
     return {
         "id": item.id, "number": item.number, "title": item.title, "category": item.category,
         "status": item.status, "status_zh": state_name(item.status),
@@ -135,6 +140,8 @@ def _total(session: Session, count, params: dict, shown: list, limit: int | None
 # looked up each time (a name can be corrected).
 _EVENT_ROWS: dict[tuple[int, str | None], dict] = {}
 _EVENT_ROWS_MAX = 50_000
+_EVENTS_BY_ID = (sa_select(_AUDIT.id, _AUDIT.hash, _AUDIT.at, _AUDIT.action, _AUDIT.subject_type, _AUDIT.subject_id,
+                           _AUDIT.before, _AUDIT.after).where(_AUDIT.id.in_(bindparam("ids", expanding=True))))
 
 
 def timeline(session: Session, events: list) -> list[dict]:
@@ -149,7 +156,7 @@ def timeline(session: Session, events: list) -> list[dict]:
             found[(event_id, digest)] = cached
     if missing:
         fresh = {}
-        for event in session.exec(select(AuditEvent).where(AuditEvent.id.in_(missing))).all():
+        for event in session.execute(_EVENTS_BY_ID, {"ids": missing}).all():
             fresh[(event.id, event.hash)] = jsonable({
                 "at": event.at, "action": event.action, "subject": f"{event.subject_type}#{event.subject_id}",
                 "before": event.before, "after": event.after})
@@ -246,8 +253,6 @@ def agenda_lines(session: Session, conference: Conference) -> list[dict]:
 
 def current_term(session: Session, council_id: int) -> Term | None:
     """The term whose chair acts now: active, or evaluating (the term has not ended yet)."""
-    from cobuild.platform.db import memo
-
     return memo(session, ("current_term", council_id),
                 lambda: session.exec(_CURRENT_TERM, params={"council": council_id}).first())
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 
 from cobuild.actions.accounts import Caller
-from cobuild.models import Account, Busy, Council, Member, NotFound, PermissionDenied
+from cobuild.models import Account, Busy, Council, Member, NotFound, PermissionDenied, Unit
 from cobuild.platform.db import BUSY_TIMEOUT_MS, ON_EVENT_LOOP, session_for, try_write_lock
 from cobuild.web.operations import Ctx
 
@@ -83,8 +83,10 @@ def now(request: Request):
 
 
 # built once: a statement built per request spent more time in SQLAlchemy's coercion and cache
-# key than in the query
-_MEMBERSHIP = (select(Member, Council).join(Council, Council.id == Member.council_id)
+# key than in the query. The member's unit comes along: every action asks for the unit its
+# member acts for, which then costs no statement of its own (bench/limits.md).
+_MEMBERSHIP = (select(Member, Council, Unit).join(Council, Council.id == Member.council_id)
+               .join(Unit, Unit.id == Member.unit_id)
                .where(Member.account_id == bindparam("account"), Member.council_id == bindparam("council"),
                       Member.active == True))  # noqa: E712
 
@@ -100,7 +102,7 @@ def council_ctx(request: Request, session: Session, account: Account | Caller, c
         if street_reader(session, account, council):  # the street office reads, never writes (member None)
             return Ctx(session=session, council=council, member=None, now=now(request), lang=lang)
         raise PermissionDenied("not_member")
-    member, council = found
+    member, council, _unit = found  # the unit stays in the session's identity map
     return Ctx(session=session, council=council, member=member, now=now(request), lang=lang)
 
 

@@ -40,7 +40,7 @@ from cobuild.models import (
 from cobuild.models.appraisal import AppraisalRound
 from cobuild.models.base import jsonable, numbers_not_booleans
 from cobuild.models.services import Offer, Order
-from cobuild.platform.db import ON_EVENT_LOOP, try_write_lock
+from cobuild.platform.db import ON_EVENT_LOOP, by_id, try_write_lock
 from cobuild.reports.views import conference_detail, election_row, term_row
 
 
@@ -57,7 +57,7 @@ class Ctx:
 
 def row_of(ctx: Ctx, model: type, key: int | None, subject: str):
     """A row of this council, or 404 (a row of another council is not shown to exist)."""
-    row = ctx.session.get(model, key) if key is not None else None
+    row = by_id(ctx.session, model, key) if key is not None else None
     owner = getattr(row, "council_id", ctx.council.id)
     if owner is None and getattr(row, "street_id", None) is not None:  # a street's row (an appraisal round): its councils see it
         owner = ctx.council.id if row.street_id == ctx.council.street_id else None

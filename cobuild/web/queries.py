@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import select
 
 from cobuild.actions.common import current_term
@@ -99,26 +100,32 @@ def items(ctx: Ctx, *, status: str | None = None, unit: int | None = None, categ
           limit: int = 200, offset: int = 0) -> dict:
     s, council = ctx.session, ctx.council
     today = today_for(council, ctx.now)
-    query = select(Item).where(Item.council_id == council.id)
+    # the table's columns, not the model: a list of rows to show, and loading up to 500 Items
+    # through the ORM cost more than the query (bench/limits.md)
+    query = sa_select(Item.__table__).where(_ITEMS.council_id == council.id)
     if status:
-        query = query.where(Item.status == status)
+        query = query.where(_ITEMS.status == status)
     if unit:
-        query = query.where(or_(Item.raised_by_unit_id == unit, Item.lead_unit_id == unit))
+        query = query.where(or_(_ITEMS.raised_by_unit_id == unit, _ITEMS.lead_unit_id == unit))
     if category:
-        query = query.where(Item.category == category)
+        query = query.where(_ITEMS.category == category)
     if quarter:
-        conference_ids = select(Conference.id).where(Conference.council_id == council.id, Conference.code == quarter)
+        conference_ids = sa_select(_CONFERENCES.id).where(_CONFERENCES.council_id == council.id,
+                                                          _CONFERENCES.code == quarter)
         query = query.where(of_conferences(conference_ids))
     if q:
         pattern = f"%{q.strip()}%"
-        query = query.where(or_(Item.title.like(pattern), Item.description.like(pattern),
-                                Item.number.like(pattern)))
+        query = query.where(or_(_ITEMS.title.like(pattern), _ITEMS.description.like(pattern),
+                                _ITEMS.number.like(pattern)))
     if overdue:
         query = query.where(overdue_clause(today))
-    total = s.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = s.exec(query.order_by(Item.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()
+    total = s.execute(sa_select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = s.execute(query.order_by(_ITEMS.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()
     units = unit_names(s, council.id)
     return jsonable({"total": total, "items": [item_row(i, units, today) for i in rows]})
+
+
+_ITEMS, _CONFERENCES = Item.__table__.c, Conference.__table__.c
 
 
 def conferences(ctx: Ctx) -> list[dict]:

@@ -584,3 +584,39 @@ def test_a_write_whose_database_connection_is_cut_answers_try_again_not_an_inter
     answer = web.api("power-liaison").post(_council(web, f"/items/{item.id}/progress"), json={"note": "x", "percent": 5})
     assert answer.status_code == 503 and "稍后重试" in answer.json()["message"]
     assert count_rows() == before
+
+
+def test_the_item_list_filters_counts_and_pages(web):
+    """Each filter of GET /items picks its items, `total` counts them all and limit/offset page
+    them, newest first; the rows name their units and say whether they are overdue."""
+    w = web.world
+    w.open_window()
+    lamps = w.submit("community", title="路灯维修", category="基础设施建设")
+    bins = w.submit("company", title="垃圾分类宣传", category="环境卫生")
+    ramp = w.submit("hospital", title="无障碍坡道", category="基础设施建设", description="门诊楼前的路灯也暗")
+    w.hold()
+    w.accept(lamps, lead="power", deadline="2026-03-10")
+    w.accept(bins, lead="school")
+    w.accept(ramp, lead="power")
+    w.publish()
+    w.session.commit()
+    code = w.conference().code
+    web.clock.moment = at("2026-03-20")  # the lamps' deadline has passed
+    client = web.api("hospital-liaison")
+
+    def listed(query: str = "") -> tuple[int, list[int]]:
+        body = client.get(f"/api/v1/councils/{web.cid}/items{query}").json()
+        return body["total"], [row["id"] for row in body["items"]]
+
+    everything = listed()
+    assert everything == (3, [ramp.id, bins.id, lamps.id])
+    assert listed(f"?unit={w.units['power'].id}") == (2, [ramp.id, lamps.id])  # raised by or led by
+    assert listed("?category=环境卫生") == (1, [bins.id])
+    assert listed("?q=路灯") == (2, [ramp.id, lamps.id])  # the title or the description
+    assert listed("?overdue=true") == (1, [lamps.id])
+    assert listed(f"?quarter={code}") == everything and listed("?quarter=1999Q1") == (0, [])
+    assert listed("?status=in_progress") == (0, [])
+    assert listed("?limit=1&offset=1") == (3, [bins.id])
+    [row] = client.get(f"/api/v1/councils/{web.cid}/items?overdue=true").json()["items"]
+    assert row["lead_unit"] == w.units["power"].name and row["raised_by"] == w.units["community"].name
+    assert row["overdue"] is True and row["days_overdue"] == 10 and row["deadline"] == "2026-03-10"
