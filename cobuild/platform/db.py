@@ -34,7 +34,7 @@ def try_write_lock(session: Session) -> bool:
     with no busy timeout): False, and nothing held, when another connection has it. The connection
     gets its busy timeout back either way, as every other user of the pool expects it. The three
     statements go to the driver's connection itself: they return no rows, and through SQLAlchemy
-    they cost several times their own work on every API write (bench/limits.md)."""
+    they cost more than their own work on every API write (bench/limits.md)."""
     import sqlite3
 
     driver = session.connection().connection.driver_connection
@@ -126,8 +126,8 @@ def memo(session: Session, key, compute):
 
 def by_id(session: Session, model, key: int):
     """`session.get(model, key)`: the row already in the session as it is, else a statement built
-    once per model. `Session.get` builds its statement on every call, and loading an item that way
-    cost about twice what the query with a bound parameter costs (bench/limits.md)."""
+    once per model. `Session.get` builds its statement on every call, which cost more than the
+    query with a bound parameter (bench/limits.md)."""
     from sqlalchemy import inspect
 
     if session.identity_key(model, key) in session.identity_map:
