@@ -32,15 +32,16 @@ class AuditEvent(SQLModel, table=True):
     hash: str | None = Field(default=None, max_length=64)
 
 
-_EVENTS = AuditEvent.__table__.c
+# The audit table's columns, one name for every statement built of them (the timeline, the chain's head)
+AUDIT_COLUMNS = AuditEvent.__table__.c
 # A council's newest event (id, hash): the head its next event links to, and the name of the state
 # its data is in (reports/versioned.py). Built once, of the table's columns: it runs on nearly every
 # request, and a statement of the model's attributes goes through the ORM's compiling and result
 # handling, which cost more than the query (bench/limits.md).
-LATEST_EVENT = (select(_EVENTS.id, _EVENTS.hash).where(_EVENTS.council_id == bindparam("council"))
-                .order_by(_EVENTS.id.desc()).limit(1))
-LATEST_PLATFORM_EVENT = (select(_EVENTS.id, _EVENTS.hash).where(_EVENTS.council_id.is_(None))
-                         .order_by(_EVENTS.id.desc()).limit(1))
+LATEST_EVENT = (select(AUDIT_COLUMNS.id, AUDIT_COLUMNS.hash).where(AUDIT_COLUMNS.council_id == bindparam("council"))
+                .order_by(AUDIT_COLUMNS.id.desc()).limit(1))
+LATEST_PLATFORM_EVENT = (select(AUDIT_COLUMNS.id, AUDIT_COLUMNS.hash).where(AUDIT_COLUMNS.council_id.is_(None))
+                         .order_by(AUDIT_COLUMNS.id.desc()).limit(1))
 
 
 def event_hash(event: AuditEvent, prev_hash: str | None) -> str:

@@ -195,28 +195,29 @@ def is_overdue(status: str, deadline: date | None, today: date) -> bool:
     return deadline is not None and status in WORKING_STATES and today > deadline
 
 
-# The clauses below are of the table's columns: they serve a select of the model (the ORM) and a
-# select of the table's columns alike (the item list, web/queries.py).
-_ITEMS = Item.__table__.c
+# The item table's columns, one name for every statement built of them (the item list, the sweep).
+# The clauses below are of them too: they serve a select of the model (the ORM) and a select of the
+# table's columns alike (the item list, web/queries.py).
+ITEM_COLUMNS = Item.__table__.c
 
 
 def overdue_clause(today: date):
     """`is_overdue` in SQL, for the queries that count or list overdue items (read through the
     (status, deadline) index)."""
-    return and_(_ITEMS.status.in_(sorted(WORKING_STATES)), _ITEMS.deadline.is_not(None), _ITEMS.deadline < today)
+    return and_(ITEM_COLUMNS.status.in_(sorted(WORKING_STATES)), ITEM_COLUMNS.deadline.is_not(None), ITEM_COLUMNS.deadline < today)
 
 
 def not_due_clause(today: date):
     """Items still being worked whose deadline has not come (or is not set): 未到期. They count
     in neither the completion rate's denominator nor the overdue count."""
-    return and_(_ITEMS.status.in_(sorted(WORKING_STATES)), or_(_ITEMS.deadline.is_(None), _ITEMS.deadline >= today))
+    return and_(ITEM_COLUMNS.status.in_(sorted(WORKING_STATES)), or_(ITEM_COLUMNS.deadline.is_(None), ITEM_COLUMNS.deadline >= today))
 
 
 def of_conferences(conference_ids):
     """The items of a conference (or of a subquery of conference ids): raised there, submitted
     to it (deferred items move on to the next one), or confirmed by its resolution."""
-    return or_(_ITEMS.conference_id.in_(conference_ids), _ITEMS.raised_conference_id.in_(conference_ids),
-               _ITEMS.resolution_conference_id.in_(conference_ids))
+    return or_(ITEM_COLUMNS.conference_id.in_(conference_ids), ITEM_COLUMNS.raised_conference_id.in_(conference_ids),
+               ITEM_COLUMNS.resolution_conference_id.in_(conference_ids))
 
 
 def days_overdue(status: str, deadline: date | None, today: date) -> int:

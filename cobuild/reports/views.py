@@ -30,6 +30,7 @@ from cobuild.models import (
     days_overdue,
     is_overdue,
 )
+from cobuild.models.audit import AUDIT_COLUMNS
 from cobuild.models.base import jsonable, local_text, today_for
 from cobuild.models.messages import state_name
 from cobuild.platform.db import memo
@@ -39,19 +40,20 @@ from cobuild.platform.db import memo
 # columns, not the models' attributes: those go through the ORM's compiling and result handling,
 # which cost more than these queries (bench/limits.md).
 _UNITS, _CLAIM_ROWS, _REPORTS = Unit.__table__.c, Claim.__table__.c, ProgressReport.__table__.c
-_AUDIT, _MEMBERS = AuditEvent.__table__.c, Member.__table__.c
+_MEMBERS = Member.__table__.c
 _UNIT_NAMES = sa_select(_UNITS.id, _UNITS.name).where(_UNITS.council_id == bindparam("council"))
 _CLAIMS = (sa_select(_CLAIM_ROWS.id, _CLAIM_ROWS.unit_id, _CLAIM_ROWS.role, _CLAIM_ROWS.status)
            .where(_CLAIM_ROWS.item_id == bindparam("item")).order_by(_CLAIM_ROWS.id))
 _PROGRESS = (sa_select(_REPORTS.at, _REPORTS.unit_id, _REPORTS.percent, _REPORTS.note, _REPORTS.evidence)
              .where(_REPORTS.item_id == bindparam("item")).order_by(_REPORTS.id.desc()))
 _PROGRESS_COUNT = sa_select(func.count()).select_from(ProgressReport.__table__).where(_REPORTS.item_id == bindparam("item"))
-_ON_ITEM = or_(and_(_AUDIT.subject_type == "item", _AUDIT.subject_id == bindparam("item")),
-               and_(_AUDIT.subject_type == "claim",
-                    _AUDIT.subject_id.in_(sa_select(_CLAIM_ROWS.id).where(_CLAIM_ROWS.item_id == bindparam("item")))))
-_EVENTS = (sa_select(_AUDIT.id, _AUDIT.hash, _AUDIT.actor_id, _MEMBERS.name)
-           .outerjoin_from(AuditEvent.__table__, Member.__table__, _MEMBERS.id == _AUDIT.actor_id)
-           .where(_ON_ITEM).order_by(_AUDIT.id.desc()))
+_ON_ITEM = or_(
+    and_(AUDIT_COLUMNS.subject_type == "item", AUDIT_COLUMNS.subject_id == bindparam("item")),
+    and_(AUDIT_COLUMNS.subject_type == "claim",
+         AUDIT_COLUMNS.subject_id.in_(sa_select(_CLAIM_ROWS.id).where(_CLAIM_ROWS.item_id == bindparam("item")))))
+_EVENTS = (sa_select(AUDIT_COLUMNS.id, AUDIT_COLUMNS.hash, AUDIT_COLUMNS.actor_id, _MEMBERS.name)
+           .outerjoin_from(AuditEvent.__table__, Member.__table__, _MEMBERS.id == AUDIT_COLUMNS.actor_id)
+           .where(_ON_ITEM).order_by(AUDIT_COLUMNS.id.desc()))
 _EVENTS_COUNT = sa_select(func.count()).select_from(AuditEvent.__table__).where(_ON_ITEM)
 # the same, the latest `limit` of them (the limit a bound parameter too)
 _LIMITED = {query: query.limit(bindparam("limit")) for query in (_PROGRESS, _EVENTS)}
@@ -140,8 +142,9 @@ def _total(session: Session, count, params: dict, shown: list, limit: int | None
 # looked up each time (a name can be corrected).
 _EVENT_ROWS: dict[tuple[int, str | None], dict] = {}
 _EVENT_ROWS_MAX = 50_000
-_EVENTS_BY_ID = (sa_select(_AUDIT.id, _AUDIT.hash, _AUDIT.at, _AUDIT.action, _AUDIT.subject_type, _AUDIT.subject_id,
-                           _AUDIT.before, _AUDIT.after).where(_AUDIT.id.in_(bindparam("ids", expanding=True))))
+_EVENTS_BY_ID = (sa_select(*(AUDIT_COLUMNS[name] for name in ("id", "hash", "at", "action", "subject_type", "subject_id",
+                                                               "before", "after")))
+                 .where(AUDIT_COLUMNS.id.in_(bindparam("ids", expanding=True))))
 
 
 def timeline(session: Session, events: list) -> list[dict]:

@@ -23,6 +23,7 @@ from cobuild.models import (
     Item,
     ItemStatus,
 )
+from cobuild.models.items import ITEM_COLUMNS
 from cobuild.models.kinds import ESCALATION_KINDS
 from cobuild.models.reminders import deadline_steps, due_steps, verify_steps
 from cobuild.notifications.outbox import Outbox
@@ -73,12 +74,9 @@ def sweep_items(session: Session, now: datetime, outbox: Outbox, batch: int = 50
 # what the sweep reads of an item: plain rows, not ORM objects (a third of the batch's time was
 # building and tracking objects that are never changed through the ORM), through the table's
 # columns (a core SELECT: the ORM's row loading was work for no use)
-_ITEMS = Item.__table__.c
-
-
-SWEPT = (_ITEMS.id, _ITEMS.council_id, _ITEMS.status, _ITEMS.deadline, _ITEMS.close_requested_at,
-         _ITEMS.lead_unit_id, _ITEMS.raised_by_unit_id, _ITEMS.responsible_person, _ITEMS.number, _ITEMS.title,
-         _ITEMS.goal)
+SWEPT = tuple(ITEM_COLUMNS[name] for name in ("id", "council_id", "status", "deadline", "close_requested_at",
+                                              "lead_unit_id", "raised_by_unit_id", "responsible_person", "number",
+                                              "title", "goal"))
 
 
 _CLAIMS = Claim.__table__.c
@@ -115,11 +113,12 @@ def _due_query(dialect: str, part: int, excluding: bool) -> Select:
     key = (dialect, part, excluding)
     query = _DUE_QUERIES.get(key)
     if query is None:
-        due = _ITEMS.next_reminder_at.is_(None) if part == 0 else _ITEMS.next_reminder_at <= bindparam("now")
-        query = sa_select(*SWEPT).where(_ITEMS.status.in_([s.value for s in SCHEDULED_STATES]),
-                                        _ITEMS.number.is_not(None), due)
+        reminder_at = ITEM_COLUMNS.next_reminder_at
+        due = reminder_at.is_(None) if part == 0 else reminder_at <= bindparam("now")
+        query = sa_select(*SWEPT).where(ITEM_COLUMNS.status.in_([s.value for s in SCHEDULED_STATES]),
+                                        ITEM_COLUMNS.number.is_not(None), due)
         if excluding:
-            query = query.where(_ITEMS.id.not_in(among_param("in_flight", dialect)))
+            query = query.where(ITEM_COLUMNS.id.not_in(among_param("in_flight", dialect)))
         if dialect == "postgresql":
             # several sweepers at once each take a batch nobody else holds (row locks until the
             # batch commits); the unique dedupe keys stay the last line of defence

@@ -18,7 +18,7 @@ from cobuild.models import (
     Unit,
 )
 from cobuild.models.base import jsonable, today_for
-from cobuild.models.items import of_conferences, overdue_clause
+from cobuild.models.items import ITEM_COLUMNS, of_conferences, overdue_clause
 from cobuild.models.messages import state_name
 from cobuild.reports import outbox
 from cobuild.reports.outbox import notification_rows
@@ -102,30 +102,30 @@ def items(ctx: Ctx, *, status: str | None = None, unit: int | None = None, categ
     today = today_for(council, ctx.now)
     # the table's columns, not the model: a list of rows to show, and loading up to 500 Items
     # through the ORM cost more than the query (bench/limits.md)
-    query = sa_select(Item.__table__).where(_ITEMS.council_id == council.id)
+    query = sa_select(Item.__table__).where(ITEM_COLUMNS.council_id == council.id)
     if status:
-        query = query.where(_ITEMS.status == status)
+        query = query.where(ITEM_COLUMNS.status == status)
     if unit:
-        query = query.where(or_(_ITEMS.raised_by_unit_id == unit, _ITEMS.lead_unit_id == unit))
+        query = query.where(or_(ITEM_COLUMNS.raised_by_unit_id == unit, ITEM_COLUMNS.lead_unit_id == unit))
     if category:
-        query = query.where(_ITEMS.category == category)
+        query = query.where(ITEM_COLUMNS.category == category)
     if quarter:
         conference_ids = sa_select(_CONFERENCES.id).where(_CONFERENCES.council_id == council.id,
                                                           _CONFERENCES.code == quarter)
         query = query.where(of_conferences(conference_ids))
     if q:
         pattern = f"%{q.strip()}%"
-        query = query.where(or_(_ITEMS.title.like(pattern), _ITEMS.description.like(pattern),
-                                _ITEMS.number.like(pattern)))
+        query = query.where(or_(ITEM_COLUMNS.title.like(pattern), ITEM_COLUMNS.description.like(pattern),
+                                ITEM_COLUMNS.number.like(pattern)))
     if overdue:
         query = query.where(overdue_clause(today))
     total = s.execute(sa_select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = s.execute(query.order_by(_ITEMS.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()
+    rows = s.execute(query.order_by(ITEM_COLUMNS.id.desc()).offset(offset).limit(min(max(limit, 1), 500))).all()
     units = unit_names(s, council.id)
     return jsonable({"total": total, "items": [item_row(i, units, today) for i in rows]})
 
 
-_ITEMS, _CONFERENCES = Item.__table__.c, Conference.__table__.c
+_CONFERENCES = Conference.__table__.c
 
 
 def conferences(ctx: Ctx) -> list[dict]:
