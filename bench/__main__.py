@@ -619,7 +619,8 @@ def record_capacity(results: list, scale: dict, folder: Path) -> None:
                           "cooperating claim, refused as it should be); the two server processes used "
                           f"{mixed['server_cores']} of the 2 cores, {mixed['server_cpu_ms_per_request']} ms of CPU a "
                           f"request (shared between them {' / '.join(f'{100 * s:.0f} %' for s in mixed['process_cpu_shares'])}), "
-                          f"and the load generator {mixed['generator_cpu_ms_per_request']:.2f} ms a request"))
+                          f"and the load generator {mixed['generator_cpu_ms_per_request']:.2f} ms a request; "
+                          + _machine_note(mixed)))
     over = run["overload"]
     served = over["statuses"].get("200", 0) + over["statuses"].get("201", 0)
     refused = over["statuses"].get("503", 0)
@@ -648,6 +649,16 @@ def record_capacity(results: list, scale: dict, folder: Path) -> None:
                           one["p95_ms"], None, two["p95_ms"] < 100 and two["rate"] >= 195 and set(two["statuses"]) == {"200"},
                           f"{two['rate']:.0f} served, p50 {two['p50_ms']:.1f} ms, p99 {two['p99_ms']:.1f} ms, answers "
                           f"{two['statuses']}; baseline: one process, {one['rate']:.0f} served, p50 {one['p50_ms']:.0f} ms"))
+
+
+def _machine_note(load: dict) -> str:
+    """What the whole machine did during a load run, and whether its late answers came bunched
+    (stalls) or spread out (queueing)."""
+    whole, late = load["machine"], load["late_windows"]
+    worst = ", ".join(f"{at:.1f} s: {ms:.0f} ms" for at, _n, ms in sorted(late, key=lambda w: -w[2])[:5])
+    return (f"the whole machine meanwhile: {whole['busy']} cores busy, {whole['steal']} stolen by the host, some "
+            f"task waiting for a core {100 * whole['cpu_waited']:.0f} % of the time; tenths of a second with an "
+            f"answer later than 50 ms: {len(late)} of {load['windows']}" + (f" (latest: {worst})" if late else ""))
 
 
 def record_local(results: list, folder: Path, demo_db: str, quick: bool) -> None:

@@ -67,6 +67,9 @@ def run(plan: dict) -> dict:
     sent_to_answer: dict[str, list[float]] = {}  # from the moment it was written, the client's lateness left out
     per_client = rate / clients
     latencies: list[float] = []
+    # per tenth of a second of the schedule: [answers due in it, the latest of them (s)]. Late
+    # answers bunched in a few windows are stalls; spread over many, queueing.
+    windows: dict[int, list] = {}
     statuses: dict[str, int] = {}
     errors: list[str] = []
 
@@ -99,6 +102,9 @@ def run(plan: dict) -> dict:
                 writer.close()
                 reader, writer = await connect(n)
             latencies.append(time.perf_counter() - due)
+            window = windows.setdefault(int((due - start) * 10), [0, 0.0])
+            window[0] += 1
+            window[1] = max(window[1], latencies[-1])
             by_kind.setdefault(kinds[index], []).append(latencies[-1])
             by_status.setdefault(code, []).append(latencies[-1])
             sent_to_answer.setdefault(code, []).append(time.perf_counter() - sent)
@@ -130,7 +136,10 @@ def run(plan: dict) -> dict:
             "p99_ms_by_kind": {kind: round(pct(0.99, values), 1) for kind, values in sorted(by_kind.items())},
             "p99_ms_by_status": {code: round(pct(0.99, values), 1) for code, values in sorted(by_status.items())},
             "p99_ms_sent_to_answer_by_status": {code: round(pct(0.99, values), 1)
-                                                for code, values in sorted(sent_to_answer.items())}}
+                                                for code, values in sorted(sent_to_answer.items())},
+            "windows": len(windows),
+            "late_windows": [[w / 10, n, round(1000 * latest, 1)] for w, (n, latest) in sorted(windows.items())
+                             if latest > 0.05][:100]}
 
 
 def contested(plan: dict) -> dict:

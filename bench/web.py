@@ -47,6 +47,23 @@ def build(url: str, items_per_conference: int = 3) -> dict:
         return {"council": world.council.id, "tokens": tokens, "led": [i.id for i in led], "open": open_item.id}
 
 
+def mix(data: dict) -> list[list]:
+    """The mixed load on a world of `build`: for each led item, the in-progress list, a progress
+    report by the lead unit, a cooperating claim (refused 409 after the first) and the item read;
+    each [method, path, body, token, kind]. bench/web_instructions.py counts the same requests."""
+    c, power, hospital = data["council"], data["tokens"]["power"], data["tokens"]["hospital"]
+    requests = []
+    for item in data["led"]:
+        requests += [
+            ["GET", f"/api/v1/councils/{c}/items?status=in_progress", None, hospital, "list"],
+            ["POST", f"/api/v1/councils/{c}/items/{item}/progress", {"note": "巡查进展", "percent": 50}, power,
+             "progress"],
+            ["POST", f"/api/v1/councils/{c}/items/{item}/claims", {"role": "cooperating"}, hospital, "claim"],
+            ["GET", f"/api/v1/councils/{c}/items/{item}", None, hospital, "item"],
+        ]
+    return requests
+
+
 def process_cpu(servers: list[Server]) -> dict[int, float]:
     """CPU seconds (user and system) so far of each process of the servers — the parent and its
     workers (Linux)."""
@@ -74,6 +91,21 @@ def server_cpu(servers: list[Server]) -> float:
     return sum(process_cpu(servers).values())
 
 
+def machine() -> dict[str, float]:
+    """The whole machine's counters so far (Linux): CPU seconds busy, stolen by the hypervisor and
+    idle over all cores, and seconds some task waited for a core (pressure stall information;
+    0 where the kernel has none)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, idle, iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        waited = int(Path("/proc/pressure/cpu").read_text().split("\n", 1)[0].rsplit("=", 1)[1]) / 1e6
+    except (OSError, ValueError, IndexError):
+        waited = 0.0
+    return {"busy": (user + nice + system + irq + softirq) / tick, "steal": steal / tick,
+            "idle": (idle + iowait) / tick, "cpu_waited": waited}
+
+
 def _generator(plan: dict, folder: Path) -> dict:
     path = folder / f"plan-{time.monotonic_ns()}.json"
     path.write_text(json.dumps(plan), encoding="utf-8")
@@ -93,22 +125,17 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
     started = [Server(url, workers) for _ in range(servers)]
     try:
         c = data["council"]
-        power, hospital = data["tokens"]["power"], data["tokens"]["hospital"]
-        requests = []
-        for item in data["led"]:
-            requests += [
-                ["GET", f"/api/v1/councils/{c}/items?status=in_progress", None, hospital, "list"],
-                ["POST", f"/api/v1/councils/{c}/items/{item}/progress", {"note": "巡查进展", "percent": 50}, power,
-                 "progress"],
-                ["POST", f"/api/v1/councils/{c}/items/{item}/claims", {"role": "cooperating"}, hospital, "claim"],
-                ["GET", f"/api/v1/councils/{c}/items/{item}", None, hospital, "item"],
-            ]
+        requests = mix(data)
         bases = [s.base for s in started]
         _generator({"bases": bases, "clients": clients, "rate": 50, "seconds": warm, "requests": requests}, folder)
-        before = process_cpu(started)
+        before, whole = process_cpu(started), machine()
         load = _generator({"bases": bases, "clients": clients, "rate": rate, "seconds": seconds,
                            "requests": requests}, folder)
         spent = {pid: used - before.get(pid, 0.0) for pid, used in process_cpu(started).items()}
+        # the whole machine meanwhile (the load generator, the OS, anything else running): cores
+        # busy and stolen, and the share of the time some task was ready but waited for a core
+        load["machine"] = {key: round((used - whole[key]) / max(load["elapsed"], 1e-9), 2)
+                           for key, used in machine().items()}
         cpu = sum(spent.values())
         # each process's share of that CPU, largest first: the kernel spreads the clients' keep-alive
         # connections over the workers by a hash, so one worker may carry more of the load
@@ -122,7 +149,7 @@ def measure(folder: Path, seconds: float = 10, rate: int = 300, clients: int = 5
             return {"load": load}
         fight = _generator({"mode": "contested", "base": bases[0], "n": 50,
                             "request": ["POST", f"/api/v1/councils/{c}/items/{data['open']}/claims",
-                                        {"role": "lead"}, power]}, folder)
+                                        {"role": "lead"}, data["tokens"]["power"]]}, folder)
     finally:
         for server in started:
             server.close()

@@ -25,16 +25,11 @@ WARM_ROUNDS = 3
 
 
 def _requests(data: dict) -> list[tuple[dict, bytes]]:
-    """The mix's 44 requests (4 kinds × 11 items) as ASGI scopes with their bodies, in bench/web.py's order."""
-    c, power, hospital = data["council"], data["tokens"]["power"], data["tokens"]["hospital"]
-    plan = []
-    for item in data["led"]:
-        plan += [("GET", f"/api/v1/councils/{c}/items?status=in_progress", None, hospital),
-                 ("POST", f"/api/v1/councils/{c}/items/{item}/progress", {"note": "巡查进展", "percent": 50}, power),
-                 ("POST", f"/api/v1/councils/{c}/items/{item}/claims", {"role": "cooperating"}, hospital),
-                 ("GET", f"/api/v1/councils/{c}/items/{item}", None, hospital)]
+    """The mix's 44 requests (4 kinds × 11 items, bench/web.py's `mix`) as ASGI scopes with their bodies."""
+    from bench.web import mix
+
     made = []
-    for method, target, body, token in plan:
+    for method, target, body, token, _kind in mix(data):
         payload = json.dumps(body, ensure_ascii=False).encode() if body is not None else b""
         path, _, query = target.partition("?")
         headers = [(b"host", b"bench"), (b"authorization", f"Bearer {token}".encode()),
