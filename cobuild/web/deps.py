@@ -46,9 +46,12 @@ async def quick_read(request: Request, work: Callable[[], T]) -> T:
 
 
 # how long an action waits for SQLite's write lock, as the busy timeout lets a statement wait,
-# before it is answered 503 "busy"; and its pauses between tries, from the first to the longest
+# before it is answered 503 "busy"; and its pauses between tries, from the first to the longest.
+# The longest is short: another worker holds the lock for one action, a few ms, and a longer pause
+# only adds to the wait after it lets go (the waits' tail under the mixed load: bench/limits.md).
+# A try costs one failed `BEGIN IMMEDIATE`.
 WRITE_PATIENCE = BUSY_TIMEOUT_MS / 1000
-FIRST_PAUSE, LONGEST_PAUSE = 0.001, 0.016
+FIRST_PAUSE, LONGEST_PAUSE = 0.001, 0.004
 
 
 async def quick_write(request: Request, session: Session, work: Callable[[], T]) -> T:
