@@ -61,6 +61,10 @@ class Notification(SQLModel, table=True):
     digest_id: int | None = Field(default=None, foreign_key="notification.id")
 
 
+# The outbox table's columns, for statements that read plain rows of it (the writes' reminder check)
+NOTIFICATION_COLUMNS = Notification.__table__.c
+
+
 class Delivery(SQLModel, table=True):
     __table_args__ = (Index("ix_delivery_due", "status", "next_attempt_at"),)
     id: int | None = Field(default=None, primary_key=True)

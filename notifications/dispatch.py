@@ -39,15 +39,9 @@ def backoff(attempts: int) -> timedelta:
     return BACKOFF[min(attempts, len(BACKOFF)) - 1]
 
 
-def is_stale(session: Session, notification: Notification) -> bool:
-    """A reminder computed from a deadline (or a close-out request) that no longer holds."""
-    if not _checks_item(notification.subject_type, notification.kind):
-        return False
-    return stale(notification.kind, notification.basis, session.get(Item, notification.subject_id))
-
-
 def stale(kind: str, basis: str, item) -> bool:
-    """`item` is an Item or a row with its status, deadline and close_requested_at (None: gone)."""
+    """Whether a reminder of `kind` computed from `basis` (a deadline, or a close-out request) no
+    longer holds. `item` is an Item or a row with its status, deadline and close_requested_at (None: gone)."""
     if item is None:
         return True
     if kind in VERIFY_KINDS:

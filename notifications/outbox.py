@@ -201,12 +201,13 @@ class Outbox:
         return notification_id
 
 
-    def prepare(self) -> PreparedBatch:
+    def prepare(self, ask_outbox: bool = True) -> PreparedBatch:
         """Take the collected messages and drop those already in the outbox (one query per 500
         keys): what is left is rendered (here or in another process: `jobs`) and then given,
-        with its rendering, to `write`."""
+        with its rendering, to `write`. Without `ask_outbox` only repeats within the batch are
+        dropped, and `write`'s INSERT drops the rest."""
         pending, self.pending = self.pending or [], []
-        keys = list(dict.fromkeys(p[-1] for p in pending))
+        keys = list(dict.fromkeys(p[-1] for p in pending)) if ask_outbox else []
         existing: set[str] = set()
         dialect = self.session.get_bind().dialect.name
         for start in range(0, len(keys), 500):
@@ -222,9 +223,11 @@ class Outbox:
         return batch
 
     def write_pending(self) -> int:
-        """Check, render and write what `enqueue` collected (batched), here and now: a use case's
-        hand-offs. Returns how many messages were new."""
-        batch = self.prepare()
+        """Render and write what `enqueue` collected (batched), here and now: a use case's
+        hand-offs. Returns how many messages were new. The outbox is not asked first: a hand-off's
+        key names the step that caused it, so it is nearly always new, and the INSERT drops a
+        repeat all the same (asking cost a query of every action that tells someone)."""
+        batch = self.prepare(ask_outbox=False)
         failed: list[tuple[int, str]] = []
         rendered = render_jobs(batch.jobs, failed)
         self.template_failures += [(batch.messages[index][0].id, batch.messages[index][2], reason)

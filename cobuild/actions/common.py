@@ -13,7 +13,8 @@ from functools import wraps
 from types import SimpleNamespace
 from typing import Any, Callable, TypeVar
 
-from sqlalchemy import bindparam
+from sqlalchemy import bindparam, insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, SQLModel, select
 
 from cobuild.models import (
@@ -33,10 +34,10 @@ from cobuild.models import (
 from cobuild.models.audit import LATEST_EVENT, LATEST_PLATFORM_EVENT, event_hash
 from cobuild.models.base import aware, jsonable
 from cobuild.models.kinds import STALEABLE_KINDS
-from cobuild.models.notifications import Notification, NotificationStatus
-from cobuild.notifications.dispatch import is_stale
+from cobuild.models.notifications import NOTIFICATION_COLUMNS, NotificationStatus
+from cobuild.notifications.dispatch import stale
 from cobuild.notifications.outbox import drop_pending
-from cobuild.platform.db import is_lock_wait
+from cobuild.platform.db import forget_answers, is_lock_wait
 from cobuild.reports.views import current_term  # noqa: F401 — the use cases' and their callers' one read of it
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,14 +101,18 @@ def record(
     now: datetime,
     before: dict | None = None,
     after: dict | None = None,
-) -> AuditEvent:
-    event = AuditEvent(**event_values(council_id=council_id, by=by, action=action,
-                                      subject_type=type(subject).__name__.lower(), subject_id=getattr(subject, "id", None),
-                                      now=now, before=before, after=after))
-    event.prev_hash = chain_head(session, council_id)
-    event.hash = event_hash(event, event.prev_hash)
-    session.add(event)
-    return event
+) -> None:
+    """Append one event to its council's chain, written at once (a core INSERT: an ORM object
+    cost the action a flush of its own, bench/limits.md)."""
+    values = event_values(council_id=council_id, by=by, action=action, subject_type=type(subject).__name__.lower(),
+                          subject_id=getattr(subject, "id", None), now=now, before=before, after=after)
+    prev = chain_head(session, council_id)
+    values.update(prev_hash=prev, hash=event_hash(SimpleNamespace(**values), prev))
+    session.execute(_INSERT_EVENT, values)
+    forget_answers(session)  # the council's state (its newest event) has changed, as after a flush
+
+
+_INSERT_EVENT = insert(AuditEvent.__table__)
 
 
 def event_values(*, council_id: int | None, by: Member | None, action: str, subject_type: str, subject_id: int | None,
@@ -124,7 +129,7 @@ def record_many(session: Session, events: list[dict]) -> None:
     one would: the chain heads read in one query, the events written in one INSERT. The sweep
     records a batch's escalations so: an ORM object, a flush and two queries an event (and the
     marks claimed one by one) made an escalation-heavy tick several times slower."""
-    from sqlalchemy import func, insert, text
+    from sqlalchemy import func, text
 
     if not events:
         return
@@ -175,14 +180,16 @@ def touch(session: Session, item, now: datetime) -> None:
         return
     # only reminders can go stale (a hand-off message stays true): without this, every write to an
     # item read each message queued for it — hundreds while delivery is stopped or behind
-    queued = session.exec(_QUEUED_REMINDERS, params={"item": item.id}).all()
-    drop_pending(session, [n.id for n in queued if is_stale(session, n)])
+    with session.no_autoflush:  # the item's change is flushed with the action's next write, not on its own
+        queued = session.execute(_QUEUED_REMINDERS, {"item": item.id}).all()
+    drop_pending(session, [n.id for n in queued if stale(n.kind, n.basis, item)])
 
 
-_QUEUED_REMINDERS = select(Notification).where(
-    Notification.subject_type == "item", Notification.subject_id == bindparam("item"),
-    Notification.kind.in_(sorted(STALEABLE_KINDS)),
-    Notification.status.in_([NotificationStatus.pending, NotificationStatus.held]))
+# plain rows of the table's columns: ORM objects were most of this read, on every write to an item
+_QUEUED_REMINDERS = sa_select(NOTIFICATION_COLUMNS.id, NOTIFICATION_COLUMNS.kind, NOTIFICATION_COLUMNS.basis).where(
+    NOTIFICATION_COLUMNS.subject_type == "item", NOTIFICATION_COLUMNS.subject_id == bindparam("item"),
+    NOTIFICATION_COLUMNS.kind.in_(sorted(STALEABLE_KINDS)),
+    NOTIFICATION_COLUMNS.status.in_([NotificationStatus.pending, NotificationStatus.held]))
 
 
 def once(session: Session, council_id: int, key: str, now: datetime, detail: dict | None = None) -> bool:

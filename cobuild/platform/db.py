@@ -143,9 +143,14 @@ def by_id(session: Session, model, key: int):
 _BY_ID: dict[type, Any] = {}  # model -> its select by primary key
 
 
+def forget_answers(session: Session) -> None:
+    """Forget the session's `memo` answers: it has written."""
+    session.info.pop(MEMO, None)
+
+
 @event.listens_for(Session, "after_flush")
 def _forget_answers(session: Session, _context) -> None:
-    session.info.pop(MEMO, None)
+    forget_answers(session)
 
 
 @event.listens_for(Session, "loaded_as_persistent")
