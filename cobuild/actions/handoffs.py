@@ -49,8 +49,8 @@ def chair(session: Session, council: Council) -> list[Member]:
 def _queue(session: Session, council: Council, people: list[Member], kind: str, now: datetime, step: str,
            subject_type: str, subject_id: int | None, context: dict, basis: str = "") -> int:
     """Queue `kind` to each person once; returns how many were queued. All of them together, on
-    the sweep's batch path: one existence query, one INSERT of the messages, one of their
-    deliveries, whatever the number of people."""
+    the outbox's batch path (`write_pending`): one INSERT of the messages, which drops any queued
+    before, and one of their deliveries, whatever the number of people."""
     outbox = Outbox(session, batched=True)
     for person in people:
         outbox.enqueue(council, person, kind, now=now, step=step, subject_type=subject_type, subject_id=subject_id,
