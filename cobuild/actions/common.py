@@ -133,7 +133,7 @@ def record_many(session: Session, events: list[dict]) -> None:
 
     if not events:
         return
-    session.flush()  # events `record` added before these come first in the chain
+    session.flush()  # other pending writes go first, and on SQLite the flush takes the write lock
     councils = sorted({e["council_id"] for e in events if e["council_id"] is not None})
     if session.get_bind().dialect.name == "postgresql":
         for council_id in councils:  # always in the same order: two writers cannot deadlock here
@@ -150,7 +150,7 @@ def record_many(session: Session, events: list[dict]) -> None:
         prev = heads.get(e["council_id"])
         heads[e["council_id"]] = digest = event_hash(SimpleNamespace(**e), prev)
         rows.append({**e, "prev_hash": prev, "hash": digest})
-    session.execute(insert(AuditEvent.__table__), rows)  # ids in list order
+    session.execute(_INSERT_EVENT, rows)  # ids in list order
 
 
 def chain_head(session: Session, council_id: int | None) -> str | None:

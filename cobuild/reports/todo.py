@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 
-from sqlalchemy import BindParameter, bindparam, func
+from sqlalchemy import BindParameter, bindparam, exists, func
 from sqlmodel import Session, select
 
 from cobuild.models import (
@@ -72,24 +72,35 @@ LIMIT = 50  # entries of one kind at most: a list a person reads on a phone
 ITEM = (Item.id, Item.number, Item.title, Item.deadline)
 _COUNCIL: BindParameter[int] = bindparam("council")
 _UNIT: BindParameter[int] = bindparam("unit")
-_COLLECTING = select(Conference.id, Conference.code, Conference.window_closes_at).where(
-    Conference.council_id == _COUNCIL, Conference.status == ConferenceStatus.collecting)
+# the collecting conferences, each with how many items the unit has raised in it
 _SUBMITTED = select(func.count()).select_from(Item).where(
-    Item.raised_conference_id == bindparam("conference"), Item.raised_by_unit_id == _UNIT, Item.status != ItemStatus.cancelled)
+    Item.raised_conference_id == Conference.id, Item.raised_by_unit_id == _UNIT, Item.status != ItemStatus.cancelled
+).scalar_subquery()
+_COLLECTING = select(Conference.id, Conference.code, Conference.window_closes_at, _SUBMITTED.label("submitted")).where(
+    Conference.council_id == _COUNCIL, Conference.status == ConferenceStatus.collecting)
 _CLAIMABLE = select(*ITEM).where(
     Item.council_id == _COUNCIL, Item.status == ItemStatus.accepted, Item.lead_unit_id.is_(None), Item.number.is_not(None),
     Item.id.not_in(select(Claim.item_id).where(Claim.unit_id == _UNIT,
                                                Claim.status.in_([ClaimStatus.pending, ClaimStatus.confirmed])))
 ).order_by(Item.deadline).limit(LIMIT)
 _CLAIMABLE_NOT_OWN = _CLAIMABLE.where(Item.raised_by_unit_id != _UNIT)  # a council where the raiser may not lead
-_SENT_BACK = select(CloseOut.item_id).join(Item, Item.id == CloseOut.item_id).where(
-    Item.lead_unit_id == _UNIT, Item.status == ItemStatus.in_progress, CloseOut.outcome == CloseOutOutcome.sent_back)
-_LEADING = select(*ITEM).where(
+# the unit's items to work, each with whether a close-out of it was sent back (its lead carries on)
+_SENT_BACK = exists().where(CloseOut.item_id == Item.id, CloseOut.outcome == CloseOutOutcome.sent_back)
+_LEADING = select(*ITEM, Item.status, _SENT_BACK.label("sent_back")).where(  # type: ignore[call-overload]
     Item.council_id == _COUNCIL, Item.lead_unit_id == _UNIT,
     Item.status.in_([ItemStatus.claimed, ItemStatus.in_progress, ItemStatus.reopened])).order_by(Item.deadline).limit(LIMIT)
 _TO_VERIFY = select(*ITEM, Item.close_requested_at).where(  # type: ignore[call-overload]
     Item.council_id == _COUNCIL, Item.raised_by_unit_id == _UNIT, Item.status == ItemStatus.close_requested
 ).order_by(Item.close_requested_at).limit(LIMIT)
+
+
+_VOTER: BindParameter[int] = bindparam("member")
+# the open elections, each with whether this member has voted; the term being evaluated, with whether they have rated it
+_ELECTIONS = select(Election.id, Election.round, Election.closes_at,
+                    exists().where(Ballot.election_id == Election.id, Ballot.voter_id == _VOTER).label("voted")
+                    ).where(Election.council_id == _COUNCIL, Election.status == ElectionStatus.open)
+_EVALUATING = select(Term, exists().where(EvaluationBallot.term_id == Term.id, EvaluationBallot.voter_id == _VOTER)
+                     .label("rated")).where(Term.council_id == _COUNCIL, Term.status == TermStatus.evaluating)
 
 
 def _entry(kind: str, council: Council, subject_type: str, subject_id: int | None, title: str, due: date | None,
@@ -120,16 +131,15 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
     if member.is_liaison and unit is not None:
         mine = {"council": council.id, "unit": unit.id}
         for conference in session.exec(_COLLECTING, params=mine).all():
-            submitted = session.exec(_SUBMITTED, params={**mine, "conference": conference.id}).one()
-            if submitted < council.items_min_per_unit:
+            if conference.submitted < council.items_min_per_unit:
                 out.append(_entry("submit", council, "conference", conference.id, conference.code,
                                   local_date(conference.window_closes_at, tz), today))
         claimable = _CLAIMABLE_NOT_OWN if council.raiser_cannot_lead else _CLAIMABLE
         for item in session.exec(claimable, params=mine).all():
             out.append(_entry("claim", council, "item", item.id, _title(item), item.deadline, today))
-        sent_back = set(session.exec(_SENT_BACK, params=mine).all())
         for item in session.exec(_LEADING, params=mine).all():
-            out.append(_entry("sent_back" if item.id in sent_back else "progress", council, "item", item.id, _title(item),
+            sent_back = item.sent_back and item.status == ItemStatus.in_progress
+            out.append(_entry("sent_back" if sent_back else "progress", council, "item", item.id, _title(item),
                               item.deadline, today))
         for item in session.exec(_TO_VERIFY, params=mine).all():
             asked = local_date(item.close_requested_at, tz) if item.close_requested_at else None
@@ -158,21 +168,16 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
                                   undecided or None))
 
     if member.votes:
-        for election in session.exec(select(Election).where(Election.council_id == council.id,
-                                                            Election.status == ElectionStatus.open)).all():
-            voted = session.exec(select(Ballot.id).where(Ballot.election_id == election.id,
-                                                         Ballot.voter_id == member.id)).first()
-            if voted is None:
+        voter = {"council": council.id, "member": member.id}
+        for election in session.exec(_ELECTIONS, params=voter).all():
+            if not election.voted:
                 out.append(_entry("vote", council, "election", election.id, f"#{election.round}",
                                   local_date(election.closes_at, tz), today))
-        evaluating = session.exec(select(Term).where(Term.council_id == council.id,
-                                                     Term.status == TermStatus.evaluating)).first()
-        if evaluating is not None and evaluating.chair_member_id != member.id:
-            done = session.exec(select(EvaluationBallot.id).where(EvaluationBallot.term_id == evaluating.id,
-                                                                  EvaluationBallot.voter_id == member.id)).first()
-            if done is None:
-                out.append(_entry("evaluate", council, "term", evaluating.id, f"#{evaluating.number}",
-                                  local_date(term_end_at(council, evaluating), tz), today))
+        evaluating = session.exec(_EVALUATING, params=voter).first()
+        if evaluating is not None and evaluating.Term.chair_member_id != member.id and not evaluating.rated:
+            rated = evaluating.Term
+            out.append(_entry("evaluate", council, "term", rated.id, f"#{rated.number}",
+                              local_date(term_end_at(council, rated), tz), today))
 
     if member.role == MemberRole.secretary:
         for item in session.exec(select(*ITEM).where(Item.council_id == council.id, overdue_clause(today))

@@ -15,6 +15,7 @@ from cobuild.models import (
     PermissionDenied,
     Term,
 )
+from cobuild.reports.todo import todo
 from cobuild.reports.tracking import evaluation_summary
 from cobuild.reports.views import election_row
 
@@ -209,3 +210,21 @@ def test_a_term_cannot_start_while_the_previous_one_is_running(world):
     world.advance("2026-06-17")  # opens the election, creating term 2
     with pytest.raises(IllegalTransition):
         tm.start_term(world.session, _term(world, 2), now=at("2026-07-01"))
+
+
+def _kinds(world, member, day: str) -> list[str]:
+    return [e["kind"] for e in todo(world.session, world.council, member, at(day, 9))]
+
+
+def test_the_to_do_asks_voters_to_vote_and_rate_the_chair_until_they_have(world):
+    election = _election(world)
+    assert "vote" in _kinds(world, world.member, "2026-06-18")
+    _vote(world, election, {"member": "power"})
+    assert "vote" not in _kinds(world, world.member, "2026-06-18")
+    assert "vote" in _kinds(world, world.secretary, "2026-06-18")
+    world.advance("2026-06-21")
+    assert "evaluate" in _kinds(world, world.member, "2026-06-22")
+    assert "evaluate" not in _kinds(world, world.chair, "2026-06-22")  # a chair does not rate themselves
+    tm.cast_evaluation(world.session, world.term, by=world.member, now=at("2026-06-22"), grade="优秀")
+    assert "evaluate" not in _kinds(world, world.member, "2026-06-22")
+    assert "evaluate" in _kinds(world, world.heads["power"], "2026-06-22")

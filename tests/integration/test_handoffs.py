@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from cobuild.actions import items as it
 from cobuild.models import Claim, Conflict, Notification, PermissionDenied
+from cobuild.models.base import local_date
 from cobuild.reports.todo import todo
 
 from .conftest import World, at
@@ -114,8 +115,23 @@ def test_the_to_do_lists_what_waits_for_each_person(world):
     it.request_close_out(w.session, w.reload(item), by=w.liaisons["power"], now=at("2026-05-12"), note="完成")
     assert [e["kind"] for e in todo(w.session, w.council, w.liaisons["company"], now)] == ["verify"]
     assert todo(w.session, w.council, w.liaisons["power"], now) == []
+    it.send_back(w.session, w.reload(item), by=w.liaisons["company"], now=now, reason="路灯仍不亮")
+    assert [e["kind"] for e in todo(w.session, w.council, w.liaisons["power"], now)] == ["sent_back"]
+    assert todo(w.session, w.council, w.liaisons["company"], now) == []
     assert todo(w.session, w.council, w.session.exec(select(it.Member).where(it.Member.name == "李委员")).one(), now) == []
     assert w.session.exec(select(Claim)).all()
+
+
+def test_the_to_do_asks_each_unit_for_its_items_while_the_window_is_open(world):
+    w = world
+    conference = w.open_window()
+    now = conference.window_opens_at + timedelta(hours=12)
+    submit = [e for e in todo(w.session, w.council, w.liaisons["company"], now) if e["kind"] == "submit"]
+    closes = local_date(conference.window_closes_at, w.council.timezone)
+    assert [(e["subject_id"], e["due"]) for e in submit] == [(conference.id, closes.isoformat())]
+    w.submit("company")
+    assert "submit" not in [e["kind"] for e in todo(w.session, w.council, w.liaisons["company"], now)]
+    assert "submit" in [e["kind"] for e in todo(w.session, w.council, w.liaisons["power"], now)]
 
 
 def test_a_window_opened_by_hand_is_told_at_once_and_not_again_by_the_sweep(world):
