@@ -173,11 +173,11 @@ def todo(session: Session, council: Council, member: Member | None, now: datetim
             if not election.voted:
                 out.append(_entry("vote", council, "election", election.id, f"#{election.round}",
                                   local_date(election.closes_at, tz), today))
-        evaluating = session.exec(_EVALUATING, params=voter).first()
-        if evaluating is not None and evaluating.Term.chair_member_id != member.id and not evaluating.rated:
-            rated = evaluating.Term
-            out.append(_entry("evaluate", council, "term", rated.id, f"#{rated.number}",
-                              local_date(term_end_at(council, rated), tz), today))
+        found = session.exec(_EVALUATING, params=voter).first()
+        if found is not None and not found.rated and found.Term.chair_member_id != member.id:
+            evaluated = found.Term
+            out.append(_entry("evaluate", council, "term", evaluated.id, f"#{evaluated.number}",
+                              local_date(term_end_at(council, evaluated), tz), today))
 
     if member.role == MemberRole.secretary:
         for item in session.exec(select(*ITEM).where(Item.council_id == council.id, overdue_clause(today))
